@@ -1,0 +1,89 @@
+using static AutoDiff.Gpu.F;
+
+namespace AutoDiff.Gpu.Tests;
+
+public sealed class BadInputTests(CpuFixture fixture) : IClassFixture<CpuFixture>
+{
+    private Device Device => fixture.Require();
+
+    [Fact]
+    public void Add_of_mismatched_shapes_names_both_shapes_and_changes_nothing()
+    {
+        var a = new Variable(Device.FromArray([1f, 2f, 3f, 4f, 5f, 6f], 2, 3));
+        var b = new Variable(Device.FromArray([1f, 2f, 3f, 4f, 5f, 6f], 3, 2));
+        var e = Assert.Throws<ArgumentException>(() => Add(a, b));
+        Assert.Contains("(2, 3)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("(3, 2)", e.Message, StringComparison.Ordinal);
+        Assert.Equal([1f, 2f, 3f, 4f, 5f, 6f], a.Data.ToArray<float>());
+        Assert.Equal([1f, 2f, 3f, 4f, 5f, 6f], b.Data.ToArray<float>());
+        Assert.Null(a.Grad);
+    }
+
+    [Fact]
+    public void Mixing_float32_and_float64_names_both()
+    {
+        var a = new Variable(Device.FromArray([1f]));
+        var b = new Variable(Device.FromArray([1.0]));
+        var e = Assert.Throws<ArgumentException>(() => Add(a, b));
+        Assert.Contains("float32", e.Message, StringComparison.Ordinal);
+        Assert.Contains("float64", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Mixing_devices_names_both()
+    {
+        using var other = Device.Cpu();
+        var a = new Variable(Device.FromArray([1f]));
+        var b = new Variable(other.FromArray([1f]));
+        var e = Assert.Throws<ArgumentException>(() => Add(a, b));
+        Assert.Contains("different devices", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1f, b.Data.ToArray<float>()[0]);
+    }
+
+    [Fact]
+    public void Null_and_empty_data_are_rejected()
+    {
+        Assert.Throws<ArgumentNullException>(() => new Variable(null!));
+        Assert.Throws<ArgumentNullException>(() => Device.FromArray((float[])null!));
+        var empty = Assert.Throws<ArgumentException>(() => Device.FromArray(Array.Empty<double>()));
+        Assert.Contains("empty", empty.Message, StringComparison.Ordinal);
+        var shape = Assert.Throws<ArgumentException>(() => Device.FromArray([1f, 2f, 3f], 2, 2));
+        Assert.Contains("(2, 2)", shape.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => Device.Ones(3, 0));
+        Assert.Throws<ArgumentNullException>(() => Square(null!));
+    }
+
+    [Fact]
+    public void Disposed_tensors_and_variables_fail_clearly()
+    {
+        var t = Device.FromArray([1f, 2f]);
+        t.Dispose();
+        Assert.True(t.IsDisposed);
+        Assert.Throws<ObjectDisposedException>(() => new Variable(t));
+        Assert.Throws<ObjectDisposedException>(() => t.ToArray<float>());
+
+        var x = new Variable(Device.FromArray([1f, 2f]));
+        x.Dispose();
+        var e = Assert.Throws<ObjectDisposedException>(() => Square(x));
+        Assert.Contains("disposed", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ObjectDisposedException>(() => x.Backward());
+    }
+
+    [Fact]
+    public void Reading_with_the_wrong_element_type_names_the_type()
+    {
+        var t = Device.FromArray([1f]);
+        var e = Assert.Throws<InvalidOperationException>(() => t.ToArray<double>());
+        Assert.Contains("float32", e.Message, StringComparison.Ordinal);
+        Assert.Equal([1.0], t.ToDoubleArray());
+    }
+
+    [Fact]
+    public void A_grad_of_the_wrong_shape_is_rejected()
+    {
+        var x = new Variable(Device.FromArray([1f, 2f]));
+        var e = Assert.Throws<ArgumentException>(() => x.Grad = Device.FromArray([1f, 2f, 3f]));
+        Assert.Contains("(3,)", e.Message, StringComparison.Ordinal);
+        Assert.Null(x.Grad);
+    }
+}
