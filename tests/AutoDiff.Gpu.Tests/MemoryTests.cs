@@ -1,0 +1,258 @@
+using System.Runtime.CompilerServices;
+using static AutoDiff.Gpu.F;
+
+namespace AutoDiff.Gpu.Tests;
+
+/// <summary>
+/// Device memory: the caching allocator, its statistics and the step-18 savings, counted in bytes (deterministic
+/// on every device). Each test opens a fresh device so counts start at zero.
+/// </summary>
+public abstract class MemoryTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : DeviceFixture
+{
+    /// <summary>One 100×100×100 float32 buffer: 4,000,000 bytes in a 4 MiB size class.</summary>
+    private static readonly long Buffer = DeviceMemory.RoundSize(100 * 100 * 100 * sizeof(float));
+
+    [Fact]
+    public void Size_classes()
+    {
+        Assert.Equal(4L << 20, Buffer);
+        Assert.Equal(512, DeviceMemory.RoundSize(1));
+        Assert.Equal(1024, DeviceMemory.RoundSize(513));
+        Assert.Equal(2L << 20, DeviceMemory.RoundSize((1L << 20) + 1));
+        Assert.Equal(4L << 30, DeviceMemory.RoundSize(1024L * 1024 * 1024 * sizeof(float)));
+    }
+
+    [Fact]
+    public void Freed_buffers_are_reused_without_a_device_allocation()
+    {
+        using var device = fixture.OpenFresh();
+        device.Ones(100, 100, 100).Dispose();
+        var before = device.Memory.Snapshot();
+        Assert.Equal(0, before.AllocatedBytes);
+        Assert.Equal(Buffer, before.ReservedBytes);
+
+        using var again = device.Zeros(1000, 1000);
+        var after = device.Memory.Snapshot();
+        Assert.Equal(before.DeviceAllocations, after.DeviceAllocations);
+        Assert.Equal(before.CachedAllocations + 1, after.CachedAllocations);
+        Assert.Equal(Buffer, after.AllocatedBytes);
+        Assert.All(again.ToArray<float>(), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void Statistics_peak_reset_and_empty_cache()
+    {
+        using var device = fixture.OpenFresh();
+        var a = device.Ones(100, 100, 100);
+        var b = device.Ones(100, 100, 100);
+        Assert.Equal(2 * Buffer, device.Memory.PeakAllocatedBytes);
+        b.Dispose();
+        Assert.Equal(Buffer, device.Memory.AllocatedBytes);
+        Assert.Equal(2 * Buffer, device.Memory.PeakAllocatedBytes);
+        Assert.Equal(2 * Buffer, device.Memory.ReservedBytes);
+
+        device.Memory.ResetPeak();
+        Assert.Equal(Buffer, device.Memory.PeakAllocatedBytes);
+        device.Memory.EmptyCache();
+        Assert.Equal(Buffer, device.Memory.ReservedBytes);
+        Assert.Equal(1f, a.ToArray<float>()[^1]);
+    }
+
+    [Fact]
+    public void Seed_backward_peaks_at_six_buffers_and_frees_intermediate_grads_at_once()
+    {
+        using var device = fixture.OpenFresh();
+        var x = new Variable(device.Ones(100, 100, 100));
+        var y = Square(Square(Square(x)));
+        Assert.Equal(4 * Buffer, device.Memory.AllocatedBytes);
+        y.Backward();
+
+        Assert.Equal(6 * Buffer, device.Memory.PeakAllocatedBytes);
+        // x, the two intermediates, y and x.grad; every other gradient went back to the pool, no GC involved.
+        Assert.Equal(5 * Buffer, device.Memory.AllocatedBytes);
+        Assert.Equal(8.0, x.Grad!.ToDoubleArray()[12345]);
+        GC.KeepAlive(y);
+    }
+
+    [Fact]
+    public void Seed_backward_with_retainGrad_peaks_at_eight_buffers()
+    {
+        using var device = fixture.OpenFresh();
+        var x = new Variable(device.Ones(100, 100, 100));
+        var y = Square(Square(Square(x)));
+        y.Backward(retainGrad: true);
+
+        Assert.Equal(8 * Buffer, device.Memory.PeakAllocatedBytes);
+        Assert.Equal(8 * Buffer, device.Memory.AllocatedBytes);
+        Assert.NotNull(y.Grad);
+    }
+
+    [Fact]
+    public void NoGrad_keeps_only_x_and_y_once_the_intermediates_are_collected()
+    {
+        using var device = fixture.OpenFresh();
+        using (Config.NoGrad())
+        {
+            var (x, y) = ForwardChain(device);
+            Collect();
+            Assert.Equal(2 * Buffer, device.Memory.AllocatedBytes);
+            Assert.Null(y.Creator);
+            GC.KeepAlive(x);
+        }
+    }
+
+    [Fact]
+    public void With_backprop_the_graph_keeps_the_intermediates_until_y_is_dropped()
+    {
+        using var device = fixture.OpenFresh();
+        var x = new Variable(device.Ones(100, 100, 100));
+        var weakY = ForwardAndDrop(x);
+        Collect();
+        Assert.False(weakY.TryGetTarget(out _));
+        Assert.Equal(Buffer, device.Memory.AllocatedBytes);
+        // The buffers came back through the finalizer queue into the cache: nothing was freed on the device.
+        Assert.Equal(4 * Buffer, device.Memory.ReservedBytes);
+    }
+
+    [Fact]
+    public void Function_outputs_are_weak()
+    {
+        using var device = fixture.OpenFresh();
+        var x = new Variable(device.Scalar(2.0));
+        var function = OutputOfDroppedSquare(x);
+        Collect();
+        Assert.False(function.Outputs[0].TryGetTarget(out _));
+        Assert.Same(x, function.Inputs[0]);
+    }
+
+    [Fact]
+    public void Ten_thousand_seed_iterations_without_disposal_stay_bounded()
+    {
+        using var device = fixture.OpenFresh();
+        long small = DeviceMemory.RoundSize(16 * sizeof(float));
+        RunSmallSeedLoop(device, 1);
+        Collect();
+        device.Memory.EmptyCache();
+        device.Memory.ResetPeak();
+        long baseline = device.Memory.AllocatedBytes;
+
+        RunSmallSeedLoop(device, 1);
+        long iterationPeak = device.Memory.PeakAllocatedBytes - baseline;
+        Assert.Equal(6 * small, iterationPeak);
+
+        RunSmallSeedLoop(device, 10_000);
+        Collect();
+        Assert.Equal(baseline, device.Memory.AllocatedBytes);
+        // The pool collects when live bytes double since the last collection: a few iterations' worth at most.
+        Assert.InRange(device.Memory.ReservedBytes, iterationPeak, 6 * iterationPeak);
+    }
+
+    [Fact]
+    public void Dispose_and_scopes_free_at_once()
+    {
+        using var device = fixture.OpenFresh();
+        var x = new Variable(device.Ones(100, 100, 100));
+        x.Dispose();
+        Assert.Equal(0, device.Memory.AllocatedBytes);
+        Assert.Throws<ObjectDisposedException>(() => Square(x));
+
+        var kept = new Variable(device.Ones(100, 100, 100));
+        Variable result;
+        using (var scope = TensorScope.Begin())
+        {
+            var y = Square(Square(kept));
+            y.Backward();
+            result = scope.Keep(y);
+            Assert.Equal(4 * Buffer, device.Memory.AllocatedBytes);
+        }
+        // Left: kept (created outside), y's data; the intermediate and kept's grad (made inside) are freed.
+        Assert.Equal(2 * Buffer, device.Memory.AllocatedBytes);
+        Assert.Equal(1f, result.Data.ToArray<float>()[0]);
+        Assert.Throws<ObjectDisposedException>(() => kept.Grad!.ToArray<float>());
+    }
+
+    [Fact]
+    public void Running_out_reclaims_garbage_then_fails_clearly_without_corrupting_data()
+    {
+        using var device = fixture.OpenFresh();
+        device.Memory.Limit = 3 * Buffer;
+        var a = device.Full(new Shape(100, 100, 100), 3, DType.Float32);
+        for (int i = 0; i < 5; i++)
+            DropTwoBuffers(device);   // garbage the pool must reclaim to stay under the limit
+        var b = device.Ones(100, 100, 100);
+        var c = device.Ones(100, 100, 100);
+
+        var e = Assert.Throws<DeviceOutOfMemoryException>(() => device.Ones(100, 100, 100));
+        Assert.Equal(Buffer, e.RequestedBytes);
+        Assert.Equal(3 * Buffer, e.AllocatedBytes);
+        Assert.Equal(3 * Buffer, e.ReservedBytes);
+        Assert.Contains("out of memory", e.Message, StringComparison.Ordinal);
+        Assert.All(a.ToArray<float>(), v => Assert.Equal(3f, v));
+
+        c.Dispose();
+        using var d = device.Ones(100, 100, 100);
+        Assert.Equal(3 * Buffer, device.Memory.AllocatedBytes);
+        GC.KeepAlive(b);
+    }
+
+    [Fact]
+    public void The_allocator_is_thread_safe()
+    {
+        using var device = fixture.OpenFresh();
+        Parallel.For(0, 4, _ =>
+        {
+            for (int i = 0; i < 2000; i++)
+                device.Empty(new Shape(1 + (i % 300)), DType.Float32).Dispose();
+        });
+        var stats = device.Memory.Snapshot();
+        Assert.Equal(0, stats.AllocatedBytes);
+        Assert.Equal(8000, stats.DeviceAllocations + stats.CachedAllocations);
+        // At most one block per size class (512, 1024, 1536 bytes) per thread.
+        Assert.InRange(stats.ReservedBytes, 512, 4 * (512 + 1024 + 1536));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (Variable X, Variable Y) ForwardChain(Device device)
+    {
+        var x = new Variable(device.Ones(100, 100, 100));
+        return (x, Square(Square(Square(x))));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference<Variable> ForwardAndDrop(Variable x) => new(Square(Square(Square(x))));
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Function OutputOfDroppedSquare(Variable x) => Square(x).Creator!;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void DropTwoBuffers(Device device)
+    {
+        _ = device.Ones(100, 100, 100);
+        _ = device.Ones(100, 100, 100);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RunSmallSeedLoop(Device device, int iterations)
+    {
+        for (int i = 0; i < iterations; i++)
+        {
+            var x = new Variable(device.Ones(16));
+            var y = Square(Square(Square(x)));
+            y.Backward();
+        }
+    }
+
+    private static void Collect()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+}
+
+public sealed class CpuMemoryTests(CpuFixture fixture) : MemoryTests<CpuFixture>(fixture);
+
+public sealed class CudaMemoryTests(CudaFixture fixture) : MemoryTests<CudaFixture>(fixture);
+
+public sealed class OpenCLMemoryTests(OpenCLFixture fixture) : MemoryTests<OpenCLFixture>(fixture);
