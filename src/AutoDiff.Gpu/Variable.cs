@@ -32,13 +32,14 @@ public sealed class Variable : IDisposable
 
     /// <summary>
     /// The gradient, or null. Intermediate gradients are dropped by <see cref="Backward"/> unless it is asked to
-    /// retain them. A tensor read from here is never released early by the engine.
+    /// retain them. A tensor read from here is never released early by the engine. A gradient disposed
+    /// elsewhere (say by the <see cref="TensorScope"/> it was made in) reads as null, as after <see cref="ClearGrad"/>.
     /// </summary>
     public Tensor? Grad
     {
         get
         {
-            var g = grad;
+            var g = GradInternal;
             if (g is not null)
                 g.Exposed = true;
             return g;
@@ -76,8 +77,16 @@ public sealed class Variable : IDisposable
     /// <summary>True once disposed.</summary>
     public bool IsDisposed => data.IsDisposed;
 
-    /// <summary>The gradient without marking it as seen by user code.</summary>
-    internal Tensor? GradInternal => grad;
+    /// <summary>The gradient without marking it as seen by user code; null once disposed.</summary>
+    internal Tensor? GradInternal
+    {
+        get
+        {
+            if (grad is { IsDisposed: true })
+                grad = null;
+            return grad;
+        }
+    }
 
     /// <summary>y = a + b.</summary>
     public static Variable operator +(Variable a, Variable b) => F.Add(a, b);
@@ -94,7 +103,7 @@ public sealed class Variable : IDisposable
     public void Backward(bool retainGrad = false)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        if (grad is null)
+        if (GradInternal is null)
             SetGrad(data.Device.Ones(data.Shape, data.DType));
         if (Creator is null)
             return;
@@ -109,7 +118,7 @@ public sealed class Variable : IDisposable
             var outputs = f.LiveOutputs();
             var gys = new Tensor[outputs.Length];
             for (int i = 0; i < outputs.Length; i++)
-                gys[i] = outputs[i]?.grad ?? f.ZeroGradFor(i);
+                gys[i] = outputs[i]?.GradInternal ?? f.ZeroGradFor(i);
             var gxs = f.BackwardCore(gys);
 
             // Hold every gx until all inputs took theirs: a function may return one tensor for several inputs.
@@ -119,7 +128,7 @@ public sealed class Variable : IDisposable
             {
                 var x = f.Inputs[i];
                 var gx = gxs[i];
-                x.SetGrad(x.grad is null ? gx : Elementwise.Add(x.grad, gx));
+                x.SetGrad(x.GradInternal is { } old ? Elementwise.Add(old, gx) : gx);
                 if (x.Creator is { } c && seen.Add(c))
                     pending.Enqueue(c, -c.Generation);
             }
