@@ -1,23 +1,260 @@
-using System.Diagnostics;
-using AutoDiff.Gpu;
 using static AutoDiff.Gpu.F;
 
-using var device = Device.Best();
-Console.WriteLine(device);
-var x0 = new Variable(device.Scalar(1.0));
-var x1 = new Variable(device.Scalar(1.0));
-var t = Add(x0, x1);
-var y = Add(x0, t);
-y.Backward();
-Console.WriteLine($"{y.Grad?.ToString() ?? "None"} {t.Grad?.ToString() ?? "None"}");
-Console.WriteLine($"{x0.Grad} {x1.Grad}");
-for (int r = 0; r < 5; r++)
+namespace AutoDiff.Gpu.Experiments;
+
+/// <summary>A request that cannot be run as asked (too large for the device); shown as <c>error: message</c>.</summary>
+internal sealed class ExperimentException(string message) : Exception(message);
+
+/// <summary>
+/// The experiments program: the seed's mode-switch experiment (DeZero step 18) on a device, the device list,
+/// the seed expression's graph and the seed's first example. See <see cref="Options.HelpText"/>.
+/// </summary>
+internal static class Program
 {
-    device.Memory.ResetPeak();
-    var sw = Stopwatch.StartNew();
-    var x = new Variable(device.Ones(100, 100, 100));
-    var z = Square(Square(Square(x)));
-    z.Backward();
-    var g = x.Grad!.ToArray<float>();
-    Console.WriteLine($"{sw.Elapsed.TotalMilliseconds:F2} ms grad[0]={g[0]} peak={device.Memory.PeakAllocatedBytes / 4194304.0} bufs");
+    /// <summary>Exit status when a result was wrong.</summary>
+    public const int WrongResult = 1;
+
+    /// <summary>Exit status of an error (bad option, unknown device, too large a size).</summary>
+    public const int Error = 2;
+
+    public static int Main(string[] args)
+    {
+        try
+        {
+            var options = Options.Parse(args);
+            return options.Command switch
+            {
+                Command.Help => Help(),
+                Command.Devices => Devices(options),
+                Command.Graph => Graph(options),
+                Command.Seed => Seed(options),
+                _ => Run(options),
+            };
+        }
+        catch (OptionsException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (ExperimentException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (DeviceNotFoundException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (DeviceOutOfMemoryException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            return Fail(Options.StripParameter(e));
+        }
+        catch (OutOfMemoryException e)
+        {
+            return Fail($"out of host memory: {e.Message}");
+        }
+        catch (IOException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            return Fail(e.Message);
+        }
+#pragma warning disable CA1031 // the program's promise: one line on standard error, never a stack trace
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return Fail($"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private static int Help()
+    {
+        Console.WriteLine(Options.HelpText);
+        return 0;
+    }
+
+    private static int Fail(string reason)
+    {
+        Console.Error.WriteLine($"error: {reason.ReplaceLineEndings(" ").Trim()}");
+        return Error;
+    }
+
+    /// <summary>The experiment: one row per mode, optionally the memory chart.</summary>
+    private static int Run(Options options)
+    {
+        using var device = Open(options);
+        var shape = options.Shape;
+        var modes = options.Modes;
+        var widest = modes.MaxBy(SeedExperiment.BuffersNeeded);
+        CheckFits(device, shape, options.DType, SeedExperiment.BuffersNeeded(widest), $"mode {Options.ModeName(widest)}");
+
+        // Open the chart's file first: a bad path should fail before the run, not after it.
+        using var svgFile = options.SvgPath is null ? null : CreateFile(options.SvgPath);
+
+        var experiment = new SeedExperiment(device, shape, options.DType, new Progress(!options.Quiet));
+        var results = new List<ModeResult>();
+        foreach (var mode in modes)
+            results.Add(experiment.Run(mode, options.Warmup, options.Reps, record: options.SvgPath is not null));
+
+        var info = new RunInfo(device.Id, device.Name, shape, options.DType, options.Reps, options.Warmup);
+        Report.WriteResults(Console.Out, options.Format, info, results);
+
+        // With csv or json, standard output carries only the data.
+        var notes = options.Format == OutputFormat.Table ? Console.Out : Console.Error;
+        if (svgFile is not null)
+        {
+            using (var writer = new StreamWriter(svgFile))
+                writer.Write(SvgChart.Render(info, results));
+            notes.WriteLine($"memory chart: {svgFile.Name}");
+        }
+
+        int status = 0;
+        foreach (var r in results.Where(r => !r.Passed))
+        {
+            Console.Error.WriteLine($"FAILED {Options.ModeName(r.Mode)}: {r.Check}");
+            status = WrongResult;
+        }
+        return status;
+    }
+
+    /// <summary>Lists the devices present.</summary>
+    private static int Devices(Options options)
+    {
+        Report.WriteDevices(Console.Out, options.Format, Device.List());
+        return 0;
+    }
+
+    /// <summary>Writes the seed expression's graph as DOT and, when Graphviz is present, as SVG.</summary>
+    private static int Graph(Options options)
+    {
+        using var device = Open(options);
+        var shape = options.Shape;
+        CheckFits(device, shape, options.DType, SeedExperiment.BuffersNeeded(Mode.NoGrad), "the graph");
+
+        string dot;
+        using (TensorScope.Begin())
+        {
+            var x = new Variable(device.Ones(shape, options.DType), "x");
+            var y = Square(Square(Square(x)));
+            y.Name = "y";
+            dot = DotGraph.Build(y);
+        }
+
+        string dotPath = options.GraphPath;
+        WriteFile(dotPath, dot);
+        Console.WriteLine($"graph (DOT): {Path.GetFullPath(dotPath)}");
+
+        string svgPath = Path.ChangeExtension(dotPath, ".svg");
+        if (DotGraph.FindDot() is { } dotProgram)
+        {
+            if (DotGraph.RenderSvg(dotProgram, dotPath, svgPath) is { } problem)
+            {
+                Console.Error.WriteLine($"error: rendering the graph failed: {problem}");
+                return Error;
+            }
+            Console.WriteLine($"graph (SVG): {Path.GetFullPath(svgPath)}");
+        }
+        else
+        {
+            Console.WriteLine($"Graphviz's dot is not on PATH; render it with: dot -Tsvg {dotPath} -o {svgPath}");
+        }
+        return 0;
+    }
+
+    /// <summary>The seed's first example: y = x0 + (x0 + x1), then y.Backward().</summary>
+    private static int Seed(Options options)
+    {
+        using var device = Open(options);
+        using (TensorScope.Begin())
+        {
+            var x0 = new Variable(device.Scalar(1.0));
+            var x1 = new Variable(device.Scalar(1.0));
+            var t = Add(x0, x1);
+            var y = Add(x0, t);
+            y.Backward();
+            Console.WriteLine($"{Show(y.Grad)} {Show(t.Grad)}");
+            Console.WriteLine($"{Show(x0.Grad)} {Show(x1.Grad)}");
+        }
+        return 0;
+    }
+
+    private static string Show(Tensor? t) => t?.ToString() ?? "None";
+
+    /// <summary>Opens --device, or else the best device (or the one the environment variable names).</summary>
+    private static Device Open(Options options)
+    {
+        if (options.Device is not null)
+            return Device.Open(options.Device);
+        string? fromEnvironment = Environment.GetEnvironmentVariable(Device.EnvironmentVariable);
+        try
+        {
+            return Device.Best();
+        }
+        catch (ArgumentException e) when (!string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            throw new ExperimentException($"{Device.EnvironmentVariable}={fromEnvironment}: {Options.StripParameter(e)}");
+        }
+        catch (DeviceNotFoundException e) when (!string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            throw new ExperimentException($"{Device.EnvironmentVariable}={fromEnvironment}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Fails early, with the sizes, when <paramref name="buffers"/> tensors of <paramref name="shape"/> cannot
+    /// fit in the device's memory (the machine's, for the CPU accelerator, which also needs a host copy to
+    /// check a result).
+    /// </summary>
+    private static void CheckFits(Device device, Shape shape, DType dtype, int buffers, string purpose)
+    {
+        long data, block, need;
+        try
+        {
+            data = checked(shape.Length * dtype.Size());
+            block = DeviceMemory.RoundSize(data);
+            need = checked(buffers * block);
+            if (device.Kind == DeviceKind.Cpu)
+                need = checked(need + data);
+        }
+        catch (OverflowException)
+        {
+            throw new ExperimentException($"{shape} {dtype.Name()} is too large: its byte count overflows");
+        }
+
+        bool cpu = device.Kind == DeviceKind.Cpu;
+        long capacity = cpu ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : device.MemorySize;
+        if (need > capacity)
+        {
+            string extra = cpu ? " plus a host copy to check the result" : string.Empty;
+            throw new ExperimentException(
+                $"{shape} {dtype.Name()} does not fit on {device.Id}: {purpose} needs about {Units.Bytes(need)} ({buffers} tensors of {Units.Bytes(block)}{extra}) but it has {Units.Bytes(capacity)}{(cpu ? " of host memory" : string.Empty)}; try a smaller --size");
+        }
+    }
+
+    private static void WriteFile(string path, string text)
+    {
+        using var writer = new StreamWriter(CreateFile(path));
+        writer.Write(text);
+    }
+
+    /// <summary>Creates (or truncates) <paramref name="path"/> and the folders above it.</summary>
+    private static FileStream CreateFile(string path)
+    {
+        try
+        {
+            string full = Path.GetFullPath(path);
+            string? dir = Path.GetDirectoryName(full);
+            if (!string.IsNullOrEmpty(dir))
+                Directory.CreateDirectory(dir);
+            return new FileStream(full, FileMode.Create, FileAccess.Write);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new ExperimentException($"cannot write {path}: {e.Message}");
+        }
+    }
 }

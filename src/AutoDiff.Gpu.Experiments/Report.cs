@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace AutoDiff.Gpu.Experiments;
+
+/// <summary>What a run was about, shared by every row.</summary>
+/// <param name="DeviceId">The device identifier, e.g. <c>cuda:0</c>.</param>
+/// <param name="DeviceName">The device's name.</param>
+/// <param name="Shape">The input's shape.</param>
+/// <param name="DType">The element type.</param>
+/// <param name="Reps">Timed iterations per mode.</param>
+/// <param name="Warmup">Untimed iterations per mode after the checked one.</param>
+internal sealed record RunInfo(string DeviceId, string DeviceName, Shape Shape, DType DType, int Reps, int Warmup)
+{
+    /// <summary>The input's data bytes (the pool block may be larger).</summary>
+    public long DataBytes => Shape.Length * DType.Size();
+}
+
+/// <summary>Writes the experiment's results and the device list as a table, CSV or JSON.</summary>
+internal static class Report
+{
+    private static readonly JsonWriterOptions Indented = new() { Indented = true };
+
+    /// <summary>Writes one row per mode.</summary>
+    public static void WriteResults(TextWriter output, OutputFormat format, RunInfo info, IReadOnlyList<ModeResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(results);
+        switch (format)
+        {
+            case OutputFormat.Csv:
+                WriteResultsCsv(output, info, results);
+                break;
+            case OutputFormat.Json:
+                WriteResultsJson(output, info, results);
+                break;
+            default:
+                WriteResultsTable(output, info, results);
+                break;
+        }
+    }
+
+    /// <summary>Writes the devices present.</summary>
+    public static void WriteDevices(TextWriter output, OutputFormat format, IReadOnlyList<DeviceInfo> devices)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(devices);
+        switch (format)
+        {
+            case OutputFormat.Csv:
+                output.WriteLine("id,kind,name,memory_bytes");
+                foreach (var d in devices)
+                    output.WriteLine(Units.Invariant($"{d.Id},{Kind(d.Kind)},{Csv(d.Name)},{d.MemoryBytes}"));
+                break;
+            case OutputFormat.Json:
+                WriteJson(output, w =>
+                {
+                    w.WriteStartArray();
+                    foreach (var d in devices)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("id", d.Id);
+                        w.WriteString("kind", Kind(d.Kind));
+                        w.WriteString("name", d.Name);
+                        w.WriteNumber("memoryBytes", d.MemoryBytes);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                });
+                break;
+            default:
+                var rows = devices.Select(d => new[] { d.Id, Kind(d.Kind), d.Name, Units.Bytes(d.MemoryBytes) }).ToList();
+                WriteTable(output, ["id", "kind", "name", "memory"], rows, rightAligned: [3]);
+                output.WriteLine();
+                output.WriteLine($"best: {devices[0].Id}; {Device.EnvironmentVariable} or --device picks another (cpu memory is the machine's)");
+                break;
+        }
+    }
+
+    private static void WriteResultsTable(TextWriter output, RunInfo info, IReadOnlyList<ModeResult> results)
+    {
+        long block = results.Count > 0 ? results[0].BufferBytes : DeviceMemory.RoundSize(info.DataBytes);
+        output.WriteLine($"DeZero step 18 mode switch: y = Square(Square(Square(x))), x = ones{info.Shape} {info.DType.Name()}");
+        output.WriteLine(Units.Invariant($"device {info.DeviceId} ({info.DeviceName}); per mode 1 checked + {info.Warmup} warm-up + {info.Reps} timed iterations; one tensor = {Units.Bytes(info.DataBytes)} in a {Units.Bytes(block)} pool block"));
+        output.WriteLine();
+        string[] header = ["mode", "device", "name", "shape", "elements", "dtype", "median", "fastest", "peak alloc", "reserved", "peak/tensor", "check"];
+        var rows = results.Select(r => new[]
+        {
+            Options.ModeName(r.Mode),
+            info.DeviceId,
+            info.DeviceName,
+            info.Shape.ToString(),
+            info.Shape.Length.ToString("N0", CultureInfo.InvariantCulture),
+            info.DType.Name(),
+            Units.Duration(r.MedianMicroseconds),
+            Units.Duration(r.MinMicroseconds),
+            Units.Bytes(r.PeakAllocatedBytes),
+            Units.Bytes(r.ReservedBytes),
+            r.PeakBuffers.ToString("F2", CultureInfo.InvariantCulture),
+            r.Passed ? r.Check : "FAILED",
+        }).ToList();
+        WriteTable(output, header, rows, rightAligned: [4, 6, 7, 8, 9, 10]);
+    }
+
+    private static void WriteResultsCsv(TextWriter output, RunInfo info, IReadOnlyList<ModeResult> results)
+    {
+        output.WriteLine("mode,device,device_name,shape,elements,dtype,reps,warmup,median_us,min_us,peak_allocated_bytes,reserved_bytes,buffer_bytes,peak_buffers,check");
+        foreach (var r in results)
+        {
+            output.WriteLine(Units.Invariant(
+                $"{Options.ModeName(r.Mode)},{info.DeviceId},{Csv(info.DeviceName)},{Units.ShapeText(info.Shape)},{info.Shape.Length},{info.DType.Name()},{info.Reps},{info.Warmup},{r.MedianMicroseconds:F3},{r.MinMicroseconds:F3},{r.PeakAllocatedBytes},{r.ReservedBytes},{r.BufferBytes},{r.PeakBuffers:F4},{Csv(r.Check)}"));
+        }
+    }
+
+    private static void WriteResultsJson(TextWriter output, RunInfo info, IReadOnlyList<ModeResult> results)
+    {
+        WriteJson(output, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("experiment", "y = Square(Square(Square(x))), x = ones");
+            w.WriteStartObject("device");
+            w.WriteString("id", info.DeviceId);
+            w.WriteString("name", info.DeviceName);
+            w.WriteEndObject();
+            w.WriteStartArray("shape");
+            foreach (int d in info.Shape.Dimensions)
+                w.WriteNumberValue(d);
+            w.WriteEndArray();
+            w.WriteNumber("elements", info.Shape.Length);
+            w.WriteString("dtype", info.DType.Name());
+            w.WriteNumber("reps", info.Reps);
+            w.WriteNumber("warmup", info.Warmup);
+            w.WriteStartArray("results");
+            foreach (var r in results)
+            {
+                w.WriteStartObject();
+                w.WriteString("mode", Options.ModeName(r.Mode));
+                w.WriteNumber("medianMicroseconds", Math.Round(r.MedianMicroseconds, 3));
+                w.WriteNumber("minMicroseconds", Math.Round(r.MinMicroseconds, 3));
+                w.WriteNumber("peakAllocatedBytes", r.PeakAllocatedBytes);
+                w.WriteNumber("reservedBytes", r.ReservedBytes);
+                w.WriteNumber("bufferBytes", r.BufferBytes);
+                w.WriteNumber("peakBuffers", Math.Round(r.PeakBuffers, 4));
+                w.WriteString("check", r.Check);
+                w.WriteBoolean("passed", r.Passed);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static void WriteJson(TextWriter output, Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, Indented))
+            write(w);
+        output.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    private static void WriteTable(TextWriter output, string[] header, List<string[]> rows, int[] rightAligned)
+    {
+        var widths = new int[header.Length];
+        for (int c = 0; c < header.Length; c++)
+            widths[c] = Math.Max(header[c].Length, rows.Count == 0 ? 0 : rows.Max(r => r[c].Length));
+        void Line(string[] cells)
+        {
+            var text = new StringBuilder();
+            for (int c = 0; c < cells.Length; c++)
+            {
+                if (c > 0)
+                    text.Append("  ");
+                text.Append(rightAligned.Contains(c) ? cells[c].PadLeft(widths[c]) : cells[c].PadRight(widths[c]));
+            }
+            output.WriteLine(text.ToString().TrimEnd());
+        }
+        Line(header);
+        foreach (var row in rows)
+            Line(row);
+    }
+
+    private static string Kind(DeviceKind kind) => kind.ToString().ToLowerInvariant();
+
+    /// <summary>Quotes a CSV field when it needs it.</summary>
+    private static string Csv(string field) =>
+        field.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? $"\"{field.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : field;
+}
