@@ -72,11 +72,11 @@ public sealed partial class Device : IDisposable
     /// <summary><c>cuda:0</c>, <c>opencl:0</c> or <c>cpu:0</c>.</summary>
     public string Id { get; }
 
-    /// <summary>The accelerator's name.</summary>
-    public string Name => Accelerator.Name;
+    /// <summary>The accelerator's name, as <see cref="List"/> shows it.</summary>
+    public string Name => Kind == DeviceKind.Cpu ? CpuName(Accelerator.MaxNumThreadsPerGroup) : Accelerator.Name;
 
-    /// <summary>Device memory in bytes (the CPU accelerator reports no limit).</summary>
-    public long MemorySize => Accelerator.MemorySize;
+    /// <summary>Device memory in bytes; for the CPU accelerator, the memory available to this process.</summary>
+    public long MemorySize => Kind == DeviceKind.Cpu ? HostMemory : Accelerator.MemorySize;
 
     /// <summary>The caching allocator and its statistics.</summary>
     public DeviceMemory Memory { get; }
@@ -98,8 +98,8 @@ public sealed partial class Device : IDisposable
             var devices = DevicesOf(context, kind);
             for (int i = 0; i < devices.Count; i++)
             {
-                long memory = kind == DeviceKind.Cpu ? (long)GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : devices[i].MemorySize;
-                list.Add(new DeviceInfo(kind, i, kind == DeviceKind.Cpu ? $"CPU accelerator, {devices[i].MaxNumThreadsPerGroup} threads" : devices[i].Name, memory));
+                long memory = kind == DeviceKind.Cpu ? HostMemory : devices[i].MemorySize;
+                list.Add(new DeviceInfo(kind, i, kind == DeviceKind.Cpu ? CpuName(devices[i].MaxNumThreadsPerGroup) : devices[i].Name, memory));
             }
         }
         return list;
@@ -113,7 +113,16 @@ public sealed partial class Device : IDisposable
     {
         string? spec = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(spec))
-            return Open(spec);
+        {
+            try
+            {
+                return Open(spec);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"{EnvironmentVariable}={spec}: {e.Message}", EnvironmentVariable, e);
+            }
+        }
         var best = List()[0];
         return Open(best.Kind, best.Index);
     }
@@ -208,6 +217,10 @@ public sealed partial class Device : IDisposable
 
     /// <inheritdoc/>
     public override string ToString() => $"{Id} ({Name})";
+
+    private static long HostMemory => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+
+    private static string CpuName(int threads) => $"CPU accelerator, {threads} threads";
 
     internal static string FormatId(DeviceKind kind, int index) => $"{kind.ToString().ToLowerInvariant()}:{index}";
 

@@ -132,12 +132,14 @@ public sealed class DeviceMemory
         }
     }
 
-    internal void StopRecording(MemoryRecording r)
+    internal bool StopRecording(MemoryRecording r)
     {
         lock (gate)
         {
-            if (ReferenceEquals(recording, r))
-                recording = null;
+            if (!ReferenceEquals(recording, r))
+                return false;
+            recording = null;
+            return true;
         }
     }
 
@@ -330,20 +332,32 @@ public sealed class DeviceMemory
 public sealed class MemoryRecording : IDisposable
 {
     private readonly DeviceMemory owner;
-    private readonly long start = Stopwatch.GetTimestamp();
+    private readonly long start;
     private readonly List<(double Microseconds, long Bytes)> samples = [];
 
     internal MemoryRecording(DeviceMemory owner, long allocatedNow)
     {
         this.owner = owner;
+        last = allocatedNow;
+        start = Stopwatch.GetTimestamp();
         samples.Add((0, allocatedNow));
     }
+
+    private long last;
 
     /// <summary>The samples: microseconds since the start and allocated bytes just after each change.</summary>
     public IReadOnlyList<(double Microseconds, long Bytes)> Samples => samples;
 
-    /// <summary>Stops recording; the samples stay readable.</summary>
-    public void Dispose() => owner.StopRecording(this);
+    /// <summary>Stops recording with a last sample at the stop time; the samples stay readable.</summary>
+    public void Dispose()
+    {
+        if (owner.StopRecording(this))
+            Add(last);
+    }
 
-    internal void Add(long bytes) => samples.Add((Stopwatch.GetElapsedTime(start).TotalMicroseconds, bytes));
+    internal void Add(long bytes)
+    {
+        last = bytes;
+        samples.Add((Stopwatch.GetElapsedTime(start).TotalMicroseconds, bytes));
+    }
 }

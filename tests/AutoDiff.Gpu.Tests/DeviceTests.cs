@@ -45,11 +45,14 @@ public sealed class DeviceTests(CpuFixture fixture) : IClassFixture<CpuFixture>
     }
 
     [Fact]
-    public void Open_by_id_gives_the_named_device()
+    public void Open_by_id_gives_the_named_device_as_listed()
     {
         using var device = Device.Open("cpu:0");
         Assert.Equal("cpu:0", device.Id);
         Assert.Equal(DeviceKind.Cpu, device.Kind);
+        var listed = Device.List().Single(d => d.Id == "cpu:0");
+        Assert.Equal(listed.Name, device.Name);
+        Assert.True(device.MemorySize > 0 && device.MemorySize < long.MaxValue);
     }
 
     [Fact]

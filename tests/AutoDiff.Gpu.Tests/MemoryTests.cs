@@ -89,6 +89,28 @@ public abstract class MemoryTests<TFixture>(TFixture fixture) : IClassFixture<TF
     }
 
     [Fact]
+    public void A_recording_shows_allocated_bytes_rise_and_fall()
+    {
+        using var device = fixture.OpenFresh();
+        MemoryRecording recording;
+        using (recording = device.Memory.StartRecording())
+        {
+            var x = new Variable(device.Ones(100, 100, 100));
+            Square(Square(Square(x))).Backward();
+        }
+        var bytes = recording.Samples.Select(s => s.Bytes).ToArray();
+        Assert.Equal(0, bytes[0]);
+        Assert.Equal(6 * Buffer, bytes.Max());
+        Assert.Equal(5 * Buffer, bytes[^1]);
+        Assert.True(recording.Samples.Zip(recording.Samples.Skip(1)).All(p => p.First.Microseconds <= p.Second.Microseconds));
+        Assert.Throws<InvalidOperationException>(() =>
+        {
+            using var first = device.Memory.StartRecording();
+            using var second = device.Memory.StartRecording();
+        });
+    }
+
+    [Fact]
     public void NoGrad_keeps_only_x_and_y_once_the_intermediates_are_collected()
     {
         using var device = fixture.OpenFresh();
