@@ -253,28 +253,19 @@ public sealed class DeviceMemory
 
     private MemoryBlock? CollectAndRetake(long size)
     {
+        // A full blocking collection: tensors of a long-lived graph may sit in any generation, and a
+        // partial one would leave them (and let the threshold below drift upwards).
         Interlocked.Increment(ref collections);
-        GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+        GC.Collect();
         GC.WaitForPendingFinalizers();
         DrainReleased();
-        MemoryBlock? hit;
-        lock (gate)
-            hit = TryTakeCachedLocked(size);
-        if (hit is null && Volatile.Read(ref allocated) + size > Volatile.Read(ref collectThreshold))
-        {
-            // Older generations may hold the rest.
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            DrainReleased();
-            lock (gate)
-                hit = TryTakeCachedLocked(size);
-        }
         lock (gate)
         {
+            var hit = TryTakeCachedLocked(size);
             long live = hit is null ? allocated : allocated - hit.Size;
             collectThreshold = Math.Max(2 * live, live + (4 * size));
+            return hit;
         }
-        return hit;
     }
 
     private void ReclaimEverything()

@@ -86,49 +86,90 @@ public sealed class DeviceTests(CpuFixture fixture) : IClassFixture<CpuFixture>
 }
 
 /// <summary>
-/// The GPU code paths of every kernel compile for CUDA (PTX for SM 9.0, the H100) and OpenCL C 2.0 without a
-/// GPU: the CPU accelerator runs the other branch of each kernel, so this is what guards the GPU branch in CI.
+/// The GPU kernels compile for CUDA (PTX for SM 9.0, the H100) and OpenCL C 2.0 without a GPU, with 16-byte
+/// vector loads for packed float32 and float64; <see cref="PackedKernelTests"/> runs the same kernels on the
+/// CPU accelerator. Together they guard the GPU layout in CI, which has no GPU.
 /// </summary>
 public sealed class GpuCompilationTests
 {
-    public static TheoryData<string> Kernels() =>
-    [
-        "Map<float, SquareOperator>", "Map<double, SquareOperator>",
-        "Zip<float, SquareBackwardOperator>", "Zip<double, AddOperator>",
-        "Fill<float>", "Fill<double>",
-    ];
+    public static TheoryData<string, string?> Kernels() => new()
+    {
+        { nameof(ElementwiseKernels.MapPacked), "ld.global.v4.f32" },
+        { nameof(ElementwiseKernels.ZipPacked), "ld.global.v2.f64" },
+        { nameof(ElementwiseKernels.FillPacked), "st.global.v4.f32" },
+        { nameof(ElementwiseKernels.ZipPacked) + "Single", null },
+    };
 
     [Theory]
     [MemberData(nameof(Kernels))]
-    public void Kernel_compiles_to_PTX_and_OpenCL(string kernel)
+    public void Kernel_compiles_to_PTX_and_OpenCL(string kernel, string? vectorInstruction)
     {
-        var method = Resolve(kernel);
-        using var context = Context.Create(builder => builder.Cuda().OpenCL().EnableAlgorithms());
+        var method = kernel switch
+        {
+            nameof(ElementwiseKernels.MapPacked) => Method(nameof(ElementwiseKernels.MapPacked), typeof(float), typeof(Float4), typeof(Functions.SquareOperator)),
+            nameof(ElementwiseKernels.ZipPacked) => Method(nameof(ElementwiseKernels.ZipPacked), typeof(double), typeof(Double2), typeof(Functions.SquareBackwardOperator)),
+            nameof(ElementwiseKernels.FillPacked) => Method(nameof(ElementwiseKernels.FillPacked), typeof(float), typeof(Float4)),
+            _ => Method(nameof(ElementwiseKernels.ZipPacked), typeof(float), typeof(Single<float>), typeof(Functions.AddOperator)),
+        };
+        using var context = Context.Create(builder => builder.Cuda().OpenCL().EnableAlgorithms().Optimize(OptimizationLevel.O2));
         var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
 
         using var ptx = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_80, null);
-        var compiled = (PTXCompiledKernel)ptx.Compile(entry, KernelSpecialization.Empty);
-        Assert.Contains(".entry", compiled.PTXAssembly, StringComparison.Ordinal);
-        // The grid-stride loop (the GPU branch) reads the grid size; the CPU branch never does.
-        Assert.Contains("%nctaid.x", compiled.PTXAssembly, StringComparison.Ordinal);
+        var assembly = ((PTXCompiledKernel)ptx.Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
+        Assert.Contains(".entry", assembly, StringComparison.Ordinal);
+        // Grid-stride: the loop reads the grid size.
+        Assert.Contains("%nctaid.x", assembly, StringComparison.Ordinal);
+        if (vectorInstruction is not null)
+            Assert.Contains(vectorInstruction, assembly, StringComparison.Ordinal);
 
         using var cl = new CLBackend(context, new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: true, int64_Atomics: false, subGroups: false), CLDeviceVendor.Other, CLCVersion.CL20);
         var source = ((CLCompiledKernel)cl.Compile(entry, KernelSpecialization.Empty)).Source;
         Assert.Contains("kernel", source, StringComparison.Ordinal);
     }
 
-    private static System.Reflection.MethodInfo Resolve(string kernel)
+    private static System.Reflection.MethodInfo Method(string name, params Type[] arguments) =>
+        typeof(ElementwiseKernels).GetMethod(name)!.MakeGenericMethod(arguments);
+}
+
+/// <summary>The packed grid-stride kernels (the GPU layout) run on the CPU accelerator and match a scalar reference, tails included.</summary>
+public sealed class PackedKernelTests(CpuFixture fixture) : IClassFixture<CpuFixture>
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(1027)]
+    public void Packed_kernels_match_the_reference(int n)
     {
-        string name = kernel[..kernel.IndexOf('<', StringComparison.Ordinal)];
-        var args = kernel[(name.Length + 1)..^1].Split(", ").Select(a => a switch
+        var device = fixture.Require();
+        var kernels = new KernelLibrary(device.Accelerator, KernelStyle.Packed);
+        Assert.Equal(KernelStyle.Packed, kernels.Style);
+        var a = Enumerable.Range(0, n).Select(i => (float)(i - 3.5)).ToArray();
+        var b = Enumerable.Range(0, n).Select(i => (float)((i * 7) % 11)).ToArray();
+        var ad = Array.ConvertAll(a, v => (double)v);
+
+        using var ta = device.FromArray(a);
+        using var tb = device.FromArray(b);
+        using var tad = device.FromArray(ad);
+        using var y = device.Empty(ta.Shape, DType.Float32);
+        using var yd = device.Empty(ta.Shape, DType.Float64);
+
+        kernels.Map<float, Functions.SquareOperator>(ta.View<float>(), y.View<float>());
+        Assert.Equal(a.Select(v => v * v), y.ToArray<float>());
+        kernels.Zip<float, Functions.SquareBackwardOperator>(ta.View<float>(), tb.View<float>(), y.View<float>());
+        Assert.Equal(a.Zip(b, (x, g) => (x + x) * g), y.ToArray<float>());
+        kernels.Fill(y.View<float>(), 2.5f);
+        Assert.All(y.ToArray<float>(), v => Assert.Equal(2.5f, v));
+        kernels.Zip<double, Functions.AddOperator>(tad.View<double>(), tad.View<double>(), yd.View<double>());
+        Assert.Equal(ad.Select(v => v + v), yd.ToArray<double>());
+        kernels.Fill(yd.View<double>(), -1.0);
+        Assert.All(yd.ToArray<double>(), v => Assert.Equal(-1.0, v));
+        // A view that starts off a 16-byte boundary takes the one-element path.
+        if (n > 1)
         {
-            "float" => typeof(float),
-            "double" => typeof(double),
-            "SquareOperator" => typeof(Functions.SquareOperator),
-            "SquareBackwardOperator" => typeof(Functions.SquareBackwardOperator),
-            "AddOperator" => typeof(Functions.AddOperator),
-            _ => throw new ArgumentException(a),
-        }).ToArray();
-        return typeof(ElementwiseKernels).GetMethod(name)!.MakeGenericMethod(args);
+            kernels.Map<float, Functions.SquareOperator>(ta.View<float>().SubView(1), y.View<float>().SubView(1));
+            Assert.Equal(a.Skip(1).Select(v => v * v), y.ToArray<float>().Skip(1));
+        }
     }
 }
