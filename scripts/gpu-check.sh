@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# The checks to run on the GPU machine (CUDA, PyTorch and CuPy, but no .NET SDK), from the repository
+# root after the programs were packed here and carried there:
+#
+#   here:   ../shared/tools/gpu-pack.sh PROJECT.csproj [PROJECT.csproj]   (at most two per pack: 64 MiB carry)
+#   there:  bash .gpu/unpack.sh && bash scripts/gpu-check.sh [STEP ...]
+#
+# Two packs cover everything, one device call each (see PERFORMANCE.md, "How to measure on the GPU machine"):
+#   1. tests/AutoDiff.Gpu.Tests/AutoDiff.Gpu.Tests.csproj + src/AutoDiff.Gpu.Experiments/AutoDiff.Gpu.Experiments.csproj
+#      then: bash scripts/gpu-check.sh                      (tests, experiments, torch, cupy)
+#   2. benchmarks/AutoDiff.Gpu.Benchmarks/AutoDiff.Gpu.Benchmarks.csproj
+#      then: bash scripts/gpu-check.sh benchmarks torch     (torch again: a baseline from the same session)
+#
+# STEPs: tests experiments benchmarks torch cupy (default: all). A step whose program was not unpacked
+# to /tmp/gpu/NAME/NAME (GPU_PROGRAMS overrides /tmp/gpu) is reported as skipped. Each step has its own
+# time limit in seconds (LIMIT_* below); the defaults add up to at most 480 s for pack 1 and 390 s for
+# pack 2. Everything goes to $OUT (default /tmp/gpu-out), at most 8 plain files:
+#   summary.txt          device, each step's exit status and time, and the key lines of every step
+#   tests.log            the test program's output
+#   experiments.txt      the experiments program, default run (100^3), then the stderr of the 645^3 run
+#   experiments-645.csv  the experiments program at 645^3 (268M elements), CSV
+#   benchmarks.log       BenchmarkDotNet's console output (quick job)
+#   benchmarks.md        BenchmarkDotNet's GitHub-markdown reports, concatenated
+#   torch.txt            baselines/torch_seed.py (PyTorch eager)
+#   cupy.txt             baselines/dezero_cupy_seed.py (the seed's engine on CuPy)
+set -uo pipefail
+
+cd "$(dirname "$0")/.." || exit 2
+root=$(pwd)
+out=${OUT:-/tmp/gpu-out}
+mkdir -p "$out"
+programs=${GPU_PROGRAMS:-/tmp/gpu}
+baselines=$root/.gpu/baselines
+
+limit_tests=${LIMIT_TESTS:-150}
+limit_experiments=${LIMIT_EXPERIMENTS:-60}
+limit_experiments_large=${LIMIT_EXPERIMENTS_LARGE:-90}
+limit_benchmarks=${LIMIT_BENCHMARKS:-300}
+limit_torch=${LIMIT_TORCH:-90}
+limit_cupy=${LIMIT_CUPY:-90}
+
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(tests experiments benchmarks torch cupy)
+
+summary=$out/summary.txt
+: > "$summary"
+say() { printf '%s\n' "$*" | tee -a "$summary"; }
+
+# run NAME LIMIT LOG COMMAND...: runs COMMAND under `timeout`, stdout and stderr to LOG; records status and time.
+run() {
+  local name=$1 limit=$2 log=$3
+  shift 3
+  local start end rc
+  start=$(date +%s.%N)
+  timeout --kill-after=10 "$limit" "$@" > "$log" 2>&1
+  rc=$?
+  end=$(date +%s.%N)
+  local note=""
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    note=" (TIMED OUT after ${limit}s)"
+  fi
+  say "== $name: exit $rc in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s$note"
+  return 0
+}
+
+program() { printf '%s/%s/%s' "$programs" "$1" "$1"; }
+
+say "gpu-check $(date -u +%Y-%m-%dT%H:%M:%SZ) steps: ${steps[*]}"
+say "host: $(uname -n), $(nproc) cores"
+if command -v nvidia-smi > /dev/null 2>&1; then
+  nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm,clocks.max.mem --format=csv,noheader 2>&1 | sed 's/^/gpu: /' | tee -a "$summary"
+else
+  say "gpu: nvidia-smi not found"
+fi
+
+for step in "${steps[@]}"; do
+  case $step in
+    tests)
+      exe=$(program AutoDiff.Gpu.Tests)
+      if [ -x "$exe" ]; then
+        run tests "$limit_tests" "$out/tests.log" "$exe"
+        # xUnit v3 closes with "=== TEST EXECUTION SUMMARY ===" and a totals line per assembly.
+        grep -A3 -E "TEST EXECUTION SUMMARY" "$out/tests.log" | tee -a "$summary"
+        grep -E "\[FAIL\]" "$out/tests.log" | head -20 | tee -a "$summary"
+      else
+        say "== tests: skipped ($exe not unpacked)"
+      fi
+      ;;
+    experiments)
+      exe=$(program AutoDiff.Gpu.Experiments)
+      if [ -x "$exe" ]; then
+        run "experiments (default, 100^3)" "$limit_experiments" "$out/experiments.txt" "$exe"
+        tail -n 25 "$out/experiments.txt" | tee -a "$summary"
+        err=$(mktemp)
+        start=$(date +%s.%N)
+        timeout --kill-after=10 "$limit_experiments_large" "$exe" --size 645 --format csv > "$out/experiments-645.csv" 2> "$err"
+        rc=$?
+        end=$(date +%s.%N)
+        say "== experiments (--size 645 --format csv): exit $rc in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s"
+        { printf '\n== stderr of: --size 645 --format csv (exit %s)\n' "$rc"; cat "$err"; } >> "$out/experiments.txt"
+        rm -f "$err"
+        tee -a "$summary" < "$out/experiments-645.csv"
+      else
+        say "== experiments: skipped ($exe not unpacked)"
+      fi
+      ;;
+    benchmarks)
+      exe=$(program AutoDiff.Gpu.Benchmarks)
+      if [ -x "$exe" ]; then
+        artifacts=$(mktemp -d)
+        run "benchmarks (--quick)" "$limit_benchmarks" "$out/benchmarks.log" "$exe" --quick --artifacts "$artifacts"
+        : > "$out/benchmarks.md"
+        for report in "$artifacts"/results/*-report-github.md; do
+          [ -e "$report" ] || continue
+          { printf '## %s\n\n' "$(basename "$report" -report-github.md)"; cat "$report"; printf '\n'; } >> "$out/benchmarks.md"
+        done
+        rm -rf "$artifacts"
+        head -n 2 "$out/benchmarks.log" | tee -a "$summary"
+        grep -E '^\|' "$out/benchmarks.log" | grep -vE '^\|[-:| ]*\|$' | tee -a "$summary"
+      else
+        say "== benchmarks: skipped ($exe not unpacked)"
+      fi
+      ;;
+    torch)
+      if [ -f "$baselines/torch_seed.py" ]; then
+        run "baseline torch_seed.py" "$limit_torch" "$out/torch.txt" python3 "$baselines/torch_seed.py"
+        tee -a "$summary" < "$out/torch.txt"
+      else
+        say "== torch: skipped ($baselines/torch_seed.py missing: pack with gpu-pack.sh)"
+      fi
+      ;;
+    cupy)
+      if [ -f "$baselines/dezero_cupy_seed.py" ]; then
+        run "baseline dezero_cupy_seed.py" "$limit_cupy" "$out/cupy.txt" python3 "$baselines/dezero_cupy_seed.py"
+        tee -a "$summary" < "$out/cupy.txt"
+      else
+        say "== cupy: skipped ($baselines/dezero_cupy_seed.py missing: pack with gpu-pack.sh)"
+      fi
+      ;;
+    *)
+      say "== unknown step '$step': use tests experiments benchmarks torch cupy"
+      ;;
+  esac
+done
+
+say "files: $(find "$out" -maxdepth 1 -type f -printf '%f\n' | sort | tr '\n' ' ')"
