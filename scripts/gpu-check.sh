@@ -1,15 +1,11 @@
 #!/usr/bin/env bash
 # The checks to run on the GPU machine (CUDA, PyTorch and CuPy, but no .NET SDK), from the repository
-# root after the programs were packed here and carried there:
+# root after the programs were packed here and carried there. One device call covers everything:
 #
-#   here:   ../shared/tools/gpu-pack.sh PROJECT.csproj [PROJECT.csproj]   (at most two per pack: 64 MiB carry)
-#   there:  bash .gpu/unpack.sh && bash scripts/gpu-check.sh [STEP ...]
+#   here:   scripts/pack-for-gpu.sh          (tests, experiments and benchmarks in one 40 MB archive)
+#   there:  bash .gpu/unpack.sh && bash scripts/gpu-check.sh [STEP ...]      (carry: [".gpu"])
 #
-# Two packs cover everything, one device call each (see PERFORMANCE.md, "How to measure on the GPU machine"):
-#   1. tests/AutoDiff.Gpu.Tests/AutoDiff.Gpu.Tests.csproj + src/AutoDiff.Gpu.Experiments/AutoDiff.Gpu.Experiments.csproj
-#      then: bash scripts/gpu-check.sh                      (tests, experiments, torch, cupy)
-#   2. benchmarks/AutoDiff.Gpu.Benchmarks/AutoDiff.Gpu.Benchmarks.csproj
-#      then: bash scripts/gpu-check.sh benchmarks torch     (torch again: a baseline from the same session)
+# ../shared/tools/gpu-pack.sh PROJECT.csproj [PROJECT.csproj] also works, two programs per call.
 #
 # STEPs: tests experiments benchmarks torch cupy (default: all). A step whose program was not unpacked
 # to /tmp/gpu/NAME/NAME (GPU_PROGRAMS overrides /tmp/gpu) is reported as skipped. Each step has its own
