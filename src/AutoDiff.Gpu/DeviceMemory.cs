@@ -163,6 +163,8 @@ public sealed class DeviceMemory
                 return hit;
         }
 
+        // Everything below may free or allocate device memory: make the device current on this thread.
+        device.BindToThisThread();
         Exception? failure = null;
         for (int attempt = 0; attempt < 2; attempt++)
         {
@@ -180,7 +182,6 @@ public sealed class DeviceMemory
                 }
                 try
                 {
-                    device.BindToThisThread();
                     var buffer = device.Accelerator.Allocate1D<byte>(size);
                     // The pool roots every block and frees it itself: never let a finalizer free device memory.
 #pragma warning disable CA1816 // suppressing another object's finalizer is the point here

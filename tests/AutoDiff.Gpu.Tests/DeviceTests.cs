@@ -70,6 +70,7 @@ public sealed class DeviceTests(CpuFixture fixture) : IClassFixture<CpuFixture>
 
         var small = LaunchPlan.For(accelerator, 100);
         Assert.Equal(100, small.Chunk);
+        Assert.Equal(1, small.Config.GroupDim.X);
     }
 
     [Fact]
