@@ -104,28 +104,30 @@ public unsafe class ElementwiseBenchmarks
 
     /// <summary>Host reference: y = x² on managed arrays, one contiguous chunk per core, SIMD.</summary>
     [Benchmark, BytesPerElement(8)]
-    public void HostSquare()
+    public void HostSquare() => ForEachChunk((start, count) =>
     {
-        int parts = Environment.ProcessorCount;
-        int chunk = (hostX.Length + parts - 1) / parts;
-        Parallel.For(0, parts, part =>
-        {
-            int start = part * chunk;
-            int count = Math.Min(chunk, hostX.Length - start);
-            if (count <= 0)
-                return;
-            var source = MemoryMarshal.Cast<float, Vector<float>>(hostX.AsSpan(start, count));
-            var target = MemoryMarshal.Cast<float, Vector<float>>(hostY.AsSpan(start, count));
-            for (int i = 0; i < source.Length; i++)
-                target[i] = source[i] * source[i];
-            for (int i = start + (source.Length * Vector<float>.Count); i < start + count; i++)
-                hostY[i] = hostX[i] * hostX[i];
-        });
-    }
+        var source = MemoryMarshal.Cast<float, Vector<float>>(hostX.AsSpan(start, count));
+        var target = MemoryMarshal.Cast<float, Vector<float>>(hostY.AsSpan(start, count));
+        for (int i = 0; i < source.Length; i++)
+            target[i] = source[i] * source[i];
+        for (int i = start + (source.Length * Vector<float>.Count); i < start + count; i++)
+            hostY[i] = hostX[i] * hostX[i];
+    });
 
     /// <summary>Host reference: the CPU kernel's scalar loop on managed arrays, one contiguous chunk per core.</summary>
     [Benchmark, BytesPerElement(8)]
-    public void HostSquareScalar()
+    public void HostSquareScalar() => ForEachChunk((start, count) =>
+    {
+        fixed (float* px = &hostX[start])
+        fixed (float* py = &hostY[start])
+        {
+            for (long i = 0; i < count; i++)
+                py[i] = SquareOperator.Apply(px[i]);
+        }
+    });
+
+    /// <summary>Runs <paramref name="body"/>(start, count) on one contiguous chunk of the host arrays per core.</summary>
+    private void ForEachChunk(Action<int, int> body)
     {
         int parts = Environment.ProcessorCount;
         int chunk = (hostX.Length + parts - 1) / parts;
@@ -133,14 +135,8 @@ public unsafe class ElementwiseBenchmarks
         {
             int start = part * chunk;
             int count = Math.Min(chunk, hostX.Length - start);
-            if (count <= 0)
-                return;
-            fixed (float* px = &hostX[start])
-            fixed (float* py = &hostY[start])
-            {
-                for (long i = 0; i < count; i++)
-                    py[i] = SquareOperator.Apply(px[i]);
-            }
+            if (count > 0)
+                body(start, count);
         });
     }
 }
