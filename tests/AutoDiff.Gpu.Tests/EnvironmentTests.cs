@@ -1,0 +1,48 @@
+namespace AutoDiff.Gpu.Tests;
+
+[CollectionDefinition(nameof(ProcessEnvironment), DisableParallelization = true)]
+public sealed class ProcessEnvironment;
+
+/// <summary>Tests that set process environment variables: they run alone.</summary>
+[Collection(nameof(ProcessEnvironment))]
+public sealed class EnvironmentTests
+{
+    [Fact]
+    public void AUTODIFF_DEVICE_overrides_the_best_device()
+    {
+        WithDevice("cpu:0", () =>
+        {
+            using var device = Device.Best();
+            Assert.Equal("cpu:0", device.Id);
+        });
+        WithDevice("tpu", () =>
+        {
+            var e = Assert.Throws<ArgumentException>(() => Device.Best());
+            Assert.Contains("AUTODIFF_DEVICE=tpu", e.Message, StringComparison.Ordinal);
+        });
+        WithDevice("cpu:7", () =>
+        {
+            var e = Assert.Throws<DeviceNotFoundException>(() => Device.Best());
+            Assert.Contains("cpu:7", e.Message, StringComparison.Ordinal);
+        });
+        WithDevice(null, () =>
+        {
+            using var device = Device.Best();
+            Assert.Equal(Device.List()[0].Id, device.Id);
+        });
+    }
+
+    private static void WithDevice(string? value, Action test)
+    {
+        string? previous = Environment.GetEnvironmentVariable(Device.EnvironmentVariable);
+        Environment.SetEnvironmentVariable(Device.EnvironmentVariable, value);
+        try
+        {
+            test();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(Device.EnvironmentVariable, previous);
+        }
+    }
+}
