@@ -9,8 +9,7 @@
 #
 # STEPs: tests experiments benchmarks torch cupy (default: all). A step whose program was not unpacked
 # to /tmp/gpu/NAME/NAME (GPU_PROGRAMS overrides /tmp/gpu) is reported as skipped. Each step has its own
-# time limit in seconds (LIMIT_* below); the defaults add up to at most 480 s for pack 1 and 390 s for
-# pack 2. Everything goes to $OUT (default /tmp/gpu-out), at most 8 plain files:
+# time limit in seconds (LIMIT_* below); the defaults add up to 560 s, under the device tool's 600 s per call
 #   summary.txt          device, each step's exit status and time, and the key lines of every step
 #   tests.log            the test program's output
 #   experiments.txt      the experiments program, default run (100^3), then the stderr of the 645^3 run
@@ -28,12 +27,12 @@ mkdir -p "$out"
 programs=${GPU_PROGRAMS:-/tmp/gpu}
 baselines=$root/.gpu/baselines
 
-limit_tests=${LIMIT_TESTS:-150}
-limit_experiments=${LIMIT_EXPERIMENTS:-60}
-limit_experiments_large=${LIMIT_EXPERIMENTS_LARGE:-90}
-limit_benchmarks=${LIMIT_BENCHMARKS:-300}
-limit_torch=${LIMIT_TORCH:-90}
-limit_cupy=${LIMIT_CUPY:-90}
+limit_tests=${LIMIT_TESTS:-120}
+limit_experiments=${LIMIT_EXPERIMENTS:-45}
+limit_experiments_large=${LIMIT_EXPERIMENTS_LARGE:-75}
+limit_benchmarks=${LIMIT_BENCHMARKS:-200}
+limit_torch=${LIMIT_TORCH:-60}
+limit_cupy=${LIMIT_CUPY:-60}
 
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(tests experiments benchmarks torch cupy)
