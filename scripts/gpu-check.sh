@@ -10,6 +10,7 @@
 # STEPs: tests experiments benchmarks torch cupy (default: all). A step whose program was not unpacked
 # to /tmp/gpu/NAME/NAME (GPU_PROGRAMS overrides /tmp/gpu) is reported as skipped. Each step has its own
 # time limit in seconds (LIMIT_* below); the defaults add up to 560 s, under the device tool's 600 s per call
+# Everything goes to $OUT (default /tmp/gpu-out), at most 8 plain files:
 #   summary.txt          device, each step's exit status and time, and the key lines of every step
 #   tests.log            the test program's output
 #   experiments.txt      the experiments program, default run (100^3), then the stderr of the 645^3 run
