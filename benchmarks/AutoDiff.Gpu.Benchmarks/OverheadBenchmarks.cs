@@ -53,7 +53,7 @@ public class OverheadBenchmarks
     [Benchmark]
     public void TensorSquare()
     {
-        using var result = Elementwise.Map<SquareOperator>("Square", x);
+        using var result = Elementwise.Map<SquareOperator>(x);
     }
 
     /// <summary><c>F.Square</c> with backprop off: a Function and a Variable, no graph.</summary>

@@ -254,12 +254,7 @@ public sealed class DeviceMemory
 
     private MemoryBlock? CollectAndRetake(long size)
     {
-        // A full blocking collection: tensors of a long-lived graph may sit in any generation, and a
-        // partial one would leave them (and let the threshold below drift upwards).
-        Interlocked.Increment(ref collections);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        DrainReleased();
+        CollectGarbage();
         lock (gate)
         {
             var hit = TryTakeCachedLocked(size);
@@ -271,11 +266,21 @@ public sealed class DeviceMemory
 
     private void ReclaimEverything()
     {
+        CollectGarbage();
+        lock (gate)
+            FreeCachedLocked();
+    }
+
+    /// <summary>
+    /// Collects unreachable tensors and returns their blocks to the pool. A full blocking collection: tensors of
+    /// a long-lived graph may sit in any generation, and a partial one would leave them.
+    /// </summary>
+    private void CollectGarbage()
+    {
+        Interlocked.Increment(ref collections);
         GC.Collect();
         GC.WaitForPendingFinalizers();
         DrainReleased();
-        lock (gate)
-            FreeCachedLocked();
     }
 
     private MemoryBlock? TryTakeCachedLocked(long size)

@@ -7,7 +7,7 @@ namespace AutoDiff.Gpu;
 internal static class Elementwise
 {
     /// <summary>y = TOp(x), a new tensor.</summary>
-    public static Tensor Map<TOp>(string op, Tensor x)
+    public static Tensor Map<TOp>(Tensor x)
         where TOp : struct, IUnaryOperator
     {
         x.ThrowIfDisposed();

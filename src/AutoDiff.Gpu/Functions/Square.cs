@@ -7,7 +7,7 @@ namespace AutoDiff.Gpu.Functions;
 public sealed class Square : Function
 {
     /// <inheritdoc/>
-    protected override Tensor[] Forward(Tensor[] xs) => [Elementwise.Map<SquareOperator>(Name, xs[0])];
+    protected override Tensor[] Forward(Tensor[] xs) => [Elementwise.Map<SquareOperator>(xs[0])];
 
     /// <inheritdoc/>
     protected override Tensor[] Backward(Tensor[] gys) => [Elementwise.Zip<SquareBackwardOperator>(Name, Input(0), gys[0])];
