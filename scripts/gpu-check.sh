@@ -59,6 +59,17 @@ run() {
   return 0
 }
 
+# baseline STEP SCRIPT LIMIT: runs a reference program from .gpu/baselines into $out/STEP.txt.
+baseline() {
+  local step=$1 script=$2 limit=$3
+  if [ -f "$baselines/$script" ]; then
+    run "baseline $script" "$limit" "$out/$step.txt" python3 "$baselines/$script"
+    tee -a "$summary" < "$out/$step.txt"
+  else
+    say "== $step: skipped ($baselines/$script missing: pack with scripts/pack-for-gpu.sh)"
+  fi
+}
+
 program() { printf '%s/%s/%s' "$programs" "$1" "$1"; }
 
 say "gpu-check $(date -u +%Y-%m-%dT%H:%M:%SZ) steps: ${steps[*]}"
@@ -117,22 +128,8 @@ for step in "${steps[@]}"; do
         say "== benchmarks: skipped ($exe not unpacked)"
       fi
       ;;
-    torch)
-      if [ -f "$baselines/torch_seed.py" ]; then
-        run "baseline torch_seed.py" "$limit_torch" "$out/torch.txt" python3 "$baselines/torch_seed.py"
-        tee -a "$summary" < "$out/torch.txt"
-      else
-        say "== torch: skipped ($baselines/torch_seed.py missing: pack with gpu-pack.sh)"
-      fi
-      ;;
-    cupy)
-      if [ -f "$baselines/dezero_cupy_seed.py" ]; then
-        run "baseline dezero_cupy_seed.py" "$limit_cupy" "$out/cupy.txt" python3 "$baselines/dezero_cupy_seed.py"
-        tee -a "$summary" < "$out/cupy.txt"
-      else
-        say "== cupy: skipped ($baselines/dezero_cupy_seed.py missing: pack with gpu-pack.sh)"
-      fi
-      ;;
+    torch) baseline torch torch_seed.py "$limit_torch" ;;
+    cupy) baseline cupy dezero_cupy_seed.py "$limit_cupy" ;;
     *)
       say "== unknown step '$step': use tests experiments benchmarks torch cupy"
       ;;
