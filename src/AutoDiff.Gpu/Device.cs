@@ -59,7 +59,7 @@ public sealed partial class Device : IDisposable
         Index = index;
         Id = FormatId(kind, index);
         Kernels = new KernelLibrary(accelerator);
-        Memory = new DeviceMemory(this, kind == DeviceKind.Cpu ? null : accelerator.MemorySize);
+        Memory = new DeviceMemory(this, kind == DeviceKind.Cpu ? HostMemory : accelerator.MemorySize);
         boundOnThisThread = accelerator;
     }
 
@@ -235,12 +235,8 @@ public sealed partial class Device : IDisposable
         }
     }
 
-    /// <summary>Called before every launch: binds the accelerator and drains the release queue.</summary>
-    internal void EnterLaunch()
-    {
-        BindToThisThread();
-        Memory.DrainReleased();
-    }
+    /// <summary>Called before every launch: binds the accelerator.</summary>
+    internal void EnterLaunch() => BindToThisThread();
 
     private static Context CreateContext(DeviceKind? only)
     {

@@ -8,7 +8,8 @@ namespace AutoDiff.Gpu;
 /// <summary>
 /// An n-dimensional array of float32 or float64 in one device buffer. Operations never copy it through the
 /// host; <see cref="ToArray{T}"/> reads it back explicitly. Its buffer returns to the device's pool on
-/// <see cref="Dispose"/>, when a <see cref="TensorScope"/> ends, or after the GC collects it.
+/// <see cref="Dispose"/>, when a <see cref="TensorScope"/> ends, or once the GC finds the tensor unreachable
+/// (see <see cref="DeviceMemory"/>): disposing is optional.
 /// </summary>
 public sealed class Tensor : IDisposable
 {
@@ -19,16 +20,8 @@ public sealed class Tensor : IDisposable
         Device = device;
         DType = dtype;
         Shape = shape;
-        block = device.Memory.Rent(shape.Length * dtype.Size());
+        block = device.Memory.Rent(ByteCount(shape, dtype), this);
         TensorScope.Track(this);
-    }
-
-    /// <summary>Finalizer: queues the buffer for the owning device; never frees device memory on this thread.</summary>
-    ~Tensor()
-    {
-        var b = block;
-        if (b is not null)
-            Device.Memory.ReturnFromFinalizer(b);
     }
 
     /// <summary>The device holding the data.</summary>
@@ -88,7 +81,6 @@ public sealed class Tensor : IDisposable
         if (b is null)
             return;
         Device.Memory.Return(b);
-        GC.SuppressFinalize(this);
     }
 
     /// <summary>NumPy style: <c>2.0</c>, <c>[1.0, 2.0]</c>; large tensors show shape, type, device and their first values.</summary>
@@ -109,6 +101,19 @@ public sealed class Tensor : IDisposable
     {
         var b = Volatile.Read(ref block) ?? throw Disposed();
         return b.Bytes.Cast<T>().SubView(0, Length);
+    }
+
+    /// <summary>The bytes of data a tensor of <paramref name="shape"/> and <paramref name="dtype"/> holds; a clear error when that overflows.</summary>
+    internal static long ByteCount(Shape shape, DType dtype)
+    {
+        try
+        {
+            return checked(shape.Length * dtype.Size());
+        }
+        catch (OverflowException)
+        {
+            throw new ArgumentException($"tensor {shape} {dtype.Name()} would need {shape.Length:N0} × {dtype.Size()} bytes, more than 2^63: no device holds it", nameof(shape));
+        }
     }
 
     internal ObjectDisposedException Disposed() =>

@@ -133,8 +133,9 @@ public abstract class MemoryTests<TFixture>(TFixture fixture) : IClassFixture<TF
         Collect();
         Assert.False(weakY.TryGetTarget(out _));
         Assert.Equal(Buffer, device.Memory.AllocatedBytes);
-        // The buffers came back through the finalizer queue into the cache: nothing was freed on the device.
+        // The pool swept the weak handles of the dead tensors: their blocks are cached, nothing freed on the device.
         Assert.Equal(4 * Buffer, device.Memory.ReservedBytes);
+        Assert.Equal(3, device.Memory.Snapshot().ReclaimedTensors);
     }
 
     [Fact]
@@ -166,8 +167,82 @@ public abstract class MemoryTests<TFixture>(TFixture fixture) : IClassFixture<TF
         RunSmallSeedLoop(device, 10_000);
         Collect();
         Assert.Equal(baseline, device.Memory.AllocatedBytes);
-        // The pool collects when live bytes double since the last collection: a few iterations' worth at most.
-        Assert.InRange(device.Memory.ReservedBytes, iterationPeak, 6 * iterationPeak);
+        // Garbage builds up to the budget (64 MiB by default), far above what 10,000 tiny iterations drop.
+        Assert.InRange(device.Memory.ReservedBytes, iterationPeak, iterationPeak + device.Memory.GarbageBudget);
+    }
+
+    [Fact]
+    public void A_natural_loop_is_reclaimed_by_ephemeral_collections_within_the_budget()
+    {
+        using var device = fixture.OpenFresh();
+        const int n = 100_000;                                 // 400,000 bytes: a 400,384-byte block
+        long block = DeviceMemory.RoundSize(n * sizeof(float));
+        Assert.Equal(400_384, block);
+        device.Memory.GarbageBudget = 4_000_000;               // about 10 blocks of garbage before a collection
+        RunSeedLoop(device, n, 20);                            // warm-up: kernels compiled, budget filled once
+        Collect();
+        var before = device.Memory.Snapshot();
+
+        RunSeedLoop(device, n, 1000);
+        var after = device.Memory.Snapshot();
+        // Each iteration drops x, three squares and x.grad (5 blocks); the budget holds 10: a collection every
+        // two iterations or so, every one of them ephemeral.
+        Assert.Equal(0, after.FullCollections - before.FullCollections);
+        Assert.InRange(after.EphemeralCollections - before.EphemeralCollections, 300, 1000);
+        Assert.True(after.ReclaimedTensors - before.ReclaimedTensors >= 4000, $"{after.ReclaimedTensors - before.ReclaimedTensors} tensors reclaimed");
+        // Live at the peak of an iteration: 6 blocks, and the previous x with its gradient until the loop's
+        // variable is overwritten (as in Python); plus the budget, plus one request that crossed it.
+        Assert.InRange(after.ReservedBytes, 6 * block, (8 * block) + 4_000_000 + block);
+
+        Collect();
+        Assert.Equal(before.AllocatedBytes, device.Memory.AllocatedBytes);
+    }
+
+    [Fact]
+    public void Dead_tensors_are_found_by_any_collection_without_finalizers()
+    {
+        using var device = fixture.OpenFresh();
+        DropTwoBuffers(device);
+        Assert.Equal(2 * Buffer, device.Memory.AllocatedBytes);
+        GC.Collect(0, GCCollectionMode.Forced, blocking: true);    // a young-generation collection is enough
+        var stats = device.Memory.Snapshot();
+        Assert.Equal(0, stats.AllocatedBytes);
+        Assert.Equal(2, stats.ReclaimedTensors);
+        Assert.Equal(0, stats.Collections);
+    }
+
+    [Fact]
+    public void A_limit_makes_the_pool_collect_earlier_instead_of_failing()
+    {
+        using var device = fixture.OpenFresh();
+        device.Memory.Limit = 12 * Buffer;
+        Assert.True(device.Memory.GarbageBudget > 12 * Buffer);  // the default budget alone would not fit
+        // 200 iterations of the seed at 100³ drop 5 buffers each: 4 GB of garbage through 48 MiB, where an
+        // iteration holds 8 at its peak (6, and the previous x with its gradient until x is overwritten).
+        for (int i = 0; i < 200; i++)
+        {
+            var x = new Variable(device.Ones(100, 100, 100));
+            Square(Square(Square(x))).Backward();
+        }
+        var stats = device.Memory.Snapshot();
+        Assert.InRange(stats.ReservedBytes, 6 * Buffer, 12 * Buffer);
+        Assert.Equal(0, stats.FullCollections);
+        Assert.True(stats.EphemeralCollections > 0);
+    }
+
+    [Fact]
+    public void Budget_and_limit_reject_nonsense()
+    {
+        using var device = fixture.OpenFresh();
+        Assert.Equal(DeviceMemory.DefaultBudget(device.Kind, device.MemorySize), device.Memory.GarbageBudget);
+        Assert.InRange(device.Memory.GarbageBudget, DeviceMemory.MinDefaultBudget, DeviceMemory.MaxDefaultBudget);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => device.Memory.GarbageBudget = -1);
+        Assert.Contains("GarbageBudget", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => device.Memory.Limit = -5);
+        Assert.Throws<ArgumentOutOfRangeException>(() => device.Memory.Limit = 0);
+        Assert.Null(device.Memory.Limit);
+        device.Memory.GarbageBudget = 0;
+        Assert.Equal(0, device.Memory.GarbageBudget);
     }
 
     [Fact]
@@ -258,11 +333,15 @@ public abstract class MemoryTests<TFixture>(TFixture fixture) : IClassFixture<TF
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void RunSmallSeedLoop(Device device, int iterations)
+    private static void RunSmallSeedLoop(Device device, int iterations) => RunSeedLoop(device, 16, iterations);
+
+    /// <summary>The seed written as its code is: no scope, no Dispose.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RunSeedLoop(Device device, int n, int iterations)
     {
         for (int i = 0; i < iterations; i++)
         {
-            var x = new Variable(device.Ones(16));
+            var x = new Variable(device.Ones(n));
             var y = Square(Square(Square(x)));
             y.Backward();
         }
