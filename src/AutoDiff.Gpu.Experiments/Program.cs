@@ -176,8 +176,8 @@ internal static class Program
             var t = Add(x0, x1);
             var y = Add(x0, t);
             y.Backward();
-            Console.WriteLine($"{Show(y.Grad)} {Show(t.Grad)}");
-            Console.WriteLine($"{Show(x0.Grad)} {Show(x1.Grad)}");
+            Console.WriteLine($"{Show(y.Grad?.Data)} {Show(t.Grad?.Data)}");
+            Console.WriteLine($"{Show(x0.Grad?.Data)} {Show(x1.Grad?.Data)}");
         }
         return 0;
     }

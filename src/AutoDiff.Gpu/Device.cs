@@ -36,9 +36,16 @@ public sealed record DeviceInfo(DeviceKind Kind, int Index, string Name, long Me
 }
 
 /// <summary>
-/// One accelerator with its kernels and its caching allocator. Every tensor lives on one device; the engine
-/// never mixes devices in one operation. Operations launch asynchronously and in order; reading a tensor back
-/// to the host waits for them.
+/// A handle to one accelerator, with its own caching allocator and memory statistics. Every tensor lives on one
+/// device. Handles opened on the same accelerator share its compiled kernels and interoperate: their tensors
+/// mix in one operation (the result lives on the first operand's device). Operations launch asynchronously and
+/// in order; reading a tensor back to the host waits for them.
+/// <para>
+/// Thread safety: a device may be used from any number of threads. Launches and copies on one accelerator are
+/// serialized by a lock held only while work is enqueued (some backends, OpenCL among them, cannot enqueue from
+/// two threads at once). <see cref="Dispose"/> waits for work in flight; afterwards every use of the device or
+/// its tensors throws <see cref="ObjectDisposedException"/> on the caller.
+/// </para>
 /// </summary>
 public sealed partial class Device : IDisposable
 {
@@ -48,19 +55,16 @@ public sealed partial class Device : IDisposable
     [ThreadStatic]
     private static Accelerator? boundOnThisThread;
 
-    private readonly Context context;
+    private readonly SharedAccelerator shared;
     private int disposed;
 
-    private Device(Context context, Accelerator accelerator, DeviceKind kind, int index)
+    private Device(SharedAccelerator shared)
     {
-        this.context = context;
-        Accelerator = accelerator;
-        Kind = kind;
-        Index = index;
-        Id = FormatId(kind, index);
-        Kernels = new KernelLibrary(accelerator);
-        Memory = new DeviceMemory(this, kind == DeviceKind.Cpu ? HostMemory : accelerator.MemorySize);
-        boundOnThisThread = accelerator;
+        this.shared = shared;
+        Kind = shared.Kind;
+        Index = shared.Index;
+        Id = FormatId(Kind, Index);
+        Memory = new DeviceMemory(this, Kind == DeviceKind.Cpu ? HostMemory : Accelerator.MemorySize);
     }
 
     /// <summary>The accelerator kind.</summary>
@@ -84,9 +88,9 @@ public sealed partial class Device : IDisposable
     /// <summary>True once disposed.</summary>
     public bool IsDisposed => Volatile.Read(ref disposed) != 0;
 
-    internal Accelerator Accelerator { get; }
+    internal Accelerator Accelerator => shared.Accelerator;
 
-    internal KernelLibrary Kernels { get; }
+    internal KernelLibrary Kernels => shared.Kernels;
 
     /// <summary>Lists the devices present, best first.</summary>
     public static IReadOnlyList<DeviceInfo> List()
@@ -109,19 +113,16 @@ public sealed partial class Device : IDisposable
     /// Opens the best device present (CUDA, then OpenCL, then the CPU accelerator), or the one named by the
     /// <see cref="EnvironmentVariable"/> environment variable when it is set.
     /// </summary>
+    /// <exception cref="ArgumentException">The environment variable names no known device kind.</exception>
     public static Device Best()
     {
         string? spec = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(spec))
         {
-            try
-            {
-                return Open(spec);
-            }
-            catch (ArgumentException e)
-            {
-                throw new ArgumentException($"{EnvironmentVariable}={spec}: {e.Message}", EnvironmentVariable, e);
-            }
+            if (!TryParseId(spec, out var kind, out int index, out string? error))
+                throw new ArgumentException($"{EnvironmentVariable}={spec}: {error}", (Exception?)null);
+            if (kind is not null)
+                return Open(kind.Value, index);
         }
         var best = List()[0];
         return Open(best.Kind, best.Index);
@@ -148,71 +149,49 @@ public sealed partial class Device : IDisposable
         return Open(kind.Value, index);
     }
 
-    /// <summary>Opens device <paramref name="index"/> of <paramref name="kind"/>; a clear error lists what is present when it is absent.</summary>
+    /// <summary>
+    /// Opens device <paramref name="index"/> of <paramref name="kind"/>; a clear error lists what is present when
+    /// it is absent. Each call gives a new handle with its own memory pool; handles on one accelerator share its
+    /// kernels and their tensors interoperate.
+    /// </summary>
     public static Device Open(DeviceKind kind, int index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
-        var context = CreateContext(kind);
-        try
-        {
-            var devices = DevicesOf(context, kind);
-            if (index >= devices.Count)
-            {
-                string present = string.Join(", ", List().Select(d => d.ToString()));
-                throw new DeviceNotFoundException($"no {FormatId(kind, index)} device is present; present: {present}");
-            }
-            var accelerator = devices[index].CreateAccelerator(context);
-            return new Device(context, accelerator, kind, index);
-        }
-        catch
-        {
-            context.Dispose();
-            throw;
-        }
+        return new Device(SharedAccelerator.Acquire(kind, index));
     }
 
     /// <summary>Parses <c>cpu</c>, <c>cuda:1</c>, <c>opencl</c>, <c>best</c>; kind is null for <c>best</c>.</summary>
+    /// <exception cref="ArgumentException">The text names no device kind, or its index is not a number.</exception>
     public static (DeviceKind? Kind, int Index) ParseId(string spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        string text = spec.Trim().ToLowerInvariant();
-        int colon = text.IndexOf(':', StringComparison.Ordinal);
-        string name = colon < 0 ? text : text[..colon];
-        int index = 0;
-        if (colon >= 0 && (!int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out index)))
-            throw new ArgumentException($"bad device '{spec}': the index after ':' must be a number, e.g. cuda:0", nameof(spec));
-        DeviceKind? kind = name switch
-        {
-            "cpu" => DeviceKind.Cpu,
-            "cuda" or "gpu" => DeviceKind.Cuda,
-            "opencl" or "cl" => DeviceKind.OpenCL,
-            "best" or "auto" => null,
-            _ => throw new ArgumentException($"unknown device '{spec}': use cpu, cuda, opencl or best, optionally with :index", nameof(spec)),
-        };
+        if (!TryParseId(spec, out var kind, out int index, out string? error))
+            throw new ArgumentException(error, nameof(spec));
         return (kind, index);
     }
 
     /// <summary>Waits until every launched operation has finished.</summary>
     public void Synchronize()
     {
-        BindToThisThread();
-        Accelerator.Synchronize();
+        using (EnterLaunch())
+            Accelerator.Synchronize();
     }
 
-    /// <summary>Frees every device buffer and the accelerator. Tensors of this device become unusable.</summary>
+    /// <summary>
+    /// Frees every buffer of this device, after the work in flight has finished, and releases the accelerator
+    /// when no other handle uses it. Tensors of this device become unusable (<see cref="Tensor.IsDisposed"/>).
+    /// </summary>
     public void Dispose()
     {
-        if (Volatile.Read(ref disposed) != 0)
-            return;
-        BindToThisThread();
-        Accelerator.Synchronize();
-        if (Interlocked.Exchange(ref disposed, 1) != 0)
-            return;
-        Memory.Dispose();
-        Accelerator.Dispose();
-        context.Dispose();
-        if (ReferenceEquals(boundOnThisThread, Accelerator))
-            boundOnThisThread = null;
+        using (shared.Gate.EnterScope())
+        {
+            if (Interlocked.Exchange(ref disposed, 1) != 0)
+                return;
+            Bind(Accelerator);
+            Accelerator.Synchronize();
+            Memory.Dispose();
+        }
+        shared.Release();
     }
 
     /// <inheritdoc/>
@@ -224,19 +203,79 @@ public sealed partial class Device : IDisposable
 
     internal static string FormatId(DeviceKind kind, int index) => $"{kind.ToString().ToLowerInvariant()}:{index}";
 
-    /// <summary>Makes this device's accelerator current on the calling thread (CUDA contexts are per thread) and returns collected tensors' blocks.</summary>
+    /// <summary>True when tensors of this device and <paramref name="other"/> can meet in one operation: both are handles to one accelerator.</summary>
+    internal bool SharesAcceleratorWith(Device other) => ReferenceEquals(shared, other.shared);
+
+    /// <summary>Makes this device's accelerator current on the calling thread (CUDA contexts are per thread).</summary>
     internal void BindToThisThread()
     {
-        ObjectDisposedException.ThrowIf(IsDisposed, this);
-        if (!ReferenceEquals(boundOnThisThread, Accelerator))
+        ThrowIfDisposed();
+        Bind(Accelerator);
+    }
+
+    /// <summary>
+    /// Enters the accelerator's launch lock for one launch or copy: throws <see cref="ObjectDisposedException"/>
+    /// once the device is disposed, and binds the accelerator to this thread. Dispose the scope right after
+    /// the work is enqueued.
+    /// </summary>
+    internal Lock.Scope EnterLaunch()
+    {
+        var scope = shared.Gate.EnterScope();
+        if (IsDisposed)
         {
-            Accelerator.Bind();
-            boundOnThisThread = Accelerator;
+            scope.Dispose();
+            ThrowIfDisposed();
+        }
+        Bind(Accelerator);
+        return scope;
+    }
+
+    internal void ThrowIfDisposed()
+    {
+        if (IsDisposed)
+            throw new ObjectDisposedException(nameof(Device), $"device {Id} was disposed: its tensors are gone; open a new device");
+    }
+
+    private static void Bind(Accelerator accelerator)
+    {
+        if (!ReferenceEquals(boundOnThisThread, accelerator))
+        {
+            accelerator.Bind();
+            boundOnThisThread = accelerator;
         }
     }
 
-    /// <summary>Called before every launch: binds the accelerator.</summary>
-    internal void EnterLaunch() => BindToThisThread();
+    private static bool TryParseId(string spec, out DeviceKind? kind, out int index, out string? error)
+    {
+        string text = spec.Trim().ToLowerInvariant();
+        int colon = text.IndexOf(':', StringComparison.Ordinal);
+        string name = colon < 0 ? text : text[..colon];
+        index = 0;
+        kind = null;
+        error = null;
+        if (colon >= 0 && !int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out index))
+        {
+            error = $"bad device '{spec}': the index after ':' must be a number, e.g. cuda:0";
+            return false;
+        }
+        switch (name)
+        {
+            case "cpu":
+                kind = DeviceKind.Cpu;
+                return true;
+            case "cuda" or "gpu":
+                kind = DeviceKind.Cuda;
+                return true;
+            case "opencl" or "cl":
+                kind = DeviceKind.OpenCL;
+                return true;
+            case "best" or "auto":
+                return true;
+            default:
+                error = $"unknown device '{spec}': use cpu, cuda, opencl or best, optionally with :index";
+                return false;
+        }
+    }
 
     private static Context CreateContext(DeviceKind? only)
     {
@@ -272,6 +311,90 @@ public sealed partial class Device : IDisposable
                 list.Add(device);
         }
         return list;
+    }
+
+    /// <summary>
+    /// One accelerator, its context, its compiled kernels and its launch lock, shared by every open handle on
+    /// it and released with the last.
+    /// </summary>
+    private sealed class SharedAccelerator
+    {
+        private static readonly Dictionary<(DeviceKind, int), SharedAccelerator> Open = [];
+        private static readonly Lock RegistryGate = new();
+
+        private readonly Context context;
+        private int handles;
+
+        private SharedAccelerator(Context context, Accelerator accelerator, DeviceKind kind, int index)
+        {
+            this.context = context;
+            Accelerator = accelerator;
+            Kind = kind;
+            Index = index;
+            Kernels = new KernelLibrary(accelerator);
+        }
+
+        public Accelerator Accelerator { get; }
+
+        public KernelLibrary Kernels { get; }
+
+        public DeviceKind Kind { get; }
+
+        public int Index { get; }
+
+        /// <summary>Serializes launches and copies on this accelerator.</summary>
+        public Lock Gate { get; } = new();
+
+        public static SharedAccelerator Acquire(DeviceKind kind, int index)
+        {
+            lock (RegistryGate)
+            {
+                if (!Open.TryGetValue((kind, index), out var shared))
+                {
+                    shared = Create(kind, index);
+                    Open.Add((kind, index), shared);
+                }
+                shared.handles++;
+                return shared;
+            }
+        }
+
+        public void Release()
+        {
+            lock (RegistryGate)
+            {
+                if (--handles > 0)
+                    return;
+                Open.Remove((Kind, Index));
+            }
+            using (Gate.EnterScope())
+            {
+                if (ReferenceEquals(boundOnThisThread, Accelerator))
+                    boundOnThisThread = null;
+                Accelerator.Dispose();
+                context.Dispose();
+            }
+        }
+
+        private static SharedAccelerator Create(DeviceKind kind, int index)
+        {
+            var context = CreateContext(kind);
+            try
+            {
+                var devices = DevicesOf(context, kind);
+                if (index >= devices.Count)
+                {
+                    string present = string.Join(", ", List().Select(d => d.ToString()));
+                    throw new DeviceNotFoundException($"no {FormatId(kind, index)} device is present; present: {present}");
+                }
+                return new SharedAccelerator(context, devices[index].CreateAccelerator(context), kind, index);
+            }
+            catch
+            {
+                context.Dispose();
+                throw;
+            }
+        }
     }
 }
 

@@ -32,7 +32,7 @@ internal sealed class MemoryBlock
     /// <summary>True while borrowed by a tensor the GC has not found unreachable.</summary>
     public bool OwnerAlive => owner.Target is not null;
 
-    public void Lend(Tensor tensor) => owner.Target = tensor;
+    public void Lend(object borrower) => owner.Target = borrower;
 
     public void Unlend() => owner.Target = null;
 
@@ -118,6 +118,7 @@ public sealed class DeviceMemory
     private long fullCollections;
     private long reclaimed;
     private long budget;
+    private bool adaptiveBudget = true;
     private long? limit;
     private long liveAfterCollection;
     private long liveAfterFullCollection;
@@ -166,12 +167,18 @@ public sealed class DeviceMemory
     /// <summary>
     /// Bytes of possibly unreachable tensors the pool lets build up before it starts a garbage collection to find
     /// them. A larger budget means fewer collections and more reserved memory: in a loop that drops its tensors
-    /// without disposing them, reserved bytes settle near the loop's live bytes plus this budget. The default
-    /// (<see cref="DefaultBudget"/>) is 1/64 of a GPU's memory, at least 64 MiB and at most 2 GiB (1.2 GiB on an
-    /// 80 GB card: one collection of about 50 µs per 60 iterations of the seed at 100³, which drops 20 MB an
-    /// iteration), and 64 MiB on the CPU accelerator, whose memory is the host's and whose caches favour reuse.
-    /// Near the device's capacity or a <see cref="Limit"/> the pool uses less: at most half the headroom above
-    /// the live bytes. Zero collects at every cache miss.
+    /// without disposing them, reserved bytes settle near the loop's live bytes plus this budget.
+    /// <para>
+    /// Unless set, the budget starts at <see cref="DefaultBudget"/>: 1/64 of a GPU's memory, at least 64 MiB and at
+    /// most 2 GiB (1.2 GiB on an 80 GB card: one collection of about 50 µs per 60 iterations of the seed at 100³,
+    /// which drops 20 MB an iteration), and 64 MiB on the CPU accelerator, whose memory is the host's and whose
+    /// caches favour reuse. It then adapts: when a full collection finds more than half a budget of tensors that
+    /// ephemeral ones missed (they outlived two collections, as happens when a loop drops more than the budget per
+    /// iteration), the budget doubles, up to half the memory left above the live bytes, so that what a loop
+    /// drops dies young again. Setting a value fixes it (zero collects at every cache miss).
+    /// </para>
+    /// Near the device's capacity or a <see cref="Limit"/> the pool uses less than the budget: at most half the
+    /// headroom above the live bytes.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
     public long GarbageBudget
@@ -180,7 +187,11 @@ public sealed class DeviceMemory
         set
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(GarbageBudget));
-            Volatile.Write(ref budget, value);
+            lock (gate)
+            {
+                budget = value;
+                adaptiveBudget = false;
+            }
         }
     }
 
@@ -252,7 +263,8 @@ public sealed class DeviceMemory
     {
         lock (gate)
         {
-            ObjectDisposedException.ThrowIf(disposed, device);
+            if (disposed)
+                device.ThrowIfDisposed();
             SweepIfCollectedLocked();
             if (recording is not null)
                 throw new InvalidOperationException($"{device.Id} is already recording its memory");
@@ -272,14 +284,17 @@ public sealed class DeviceMemory
         }
     }
 
-    /// <summary>Lends <paramref name="owner"/> a block of at least <paramref name="bytes"/>.</summary>
-    internal MemoryBlock Rent(long bytes, Tensor owner)
+    /// <summary>Lends <paramref name="owner"/> a block of at least <paramref name="bytes"/>; the block comes back when <paramref name="owner"/> is returned or found unreachable.</summary>
+    internal MemoryBlock Rent(long bytes, object owner)
     {
         long size = RoundSize(bytes);
+        if (size > capacity)
+            throw new DeviceOutOfMemoryException(device.Id, size, AllocatedBytes, ReservedBytes, Limit, null, $"more than the {capacity:N0} bytes the device has");
         bool collect;
         lock (gate)
         {
-            ObjectDisposedException.ThrowIf(disposed, device);
+            if (disposed)
+                device.ThrowIfDisposed();
             SweepIfCollectedLocked();
             if (TryTakeCachedLocked(size, owner) is { } hit)
                 return hit;
@@ -301,7 +316,8 @@ public sealed class DeviceMemory
                 return hit;
             lock (gate)
             {
-                ObjectDisposedException.ThrowIf(disposed, device);
+                if (disposed)
+                device.ThrowIfDisposed();
                 if (TryReserveLocked(size, owner, ref failure) is { } block)
                     return block;
             }
@@ -351,7 +367,7 @@ public sealed class DeviceMemory
     /// Runs a collection and takes back what it found. After an ephemeral one, escalates to a full one when the
     /// live bytes grew past both the budget and what the last full collection left (tensors that died old).
     /// </summary>
-    private MemoryBlock? CollectAndRetake(long size, Tensor owner, bool full)
+    private MemoryBlock? CollectAndRetake(long size, object owner, bool full)
     {
         int generation = full ? GC.MaxGeneration : 1;
         GC.Collect(generation, GCCollectionMode.Forced, blocking: true);
@@ -362,7 +378,14 @@ public sealed class DeviceMemory
                 fullCollections++;
             else
                 ephemeralCollections++;
+            long before = allocated;
             AfterCollectionLocked(full);
+            if (full && adaptiveBudget && before - allocated > budget / 2)
+            {
+                // Tensors died old: collections came too often for what the program drops between them.
+                long ceiling = Math.Max(budget, ((limit ?? capacity) - allocated) / 2);
+                budget = Math.Min(2 * budget, ceiling);
+            }
             if (TryTakeCachedLocked(size, owner) is { } hit)
                 return hit;
             escalate = !full && allocated - liveAfterFullCollection > Math.Max(budget, liveAfterFullCollection);
@@ -403,7 +426,7 @@ public sealed class DeviceMemory
         }
     }
 
-    private MemoryBlock? TryTakeCachedLocked(long size, Tensor owner)
+    private MemoryBlock? TryTakeCachedLocked(long size, object owner)
     {
         if (!cached.TryGetValue(size, out var stack) || !stack.TryPop(out var block))
             return null;
@@ -413,7 +436,7 @@ public sealed class DeviceMemory
     }
 
     /// <summary>Reserves a new block within the limit, returning cached blocks of other sizes when that makes room.</summary>
-    private MemoryBlock? TryReserveLocked(long size, Tensor owner, ref Exception? failure)
+    private MemoryBlock? TryReserveLocked(long size, object owner, ref Exception? failure)
     {
         if (limit is long max && reserved + size > max)
         {
@@ -447,7 +470,7 @@ public sealed class DeviceMemory
         return null;
     }
 
-    private void LendLocked(MemoryBlock block, Tensor owner)
+    private void LendLocked(MemoryBlock block, object owner)
     {
         block.Lend(owner);
         block.Slot = lent.Count;

@@ -32,11 +32,13 @@ public sealed partial class Device
     {
         ArgumentNullException.ThrowIfNull(shape);
         var y = Empty(shape, dtype);
-        EnterLaunch();
-        if (dtype == DType.Float32)
-            Kernels.Fill(y.View<float>(), (float)value);
-        else
-            Kernels.Fill(y.View<double>(), value);
+        using (EnterLaunch())
+        {
+            if (dtype == DType.Float32)
+                Kernels.Fill(y.View<float>(), (float)value);
+            else
+                Kernels.Fill(y.View<double>(), value);
+        }
         return y;
     }
 
@@ -44,6 +46,7 @@ public sealed partial class Device
     public Tensor Empty(Shape shape, DType dtype)
     {
         ArgumentNullException.ThrowIfNull(shape);
+        ThrowIfDisposed();
         return new Tensor(this, dtype, shape);
     }
 
@@ -62,8 +65,8 @@ public sealed partial class Device
         if (s.Length != data.Length)
             throw new ArgumentException($"data has {data.Length} elements but shape {s} needs {s.Length}", nameof(shape));
         var y = Empty(s, DTypeExtensions.Of<T>());
-        EnterLaunch();
-        y.View<T>().CopyFromCPU(data);
+        using (EnterLaunch())
+            y.View<T>().CopyFromCPU(data);
         return y;
     }
 }

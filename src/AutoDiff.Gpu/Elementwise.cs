@@ -12,11 +12,14 @@ internal static class Elementwise
     {
         x.ThrowIfDisposed();
         var y = x.Device.Empty(x.Shape, x.DType);
-        x.Device.EnterLaunch();
-        if (x.DType == DType.Float32)
-            x.Device.Kernels.Map<float, TOp>(x.View<float>(), y.View<float>());
-        else
-            x.Device.Kernels.Map<double, TOp>(x.View<double>(), y.View<double>());
+        using (x.Device.EnterLaunch())
+        {
+            if (x.DType == DType.Float32)
+                x.Device.Kernels.Map<float, TOp>(x.View<float>(), y.View<float>());
+            else
+                x.Device.Kernels.Map<double, TOp>(x.View<double>(), y.View<double>());
+        }
+        GC.KeepAlive(x);
         return y;
     }
 
@@ -26,11 +29,15 @@ internal static class Elementwise
     {
         CheckSame(op, a, b);
         var y = a.Device.Empty(a.Shape, a.DType);
-        a.Device.EnterLaunch();
-        if (a.DType == DType.Float32)
-            a.Device.Kernels.Zip<float, TOp>(a.View<float>(), b.View<float>(), y.View<float>());
-        else
-            a.Device.Kernels.Zip<double, TOp>(a.View<double>(), b.View<double>(), y.View<double>());
+        using (a.Device.EnterLaunch())
+        {
+            if (a.DType == DType.Float32)
+                a.Device.Kernels.Zip<float, TOp>(a.View<float>(), b.View<float>(), y.View<float>());
+            else
+                a.Device.Kernels.Zip<double, TOp>(a.View<double>(), b.View<double>(), y.View<double>());
+        }
+        GC.KeepAlive(a);
+        GC.KeepAlive(b);
         return y;
     }
 
@@ -44,10 +51,10 @@ internal static class Elementwise
         ArgumentNullException.ThrowIfNull(b);
         a.ThrowIfDisposed();
         b.ThrowIfDisposed();
-        if (!ReferenceEquals(a.Device, b.Device))
-            throw new ArgumentException($"{op}: operands live on different devices ({a.Device.Id} and {b.Device.Id}, opened separately); move them to one device first");
+        if (!a.Device.SharesAcceleratorWith(b.Device))
+            throw new ArgumentException($"{op}: operands live on different devices ({a.Device.Id} and {b.Device.Id}); copy one with Tensor.To(device) first");
         if (a.DType != b.DType)
-            throw new ArgumentException($"{op}: element types differ ({a.DType.Name()} and {b.DType.Name()}); convert one of them first");
+            throw new ArgumentException($"{op}: element types differ ({a.DType.Name()} and {b.DType.Name()}); convert one with Tensor.To(dtype) first");
         if (!a.Shape.Equals(b.Shape))
             throw new ArgumentException($"{op}: shapes differ ({a.Shape} and {b.Shape}); broadcasting is not supported, the shapes must be equal");
     }

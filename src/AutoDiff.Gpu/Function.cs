@@ -4,13 +4,16 @@ namespace AutoDiff.Gpu;
 /// A differentiable operation (DeZero's <c>Function</c>). <see cref="Call"/> is the one place that builds the
 /// graph: it runs <see cref="Forward"/> on tensors, wraps the results in variables and, only while
 /// <see cref="Config.EnableBackprop"/> is on, records its inputs, weak references to its outputs and its
-/// generation. <see cref="Backward"/> maps output gradients to input gradients, on tensors.
+/// generation. <see cref="Backward"/> maps output gradients to input gradients as variables, by calling other
+/// functions, so that a backward pass can itself be recorded and differentiated (higher-order derivatives).
+/// A function object records one call: make a new one for each call.
 /// </summary>
 public abstract class Function
 {
     private Variable[] inputs = [];
     private WeakReference<Variable>[] outputs = [];
     private (Shape Shape, DType DType, Device Device)[] outputKinds = [];
+    private int called;
 
     /// <summary>The inputs, recorded only while backprop is enabled.</summary>
     public IReadOnlyList<Variable> Inputs => inputs;
@@ -21,25 +24,42 @@ public abstract class Function
     /// <summary>The largest generation among the inputs.</summary>
     public int Generation { get; private set; }
 
-    /// <summary>The name shown in graphs.</summary>
+    /// <summary>The name shown in graphs and errors.</summary>
     public virtual string Name => GetType().Name;
 
+    /// <summary>How many inputs <see cref="Call"/> takes, or -1 for any number from one up.</summary>
+    protected virtual int Arity => -1;
+
     /// <summary>Runs the function on <paramref name="xs"/> and returns its outputs.</summary>
+    /// <exception cref="ArgumentException">Wrong number of inputs, or inputs the function cannot combine.</exception>
+    /// <exception cref="ObjectDisposedException">An input was disposed.</exception>
+    /// <exception cref="InvalidOperationException">This function object was already called.</exception>
     public Variable[] Call(params Variable[] xs)
     {
         ArgumentNullException.ThrowIfNull(xs);
+        int arity = Arity;
+        if (arity >= 0 ? xs.Length != arity : xs.Length == 0)
+            throw new ArgumentException($"{Name} takes {(arity >= 0 ? arity.ToString(System.Globalization.CultureInfo.InvariantCulture) : "at least one")} input{(arity == 1 ? string.Empty : "s")}, got {xs.Length}", nameof(xs));
         var data = new Tensor[xs.Length];
         for (int i = 0; i < xs.Length; i++)
         {
             var x = xs[i] ?? throw new ArgumentNullException(nameof(xs), $"{Name}: input {i} is null");
             if (x.IsDisposed)
-                throw new ObjectDisposedException(nameof(Variable), $"{Name}: input {i} ({x.Name ?? "unnamed"}, shape {x.Shape}) was disposed");
+                throw new ObjectDisposedException(nameof(Variable), $"{Name}: input {i} ({x.Describe()}) was disposed");
             data[i] = x.Data;
         }
+        if (Interlocked.Exchange(ref called, 1) != 0)
+            throw new InvalidOperationException($"this {Name} object was already called: a function records one call, make a new one for each");
+
         var ys = Forward(data);
+        if (ys is null || ys.Length == 0 || Array.IndexOf(ys, null) >= 0)
+            throw new InvalidOperationException($"{Name}.Forward returned no output or a null one");
         var results = new Variable[ys.Length];
+        // Gradients a backward pass makes without recording are the engine's to free early; recorded ones are
+        // part of a graph and left to the GC.
+        bool madeByBackward = BackwardPass.IsRunningOnThisThread && !Config.EnableBackprop;
         for (int i = 0; i < ys.Length; i++)
-            results[i] = new Variable(ys[i]);
+            results[i] = new Variable(ys[i]) { EngineMade = madeByBackward };
 
         if (Config.EnableBackprop)
         {
@@ -59,29 +79,46 @@ public abstract class Function
     /// <inheritdoc/>
     public override string ToString() => Name;
 
-    internal Tensor[] BackwardCore(Tensor[] gys)
+    /// <summary>Runs <see cref="Backward"/> and checks what it returned: one gradient (or null for none) per input, each shaped and typed as its input.</summary>
+    internal Variable?[] BackwardCore(Variable[] gys)
     {
-        var gxs = Backward(gys);
+        var gxs = Backward(gys) ?? throw new InvalidOperationException($"{Name}.Backward returned null instead of one gradient per input");
         if (gxs.Length != inputs.Length)
             throw new InvalidOperationException($"{Name}.Backward returned {gxs.Length} gradients for {inputs.Length} inputs");
+        for (int i = 0; i < gxs.Length; i++)
+        {
+            if (gxs[i] is not { } gx)
+                continue;
+            var x = inputs[i];
+            if (gx.IsDisposed)
+                throw new InvalidOperationException($"{Name}.Backward returned a disposed gradient for input {i} ({x.Describe()})");
+            if (!gx.Shape.Equals(x.Shape) || gx.DType != x.DType || !gx.Device.SharesAcceleratorWith(x.Device))
+                throw new InvalidOperationException($"{Name}.Backward returned a gradient {gx.Shape} {gx.DType.Name()} on {gx.Device.Id} for input {i}, which is {x.Shape} {x.DType.Name()} on {x.Device.Id}");
+        }
         return gxs;
     }
 
     internal Variable?[] LiveOutputs() => Array.ConvertAll(outputs, o => o.TryGetTarget(out var y) ? y : null);
 
     /// <summary>The gradient of an output that was collected or has none: zeros of its shape.</summary>
-    internal Tensor ZeroGradFor(int output)
+    internal Variable ZeroGradFor(int output, bool engineMade)
     {
         var (shape, dtype, device) = outputKinds[output];
-        return device.Zeros(shape, dtype);
+        return new Variable(device.Zeros(shape, dtype)) { EngineMade = engineMade };
     }
 
-    /// <summary>Input <paramref name="index"/>'s data, for use in <see cref="Backward"/>.</summary>
-    protected Tensor Input(int index) => inputs[index].Data;
+    /// <summary>Input <paramref name="index"/>, for use in <see cref="Backward"/>.</summary>
+    protected Variable Input(int index) => inputs[index];
+
+    /// <summary>Output <paramref name="index"/> while it is alive, for use in <see cref="Backward"/>; null once collected.</summary>
+    protected Variable? Output(int index) => outputs[index].TryGetTarget(out var y) ? y : null;
 
     /// <summary>Computes the outputs from the inputs' data.</summary>
     protected abstract Tensor[] Forward(Tensor[] xs);
 
-    /// <summary>Computes one gradient per input from one gradient per output.</summary>
-    protected abstract Tensor[] Backward(Tensor[] gys);
+    /// <summary>
+    /// Computes one gradient per input from one gradient per output, by calling functions on variables (so that
+    /// with <c>createGraph</c> the computation is recorded). A null entry means no gradient flows to that input.
+    /// </summary>
+    protected abstract Variable?[] Backward(Variable[] gys);
 }

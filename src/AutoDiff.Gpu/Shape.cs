@@ -14,7 +14,9 @@ public sealed class Shape : IEquatable<Shape>
         {
             if (d < 1)
                 throw new ArgumentException($"shape ({string.Join(", ", dims)}) has a dimension of {d}: every dimension must be at least 1", nameof(dims));
-            length = checked(length * d);
+            if (length > long.MaxValue / d)
+                throw new ArgumentException($"shape ({string.Join(", ", dims)}) has more than 2^63 elements: no device holds it", nameof(dims));
+            length *= d;
         }
         this.dims = (int[])dims.Clone();
         Length = length;

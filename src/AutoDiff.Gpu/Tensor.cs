@@ -6,26 +6,73 @@ using ILGPU.Runtime;
 namespace AutoDiff.Gpu;
 
 /// <summary>
-/// An n-dimensional array of float32 or float64 in one device buffer. Operations never copy it through the
+/// The device memory behind one or more tensors: a tensor and its reshaped views share it. The pool lends its
+/// block to this object and takes it back when the last tensor using it is disposed, or when the GC finds it
+/// unreachable (see <see cref="DeviceMemory"/>).
+/// </summary>
+internal sealed class Storage
+{
+    private MemoryBlock? block;
+    private int users = 1;
+
+    public Storage(Device device, long bytes)
+    {
+        Device = device;
+        block = device.Memory.Rent(bytes, this);
+    }
+
+    public Device Device { get; }
+
+    public MemoryBlock? Block => Volatile.Read(ref block);
+
+    public void AddUser() => Interlocked.Increment(ref users);
+
+    /// <summary>One tensor stopped using the storage; the last one returns the block to the pool.</summary>
+    public void RemoveUser()
+    {
+        if (Interlocked.Decrement(ref users) == 0 && Interlocked.Exchange(ref block, null) is { } b)
+            Device.Memory.Return(b);
+    }
+}
+
+/// <summary>
+/// An n-dimensional array of float32 or float64 in device memory. Operations never copy it through the
 /// host; <see cref="ToArray{T}"/> reads it back explicitly. Its buffer returns to the device's pool on
 /// <see cref="Dispose"/>, when a <see cref="TensorScope"/> ends, or once the GC finds the tensor unreachable
 /// (see <see cref="DeviceMemory"/>): disposing is optional.
 /// </summary>
 public sealed class Tensor : IDisposable
 {
-    private MemoryBlock? block;
+    private readonly Storage storage;
+    private int disposed;
 
     internal Tensor(Device device, DType dtype, Shape shape)
     {
-        Device = device;
-        DType = dtype;
         Shape = shape;
-        block = device.Memory.Rent(ByteCount(shape, dtype), this);
+        DType = dtype;
+        try
+        {
+            storage = new Storage(device, ByteCount(shape, dtype));
+        }
+        catch (DeviceOutOfMemoryException e)
+        {
+            throw e.For($"tensor {shape} {dtype.Name()}:");
+        }
+        TensorScope.Track(this);
+    }
+
+    /// <summary>A view of <paramref name="source"/>'s data with another shape of the same length.</summary>
+    private Tensor(Tensor source, Shape shape)
+    {
+        Shape = shape;
+        DType = source.DType;
+        storage = source.storage;
+        storage.AddUser();
         TensorScope.Track(this);
     }
 
     /// <summary>The device holding the data.</summary>
-    public Device Device { get; }
+    public Device Device => storage.Device;
 
     /// <summary>The element type.</summary>
     public DType DType { get; }
@@ -42,14 +89,11 @@ public sealed class Tensor : IDisposable
     /// <summary>Bytes of data (the pool block may be larger).</summary>
     public long ByteLength => Shape.Length * DType.Size();
 
-    /// <summary>True once the buffer went back to the pool.</summary>
-    public bool IsDisposed => Volatile.Read(ref block) is null;
+    /// <summary>True once this tensor was disposed, or its device was.</summary>
+    public bool IsDisposed => Volatile.Read(ref disposed) != 0 || storage.Device.IsDisposed;
 
-    /// <summary>Grad slots (of variables) and backward steps holding this tensor; see <see cref="Variable"/>.</summary>
-    internal int Holds { get; set; }
-
-    /// <summary>Set once user code has been handed this tensor as a gradient: the engine then never releases it early.</summary>
-    internal bool Exposed { get; set; }
+    /// <summary>The scope that will dispose this tensor, if any (see <see cref="TensorScope"/>).</summary>
+    internal TensorScope? Scope { get; set; }
 
     /// <summary>Copies the data to a new host array; <typeparamref name="T"/> must match <see cref="DType"/>. Waits for pending work.</summary>
     public T[] ToArray<T>() where T : unmanaged
@@ -57,9 +101,11 @@ public sealed class Tensor : IDisposable
         var expected = DTypeExtensions.Of<T>();
         if (expected != DType)
             throw new InvalidOperationException($"tensor {Shape} holds {DType.Name()}, not {expected.Name()}: read it with ToArray<{(DType == DType.Float32 ? "float" : "double")}>() or ToDoubleArray()");
+        if (Length > Array.MaxLength)
+            throw new InvalidOperationException($"tensor {Shape} has {Length:N0} elements, more than a host array holds ({Array.MaxLength:N0})");
         var result = new T[Length];
-        Device.EnterLaunch();
-        View<T>().CopyToCPU(result);
+        using (Device.EnterLaunch())
+            View<T>().CopyToCPU(result);
         return result;
     }
 
@@ -74,20 +120,22 @@ public sealed class Tensor : IDisposable
         return ToDoubleArray()[0];
     }
 
-    /// <summary>Returns the buffer to the device's pool now. Using the tensor afterwards throws <see cref="ObjectDisposedException"/>.</summary>
+    /// <summary>
+    /// Returns the buffer to the device's pool now (once no reshaped view of it is left). Using the tensor
+    /// afterwards throws <see cref="ObjectDisposedException"/>. Idempotent.
+    /// </summary>
     public void Dispose()
     {
-        var b = Interlocked.Exchange(ref block, null);
-        if (b is null)
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
             return;
-        Device.Memory.Return(b);
+        storage.RemoveUser();
     }
 
     /// <summary>NumPy style: <c>2.0</c>, <c>[1.0, 2.0]</c>; large tensors show shape, type, device and their first values.</summary>
     public override string ToString()
     {
         if (IsDisposed)
-            return $"tensor(disposed, shape={Shape}, {DType.Name()})";
+            return $"tensor(disposed, shape={Shape}, {DType.Name()}, {Device.Id})";
         if (Length > 64)
             return Summary();
         var values = ToDoubleArray();
@@ -97,27 +145,34 @@ public sealed class Tensor : IDisposable
         return text.ToString();
     }
 
+    /// <summary>A tensor of <paramref name="shape"/> sharing this one's data (no copy); the lengths must match.</summary>
+    internal Tensor ViewAs(Shape shape)
+    {
+        ThrowIfDisposed();
+        if (shape.Length != Length)
+            throw new ArgumentException($"cannot view tensor {Shape} ({Length:N0} elements) as {shape} ({shape.Length:N0} elements)", nameof(shape));
+        return new Tensor(this, shape);
+    }
+
     internal ArrayView<T> View<T>() where T : unmanaged
     {
-        var b = Volatile.Read(ref block) ?? throw Disposed();
+        ThrowIfDisposed();
+        var b = storage.Block ?? throw Disposed();
         return b.Bytes.Cast<T>().SubView(0, Length);
     }
 
     /// <summary>The bytes of data a tensor of <paramref name="shape"/> and <paramref name="dtype"/> holds; a clear error when that overflows.</summary>
     internal static long ByteCount(Shape shape, DType dtype)
     {
-        try
-        {
-            return checked(shape.Length * dtype.Size());
-        }
-        catch (OverflowException)
-        {
-            throw new ArgumentException($"tensor {shape} {dtype.Name()} would need {shape.Length:N0} × {dtype.Size()} bytes, more than 2^63: no device holds it", nameof(shape));
-        }
+        long size = dtype.Size();
+        if (shape.Length > long.MaxValue / size)
+            throw new ArgumentException($"tensor {shape} {dtype.Name()} would need {shape.Length:N0} × {size} bytes, more than 2^63: no device holds it", nameof(shape));
+        return shape.Length * size;
     }
 
-    internal ObjectDisposedException Disposed() =>
-        new(nameof(Tensor), $"tensor {Shape} {DType.Name()} on {Device.Id} was disposed: its buffer went back to the pool");
+    internal ObjectDisposedException Disposed() => storage.Device.IsDisposed
+        ? new(nameof(Tensor), $"tensor {Shape} {DType.Name()} is gone: its device {Device.Id} was disposed")
+        : new(nameof(Tensor), $"tensor {Shape} {DType.Name()} on {Device.Id} was disposed: its buffer went back to the pool");
 
     internal void ThrowIfDisposed()
     {
@@ -135,19 +190,21 @@ public sealed class Tensor : IDisposable
 
     private string Summary()
     {
-        Device.EnterLaunch();
         int count = (int)Math.Min(6, Length);
         var head = new double[count];
-        if (DType == DType.Float32)
+        using (Device.EnterLaunch())
         {
-            var f = new float[count];
-            View<float>().SubView(0, count).CopyToCPU(f);
-            for (int i = 0; i < count; i++)
-                head[i] = f[i];
-        }
-        else
-        {
-            View<double>().SubView(0, count).CopyToCPU(head);
+            if (DType == DType.Float32)
+            {
+                var f = new float[count];
+                View<float>().SubView(0, count).CopyToCPU(f);
+                for (int i = 0; i < count; i++)
+                    head[i] = f[i];
+            }
+            else
+            {
+                View<double>().SubView(0, count).CopyToCPU(head);
+            }
         }
         return $"tensor(shape={Shape}, {DType.Name()}, {Device.Id}, [{string.Join(", ", head.Select(v => Format(v, DType)))}, ...])";
     }

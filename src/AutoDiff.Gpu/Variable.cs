@@ -2,12 +2,18 @@ namespace AutoDiff.Gpu;
 
 /// <summary>
 /// A node of the graph: its data, its gradient, the function that created it and its generation (DeZero's
-/// <c>Variable</c>). A variable owns its data tensor; <see cref="Dispose"/> returns it to the pool now.
+/// <c>Variable</c>). A variable owns its data tensor; <see cref="Dispose"/> returns it to the pool now, but
+/// disposing is optional (see <see cref="DeviceMemory"/>). Gradients are variables too, so that they can be
+/// differentiated again.
 /// </summary>
-public sealed class Variable : IDisposable
+public sealed partial class Variable : IDisposable
 {
+    private static long created;
+
     private Tensor data;
-    private Tensor? grad;
+    private Variable? grad;
+    private int holds;
+    private int exposed;
 
     /// <summary>Wraps <paramref name="data"/>; the variable owns it from now on.</summary>
     public Variable(Tensor data, string? name = null)
@@ -16,9 +22,11 @@ public sealed class Variable : IDisposable
         data.ThrowIfDisposed();
         this.data = data;
         Name = name;
+        Stamp = Interlocked.Increment(ref created);
     }
 
     /// <summary>The value.</summary>
+    /// <exception cref="ArgumentException">The new tensor differs in shape, element type or device.</exception>
     public Tensor Data
     {
         get => data;
@@ -26,33 +34,40 @@ public sealed class Variable : IDisposable
         {
             ArgumentNullException.ThrowIfNull(value);
             value.ThrowIfDisposed();
+            var d = data;
+            if (!value.Shape.Equals(d.Shape) || value.DType != d.DType || !value.Device.SharesAcceleratorWith(d.Device))
+                throw new ArgumentException($"Data: {Describe()} cannot take a tensor {value.Shape} {value.DType.Name()} on {value.Device.Id}; its gradient and graph are for {d.Shape} {d.DType.Name()} on {d.Device.Id}: make a new Variable instead", nameof(value));
             data = value;
         }
     }
 
     /// <summary>
     /// The gradient, or null. Intermediate gradients are dropped by <see cref="Backward"/> unless it is asked to
-    /// retain them. A tensor read from here is never released early by the engine. A gradient disposed
-    /// elsewhere (say by the <see cref="TensorScope"/> it was made in) reads as null, as after <see cref="ClearGrad"/>.
+    /// retain them. A gradient read from here is never released early by the engine (only by
+    /// <see cref="Dispose"/> of this variable, or by disposing it yourself). A gradient you set is yours: the
+    /// engine never disposes it. A gradient disposed elsewhere (say by the <see cref="TensorScope"/> it was made
+    /// in) reads as null, as after <see cref="ClearGrad"/>.
     /// </summary>
-    public Tensor? Grad
+    /// <exception cref="ArgumentException">The gradient differs from the data in shape, element type or device.</exception>
+    public Variable? Grad
     {
         get
         {
             var g = GradInternal;
-            if (g is not null)
-                g.Exposed = true;
+            g?.MarkExposed();
             return g;
         }
         set
         {
             if (value is not null)
             {
-                value.ThrowIfDisposed();
-                Elementwise.CheckSame("Grad", data, value);
-                value.Exposed = true;
+                if (value.IsDisposed)
+                    throw new ObjectDisposedException(nameof(Variable), $"Grad: the gradient given for {Describe()} was disposed");
+                CheckGradient("Grad", value);
+                value.MarkExposed();
             }
-            SetGrad(value);
+            lock (this)
+                SetGradLocked(value);
         }
     }
 
@@ -62,11 +77,17 @@ public sealed class Variable : IDisposable
     /// <summary>Creator's generation + 1; 0 for leaves.</summary>
     public int Generation { get; private set; }
 
-    /// <summary>An optional name (shown in graphs).</summary>
+    /// <summary>An optional name (shown in graphs and errors).</summary>
     public string? Name { get; set; }
 
     /// <summary>The data's shape.</summary>
     public Shape Shape => data.Shape;
+
+    /// <summary>Number of dimensions (NumPy's <c>ndim</c>).</summary>
+    public int NDim => data.Rank;
+
+    /// <summary>Number of elements (NumPy's <c>size</c>).</summary>
+    public long Size => data.Length;
 
     /// <summary>The data's element type.</summary>
     public DType DType => data.DType;
@@ -74,96 +95,86 @@ public sealed class Variable : IDisposable
     /// <summary>The data's device.</summary>
     public Device Device => data.Device;
 
-    /// <summary>True once disposed.</summary>
+    /// <summary>True once disposed (or its device was).</summary>
     public bool IsDisposed => data.IsDisposed;
 
     /// <summary>The gradient without marking it as seen by user code; null once disposed.</summary>
-    internal Tensor? GradInternal
+    internal Variable? GradInternal
     {
         get
         {
-            if (grad is { IsDisposed: true })
-                grad = null;
-            return grad;
+            var g = grad;
+            return g is null || g.IsDisposed ? null : g;
         }
     }
 
-    /// <summary>y = a + b.</summary>
-    public static Variable operator +(Variable a, Variable b) => F.Add(a, b);
+    /// <summary>A creation number, unique and increasing: orders locks taken on several variables.</summary>
+    internal long Stamp { get; }
+
+    /// <summary>True for gradients the engine made (seeds, backward results, sums): only those does it dispose.</summary>
+    internal bool EngineMade { get; init; }
+
+    /// <summary>True once user code was handed this variable as a gradient.</summary>
+    internal bool Exposed => Volatile.Read(ref exposed) != 0;
 
     /// <summary>Drops the gradient.</summary>
-    public void ClearGrad() => SetGrad(null);
+    public void ClearGrad()
+    {
+        lock (this)
+            SetGradLocked(null);
+    }
 
     /// <summary>
     /// Back-propagates from this variable: its gradient starts as ones (unless set), every function that led to
-    /// it runs its backward in decreasing generation, and gradients reaching a variable twice are added into a
-    /// new buffer. With <paramref name="retainGrad"/> false the gradients of intermediate variables are dropped,
-    /// and their buffers go back to the pool at once.
+    /// it runs its backward in decreasing generation, and gradients reaching a variable twice are added
+    /// (<c>x.grad = x.grad + gx</c>). With <paramref name="retainGrad"/> false the gradients of intermediate
+    /// variables are dropped, and their buffers go back to the pool at once. With <paramref name="createGraph"/>
+    /// the backward computation is itself recorded, so that the gradients can be differentiated again.
+    /// <para>
+    /// The graph is checked before anything changes: a disposed input fails the call with nothing changed.
+    /// A failure while computing leaves every gradient as it was. Gradients of leaves are added atomically, so
+    /// passes on several threads that share leaves give exact sums.
+    /// </para>
     /// </summary>
-    public void Backward(bool retainGrad = false)
+    /// <exception cref="ObjectDisposedException">This variable, or a variable the pass needs, was disposed.</exception>
+    public void Backward(bool retainGrad = false, bool createGraph = false)
     {
-        ObjectDisposedException.ThrowIf(IsDisposed, this);
-        if (GradInternal is null)
-            SetGrad(data.Device.Ones(data.Shape, data.DType));
-        if (Creator is null)
-            return;
-
-        var pending = new PriorityQueue<Function, int>();
-        var seen = new HashSet<Function>(ReferenceEqualityComparer.Instance);
-        pending.Enqueue(Creator, -Creator.Generation);
-        seen.Add(Creator);
-
-        while (pending.TryDequeue(out var f, out _))
-        {
-            var outputs = f.LiveOutputs();
-            var gys = new Tensor[outputs.Length];
-            for (int i = 0; i < outputs.Length; i++)
-                gys[i] = outputs[i]?.GradInternal ?? f.ZeroGradFor(i);
-            var gxs = f.BackwardCore(gys);
-
-            // Hold every gx until all inputs took theirs: a function may return one tensor for several inputs.
-            foreach (var gx in gxs)
-                gx.Holds++;
-            for (int i = 0; i < gxs.Length; i++)
-            {
-                var x = f.Inputs[i];
-                var gx = gxs[i];
-                x.SetGrad(x.GradInternal is { } old ? Elementwise.Add(old, gx) : gx);
-                if (x.Creator is { } c && seen.Add(c))
-                    pending.Enqueue(c, -c.Generation);
-            }
-            foreach (var gx in gxs)
-                Release(gx);
-            foreach (var gy in gys)
-            {
-                if (gy.Holds == 0)
-                    Release(gy, alreadyDropped: true);
-            }
-
-            if (!retainGrad)
-            {
-                foreach (var y in outputs)
-                    y?.SetGrad(null);
-            }
-        }
+        if (IsDisposed)
+            throw new ObjectDisposedException(nameof(Variable), $"Backward: {Describe()} was disposed");
+        BackwardPass.Run(this, retainGrad, createGraph);
     }
 
-    /// <summary>Returns the data (and the gradient, unless another variable holds it) to the pool now.</summary>
+    /// <summary>
+    /// Returns the data to the pool now, and the gradient when the engine made it and no other variable holds it.
+    /// A gradient you set through <see cref="Grad"/> stays yours.
+    /// </summary>
     public void Dispose()
     {
-        var g = grad;
-        grad = null;
-        if (g is not null)
+        Variable? g;
+        lock (this)
         {
-            g.Holds--;
-            if (g.Holds <= 0)
-                g.Dispose();
+            g = grad;
+            grad = null;
         }
+        if (g is not null && g.ReleaseHold() && g.EngineMade)
+            g.data.Dispose();
         data.Dispose();
     }
 
-    /// <summary>DeZero style: <c>variable(2.0)</c>.</summary>
+    /// <summary>DeZero style: <c>variable(2.0)</c>, <c>variable([1.0, 2.0])</c>.</summary>
     public override string ToString() => IsDisposed ? "variable(disposed)" : $"variable({data})";
+
+    /// <summary>The value of a one-element variable.</summary>
+    public double Item() => data.Item();
+
+    /// <summary>Copies the data to a new host array; <typeparamref name="T"/> must match <see cref="DType"/>.</summary>
+    public T[] ToArray<T>() where T : unmanaged => data.ToArray<T>();
+
+    /// <summary>Copies the data to a new host array of doubles.</summary>
+    public double[] ToDoubleArray() => data.ToDoubleArray();
+
+    /// <summary>How errors name this variable: its name (if any), shape and type.</summary>
+    internal string Describe() => $"{(Name is null ? "variable" : $"variable '{Name}'")} {data.Shape} {data.DType.Name()}";
 
     internal void SetCreator(Function function)
     {
@@ -171,24 +182,40 @@ public sealed class Variable : IDisposable
         Generation = function.Generation + 1;
     }
 
-    private void SetGrad(Tensor? value)
+    /// <summary>
+    /// Replaces the gradient; the caller holds this variable's lock. The new one gains a hold, the old one loses
+    /// its and, with <paramref name="disposeOld"/>, goes back to the pool when nothing else claims it.
+    /// </summary>
+    internal void SetGradLocked(Variable? value, bool disposeOld = true)
     {
         var old = grad;
         if (ReferenceEquals(old, value))
             return;
-        if (value is not null)
-            value.Holds++;
+        value?.AddHold();
         grad = value;
-        if (old is not null)
-            Release(old);
+        if (old is not null && old.ReleaseHold() && disposeOld)
+            old.DisposeIfUnclaimed();
     }
 
-    /// <summary>Drops one hold; a tensor no variable holds and no user has seen goes back to the pool now.</summary>
-    private static void Release(Tensor t, bool alreadyDropped = false)
+    /// <summary>Throws unless <paramref name="g"/> fits as this variable's gradient.</summary>
+    internal void CheckGradient(string what, Variable g)
     {
-        if (!alreadyDropped)
-            t.Holds--;
-        if (t.Holds <= 0 && !t.Exposed)
-            t.Dispose();
+        var d = data;
+        if (!g.Shape.Equals(d.Shape) || g.DType != d.DType || !g.Device.SharesAcceleratorWith(d.Device))
+            throw new ArgumentException($"{what}: a gradient {g.Shape} {g.DType.Name()} on {g.Device.Id} does not fit {Describe()} on {d.Device.Id}");
     }
+
+    internal void AddHold() => Interlocked.Increment(ref holds);
+
+    /// <summary>Drops one hold; true when none is left.</summary>
+    internal bool ReleaseHold() => Interlocked.Decrement(ref holds) <= 0;
+
+    /// <summary>Disposes the data of an engine-made gradient that nothing holds and no user has seen.</summary>
+    internal void DisposeIfUnclaimed()
+    {
+        if (EngineMade && !Exposed && Volatile.Read(ref holds) <= 0)
+            data.Dispose();
+    }
+
+    private void MarkExposed() => Volatile.Write(ref exposed, 1);
 }

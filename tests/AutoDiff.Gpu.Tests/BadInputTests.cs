@@ -30,13 +30,31 @@ public sealed class BadInputTests(CpuFixture fixture) : IClassFixture<CpuFixture
     }
 
     [Fact]
-    public void Mixing_devices_names_both()
+    public void Two_handles_on_one_accelerator_interoperate()
     {
         using var other = Device.Cpu();
+        Assert.NotSame(Device, other);
+        var a = new Variable(Device.FromArray([1f, 2f]));
+        var b = new Variable(other.FromArray([10f, 20f]));
+        var y = Add(a, b);
+        Assert.Equal([11f, 22f], y.ToArray<float>());
+        Assert.Same(Device, y.Device);            // the result lives on the first operand's device
+        y.Backward();
+        Assert.Equal([1f, 1f], b.Grad!.ToArray<float>());
+    }
+
+    [Fact]
+    public void Mixing_accelerators_names_both_devices()
+    {
+        var kinds = Device.List().Select(d => d.Kind).Distinct().ToArray();
+        if (kinds.Length < 2)
+            Assert.Skip($"needs two kinds of accelerator; present: {string.Join(", ", kinds)}");
+        using var gpu = Device.Open(kinds[0], 0);
         var a = new Variable(Device.FromArray([1f]));
-        var b = new Variable(other.FromArray([1f]));
+        var b = new Variable(gpu.FromArray([1f]));
         var e = Assert.Throws<ArgumentException>(() => Add(a, b));
         Assert.Contains("different devices", e.Message, StringComparison.Ordinal);
+        Assert.Contains(gpu.Id, e.Message, StringComparison.Ordinal);
         Assert.Equal(1f, b.Data.ToArray<float>()[0]);
     }
 
@@ -82,7 +100,7 @@ public sealed class BadInputTests(CpuFixture fixture) : IClassFixture<CpuFixture
     public void A_grad_of_the_wrong_shape_is_rejected()
     {
         var x = new Variable(Device.FromArray([1f, 2f]));
-        var e = Assert.Throws<ArgumentException>(() => x.Grad = Device.FromArray([1f, 2f, 3f]));
+        var e = Assert.Throws<ArgumentException>(() => x.Grad = new Variable(Device.FromArray([1f, 2f, 3f])));
         Assert.Contains("(3,)", e.Message, StringComparison.Ordinal);
         Assert.Null(x.Grad);
     }

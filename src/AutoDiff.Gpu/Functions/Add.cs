@@ -7,10 +7,13 @@ namespace AutoDiff.Gpu.Functions;
 public sealed class Add : Function
 {
     /// <inheritdoc/>
+    protected override int Arity => 2;
+
+    /// <inheritdoc/>
     protected override Tensor[] Forward(Tensor[] xs) => [Elementwise.Zip<AddOperator>(Name, xs[0], xs[1])];
 
     /// <inheritdoc/>
-    protected override Tensor[] Backward(Tensor[] gys) => [gys[0], gys[0]];
+    protected override Variable?[] Backward(Variable[] gys) => [gys[0], gys[0]];
 }
 
 /// <summary>a + b</summary>

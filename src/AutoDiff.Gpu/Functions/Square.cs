@@ -3,14 +3,36 @@ using AutoDiff.Gpu.Kernels;
 
 namespace AutoDiff.Gpu.Functions;
 
-/// <summary>Forward <c>y = x²</c>; backward <c>gx = 2·x·gy</c> (one fused kernel).</summary>
+/// <summary>Forward <c>y = x²</c>; backward <c>gx = 2·x·gy</c> (one fused kernel, <see cref="TwiceProduct"/>).</summary>
 public sealed class Square : Function
 {
+    /// <inheritdoc/>
+    protected override int Arity => 1;
+
     /// <inheritdoc/>
     protected override Tensor[] Forward(Tensor[] xs) => [Elementwise.Map<SquareOperator>(xs[0])];
 
     /// <inheritdoc/>
-    protected override Tensor[] Backward(Tensor[] gys) => [Elementwise.Zip<SquareBackwardOperator>(Name, Input(0), gys[0])];
+    protected override Variable?[] Backward(Variable[] gys) => [TwiceProduct.Of(Input(0), gys[0])];
+}
+
+/// <summary>
+/// Forward <c>y = 2·a·b</c>, the derivative of a square (<c>a = x</c>, <c>b = gy</c>) as one kernel; backward
+/// <c>ga = 2·b·gy</c>, <c>gb = 2·a·gy</c>: itself again, so every order of derivative of a square stays fused.
+/// </summary>
+public sealed class TwiceProduct : Function
+{
+    /// <inheritdoc/>
+    protected override int Arity => 2;
+
+    /// <summary>2·a·b as a variable.</summary>
+    public static Variable Of(Variable a, Variable b) => new TwiceProduct().Call(a, b)[0];
+
+    /// <inheritdoc/>
+    protected override Tensor[] Forward(Tensor[] xs) => [Elementwise.Zip<SquareBackwardOperator>(Name, xs[0], xs[1])];
+
+    /// <inheritdoc/>
+    protected override Variable?[] Backward(Variable[] gys) => [Of(Input(1), gys[0]), Of(Input(0), gys[0])];
 }
 
 /// <summary>x·x</summary>
