@@ -77,7 +77,7 @@ internal sealed class BackwardPass
             {
                 var x = f.Inputs[i];
                 if (x.IsDisposed)
-                    throw new ObjectDisposedException(nameof(Variable), $"Backward: input {i} of {f.Name} ({x.Describe()}) was disposed, so its gradient cannot be computed; nothing was changed");
+                    throw x.DisposedError($"Backward: input {i} of {f.Name}, needed to compute its gradient (nothing was changed)");
                 if (x.Creator is { } c && seen.Add(c))
                     queue.Enqueue(c, -c.Generation);
             }

@@ -287,9 +287,9 @@ public sealed class DeviceMemory
     /// <summary>Lends <paramref name="owner"/> a block of at least <paramref name="bytes"/>; the block comes back when <paramref name="owner"/> is returned or found unreachable.</summary>
     internal MemoryBlock Rent(long bytes, object owner)
     {
+        if (bytes > capacity)
+            throw new DeviceOutOfMemoryException(device.Id, bytes, AllocatedBytes, ReservedBytes, Limit, null, $"more than the {capacity:N0} bytes the device has");
         long size = RoundSize(bytes);
-        if (size > capacity)
-            throw new DeviceOutOfMemoryException(device.Id, size, AllocatedBytes, ReservedBytes, Limit, null, $"more than the {capacity:N0} bytes the device has");
         bool collect;
         lock (gate)
         {

@@ -45,7 +45,7 @@ public abstract class Function
         {
             var x = xs[i] ?? throw new ArgumentNullException(nameof(xs), $"{Name}: input {i} is null");
             if (x.IsDisposed)
-                throw new ObjectDisposedException(nameof(Variable), $"{Name}: input {i} ({x.Describe()}) was disposed");
+                throw x.DisposedError($"{Name}: input {i}");
             data[i] = x.Data;
         }
         if (Interlocked.Exchange(ref called, 1) != 0)

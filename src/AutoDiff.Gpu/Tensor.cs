@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using AutoDiff.Gpu.Kernels;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -121,6 +122,52 @@ public sealed class Tensor : IDisposable
     }
 
     /// <summary>
+    /// A copy of this tensor on <paramref name="device"/>: device to device when both are handles on one
+    /// accelerator, through host memory otherwise.
+    /// </summary>
+    public Tensor To(Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ThrowIfDisposed();
+        var y = device.Empty(Shape, DType);
+        if (device.SharesAcceleratorWith(Device))
+        {
+            using (Device.EnterLaunch())
+                View<byte>().CopyTo(y.View<byte>());
+        }
+        else if (DType == DType.Float32)
+        {
+            var host = ToArray<float>();
+            using (device.EnterLaunch())
+                y.View<float>().CopyFromCPU(host);
+        }
+        else
+        {
+            var host = ToArray<double>();
+            using (device.EnterLaunch())
+                y.View<double>().CopyFromCPU(host);
+        }
+        return y;
+    }
+
+    /// <summary>A copy of this tensor converted to <paramref name="dtype"/> (a copy even when it already has that type).</summary>
+    public Tensor To(DType dtype)
+    {
+        ThrowIfDisposed();
+        if (dtype == DType)
+            return To(Device);
+        var y = Device.Empty(Shape, dtype);
+        using (Device.EnterLaunch())
+        {
+            if (dtype == DType.Float64)
+                Conversion.Widen(Device.Accelerator, View<float>(), y.View<double>());
+            else
+                Conversion.Narrow(Device.Accelerator, View<double>(), y.View<float>());
+        }
+        return y;
+    }
+
+    /// <summary>
     /// Returns the buffer to the device's pool now (once no reshaped view of it is left). Using the tensor
     /// afterwards throws <see cref="ObjectDisposedException"/>. Idempotent.
     /// </summary>
@@ -158,7 +205,7 @@ public sealed class Tensor : IDisposable
     {
         ThrowIfDisposed();
         var b = storage.Block ?? throw Disposed();
-        return b.Bytes.Cast<T>().SubView(0, Length);
+        return b.Bytes.SubView(0, ByteLength).Cast<T>();
     }
 
     /// <summary>The bytes of data a tensor of <paramref name="shape"/> and <paramref name="dtype"/> holds; a clear error when that overflows.</summary>

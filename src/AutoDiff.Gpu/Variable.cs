@@ -140,7 +140,7 @@ public sealed partial class Variable : IDisposable
     public void Backward(bool retainGrad = false, bool createGraph = false)
     {
         if (IsDisposed)
-            throw new ObjectDisposedException(nameof(Variable), $"Backward: {Describe()} was disposed");
+            throw DisposedError("Backward");
         BackwardPass.Run(this, retainGrad, createGraph);
     }
 
@@ -172,6 +172,11 @@ public sealed partial class Variable : IDisposable
 
     /// <summary>Copies the data to a new host array of doubles.</summary>
     public double[] ToDoubleArray() => data.ToDoubleArray();
+
+    /// <summary>The error for using this variable after it, or its device, was disposed.</summary>
+    internal ObjectDisposedException DisposedError(string context) => new(
+        nameof(Variable),
+        Device.IsDisposed ? $"{context}: {Describe()} is gone: its device {Device.Id} was disposed" : $"{context}: {Describe()} was disposed");
 
     /// <summary>How errors name this variable: its name (if any), shape and type.</summary>
     internal string Describe() => $"{(Name is null ? "variable" : $"variable '{Name}'")} {data.Shape} {data.DType.Name()}";
