@@ -56,15 +56,45 @@ public sealed partial class Device
     /// <summary>A float64 tensor holding a copy of <paramref name="data"/>, shaped as <paramref name="shape"/> (default: one dimension).</summary>
     public Tensor FromArray(double[] data, params int[] shape) => FromHost<double>(data, shape);
 
+    /// <summary>A float32 tensor of <paramref name="shape"/> (a scalar shape included) holding a copy of <paramref name="data"/>.</summary>
+    public Tensor FromArray(float[] data, Shape shape) => FromSpan<float>(data, shape ?? throw new ArgumentNullException(nameof(shape)));
+
+    /// <summary>A float64 tensor of <paramref name="shape"/> (a scalar shape included) holding a copy of <paramref name="data"/>.</summary>
+    public Tensor FromArray(double[] data, Shape shape) => FromSpan<double>(data, shape ?? throw new ArgumentNullException(nameof(shape)));
+
+    /// <summary>
+    /// A tensor holding a copy of a multi-dimensional host array (<c>float[,]</c>, <c>double[,,]</c>, …), with its
+    /// shape and element type.
+    /// </summary>
+    /// <exception cref="ArgumentException">The elements are not float or double, or the array is empty.</exception>
+    public Tensor FromArray(Array data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var dims = new int[data.Rank];
+        for (int i = 0; i < dims.Length; i++)
+            dims[i] = data.GetLength(i);
+        var shape = data.Length == 0 ? null : new Shape(dims);
+        var type = data.GetType().GetElementType();
+        if (type == typeof(float))
+            return FromSpan(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref System.Runtime.CompilerServices.Unsafe.As<byte, float>(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(data)), data.Length), shape);
+        if (type == typeof(double))
+            return FromSpan(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref System.Runtime.CompilerServices.Unsafe.As<byte, double>(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(data)), data.Length), shape);
+        throw new ArgumentException($"a {type?.Name}[{new string(',', data.Rank - 1)}] cannot be a tensor: use float or double elements", nameof(data));
+    }
+
     private Tensor FromHost<T>(T[] data, int[] shape) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(data, nameof(data));
-        if (data.Length == 0)
+        return FromSpan<T>(data, shape is null || shape.Length == 0 ? new Shape(Math.Max(1, data.Length)) : new Shape(shape));
+    }
+
+    private Tensor FromSpan<T>(ReadOnlySpan<T> data, Shape? shape) where T : unmanaged
+    {
+        if (data.Length == 0 || shape is null)
             throw new ArgumentException("data is empty: a tensor holds at least one element", nameof(data));
-        var s = shape is null || shape.Length == 0 ? new Shape(data.Length) : new Shape(shape);
-        if (s.Length != data.Length)
-            throw new ArgumentException($"data has {data.Length} elements but shape {s} needs {s.Length}", nameof(shape));
-        var y = Empty(s, DTypeExtensions.Of<T>());
+        if (shape.Length != data.Length)
+            throw new ArgumentException($"data has {data.Length} elements but shape {shape} needs {shape.Length}", nameof(shape));
+        var y = Empty(shape, DTypeExtensions.Of<T>());
         using (EnterLaunch())
             y.View<T>().CopyFromCPU(data);
         return y;

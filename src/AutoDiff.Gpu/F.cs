@@ -3,7 +3,7 @@ using AutoDiff.Gpu.Functions;
 namespace AutoDiff.Gpu;
 
 /// <summary>The differentiable functions, DeZero's lower-case helpers: <c>using static AutoDiff.Gpu.F;</c>.</summary>
-public static class F
+public static partial class F
 {
     /// <summary>y = x².</summary>
     public static Variable Square(Variable x) => new Square().Call(x)[0];
