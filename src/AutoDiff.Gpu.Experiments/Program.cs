@@ -1,3 +1,4 @@
+using System.CommandLine;
 using static AutoDiff.Gpu.F;
 
 namespace AutoDiff.Gpu.Experiments;
@@ -7,7 +8,7 @@ internal sealed class ExperimentException(string message) : Exception(message);
 
 /// <summary>
 /// The experiments program: the seed's mode-switch experiment (DeZero step 18) on a device, the device list,
-/// the seed expression's graph and the seed's first example. See <see cref="Options.HelpText"/>.
+/// the seed expression's graph and the seed's first example. See <see cref="CommandLine"/> and <c>--help</c>.
 /// </summary>
 internal static class Program
 {
@@ -21,15 +22,10 @@ internal static class Program
     {
         try
         {
-            var options = Options.Parse(args);
-            return options.Command switch
-            {
-                Command.Help => Help(),
-                Command.Devices => Devices(options),
-                Command.Graph => Graph(options),
-                Command.Seed => Seed(options),
-                _ => Run(options),
-            };
+            var (result, error) = new CommandLine().Parse(args);
+            if (error is not null)
+                return Fail(error);
+            return result!.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (OptionsException e)
         {
@@ -71,22 +67,18 @@ internal static class Program
         }
     }
 
-    private static int Help()
-    {
-        Console.WriteLine(Options.HelpText);
-        return 0;
-    }
-
     private static int Fail(string reason)
     {
         Console.Error.WriteLine($"error: {reason.ReplaceLineEndings(" ").Trim()}");
         return Error;
     }
 
-    /// <summary>The experiment: one row per mode, optionally the memory chart.</summary>
-    private static int Run(Options options)
+    /// <summary>The experiment: one row per mode and lifetime, optionally the memory chart.</summary>
+    internal static int Run(Options options)
     {
-        using var device = Open(options);
+        using var device = Open(options.Device);
+        if (options.GarbageBudget is long budget)
+            device.Memory.GarbageBudget = budget;
         var shape = options.Shape;
         var modes = options.Modes;
         var widest = modes.MaxBy(SeedExperiment.BuffersNeeded);
@@ -95,12 +87,21 @@ internal static class Program
         // Open the chart's file first: a bad path should fail before the run, not after it.
         using var svgFile = options.SvgPath is null ? null : CreateFile(options.SvgPath);
 
-        var experiment = new SeedExperiment(device, shape, options.DType, new Progress(!options.Quiet));
+        var progress = new Progress(!options.Quiet);
+        if (options.BallastBytes > 0)
+            progress.Say($"holding {Units.Bytes(options.BallastBytes)} of small live objects (ballast)");
+        var ballast = Ballast.Make(options.BallastBytes);
+
+        var experiment = new SeedExperiment(device, shape, options.DType, progress);
         var results = new List<ModeResult>();
         foreach (var mode in modes)
-            results.Add(experiment.Run(mode, options.Warmup, options.Reps, record: options.SvgPath is not null));
+        {
+            foreach (var lifetime in options.Lifetimes)
+                results.Add(experiment.Run(mode, lifetime, options.Warmup, options.Reps, record: options.SvgPath is not null));
+        }
+        GC.KeepAlive(ballast);
 
-        var info = new RunInfo(device.Id, device.Name, shape, options.DType, options.Reps, options.Warmup);
+        var info = new RunInfo(device.Id, device.Name, shape, options.DType, options.Reps, options.Warmup, options.BallastBytes, device.Memory.GarbageBudget);
         Report.WriteResults(Console.Out, options.Format, info, results);
 
         // With csv or json, standard output carries only the data.
@@ -115,23 +116,23 @@ internal static class Program
         int status = 0;
         foreach (var r in results.Where(r => !r.Passed))
         {
-            Console.Error.WriteLine($"FAILED {Options.ModeName(r.Mode)}: {r.Check}");
+            Console.Error.WriteLine($"FAILED {r.Label}: {r.Check}");
             status = WrongResult;
         }
         return status;
     }
 
     /// <summary>Lists the devices present.</summary>
-    private static int Devices(Options options)
+    internal static int Devices(OutputFormat format)
     {
-        Report.WriteDevices(Console.Out, options.Format, Device.List());
+        Report.WriteDevices(Console.Out, format, Device.List());
         return 0;
     }
 
     /// <summary>Writes the seed expression's graph as DOT and, when Graphviz is present, as SVG.</summary>
-    private static int Graph(Options options)
+    internal static int Graph(Options options)
     {
-        using var device = Open(options);
+        using var device = Open(options.Device);
         var shape = options.Shape;
         CheckFits(device, shape, options.DType, SeedExperiment.BuffersNeeded(Mode.NoGrad), "the graph");
 
@@ -166,9 +167,9 @@ internal static class Program
     }
 
     /// <summary>The seed's first example: y = x0 + (x0 + x1), then y.Backward().</summary>
-    private static int Seed(Options options)
+    internal static int Seed(string? deviceId)
     {
-        using var device = Open(options);
+        using var device = Open(deviceId);
         using (TensorScope.Begin())
         {
             var x0 = new Variable(device.Scalar(1.0));
@@ -185,10 +186,10 @@ internal static class Program
     private static string Show(Tensor? t) => t?.ToString() ?? "None";
 
     /// <summary>Opens --device, or else the best device (or the one the environment variable names).</summary>
-    private static Device Open(Options options)
+    private static Device Open(string? deviceId)
     {
-        if (options.Device is not null)
-            return Device.Open(options.Device);
+        if (deviceId is not null)
+            return Device.Open(deviceId);
         string? fromEnvironment = Environment.GetEnvironmentVariable(Device.EnvironmentVariable);
         try
         {

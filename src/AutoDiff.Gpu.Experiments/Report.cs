@@ -10,8 +10,10 @@ namespace AutoDiff.Gpu.Experiments;
 /// <param name="Shape">The input's shape.</param>
 /// <param name="DType">The element type.</param>
 /// <param name="Reps">Timed iterations per mode.</param>
-/// <param name="Warmup">Untimed iterations per mode after the checked one.</param>
-internal sealed record RunInfo(string DeviceId, string DeviceName, Shape Shape, DType DType, int Reps, int Warmup)
+/// <param name="Warmup">Least untimed iterations per row after the checked one.</param>
+/// <param name="BallastBytes">Bytes of small live managed objects held during the run.</param>
+/// <param name="GarbageBudget">The device pool's garbage budget during the run.</param>
+internal sealed record RunInfo(string DeviceId, string DeviceName, Shape Shape, DType DType, int Reps, int Warmup, long BallastBytes, long GarbageBudget)
 {
     /// <summary>The input's data bytes (the pool block may be larger).</summary>
     public long DataBytes => Shape.Length * DType.Size();
@@ -83,34 +85,53 @@ internal static class Report
     {
         long block = results.Count > 0 ? results[0].BufferBytes : DeviceMemory.RoundSize(info.DataBytes);
         output.WriteLine($"DeZero step 18 mode switch: y = Square(Square(Square(x))), x = ones{info.Shape} {info.DType.Name()}");
-        output.WriteLine(Units.Invariant($"device {info.DeviceId} ({info.DeviceName}); per mode 1 checked + {info.Warmup} warm-up + {info.Reps} timed iterations; one tensor = {Units.Bytes(info.DataBytes)} in a {Units.Bytes(block)} pool block"));
+        output.WriteLine(Units.Invariant($"device {info.DeviceId} ({info.DeviceName}); one tensor = {Units.Bytes(info.DataBytes)} in a {Units.Bytes(block)} pool block; garbage budget {Units.Bytes(info.GarbageBudget)}; ballast {(info.BallastBytes > 0 ? Units.Bytes(info.BallastBytes) + " of small live objects" : "none")}"));
+        output.WriteLine(Units.Invariant($"per row: 1 checked + warm-up (at least {info.Warmup}, until the pool is steady) + {info.Reps} timed iterations; peak measured on one iteration after a full collection"));
         output.WriteLine();
-        string[] header = ["mode", "device", "name", "shape", "elements", "dtype", "median", "fastest", "peak alloc", "reserved", "peak/tensor", "check"];
-        var rows = results.Select(r => new[]
+        bool relative = ScopedMeans(results) is { Count: > 0 } && results.Select(r => r.Lifetime).Distinct().Count() > 1;
+        List<string> header = ["mode", "lifetime", "device", "shape", "elements", "dtype", "median", "mean", "fastest", "peak/tensor", "peak alloc", "reserved", "pool GCs eph/full", "warm-up", "check"];
+        if (relative)
+            header.Insert(8, "mean/scoped");
+        var scoped = ScopedMeans(results);
+        var rows = results.Select(r =>
         {
-            Options.ModeName(r.Mode),
-            info.DeviceId,
-            info.DeviceName,
-            info.Shape.ToString(),
-            info.Shape.Length.ToString("N0", CultureInfo.InvariantCulture),
-            info.DType.Name(),
-            Units.Duration(r.MedianMicroseconds),
-            Units.Duration(r.MinMicroseconds),
-            Units.Bytes(r.PeakAllocatedBytes),
-            Units.Bytes(r.ReservedBytes),
-            r.PeakBuffers.ToString("F2", CultureInfo.InvariantCulture),
-            r.Passed ? r.Check : "FAILED",
+            List<string> row =
+            [
+                Options.ModeName(r.Mode),
+                Options.LifetimeName(r.Lifetime),
+                info.DeviceId,
+                info.Shape.ToString(),
+                info.Shape.Length.ToString("N0", CultureInfo.InvariantCulture),
+                info.DType.Name(),
+                Units.Duration(r.MedianMicroseconds),
+                Units.Duration(r.MeanMicroseconds),
+                Units.Duration(r.MinMicroseconds),
+                r.PeakBuffers.ToString("F2", CultureInfo.InvariantCulture),
+                Units.Bytes(r.PeakAllocatedBytes),
+                Units.Bytes(r.ReservedBytes),
+                Units.Invariant($"{r.EphemeralCollections} / {r.FullCollections}"),
+                Units.Invariant($"{r.WarmupIterations}{(r.WarmupCapped ? " (capped)" : string.Empty)}"),
+                r.Passed ? r.Check : "FAILED",
+            ];
+            if (relative)
+                row.Insert(8, scoped.TryGetValue(r.Mode, out double s) ? Units.Invariant($"{r.MeanMicroseconds / s:F2}") : "-");
+            return row.ToArray();
         }).ToList();
-        WriteTable(output, header, rows, rightAligned: [4, 6, 7, 8, 9, 10]);
+        int[] rightAligned = relative ? [4, 6, 7, 8, 9, 10, 11, 12, 13, 14] : [4, 6, 7, 8, 9, 10, 11, 12, 13];
+        WriteTable(output, [.. header], rows, rightAligned);
     }
+
+    /// <summary>The mean of each mode's scoped row, the reference of the <c>mean/scoped</c> column.</summary>
+    private static Dictionary<Mode, double> ScopedMeans(IReadOnlyList<ModeResult> results) =>
+        results.Where(r => r.Lifetime == Lifetime.Scoped).ToDictionary(r => r.Mode, r => r.MeanMicroseconds);
 
     private static void WriteResultsCsv(TextWriter output, RunInfo info, IReadOnlyList<ModeResult> results)
     {
-        output.WriteLine("mode,device,device_name,shape,elements,dtype,reps,warmup,median_us,min_us,peak_allocated_bytes,reserved_bytes,buffer_bytes,peak_buffers,check");
+        output.WriteLine("mode,lifetime,device,device_name,shape,elements,dtype,reps,warmup,median_us,mean_us,min_us,peak_allocated_bytes,reserved_bytes,buffer_bytes,peak_buffers,ephemeral_collections,full_collections,warmup_iterations,warmup_capped,garbage_budget_bytes,ballast_bytes,check");
         foreach (var r in results)
         {
             output.WriteLine(Units.Invariant(
-                $"{Options.ModeName(r.Mode)},{info.DeviceId},{Csv(info.DeviceName)},{Units.ShapeText(info.Shape)},{info.Shape.Length},{info.DType.Name()},{info.Reps},{info.Warmup},{r.MedianMicroseconds:F3},{r.MinMicroseconds:F3},{r.PeakAllocatedBytes},{r.ReservedBytes},{r.BufferBytes},{r.PeakBuffers:F4},{Csv(r.Check)}"));
+                $"{Options.ModeName(r.Mode)},{Options.LifetimeName(r.Lifetime)},{info.DeviceId},{Csv(info.DeviceName)},{Units.ShapeText(info.Shape)},{info.Shape.Length},{info.DType.Name()},{info.Reps},{info.Warmup},{r.MedianMicroseconds:F3},{r.MeanMicroseconds:F3},{r.MinMicroseconds:F3},{r.PeakAllocatedBytes},{r.ReservedBytes},{r.BufferBytes},{r.PeakBuffers:F4},{r.EphemeralCollections},{r.FullCollections},{r.WarmupIterations},{(r.WarmupCapped ? "true" : "false")},{info.GarbageBudget},{info.BallastBytes},{Csv(r.Check)}"));
         }
     }
 
@@ -132,17 +153,25 @@ internal static class Report
             w.WriteString("dtype", info.DType.Name());
             w.WriteNumber("reps", info.Reps);
             w.WriteNumber("warmup", info.Warmup);
+            w.WriteNumber("garbageBudgetBytes", info.GarbageBudget);
+            w.WriteNumber("ballastBytes", info.BallastBytes);
             w.WriteStartArray("results");
             foreach (var r in results)
             {
                 w.WriteStartObject();
                 w.WriteString("mode", Options.ModeName(r.Mode));
+                w.WriteString("lifetime", Options.LifetimeName(r.Lifetime));
                 w.WriteNumber("medianMicroseconds", Math.Round(r.MedianMicroseconds, 3));
+                w.WriteNumber("meanMicroseconds", Math.Round(r.MeanMicroseconds, 3));
                 w.WriteNumber("minMicroseconds", Math.Round(r.MinMicroseconds, 3));
                 w.WriteNumber("peakAllocatedBytes", r.PeakAllocatedBytes);
                 w.WriteNumber("reservedBytes", r.ReservedBytes);
                 w.WriteNumber("bufferBytes", r.BufferBytes);
                 w.WriteNumber("peakBuffers", Math.Round(r.PeakBuffers, 4));
+                w.WriteNumber("ephemeralCollections", r.EphemeralCollections);
+                w.WriteNumber("fullCollections", r.FullCollections);
+                w.WriteNumber("warmupIterations", r.WarmupIterations);
+                w.WriteBoolean("warmupCapped", r.WarmupCapped);
                 w.WriteString("check", r.Check);
                 w.WriteBoolean("passed", r.Passed);
                 w.WriteEndObject();

@@ -1,26 +1,40 @@
 using System.Diagnostics;
+using System.Runtime;
+using System.Runtime.CompilerServices;
 using static AutoDiff.Gpu.F;
 
 namespace AutoDiff.Gpu.Experiments;
 
-/// <summary>The measurements of one mode.</summary>
+/// <summary>The measurements of one row: a mode in a lifetime.</summary>
 /// <param name="Mode">The mode.</param>
+/// <param name="Lifetime">How the iterations' tensors ended.</param>
 /// <param name="MedianMicroseconds">Median wall time of one iteration, synchronized.</param>
+/// <param name="MeanMicroseconds">Mean wall time of one iteration: collections every N iterations show here.</param>
 /// <param name="MinMicroseconds">Fastest iteration.</param>
-/// <param name="PeakAllocatedBytes">Most bytes held by tensors at once, over the mode's iterations.</param>
-/// <param name="ReservedBytes">Bytes the pool reserved from the device for this mode (its cache was emptied first).</param>
+/// <param name="PeakAllocatedBytes">Most bytes held by tensors at once during one iteration run after a full collection.</param>
+/// <param name="ReservedBytes">Bytes the pool reserved from the device after the timed iterations (its cache was emptied before the row).</param>
 /// <param name="BufferBytes">The pool block of one tensor of the input's shape.</param>
+/// <param name="WarmupIterations">Untimed iterations run before the timed ones.</param>
+/// <param name="WarmupCapped">True when the warm-up stopped at its limit while the pool still grew.</param>
+/// <param name="EphemeralCollections">Generation-1 collections the pool started during the timed iterations.</param>
+/// <param name="FullCollections">Full collections the pool started during the timed iterations.</param>
 /// <param name="Check">What the check found: <c>ok</c>, a skip reason, or the first wrong value.</param>
 /// <param name="Passed">False when a result was wrong.</param>
 /// <param name="Samples">Allocated bytes over one recorded iteration, when recording was asked for.</param>
 /// <param name="RecordedMicroseconds">Length of the recorded iteration.</param>
 internal sealed record ModeResult(
     Mode Mode,
+    Lifetime Lifetime,
     double MedianMicroseconds,
+    double MeanMicroseconds,
     double MinMicroseconds,
     long PeakAllocatedBytes,
     long ReservedBytes,
     long BufferBytes,
+    int WarmupIterations,
+    bool WarmupCapped,
+    long EphemeralCollections,
+    long FullCollections,
     string Check,
     bool Passed,
     IReadOnlyList<(double Microseconds, long Bytes)>? Samples,
@@ -28,15 +42,22 @@ internal sealed record ModeResult(
 {
     /// <summary>The peak in units of one tensor's pool block.</summary>
     public double PeakBuffers => (double)PeakAllocatedBytes / BufferBytes;
+
+    /// <summary><c>backward/natural</c>.</summary>
+    public string Label => $"{Options.ModeName(Mode)}/{Options.LifetimeName(Lifetime)}";
 }
 
 /// <summary>
 /// The seed's mode-switch experiment (DeZero step 18): <c>y = Square(Square(Square(x)))</c> with <c>x</c> a
 /// tensor of ones, with backprop and <c>Backward()</c>, with <c>Backward(retainGrad: true)</c>, and forward
-/// only under <c>Config.NoGrad()</c>.
+/// only under <c>Config.NoGrad()</c>; each in a <see cref="Lifetime"/>: as the seed's code is written (no scope,
+/// no Dispose), in a <see cref="TensorScope"/>, or disposing x and y.
 /// </summary>
 internal sealed class SeedExperiment(Device device, Shape shape, DType dtype, Progress progress)
 {
+    /// <summary>Managed bytes the peak iteration may allocate without a collection (it allocates a few kilobytes).</summary>
+    private const long NoCollectionBytes = 16L << 20;
+
     /// <summary>The device it runs on.</summary>
     public Device Device { get; } = device;
 
@@ -61,91 +82,171 @@ internal sealed class SeedExperiment(Device device, Shape shape, DType dtype, Pr
     };
 
     /// <summary>
-    /// Runs one mode: empties the pool's cache and resets the peak, checks one iteration, runs
-    /// <paramref name="warmup"/> untimed and <paramref name="reps"/> timed iterations, and when asked records
-    /// the allocated bytes over one more.
+    /// Runs one row: collects garbage and empties the pool's cache, checks one iteration, warms up until the pool
+    /// is at its steady state (at least <paramref name="warmup"/> iterations), times <paramref name="reps"/>
+    /// iterations, then measures the peak on one iteration after a full collection (recording it when asked).
     /// </summary>
-    public ModeResult Run(Mode mode, int warmup, int reps, bool record)
+    public ModeResult Run(Mode mode, Lifetime lifetime, int warmup, int reps, bool record)
     {
         var memory = Device.Memory;
+        memory.Collect();
         memory.EmptyCache();
-        memory.ResetPeak();
-        string name = Options.ModeName(mode);
-        progress.Begin(name, Shape.Length);
+        progress.Begin($"{Options.ModeName(mode)}/{Options.LifetimeName(lifetime)}", Shape.Length);
 
         progress.Report("checking the result", announce: true);
         string? failure = null;
         bool skipped = false;
-        Iterate(mode, (x, y) => failure = Check(mode, x, y, ref skipped));
+        Iterate(mode, lifetime, (x, y) => failure = Check(mode, x, y, ref skipped));
         // The check's host copies are garbage now: collect them here rather than during the timed iterations.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
+        memory.Collect();
 
-        for (int i = 0; i < warmup; i++)
-        {
-            progress.Report($"warm-up {i + 1}/{warmup}");
-            Iterate(mode, null);
-        }
+        var (warmed, capped) = WarmUp(mode, lifetime, warmup);
 
         var times = new double[reps];
+        var before = memory.Snapshot();
         for (int i = 0; i < reps; i++)
         {
             progress.Report($"{i}/{reps}");
             long start = Stopwatch.GetTimestamp();
-            Iterate(mode, null);
+            Iterate(mode, lifetime, null);
             times[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
         }
-        var stats = memory.Snapshot();
+        var after = memory.Snapshot();
 
-        IReadOnlyList<(double, long)>? samples = null;
-        double recorded = 0;
-        if (record)
-        {
-            progress.Report("recording memory", announce: true);
-            // The recorder's own code is compiled during the first recorded iteration: record one and drop it,
-            // so that compile time does not show in the chart.
-            using (memory.StartRecording())
-                Iterate(mode, null);
-            using var recording = memory.StartRecording();
-            long start = Stopwatch.GetTimestamp();
-            Iterate(mode, null);
-            recorded = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
-            samples = [.. recording.Samples];
-        }
+        progress.Report("measuring the peak", announce: true);
+        var (peak, samples, recorded) = MeasurePeak(mode, lifetime, record);
         progress.End("done");
 
+        double mean = times.Average();
         Array.Sort(times);
         double median = reps % 2 == 1 ? times[reps / 2] : (times[(reps / 2) - 1] + times[reps / 2]) / 2;
         string check = failure ?? (skipped ? "skipped: too large to read back" : "ok");
-        return new ModeResult(mode, median, times[0], stats.PeakAllocatedBytes, stats.ReservedBytes, BufferBytes, check, failure is null, samples, recorded);
+        return new ModeResult(
+            mode, lifetime, median, mean, times[0], peak, after.ReservedBytes, BufferBytes, warmed, capped,
+            after.EphemeralCollections - before.EphemeralCollections, after.FullCollections - before.FullCollections,
+            check, failure is null, samples, recorded);
     }
 
     /// <summary>
-    /// One iteration: fill x with ones, run the mode, let <paramref name="inspect"/> look at x and y, release
-    /// everything the iteration made, and wait for the device.
+    /// Untimed iterations: at least <paramref name="least"/>, and more while the pool still grows. Steady means
+    /// the iteration made no device allocation and either left nothing to the GC or came after a garbage
+    /// collection with no device allocation since: a natural loop's pool has then filled its garbage budget.
+    /// Capped at <see cref="CommandLine.MaxWarmupIterations"/> or <see cref="CommandLine.MaxWarmupTime"/>.
     /// </summary>
-    private void Iterate(Mode mode, Action<Variable, Variable>? inspect)
+    private (int Iterations, bool Capped) WarmUp(Mode mode, Lifetime lifetime, int least)
     {
-        using (TensorScope.Begin())
+        var memory = Device.Memory;
+        long start = Stopwatch.GetTimestamp();
+        bool collectedSinceDeviceAllocation = false;
+        for (int i = 1; ; i++)
         {
-            var x = new Variable(Device.Ones(Shape, DType), "x");
-            Variable y;
-            if (mode == Mode.NoGrad)
+            progress.Report($"warm-up {i}");
+            var before = memory.Snapshot();
+            int collections = GC.CollectionCount(0);
+            Iterate(mode, lifetime, null);
+            var after = memory.Snapshot();
+            bool allocatedOnDevice = after.DeviceAllocations != before.DeviceAllocations;
+            collectedSinceDeviceAllocation = !allocatedOnDevice && (collectedSinceDeviceAllocation || GC.CollectionCount(0) != collections);
+            bool leftGarbage = after.AllocatedBytes > before.AllocatedBytes;
+            bool steady = !allocatedOnDevice && (collectedSinceDeviceAllocation || !leftGarbage);
+            if (i >= least && steady)
+                return (i, false);
+            if (i >= CommandLine.MaxWarmupIterations || Stopwatch.GetElapsedTime(start) >= CommandLine.MaxWarmupTime)
+                return (i, !steady);
+        }
+    }
+
+    /// <summary>
+    /// The peak of bytes held by tensors over one iteration that starts after a full collection (so nothing dead
+    /// is counted) and runs without any (so nothing is reclaimed in the middle of it): the same in every lifetime.
+    /// </summary>
+    private (long Peak, IReadOnlyList<(double, long)>? Samples, double Microseconds) MeasurePeak(Mode mode, Lifetime lifetime, bool record)
+    {
+        var memory = Device.Memory;
+        if (record)
+        {
+            // The recorder's own code is compiled during the first recorded iteration: record one and drop it,
+            // so that compile time does not show in the chart.
+            using (memory.StartRecording())
+                Iterate(mode, lifetime, null);
+        }
+        memory.Collect();
+        bool noCollection = TryStartNoCollection();
+        try
+        {
+            memory.ResetPeak();
+            if (!record)
             {
-                using (Config.NoGrad())
-                    y = Square(Square(Square(x)));
+                Iterate(mode, lifetime, null);
+                return (memory.PeakAllocatedBytes, null, 0);
             }
-            else
-            {
-                using (Config.UsingConfig(Config.EnableBackpropName, true))
-                {
-                    y = Square(Square(Square(x)));
-                    y.Backward(retainGrad: mode == Mode.Retain);
-                }
-            }
-            inspect?.Invoke(x, y);
+            using var recording = memory.StartRecording();
+            long start = Stopwatch.GetTimestamp();
+            Iterate(mode, lifetime, null);
+            double microseconds = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            recording.Dispose();
+            return (memory.PeakAllocatedBytes, [.. recording.Samples], microseconds);
+        }
+        finally
+        {
+            // A collection the pool had to start (a cache miss) ends the region by itself.
+            if (noCollection && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
+                GC.EndNoGCRegion();
+        }
+    }
+
+    private static bool TryStartNoCollection()
+    {
+        try
+        {
+            return GC.TryStartNoGCRegion(NoCollectionBytes);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// One iteration: make x (ones), run the mode, let <paramref name="inspect"/> look at x and y, end the
+    /// tensors as <paramref name="lifetime"/> says, and wait for the device.
+    /// </summary>
+    private void Iterate(Mode mode, Lifetime lifetime, Action<Variable, Variable>? inspect)
+    {
+        if (lifetime == Lifetime.Scoped)
+        {
+            using (TensorScope.Begin())
+                Step(mode, inspect, dispose: false);
+        }
+        else
+        {
+            Step(mode, inspect, dispose: lifetime == Lifetime.Disposed);
         }
         Device.Synchronize();
+    }
+
+    /// <summary>The seed's code as written; with <paramref name="dispose"/> the user then disposes x and y.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Step(Mode mode, Action<Variable, Variable>? inspect, bool dispose)
+    {
+        var x = new Variable(Device.Ones(Shape, DType));
+        Variable y;
+        if (mode == Mode.NoGrad)
+        {
+            using (Config.NoGrad())
+                y = Square(Square(Square(x)));
+        }
+        else
+        {
+            y = Square(Square(Square(x)));
+            y.Backward(retainGrad: mode == Mode.Retain);
+        }
+        inspect?.Invoke(x, y);
+        if (dispose)
+        {
+            x.Dispose();
+            y.Dispose();
+        }
     }
 
     /// <summary>
@@ -243,10 +344,10 @@ internal sealed class Progress(bool enabled)
     private bool printed;
     private bool large;
 
-    /// <summary>Starts a mode.</summary>
-    public void Begin(string modeName, long elements)
+    /// <summary>Starts a row.</summary>
+    public void Begin(string label, long elements)
     {
-        mode = modeName;
+        mode = label;
         printed = false;
         large = elements >= LargeElements;
         last = Stopwatch.GetTimestamp();
@@ -260,6 +361,13 @@ internal sealed class Progress(bool enabled)
     {
         if (enabled && ((announce && large) || Stopwatch.GetElapsedTime(last) >= Interval))
             Print(step);
+    }
+
+    /// <summary>Prints <paramref name="line"/> at once (unless quiet).</summary>
+    public void Say(string line)
+    {
+        if (enabled)
+            Console.Error.WriteLine(line);
     }
 
     /// <summary>Ends a mode; prints <paramref name="step"/> if anything was printed for it.</summary>

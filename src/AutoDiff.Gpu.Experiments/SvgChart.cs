@@ -42,7 +42,7 @@ internal static class SvgChart
         double legendX = Left;
         foreach (var r in recorded)
         {
-            string label = $"{Options.ModeName(r.Mode)}: peak {Units.Bytes(r.Samples!.Max(s => s.Bytes))} = {PeakTensors(r):0.##} tensors";
+            string label = $"{r.Label}: peak {Units.Bytes(r.Samples!.Max(s => s.Bytes))} = {PeakTensors(r):0.##} tensors";
             Append(svg, $"<line x1=\"{legendX:F1}\" y1=\"72\" x2=\"{legendX + 24:F1}\" y2=\"72\" stroke=\"{Colour(r.Mode)}\" stroke-width=\"3\"/>");
             Append(svg, $"<text x=\"{legendX + 30:F1}\" y=\"76\">{Escape(label)}</text>");
             legendX += 44 + (label.Length * 6.4);
@@ -70,7 +70,7 @@ internal static class SvgChart
         double X(double microseconds) => Left + (microseconds / duration * PlotWidth);
         double Y(long bytes) => plotBottom - ((double)bytes / topBytes * PlotHeight);
 
-        Append(svg, $"<text x=\"{Left}\" y=\"{top + 16:F1}\" font-size=\"14\"><tspan font-weight=\"bold\" fill=\"{colour}\">{Options.ModeName(r.Mode)}</tspan>  {Escape(Describe(r.Mode))}  <tspan fill=\"#444\">(iteration {Units.Duration(r.RecordedMicroseconds)} while recording; median {Units.Duration(r.MedianMicroseconds)})</tspan></text>");
+        Append(svg, $"<text x=\"{Left}\" y=\"{top + 16:F1}\" font-size=\"14\"><tspan font-weight=\"bold\" fill=\"{colour}\">{r.Label}</tspan>  {Escape(Describe(r.Mode))}  <tspan fill=\"#444\">(iteration {Units.Duration(r.RecordedMicroseconds)} while recording, after a full collection; median {Units.Duration(r.MedianMicroseconds)})</tspan></text>");
         Append(svg, $"<rect x=\"{Left}\" y=\"{plotTop:F1}\" width=\"{PlotWidth}\" height=\"{PlotHeight}\" fill=\"#fafafa\" stroke=\"#888\"/>");
 
         // Horizontal grid: whole tensors; bytes on the left axis, tensors on the right.
