@@ -11,7 +11,7 @@
 set -euo pipefail
 root=$(git rev-parse --show-toplevel)
 cd "$root"
-grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
+[ -d .gpu ] && chmod -R u+w .gpu
 rm -rf .gpu && mkdir -p .gpu/stage
 projects=(tests/AutoDiff.Gpu.Tests/AutoDiff.Gpu.Tests.csproj
           src/AutoDiff.Gpu.Experiments/AutoDiff.Gpu.Experiments.csproj
@@ -34,7 +34,7 @@ tar cf - -C .gpu/stage . | xz -9 -T2 > .gpu/programs.txz
 rm -rf .gpu/stage
 here=$(cd "$(dirname "$0")" && pwd)
 shared="$root/../shared"
-[ -d "$shared/baselines" ] && cp -r "$shared/baselines" .gpu/baselines
+[ -d "$shared/baselines" ] && cp -r "$shared/baselines" .gpu/baselines && chmod -R u+w .gpu/baselines
 [ -f "$here/gpu-check.sh" ] && cp "$here/gpu-check.sh" .gpu/gpu-check.sh
 cat > .gpu/unpack.sh <<'UNPACK'
 #!/usr/bin/env bash
