@@ -6,12 +6,16 @@ namespace AutoDiff.Gpu.Benchmarks;
 /// Which device the benchmarks run on and which sizes they use. The device is <see cref="Device.Best"/>
 /// (<c>AUTODIFF_DEVICE</c> overrides it). The largest sizes (256M elements: 1 GB per float32 buffer) are
 /// included on GPUs and left out on the CPU accelerator unless <c>AUTODIFF_BENCH_LARGE=1</c>
-/// (<c>AUTODIFF_BENCH_LARGE=0</c> leaves them out everywhere).
+/// (<c>AUTODIFF_BENCH_LARGE=0</c> leaves them out everywhere). <c>AUTODIFF_BENCH_BALLAST_MB</c> lists the live
+/// managed ballasts the lifetime benchmarks run with (<see cref="PoolBenchmarks"/>), e.g. <c>0,200</c>.
 /// </summary>
 public static class BenchmarkEnvironment
 {
     /// <summary>The environment variable that includes (1) or excludes (0) the 256M-element sizes.</summary>
     public const string LargeVariable = "AUTODIFF_BENCH_LARGE";
+
+    /// <summary>The environment variable listing the ballasts, in MB, comma-separated (default <c>0</c>: none).</summary>
+    public const string BallastVariable = "AUTODIFF_BENCH_BALLAST_MB";
 
     /// <summary>The large size: 256M float32 elements, 1 GB per buffer (as the PyTorch baseline's largest size).</summary>
     public const long Large = 256_000_000;
@@ -33,6 +37,24 @@ public static class BenchmarkEnvironment
                 return false;
             return Kind != DeviceKind.Cpu;
         }
+    }
+
+    /// <summary>The ballasts in MB from <see cref="BallastVariable"/>, in the order given; <c>[0]</c> when unset.</summary>
+    /// <exception cref="InvalidOperationException">The variable holds something else than whole numbers of MB.</exception>
+    public static IReadOnlyList<int> Ballasts()
+    {
+        string? value = Environment.GetEnvironmentVariable(BallastVariable);
+        if (string.IsNullOrWhiteSpace(value))
+            return [0];
+        var sizes = new List<int>();
+        foreach (string part in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int mb))
+                throw new InvalidOperationException($"{BallastVariable}={value}: '{part}' is not a whole number of MB; write e.g. 0,200");
+            if (!sizes.Contains(mb))
+                sizes.Add(mb);
+        }
+        return sizes.Count > 0 ? sizes : [0];
     }
 
     /// <summary>Opens the device the benchmarks measure.</summary>
