@@ -7,18 +7,21 @@
 #
 # ../shared/tools/gpu-pack.sh PROJECT.csproj [PROJECT.csproj] also works, two programs per call.
 #
-# STEPs: tests experiments benchmarks torch cupy (default: all). A step whose program was not unpacked
-# to /tmp/gpu/NAME/NAME (GPU_PROGRAMS overrides /tmp/gpu) is reported as skipped. Each step has its own
-# time limit in seconds (LIMIT_* below); the defaults add up to 560 s, under the device tool's 600 s per call
-# Everything goes to $OUT (default /tmp/gpu-out), at most 8 plain files:
-#   summary.txt          device, each step's exit status and time, and the key lines of every step
-#   tests.log            the test program's output
-#   experiments.txt      the experiments program, default run (100^3), then the stderr of the 645^3 run
-#   experiments-645.csv  the experiments program at 645^3 (268M elements), CSV
-#   benchmarks.log       BenchmarkDotNet's console output (quick job)
-#   benchmarks.md        BenchmarkDotNet's GitHub-markdown reports, concatenated
-#   torch.txt            baselines/torch_seed.py (PyTorch eager)
-#   cupy.txt             baselines/dezero_cupy_seed.py (the seed's engine on CuPy)
+# STEPs: tests experiments lifetimes benchmarks torch cupy (default: all). A step whose program was not
+# unpacked to /tmp/gpu/NAME/NAME (GPU_PROGRAMS overrides /tmp/gpu) is reported as skipped. Each step has its
+# own time limit in seconds (LIMIT_* below); the defaults add up to 560 s, under the device tool's 600 s per
+# call. Everything goes to $OUT (default /tmp/gpu-out), at most 8 plain files (the device tool's limit):
+#   summary.txt      device, each step's exit status and time, and the key lines of every step
+#   tests.log        the test program's output (its experiments smoke tests run the unpacked experiments program)
+#   experiments.txt  the experiments program's default run (100^3, the seed as written), then the stderr of
+#                    every CSV run below
+#   experiments.csv  the experiments program in CSV, one header: the 645^3 run (268M elements, natural), then
+#                    the lifetimes step: natural beside scoped, backward and nograd, at 10^4, 100^3 and 256M
+#                    elements, without and with a 200 MB live ballast (issue 7's targets)
+#   benchmarks.log   BenchmarkDotNet's console output (quick job; lifetime benchmarks with ballast 0 and 200 MB)
+#   benchmarks.md    BenchmarkDotNet's GitHub-markdown reports, concatenated
+#   torch.txt        baselines/torch_seed.py (PyTorch eager)
+#   cupy.txt         baselines/dezero_cupy_seed.py (the seed's engine on CuPy)
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 2
@@ -29,14 +32,15 @@ programs=${GPU_PROGRAMS:-/tmp/gpu}
 baselines=$root/.gpu/baselines
 
 limit_tests=${LIMIT_TESTS:-120}
-limit_experiments=${LIMIT_EXPERIMENTS:-45}
-limit_experiments_large=${LIMIT_EXPERIMENTS_LARGE:-75}
-limit_benchmarks=${LIMIT_BENCHMARKS:-200}
-limit_torch=${LIMIT_TORCH:-60}
-limit_cupy=${LIMIT_CUPY:-60}
+limit_experiments=${LIMIT_EXPERIMENTS:-25}
+limit_experiments_large=${LIMIT_EXPERIMENTS_LARGE:-55}
+limit_lifetimes=${LIMIT_LIFETIMES:-70}
+limit_benchmarks=${LIMIT_BENCHMARKS:-190}
+limit_torch=${LIMIT_TORCH:-50}
+limit_cupy=${LIMIT_CUPY:-50}
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(tests experiments benchmarks torch cupy)
+[ ${#steps[@]} -gt 0 ] || steps=(tests experiments lifetimes benchmarks torch cupy)
 
 summary=$out/summary.txt
 : > "$summary"
@@ -46,9 +50,16 @@ say() { printf '%s\n' "$*" | tee -a "$summary"; }
 run() {
   local name=$1 limit=$2 log=$3
   shift 3
+  timed "$name" "$limit" "$@" > "$log" 2>&1
+}
+
+# timed NAME LIMIT COMMAND...: runs COMMAND under `timeout` with the caller's redirections; says its status and time.
+timed() {
+  local name=$1 limit=$2
+  shift 2
   local start end rc
   start=$(date +%s.%N)
-  timeout --kill-after=10 "$limit" "$@" > "$log" 2>&1
+  timeout --kill-after=10 "$limit" "$@"
   rc=$?
   end=$(date +%s.%N)
   local note=""
@@ -57,6 +68,21 @@ run() {
   fi
   say "== $name: exit $rc in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s$note"
   return 0
+}
+
+# csv_run NAME LIMIT ARGS...: the experiments program in CSV; rows go to experiments.csv (one header for all),
+# stderr to experiments.txt, the rows to the summary.
+csv_run() {
+  local name=$1 limit=$2
+  shift 2
+  local rows err
+  rows=$(mktemp)
+  err=$(mktemp)
+  timed "experiments ($name)" "$limit" "$experiments" "$@" --format csv --quiet > "$rows" 2> "$err"
+  if [ -s "$out/experiments.csv" ]; then tail -n +2 "$rows" >> "$out/experiments.csv"; else cat "$rows" >> "$out/experiments.csv"; fi
+  { printf '\n== stderr of: %s\n' "$*"; cat "$err"; } >> "$out/experiments.txt"
+  tee -a "$summary" < "$rows"
+  rm -f "$rows" "$err"
 }
 
 # baseline STEP SCRIPT LIMIT: runs a reference program from .gpu/baselines into $out/STEP.txt.
@@ -85,7 +111,7 @@ for step in "${steps[@]}"; do
     tests)
       exe=$(program AutoDiff.Gpu.Tests)
       if [ -x "$exe" ]; then
-        run tests "$limit_tests" "$out/tests.log" "$exe"
+        AUTODIFF_EXPERIMENTS=$(program AutoDiff.Gpu.Experiments) run tests "$limit_tests" "$out/tests.log" "$exe"
         # xUnit v3 closes with "=== TEST EXECUTION SUMMARY ===" and a totals line per assembly.
         grep -A3 -E "TEST EXECUTION SUMMARY" "$out/tests.log" | tee -a "$summary"
         grep -E "\[FAIL\]" "$out/tests.log" | head -20 | tee -a "$summary"
@@ -94,28 +120,38 @@ for step in "${steps[@]}"; do
       fi
       ;;
     experiments)
-      exe=$(program AutoDiff.Gpu.Experiments)
-      if [ -x "$exe" ]; then
-        run "experiments (default, 100^3)" "$limit_experiments" "$out/experiments.txt" "$exe"
+      experiments=$(program AutoDiff.Gpu.Experiments)
+      if [ -x "$experiments" ]; then
+        run "experiments (default, 100^3)" "$limit_experiments" "$out/experiments.txt" "$experiments"
         tail -n 25 "$out/experiments.txt" | tee -a "$summary"
-        err=$(mktemp)
-        start=$(date +%s.%N)
-        timeout --kill-after=10 "$limit_experiments_large" "$exe" --size 645 --format csv > "$out/experiments-645.csv" 2> "$err"
-        rc=$?
-        end=$(date +%s.%N)
-        say "== experiments (--size 645 --format csv): exit $rc in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s"
-        { printf '\n== stderr of: --size 645 --format csv (exit %s)\n' "$rc"; cat "$err"; } >> "$out/experiments.txt"
-        rm -f "$err"
-        tee -a "$summary" < "$out/experiments-645.csv"
+        csv_run "--size 645" "$limit_experiments_large" --size 645 --reps 20
       else
-        say "== experiments: skipped ($exe not unpacked)"
+        say "== experiments: skipped ($experiments not unpacked)"
+      fi
+      ;;
+    lifetimes)
+      # Issue 7: the seed as written (natural) beside the same in a TensorScope, per size, with and without a
+      # live 200 MB ballast; the rows hold median, mean, reserved bytes and the pool's collections.
+      experiments=$(program AutoDiff.Gpu.Experiments)
+      if [ -x "$experiments" ]; then
+        # Of the step's limit, per ballast: 3/14 for 10^4 (the warm-up fills the garbage budget with 40 KB
+        # tensors), 1/14 for 100^3, 3/14 for 256M (1 GB tensors, read back to check them).
+        small=$(( limit_lifetimes * 3 / 14 )) middle=$(( limit_lifetimes / 14 )) large=$(( limit_lifetimes * 3 / 14 ))
+        for ballast in 0 200MB; do
+          csv_run "10^4, ballast $ballast" "$small" --elements 10000 --reps 2000 --lifetime natural,scoped --modes backward,nograd --ballast "$ballast"
+          csv_run "100^3, ballast $ballast" "$middle" --size 100 --reps 1000 --lifetime natural,scoped --modes backward,nograd --ballast "$ballast"
+          csv_run "256M, ballast $ballast" "$large" --elements 256000000 --reps 50 --lifetime natural,scoped --modes backward,nograd --ballast "$ballast"
+        done
+      else
+        say "== lifetimes: skipped ($experiments not unpacked)"
       fi
       ;;
     benchmarks)
       exe=$(program AutoDiff.Gpu.Benchmarks)
       if [ -x "$exe" ]; then
         artifacts=$(mktemp -d)
-        run "benchmarks (--quick)" "$limit_benchmarks" "$out/benchmarks.log" "$exe" --quick --artifacts "$artifacts"
+        AUTODIFF_BENCH_BALLAST_MB=${AUTODIFF_BENCH_BALLAST_MB:-0,200} \
+          run "benchmarks (--quick)" "$limit_benchmarks" "$out/benchmarks.log" "$exe" --quick --artifacts "$artifacts"
         : > "$out/benchmarks.md"
         for report in "$artifacts"/results/*-report-github.md; do
           [ -e "$report" ] || continue
@@ -131,7 +167,7 @@ for step in "${steps[@]}"; do
     torch) baseline torch torch_seed.py "$limit_torch" ;;
     cupy) baseline cupy dezero_cupy_seed.py "$limit_cupy" ;;
     *)
-      say "== unknown step '$step': use tests experiments benchmarks torch cupy"
+      say "== unknown step '$step': use tests experiments lifetimes benchmarks torch cupy"
       ;;
   esac
 done

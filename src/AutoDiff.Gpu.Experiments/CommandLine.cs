@@ -13,7 +13,7 @@ namespace AutoDiff.Gpu.Experiments;
 internal sealed class CommandLine
 {
     /// <summary>Warm-up stops after this many iterations even when the pool still grows.</summary>
-    public const int MaxWarmupIterations = 10_000;
+    public const int MaxWarmupIterations = 100_000;
 
     /// <summary>Warm-up stops after this long even when the pool still grows.</summary>
     public static readonly TimeSpan MaxWarmupTime = TimeSpan.FromSeconds(10);
