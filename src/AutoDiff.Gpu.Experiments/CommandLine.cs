@@ -15,6 +15,9 @@ internal sealed class CommandLine
     /// <summary>Warm-up stops after this many iterations even when the pool still grows.</summary>
     public const int MaxWarmupIterations = 100_000;
 
+    /// <summary>Warm-up lasts at least this long, so that the JIT has compiled the loop's code fully (tiered compilation).</summary>
+    public static readonly TimeSpan MinWarmupTime = TimeSpan.FromSeconds(0.5);
+
     /// <summary>Warm-up stops after this long even when the pool still grows.</summary>
     public static readonly TimeSpan MaxWarmupTime = TimeSpan.FromSeconds(10);
 
@@ -26,7 +29,7 @@ internal sealed class CommandLine
         $"cpu, cuda, opencl or best, optionally with :index (cuda:1); default: best, or {Device.EnvironmentVariable} when it is set.");
     private readonly Option<int> reps = Value("--reps", "N", t => (int)Options.ParseCount("--reps", t, 1, int.MaxValue), $"Timed iterations per row (default {Options.DefaultReps}).");
     private readonly Option<int> warmup = Value("--warmup", "N", t => (int)Options.ParseCount("--warmup", t, 0, int.MaxValue),
-        $"Least untimed iterations per row after the checked one (default {Options.DefaultWarmup}); more run while the pool still grows (see below).");
+        $"Least untimed iterations per row after the checked one (default {Options.DefaultWarmup}); more run for {MinWarmupTime.TotalSeconds:0.#} s and while the pool still grows (see below).");
     private readonly Option<Mode[]> modes = Value("--modes", "LIST", Options.ParseModes, "Comma-separated subset of backward,retain,nograd (default all three), run in that order.");
     private readonly Option<Lifetime[]> lifetimes = Value("--lifetime", "LIST", Options.ParseLifetimes,
         "How each iteration's tensors end: natural (default: the seed's code as written), scoped, disposed, or several comma-separated to compare them side by side.");
@@ -102,10 +105,11 @@ internal sealed class CommandLine
           disposed   x.Dispose() and y.Dispose() at the end of each iteration; the intermediates are left to the GC
         Each iteration makes x, runs the mode and waits for the device (Synchronize). Per row (mode x lifetime, run
         in that order): garbage is collected and the pool's cache emptied; one iteration is checked (x.Grad = 8 and
-        y = 1 everywhere, the kept gradients 1, 2, 4); untimed warm-up iterations run, at least --warmup and more
-        while the pool still grows: until a garbage collection has run and an iteration after it made no device
-        allocation (at the first iteration with no device allocation when nothing is left to the GC), at most
-        {MaxWarmupIterations:N0} iterations or {MaxWarmupTime.TotalSeconds:F0} s, so that a natural loop is timed with its pool filled up to its budget;
+        y = 1 everywhere, the kept gradients 1, 2, 4); untimed warm-up iterations run, at least --warmup of them
+        and for {MinWarmupTime.TotalSeconds:0.#} s (so that the JIT has finished compiling the loop), and more while the pool still
+        grows: until a garbage collection has run and an iteration after it made no device allocation (at the
+        first iteration with no device allocation when nothing is left to the GC), at most {MaxWarmupIterations:N0}
+        iterations or {MaxWarmupTime.TotalSeconds:F0} s, so that a natural loop is timed with its pool filled up to its budget;
         then --reps iterations are timed. Last, one iteration run after a full collection, with none during it,
         gives the peak of bytes held by tensors and its size in tensors (pool blocks of x): 6, 8 and 4 for
         backward, retain and nograd in every lifetime.

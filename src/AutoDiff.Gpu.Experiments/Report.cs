@@ -85,8 +85,8 @@ internal static class Report
     {
         long block = results.Count > 0 ? results[0].BufferBytes : DeviceMemory.RoundSize(info.DataBytes);
         output.WriteLine($"DeZero step 18 mode switch: y = Square(Square(Square(x))), x = ones{info.Shape} {info.DType.Name()}");
-        output.WriteLine(Units.Invariant($"device {info.DeviceId} ({info.DeviceName}); one tensor = {Units.Bytes(info.DataBytes)} in a {Units.Bytes(block)} pool block; garbage budget {Units.Bytes(info.GarbageBudget)}; ballast {(info.BallastBytes > 0 ? Units.Bytes(info.BallastBytes) + " of small live objects" : "none")}"));
-        output.WriteLine(Units.Invariant($"per row: 1 checked + warm-up (at least {info.Warmup}, until the pool is steady) + {info.Reps} timed iterations; peak measured on one iteration after a full collection"));
+        output.WriteLine(Units.Invariant($"device {info.DeviceId} ({info.DeviceName}); one tensor = {Units.Bytes(info.DataBytes)} in a {Units.Bytes(block)} pool block; garbage budget {Units.Bytes(info.GarbageBudget)}; ballast {(info.BallastBytes > 0 ? $"{info.BallastBytes / 1e6:0.#} MB of small live objects" : "none")}"));
+        output.WriteLine(Units.Invariant($"per row: 1 checked + warm-up (at least {info.Warmup} iterations and {CommandLine.MinWarmupTime.TotalSeconds:0.#} s, until the pool is steady) + {info.Reps} timed iterations; peak measured on one iteration after a full collection"));
         output.WriteLine();
         bool relative = ScopedMeans(results) is { Count: > 0 } && results.Select(r => r.Lifetime).Distinct().Count() > 1;
         List<string> header = ["mode", "lifetime", "device", "shape", "elements", "dtype", "median", "mean", "fastest", "peak/tensor", "peak alloc", "reserved", "pool GCs eph/full", "warm-up", "check"];

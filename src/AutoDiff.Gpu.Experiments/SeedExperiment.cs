@@ -128,7 +128,8 @@ internal sealed class SeedExperiment(Device device, Shape shape, DType dtype, Pr
     }
 
     /// <summary>
-    /// Untimed iterations: at least <paramref name="least"/>, and more while the pool still grows. Steady means
+    /// Untimed iterations: at least <paramref name="least"/> and <see cref="CommandLine.MinWarmupTime"/> (tiered
+    /// compilation finishes the loop's code meanwhile), and more while the pool still grows. Steady means
     /// the iteration made no device allocation and either left nothing to the GC or came after a garbage
     /// collection with no device allocation since: a natural loop's pool has then filled its garbage budget.
     /// Capped at <see cref="CommandLine.MaxWarmupIterations"/> or <see cref="CommandLine.MaxWarmupTime"/>.
@@ -149,7 +150,7 @@ internal sealed class SeedExperiment(Device device, Shape shape, DType dtype, Pr
             collectedSinceDeviceAllocation = !allocatedOnDevice && (collectedSinceDeviceAllocation || GC.CollectionCount(0) != collections);
             bool leftGarbage = after.AllocatedBytes > before.AllocatedBytes;
             bool steady = !allocatedOnDevice && (collectedSinceDeviceAllocation || !leftGarbage);
-            if (i >= least && steady)
+            if (i >= least && steady && Stopwatch.GetElapsedTime(start) >= CommandLine.MinWarmupTime)
                 return (i, false);
             if (i >= CommandLine.MaxWarmupIterations || Stopwatch.GetElapsedTime(start) >= CommandLine.MaxWarmupTime)
                 return (i, !steady);
