@@ -5,43 +5,66 @@ using ILGPU.Runtime;
 namespace AutoDiff.Gpu;
 
 /// <summary>
+/// One device allocation of the pool: a large block of its own, or a segment that small blocks are carved from
+/// (as PyTorch's caching allocator carves blocks under 1 MiB from 2 MiB segments), so that a program making
+/// many small tensors makes few device allocations.
+/// </summary>
+internal sealed class Segment(MemoryBuffer1D<byte, Stride1D.Dense> buffer)
+{
+    public MemoryBuffer1D<byte, Stride1D.Dense> Buffer { get; } = buffer;
+
+    public long Size => Buffer.Length;
+
+    /// <summary>Bytes handed out as blocks so far.</summary>
+    public long Carved { get; set; }
+
+    /// <summary>Blocks carved from it.</summary>
+    public int Blocks { get; set; }
+
+    /// <summary>Of those, the ones in the cache now: when all are, the segment can go back to the device.</summary>
+    public int CachedBlocks { get; set; }
+
+    public bool Idle => CachedBlocks == Blocks;
+}
+
+/// <summary>
 /// One block of device memory owned by the pool; a tensor borrows it. While borrowed, a weak GC handle points at
-/// the tensor: once the GC finds the tensor unreachable the handle reads null, and the pool takes the block back
-/// on its own thread (no finalizer involved).
+/// the borrower: once the GC finds it unreachable the handle reads null, and the pool takes the block back on its
+/// own thread (no finalizer involved).
 /// </summary>
 internal sealed class MemoryBlock
 {
     private GCHandle owner;
 
-    public MemoryBlock(MemoryBuffer1D<byte, Stride1D.Dense> buffer, long size)
+    public MemoryBlock(Segment segment, long offset, long size)
     {
-        Buffer = buffer;
+        Segment = segment;
+        Offset = offset;
         Size = size;
         owner = GCHandle.Alloc(null, GCHandleType.Weak);
+        segment.Blocks++;
     }
 
-    public MemoryBuffer1D<byte, Stride1D.Dense> Buffer { get; }
+    public Segment Segment { get; }
+
+    public long Offset { get; }
 
     public long Size { get; }
 
-    public ArrayView<byte> Bytes => Buffer.View.AsContiguous();
+    public ArrayView<byte> Bytes => Segment.Buffer.View.AsContiguous().SubView(Offset, Size);
 
     /// <summary>Index in the pool's list of borrowed blocks, or -1 while cached.</summary>
     public int Slot { get; set; } = -1;
 
-    /// <summary>True while borrowed by a tensor the GC has not found unreachable.</summary>
+    /// <summary>True while borrowed by an object the GC has not found unreachable.</summary>
     public bool OwnerAlive => owner.Target is not null;
 
     public void Lend(object borrower) => owner.Target = borrower;
 
     public void Unlend() => owner.Target = null;
 
-    /// <summary>Frees the device memory and the handle; the pool's lock is held.</summary>
-    public void Free()
-    {
-        owner.Free();
-        Buffer.Dispose();
-    }
+    /// <summary>Frees the handle; the segment is freed by the pool.</summary>
+    public void Release() => owner.Free();
 }
 
 /// <summary>A snapshot of a device's memory statistics.</summary>
@@ -104,11 +127,23 @@ public sealed class DeviceMemory
     /// <summary>The largest default <see cref="GarbageBudget"/>: 2 GiB.</summary>
     public const long MaxDefaultBudget = 2L << 30;
 
+    /// <summary>Size of the device allocations small blocks are carved from: 2 MiB.</summary>
+    public const long SegmentBytes = 2L << 20;
+
+    /// <summary>
+    /// Tensors the pool lets wait for the GC, whatever their bytes, before it collects: it keeps the sweeps
+    /// short and the blocks of tiny tensors few.
+    /// </summary>
+    public const int PendingTensorLimit = 16384;
+
     private readonly Device device;
     private readonly long capacity;
     private readonly Lock gate = new();
     private readonly Dictionary<long, Stack<MemoryBlock>> cached = [];
     private readonly List<MemoryBlock> lent = [];
+    private readonly List<Segment> segments = [];
+    private Segment? carving;
+    private int lentAfterCollection;
     private long allocated;
     private long peak;
     private long reserved;
@@ -123,6 +158,7 @@ public sealed class DeviceMemory
     private long liveAfterCollection;
     private long liveAfterFullCollection;
     private int sweptAtCollection = -1;
+    private int sweptAtFullCollection = -1;
     private bool disposed;
     private MemoryRecording? recording;
 
@@ -252,7 +288,7 @@ public sealed class DeviceMemory
     {
         GC.Collect();
         lock (gate)
-            AfterCollectionLocked(full: true);
+            SweepLocked();
     }
 
     /// <summary>
@@ -298,7 +334,8 @@ public sealed class DeviceMemory
             SweepIfCollectedLocked();
             if (TryTakeCachedLocked(size, owner) is { } hit)
                 return hit;
-            collect = allocated + size > liveAfterCollection + EffectiveBudgetLocked();
+            collect = allocated + size > liveAfterCollection + EffectiveBudgetLocked()
+                || lent.Count >= lentAfterCollection + PendingTensorLimit;
         }
 
         // A miss with more than the budget of possibly dead tensors: the young ones a loop dropped are found by
@@ -348,10 +385,19 @@ public sealed class DeviceMemory
         lock (gate)
         {
             disposed = true;
-            FreeCachedLocked();
             foreach (var block in lent)
-                block.Free();
+                block.Release();
+            foreach (var stack in cached.Values)
+            {
+                foreach (var block in stack)
+                    block.Release();
+            }
+            foreach (var segment in segments)
+                segment.Buffer.Dispose();
             lent.Clear();
+            cached.Clear();
+            segments.Clear();
+            carving = null;
             allocated = 0;
             reserved = 0;
         }
@@ -379,42 +425,37 @@ public sealed class DeviceMemory
             else
                 ephemeralCollections++;
             long before = allocated;
-            AfterCollectionLocked(full);
+            SweepLocked();
             if (full && adaptiveBudget && before - allocated > budget / 2)
             {
                 // Tensors died old: collections came too often for what the program drops between them.
                 long ceiling = Math.Max(budget, ((limit ?? capacity) - allocated) / 2);
                 budget = Math.Min(2 * budget, ceiling);
             }
-            if (TryTakeCachedLocked(size, owner) is { } hit)
-                return hit;
+            // Tensors that died after reaching the oldest generation only a full collection finds: once the
+            // live bytes after ephemeral ones grew past both the budget and what the last full one left, run one.
             escalate = !full && allocated - liveAfterFullCollection > Math.Max(budget, liveAfterFullCollection);
+            if (!escalate && TryTakeCachedLocked(size, owner) is { } hit)
+                return hit;
         }
         return escalate ? CollectAndRetake(size, owner, full: true) : null;
-    }
-
-    private void AfterCollectionLocked(bool full)
-    {
-        SweepLocked();
-        liveAfterCollection = allocated;
-        if (full)
-            liveAfterFullCollection = allocated;
     }
 
     /// <summary>Sweeps when a garbage collection (any, started by anyone) ran since the last sweep.</summary>
     private void SweepIfCollectedLocked()
     {
         if (GC.CollectionCount(0) != sweptAtCollection)
-        {
             SweepLocked();
-            liveAfterCollection = allocated;
-        }
     }
 
-    /// <summary>Takes back the blocks whose tensors the GC found unreachable.</summary>
+    /// <summary>
+    /// Takes back the blocks whose tensors the GC found unreachable, and notes what is live now: after any
+    /// collection, and after a full one (whoever started it).
+    /// </summary>
     private void SweepLocked()
     {
         sweptAtCollection = GC.CollectionCount(0);
+        int fullCount = GC.CollectionCount(GC.MaxGeneration);
         for (int i = lent.Count - 1; i >= 0; i--)
         {
             var block = lent[i];
@@ -424,40 +465,61 @@ public sealed class DeviceMemory
             CacheLocked(block);
             reclaimed++;
         }
+        liveAfterCollection = allocated;
+        lentAfterCollection = lent.Count;
+        if (fullCount != sweptAtFullCollection)
+        {
+            sweptAtFullCollection = fullCount;
+            liveAfterFullCollection = allocated;
+        }
     }
 
     private MemoryBlock? TryTakeCachedLocked(long size, object owner)
     {
         if (!cached.TryGetValue(size, out var stack) || !stack.TryPop(out var block))
             return null;
+        block.Segment.CachedBlocks--;
         cacheHits++;
         LendLocked(block, owner);
         return block;
     }
 
-    /// <summary>Reserves a new block within the limit, returning cached blocks of other sizes when that makes room.</summary>
+    /// <summary>
+    /// Makes a new block within the limit: carved from the current segment when small, else from a new device
+    /// allocation; returns cached blocks to the device first when that makes room.
+    /// </summary>
     private MemoryBlock? TryReserveLocked(long size, object owner, ref Exception? failure)
     {
-        if (limit is long max && reserved + size > max)
+        bool small = size < SmallLimit;
+        if (small && carving is { } current && current.Size - current.Carved >= size)
+            return CarveLocked(current, size, owner);
+
+        long want = small ? SegmentBytes : size;
+        if (limit is long max && reserved + want > max)
         {
             FreeCachedLocked();
-            if (reserved + size > max)
+            // Under a tight limit a small request takes a smaller segment rather than fail.
+            if (small)
+                want = Math.Clamp(RoundDown(max - reserved), size, SegmentBytes);
+            if (reserved + want > max)
                 return null;
         }
         for (int attempt = 0; attempt < 2; attempt++)
         {
             try
             {
-                var buffer = device.Accelerator.Allocate1D<byte>(size);
-                // The pool roots every block and frees it itself: never let a finalizer free device memory.
+                var buffer = device.Accelerator.Allocate1D<byte>(want);
+                // The pool roots every segment and frees it itself: never let a finalizer free device memory.
 #pragma warning disable CA1816 // suppressing another object's finalizer is the point here
                 GC.SuppressFinalize(buffer);
 #pragma warning restore CA1816
-                var block = new MemoryBlock(buffer, size);
-                reserved += size;
+                var segment = new Segment(buffer);
+                segments.Add(segment);
+                reserved += want;
                 deviceAllocations++;
-                LendLocked(block, owner);
-                return block;
+                if (small)
+                    carving = segment;
+                return CarveLocked(segment, size, owner);
             }
             catch (Exception e) when (e is OutOfMemoryException or AcceleratorException or InvalidOperationException)
             {
@@ -468,6 +530,16 @@ public sealed class DeviceMemory
             }
         }
         return null;
+    }
+
+    private static long RoundDown(long bytes) => bytes / SmallGranularity * SmallGranularity;
+
+    private MemoryBlock CarveLocked(Segment segment, long size, object owner)
+    {
+        var block = new MemoryBlock(segment, segment.Carved, size);
+        segment.Carved += size;
+        LendLocked(block, owner);
+        return block;
     }
 
     private void LendLocked(MemoryBlock block, object owner)
@@ -495,22 +567,41 @@ public sealed class DeviceMemory
     private void CacheLocked(MemoryBlock block)
     {
         allocated -= block.Size;
+        block.Segment.CachedBlocks++;
         if (!cached.TryGetValue(block.Size, out var stack))
             cached[block.Size] = stack = new Stack<MemoryBlock>();
         stack.Push(block);
         recording?.Add(allocated);
     }
 
+    /// <summary>Returns to the device every segment whose blocks are all cached (like <c>torch.cuda.empty_cache</c>).</summary>
     private void FreeCachedLocked()
     {
+        if (!segments.Exists(g => g.Idle))
+            return;
         foreach (var stack in cached.Values)
         {
-            while (stack.TryPop(out var block))
+            var blocks = stack.ToArray();
+            stack.Clear();
+            // ToArray lists the top first: push back bottom first to keep the order.
+            for (int i = blocks.Length - 1; i >= 0; i--)
             {
-                reserved -= block.Size;
-                block.Free();
+                if (blocks[i].Segment.Idle)
+                    blocks[i].Release();
+                else
+                    stack.Push(blocks[i]);
             }
         }
+        segments.RemoveAll(segment =>
+        {
+            if (!segment.Idle)
+                return false;
+            reserved -= segment.Size;
+            segment.Buffer.Dispose();
+            if (ReferenceEquals(carving, segment))
+                carving = null;
+            return true;
+        });
     }
 }
 
