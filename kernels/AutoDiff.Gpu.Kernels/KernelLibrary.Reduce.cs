@@ -12,6 +12,12 @@ public sealed partial class KernelLibrary
     private MemoryBuffer1D<byte, Stride1D.Dense>? scratch;
 
     /// <summary>
+    /// When positive, the parallelism the reduction planner aims for instead of the accelerator's (groups of a
+    /// wave, resident threads, or CPU threads): tests force the two-pass paths on the CPU accelerator with it.
+    /// </summary>
+    internal long ReduceParallelism { get; set; }
+
+    /// <summary>
     /// Launches <c>y[o, r] = ⊕ x[o, j, r]</c> over j &lt; n for a contiguous x viewed as (outer, n, inner) and a
     /// contiguous y of outer·inner elements: the last axis (inner = 1), the first axis (outer = 1), any middle
     /// axis, and all elements (outer = inner = 1). Deterministic. Over no elements (n = 0) the result is
@@ -60,13 +66,13 @@ public sealed partial class KernelLibrary
         const long cpuSegment = 4096;
         if (style == KernelStyle.Chunked)
         {
-            parallel = LaunchPlan.ChunkedThreads(accelerator, rows * n);
+            parallel = ReduceParallelism > 0 ? ReduceParallelism : LaunchPlan.ChunkedThreads(accelerator, rows * n);
             segments = rows >= parallel ? 1 : Math.Min(Ceiling(parallel, rows), Ceiling(n, cpuSegment));
         }
         else
         {
             group = LaunchPlan.PowerOfTwoGroup(accelerator, (int)Math.Clamp(CeilingPowerOfTwo(n / 16), 32, ReduceKernels.MaxGroup));
-            parallel = LaunchPlan.Wave(accelerator, group);
+            parallel = ReduceParallelism > 0 ? ReduceParallelism : LaunchPlan.Wave(accelerator, group);
             segments = rows >= parallel ? 1 : Math.Min(Ceiling(parallel, rows), Ceiling(n, group * 16L));
         }
         // Segments are whole packs of either element type (4 elements).
@@ -112,7 +118,7 @@ public sealed partial class KernelLibrary
         if (style == KernelStyle.Chunked)
         {
             long items = outer * Ceiling(inner, CpuRoutines.ColumnBlock);
-            long parallel = LaunchPlan.ChunkedThreads(accelerator, outer * n * inner);
+            long parallel = ReduceParallelism > 0 ? ReduceParallelism : LaunchPlan.ChunkedThreads(accelerator, outer * n * inner);
             segments = items >= parallel ? 1 : Ceiling(parallel, items);
             minimum = 1024;
         }
@@ -120,7 +126,9 @@ public sealed partial class KernelLibrary
         {
             // Enough columns of packs to fill the accelerator with resident threads, else split the axis.
             long items = outer * Ceiling(inner, 4);
-            long resident = LaunchPlan.Wave(accelerator, LaunchPlan.GpuGroupSize) * Math.Min(LaunchPlan.GpuGroupSize, accelerator.MaxNumThreadsPerGroup);
+            long resident = ReduceParallelism > 0
+                ? ReduceParallelism
+                : LaunchPlan.Wave(accelerator, LaunchPlan.GpuGroupSize) * Math.Min(LaunchPlan.GpuGroupSize, accelerator.MaxNumThreadsPerGroup);
             segments = items * 2 >= resident ? 1 : Ceiling(resident, items);
             minimum = 32;
         }
