@@ -43,6 +43,7 @@ internal static unsafe partial class CpuRoutines
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AtomicAdd<T>(T* target, T value)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -77,6 +77,7 @@ internal static unsafe partial class CpuRoutines
     }
 
     /// <summary>acc[height×width] += packedA[height×depth] · packedB[depth×width], 4 rows × 2 vectors at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tiles<T>(T* packedA, T* packedB, T* acc, int height, int width, int depth)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -122,6 +123,7 @@ internal static unsafe partial class CpuRoutines
     }
 
     /// <summary>packed[i·depth + p] = op(A)[i0 + i, p0 + p], zero for rows past the matrix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA<T>(T* a, MatMulGeometry g, T* packed, int i0, int rows, int height, int p0, int depth)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -141,6 +143,7 @@ internal static unsafe partial class CpuRoutines
     }
 
     /// <summary>packed[p·width + j] = op(B)[p0 + p, j0 + j], zero for columns past the matrix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB<T>(T* b, MatMulGeometry g, T* packed, int j0, int columns, int width, int p0, int depth)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

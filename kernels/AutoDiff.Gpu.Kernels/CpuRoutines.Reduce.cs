@@ -98,6 +98,7 @@ internal static unsafe partial class CpuRoutines
     /// SIMD accumulators, combined pairwise (a binary counter of partial results), so a float32 sum's rounding
     /// error grows with log n rather than n.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static T Cascade<T, TReduce>(T* x, long length)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TReduce : struct, IReduction
@@ -124,6 +125,7 @@ internal static unsafe partial class CpuRoutines
         return result;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T Leaf<T, TReduce>(T* x, int length)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TReduce : struct, IReduction
