@@ -67,6 +67,23 @@ public static unsafe class ElementwiseKernels
     }
 
     /// <summary>
+    /// Chunked strided <c>y[C(i)] = op(a[A(i)], b[B(i)])</c> in square tiles of the two innermost dimensions
+    /// (transposes): thread t takes tiles [t·chunk, (t+1)·chunk).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ZipTilesChunked<T, TOp>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, StridedLayout layout, long tiles, long chunk, TOp op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IBinaryOperator
+    {
+        if (!ChunkOf(tiles, chunk, out long start, out long count))
+            return;
+        fixed (T* pa = &a[0])
+        fixed (T* pb = &b[0])
+        fixed (T* py = &y[0])
+            CpuRoutines.StridedTiles(pa, pb, py, layout, start, count, op);
+    }
+
+    /// <summary>
     /// Packed grid-stride <c>y[i] = op(a[i], b[i])</c>: threads walk the packs with the grid's stride
     /// (coalesced), then the first threads take the tail elements that do not fill a pack. A map passes b = a
     /// and <see cref="UnaryAsBinary{TOp}"/>: the unused loads of b are dead code.

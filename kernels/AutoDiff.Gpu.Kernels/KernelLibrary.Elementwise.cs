@@ -89,6 +89,13 @@ public sealed partial class KernelLibrary
         {
             ZipContiguous(a.View.SubView(0, layout.Count), b.View.SubView(0, layout.Count), y.View.SubView(0, layout.Count), op);
         }
+        else if (style == KernelStyle.Chunked && Transposes(layout))
+        {
+            long tiles = layout.Count / ((long)layout.N0 * layout.N1) * Ceiling(layout.N0, CpuRoutines.Tile) * Ceiling(layout.N1, CpuRoutines.Tile);
+            var (config, chunk) = ChunkedItems(tiles, layout.Count);
+            Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, StridedLayout, long, long, TOp>(ElementwiseKernels.ZipTilesChunked)(
+                config, a.View, b.View, y.View, layout, tiles, chunk, op);
+        }
         else if (style == KernelStyle.Chunked)
         {
             var plan = Chunked(layout.Count);
@@ -166,6 +173,22 @@ public sealed partial class KernelLibrary
         if (inner == 0 && outer == 1)
             return new BroadcastKind(false, layout.N0);
         return null;
+    }
+
+    /// <summary>
+    /// True when some operand walks the innermost dimension with a stride beyond 1 but the next one
+    /// contiguously, in dimensions large enough for tiles to pay: a transpose, which the CPU does in tiles.
+    /// </summary>
+    private static bool Transposes(in StridedLayout layout)
+    {
+        if (layout.Rank < 2 || layout.N0 < 8 || layout.N1 < 8)
+            return false;
+        for (int operand = 0; operand < 3; operand++)
+        {
+            if (layout.Stride(operand, 0) > 1 && layout.Stride(operand, 1) == 1)
+                return true;
+        }
+        return false;
     }
 
     private static void CheckStrided<T>(in StridedLayout layout, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y)

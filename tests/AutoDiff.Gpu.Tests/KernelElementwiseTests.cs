@@ -177,6 +177,8 @@ public abstract class KernelElementwiseTests<T>(KernelFixture fixture, KernelSty
     [InlineData(new[] { 3, 4, 5 }, new[] { 1, 2, 0 })]
     [InlineData(new[] { 2, 3, 4, 5 }, new[] { 3, 1, 2, 0 })]
     [InlineData(new[] { 64, 600 }, new[] { 1, 0 })]
+    [InlineData(new[] { 3, 40, 50 }, new[] { 0, 2, 1 })]
+    [InlineData(new[] { 33, 2, 70 }, new[] { 1, 2, 0 })]
     public void Transposes_with_any_axes_order_copy_and_map(int[] shapeX, int[] axes)
     {
         int[] shape = Array.ConvertAll(axes, axis => shapeX[axis]);
