@@ -129,13 +129,15 @@ public struct Row8<T>
     /// <summary>The values.</summary>
     public T V0, V1, V2, V3, V4, V5, V6, V7;
 
-    /// <summary>Elements [first, first+4) and [second, second+4) of <paramref name="shared"/>.</summary>
+    /// <summary>Elements [first, first+4) and [second, second+4) of <paramref name="shared"/>, as four-element loads (both multiples of 4).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Row8<T> Load(ArrayView<T> shared, int first, int second) => new()
+    public static Row8<T> Load(ArrayView<T> shared, int first, int second)
     {
-        V0 = shared[first], V1 = shared[first + 1], V2 = shared[first + 2], V3 = shared[first + 3],
-        V4 = shared[second], V5 = shared[second + 1], V6 = shared[second + 2], V7 = shared[second + 3],
-    };
+        var quads = shared.Cast<Quad<T>>();
+        var a = quads[first / 4];
+        var b = quads[second / 4];
+        return new() { V0 = a.X, V1 = a.Y, V2 = a.Z, V3 = a.W, V4 = b.X, V5 = b.Y, V6 = b.Z, V7 = b.W };
+    }
 
     /// <summary>row + a·b, value by value (contracted to FMAs).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -144,6 +146,15 @@ public struct Row8<T>
         V0 = row.V0 + (a * b.V0), V1 = row.V1 + (a * b.V1), V2 = row.V2 + (a * b.V2), V3 = row.V3 + (a * b.V3),
         V4 = row.V4 + (a * b.V4), V5 = row.V5 + (a * b.V5), V6 = row.V6 + (a * b.V6), V7 = row.V7 + (a * b.V7),
     };
+}
+
+/// <summary>Four consecutive elements, loaded at once (one vector load from shared memory for float32).</summary>
+/// <typeparam name="T">The element type.</typeparam>
+public struct Quad<T>
+    where T : unmanaged
+{
+    /// <summary>The elements.</summary>
+    public T X, Y, Z, W;
 }
 
 /// <summary>The matrix-product kernels (see <see cref="MatMulGeometry"/>).</summary>

@@ -85,8 +85,8 @@ public sealed partial class KernelCompilationTests
         Add("gather and scatter-add float64", i, "Index", [d], "red.add.global.f64");
 
         var m = typeof(MatMulKernels);
-        Add("matmul float32 large tile", m, "MatMulTiled", [f, typeof(LargeTile)], "bar.sync", "ld.shared.f32");
-        Add("matmul float64 medium tile", m, "MatMulTiled", [d, typeof(MediumTile)], "bar.sync", "ld.shared.f64");
+        Add("matmul float32 large tile", m, "MatMulTiled", [f, typeof(LargeTile)], "bar.sync", "ld.shared.v4.f32");
+        Add("matmul float64 medium tile", m, "MatMulTiled", [d, typeof(MediumTile)], "bar.sync", "ld.shared.v2.f64");
         Add("matmul float32 small tile", m, "MatMulTiled", [f, typeof(SmallTile)], "bar.sync");
         return cases;
     }
