@@ -121,9 +121,11 @@ public static unsafe class ElementwiseKernels
     /// where b is <c>rowB[c]</c> when rowB is given — the "rows" pattern, (M, N) with (N,) — else
     /// <c>columnB[r]</c> in every lane — the "columns" pattern, (M, N) with (M, 1), and a scalar when M = 1.
     /// Without a (empty), a is b: a broadcast map passes <see cref="UnaryAsBinary{TOp}"/>. Each thread tracks
-    /// its row and column as it strides, so the loop has no division.
+    /// its row and column as it strides by the grid's size, which is <paramref name="stepRows"/> rows and
+    /// <paramref name="stepColumns"/> columns (computed by the launcher: ILGPU would recompute a division in the loop).
     /// </summary>
-    public static void BroadcastPacked<T, TPack, TOp>(ArrayView<TPack> a, ArrayView<TPack> rowB, ArrayView<T> columnB, ArrayView<TPack> y, long columns, TOp op)
+    public static void BroadcastPacked<T, TPack, TOp>(
+        ArrayView<TPack> a, ArrayView<TPack> rowB, ArrayView<T> columnB, ArrayView<TPack> y, long columns, long stepRows, long stepColumns, TOp op)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TPack : unmanaged, IPack<TPack, T>
         where TOp : struct, IBinaryOperator
@@ -132,8 +134,6 @@ public static unsafe class ElementwiseKernels
         long stride = GridStride();
         long row = first / columns;
         long column = first - (row * columns);
-        long stepRows = stride / columns;
-        long stepColumns = stride - (stepRows * columns);
         bool rows = rowB.Length > 0;
         bool full = a.Length > 0;
         for (long i = first; i < y.Length; i += stride)

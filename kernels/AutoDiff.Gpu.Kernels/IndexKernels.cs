@@ -71,12 +71,16 @@ public readonly record struct IndexGeometry(long Outer, long Length, long Inner,
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public long Source(long i, ArrayView<int> indices)
     {
-        long row = i / Inner;
+        long row = Divide(i, Inner);
         long r = i - (row * Inner);
-        long o = row / Count;
+        long o = Divide(row, Count);
         long start = Start(o, indices[(o * IndexStride) + row - (o * Count)]);
         return start < 0 ? -1 : start + r;
     }
+
+    /// <summary>a / b, by 32-bit division when both fit (64-bit division is a long routine on GPUs).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long Divide(long a, long b) => (a | b) <= int.MaxValue ? (int)a / (int)b : a / b;
 
     /// <summary>The offset in x of row (<paramref name="outer"/>, <paramref name="index"/>), or −1 when the index is out of range.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

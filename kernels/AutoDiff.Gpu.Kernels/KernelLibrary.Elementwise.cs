@@ -245,8 +245,10 @@ public sealed partial class KernelLibrary
             where TPack : unmanaged, IPack<TPack, TElem>
         {
             var ye = Packs<T, TPack>(y);
-            library.Kernel<ArrayView<TPack>, ArrayView<TPack>, ArrayView<TElem>, ArrayView<TPack>, long, TOp>(ElementwiseKernels.BroadcastPacked<TElem, TPack, TOp>)(
-                library.GridStride(ye.Length), Packs<T, TPack>(a), Packs<T, TPack>(row), column.Cast<TElem>(), ye, columns / TPack.Lanes, op);
+            var config = library.GridStride(ye.Length);
+            long packs = columns / TPack.Lanes, stride = (long)config.GridDim.X * config.GroupDim.X;
+            library.Kernel<ArrayView<TPack>, ArrayView<TPack>, ArrayView<TElem>, ArrayView<TPack>, long, long, long, TOp>(ElementwiseKernels.BroadcastPacked<TElem, TPack, TOp>)(
+                config, Packs<T, TPack>(a), Packs<T, TPack>(row), column.Cast<TElem>(), ye, packs, stride / packs, stride % packs, op);
         }
     }
 }
