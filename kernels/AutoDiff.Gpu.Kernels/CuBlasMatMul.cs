@@ -47,7 +47,7 @@ internal sealed class CuBlasMatMul : IDisposable
             }
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException
-            or CuBlasException or TypeInitializationException or InvalidOperationException or NotSupportedException)
+            or CuBlasException or CudaException or TypeInitializationException or InvalidOperationException or NotSupportedException)
         {
             reason = $"{e.GetType().Name}: {e.Message}";
             return null;

@@ -46,15 +46,14 @@ public sealed partial class KernelLibrary
         CheckLength(b, (long)k * n, nameof(b));
         CheckLength(c, (long)m * n, nameof(c));
         var geometry = new MatMulGeometry(m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0);
-        var implementation = MatMulImplementation;
         Enter();
+        var implementation = MatMulImplementation;
         if (c.Length == 0)
             return;
         T alphaT = Scalar.To<T>(alpha), betaT = Scalar.To<T>(beta);
         switch (implementation)
         {
-            case MatMulImplementation.CuBlas:
-                blas!.Gemm(a, b, c, geometry, alpha, beta);
+            case MatMulImplementation.CuBlas when TryCuBlas(a, b, c, geometry, alpha, beta):
                 break;
             case MatMulImplementation.Blocked:
                 long blocks = (long)Ceiling(m, CpuRoutines.BlockM) * Ceiling(n, CpuRoutines.BlockN);
@@ -115,6 +114,26 @@ public sealed partial class KernelLibrary
             }
             matMul = chosen;
             return chosen;
+        }
+    }
+
+    /// <summary>Runs cuBLAS; a failing call (a library that loaded but cannot run here) leaves the tiled kernel in its place from then on.</summary>
+    private bool TryCuBlas<T>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, double alpha, double beta)
+        where T : unmanaged
+    {
+        try
+        {
+            blas!.Gemm(a, b, c, g, alpha, beta);
+            return true;
+        }
+        catch (Exception e) when (e is CuBlasException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            lock (blasGate)
+            {
+                cuBlasUnavailable = $"cuBLAS failed, tiled kernel used instead: {e.GetType().Name}: {e.Message}";
+                matMul = MatMulImplementation.Tiled;
+            }
+            return false;
         }
     }
 
