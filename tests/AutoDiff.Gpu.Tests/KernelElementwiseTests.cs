@@ -73,7 +73,7 @@ public static class KernelCases
 /// 1, 7, 1000, 6·512+7 and 40000; NumPy broadcasting of every pattern the launcher distinguishes; strided
 /// copies (transposes, slices with steps, materialized broadcasts) and scatters.
 /// </summary>
-public abstract class KernelElementwiseTests<T>(KernelFixture fixture, KernelStyle style) : KernelSuite<T>(fixture, style)
+public abstract class KernelElementwiseTests<T>(KernelDeviceFixture fixture, KernelStyle style) : KernelSuite<T>(fixture, style)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     [Theory]
@@ -191,7 +191,7 @@ public abstract class KernelElementwiseTests<T>(KernelFixture fixture, KernelSty
         Kernels.Copy(shape, new Strided<T>(bx.Whole(), strides), by.Whole());
         KernelHost.AssertClose(Gather(x, shape, strides, v => v), by.Download(), 0);
         Kernels.Map(shape, new Strided<T>(bx.Whole(), strides), by.Whole(), new TestExp());
-        KernelHost.AssertClose(Gather(x, shape, strides, Math.Exp), by.Download(), KernelHost.Epsilon<T>());
+        KernelHost.AssertClose(Gather(x, shape, strides, Math.Exp), by.Download(), KernelHost.Epsilon<T>() * Fixture.MathTolerance, KernelHost.Absolute<T>());
     }
 
     [Fact]
@@ -285,7 +285,7 @@ public abstract class KernelElementwiseTests<T>(KernelFixture fixture, KernelSty
         using var bx = Accelerator.Upload(x);
         using var by = Accelerator.Allocate1D<T>(n);
         Kernels.Map(bx.Whole(), by.Whole(), op);
-        KernelHost.AssertClose(Array.ConvertAll(KernelHost.AsDouble(x), v => reference(v)), by.Download(), KernelHost.Epsilon<T>());
+        KernelHost.AssertClose(Array.ConvertAll(KernelHost.AsDouble(x), v => reference(v)), by.Download(), KernelHost.Epsilon<T>() * Fixture.MathTolerance, KernelHost.Absolute<T>());
     }
 
     private void CheckBinary<TOp>(TOp op, Func<double, double, double> reference, int n)
@@ -299,7 +299,7 @@ public abstract class KernelElementwiseTests<T>(KernelFixture fixture, KernelSty
         Kernels.Zip(ba.Whole(), bb.Whole(), by.Whole(), op);
         var da = KernelHost.AsDouble(a);
         var db = KernelHost.AsDouble(b);
-        KernelHost.AssertClose(da.Select((v, i) => reference(v, db[i])).ToArray(), by.Download(), KernelHost.Epsilon<T>());
+        KernelHost.AssertClose(da.Select((v, i) => reference(v, db[i])).ToArray(), by.Download(), KernelHost.Epsilon<T>() * Fixture.MathTolerance, KernelHost.Absolute<T>());
     }
 
     private static double[] Gather(T[] x, int[] shape, long[] strides, Func<double, double> op) =>
@@ -333,3 +333,7 @@ public sealed class KernelElementwiseTestsChunkedDouble(KernelFixture fixture) :
 public sealed class KernelElementwiseTestsPackedFloat(KernelFixture fixture) : KernelElementwiseTests<float>(fixture, KernelStyle.Packed), IClassFixture<KernelFixture>;
 
 public sealed class KernelElementwiseTestsPackedDouble(KernelFixture fixture) : KernelElementwiseTests<double>(fixture, KernelStyle.Packed), IClassFixture<KernelFixture>;
+
+public sealed class KernelElementwiseTestsCudaFloat(CudaKernelFixture fixture) : KernelElementwiseTests<float>(fixture, KernelStyle.Packed), IClassFixture<CudaKernelFixture>;
+
+public sealed class KernelElementwiseTestsCudaDouble(CudaKernelFixture fixture) : KernelElementwiseTests<double>(fixture, KernelStyle.Packed), IClassFixture<CudaKernelFixture>;

@@ -10,7 +10,7 @@ namespace AutoDiff.Gpu.Tests;
 /// (x[idx] with repeated, negative and out-of-range indices), a middle axis, one index per row
 /// (x[arange(N), t]), and scatter-adds whose repeated indices must accumulate, on one and on several threads.
 /// </summary>
-public abstract class KernelIndexTests<T>(KernelFixture fixture, KernelStyle style) : KernelSuite<T>(fixture, style)
+public abstract class KernelIndexTests<T>(KernelDeviceFixture fixture, KernelStyle style) : KernelSuite<T>(fixture, style)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     [Theory]
@@ -99,3 +99,7 @@ public sealed class KernelIndexTestsChunkedDouble(KernelFixture fixture) : Kerne
 public sealed class KernelIndexTestsPackedFloat(KernelFixture fixture) : KernelIndexTests<float>(fixture, KernelStyle.Packed), IClassFixture<KernelFixture>;
 
 public sealed class KernelIndexTestsPackedDouble(KernelFixture fixture) : KernelIndexTests<double>(fixture, KernelStyle.Packed), IClassFixture<KernelFixture>;
+
+public sealed class KernelIndexTestsCudaFloat(CudaKernelFixture fixture) : KernelIndexTests<float>(fixture, KernelStyle.Packed), IClassFixture<CudaKernelFixture>;
+
+public sealed class KernelIndexTestsCudaDouble(CudaKernelFixture fixture) : KernelIndexTests<double>(fixture, KernelStyle.Packed), IClassFixture<CudaKernelFixture>;

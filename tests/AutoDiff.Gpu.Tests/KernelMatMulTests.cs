@@ -9,12 +9,20 @@ namespace AutoDiff.Gpu.Tests;
 /// The matrix product against a float64 host reference: sizes that are not multiples of a tile (one element,
 /// primes, K = 0), every transpose combination, alpha and beta (beta = 0 never reads C, even NaN).
 /// </summary>
-public abstract class KernelMatMulTests<T>(KernelFixture fixture, KernelStyle style) : KernelSuite<T>(fixture, style)
+public abstract class KernelMatMulTests<T>(KernelDeviceFixture fixture, KernelStyle style) : KernelSuite<T>(fixture, style)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     [Fact]
-    public void The_implementation_is_the_layouts_own()
+    public void The_implementation_is_the_layouts_own_and_says_why_cuBLAS_is_not_used()
     {
+        if (Fixture.TiledMatMul is { } tiled)
+        {
+            // CUDA: cuBLAS where it loads, else the tiled kernel and the reason.
+            Assert.Equal(MatMulImplementation.Tiled, tiled.MatMulImplementation);
+            Assert.Contains("AllowCuBlas", tiled.CuBlasUnavailableReason, StringComparison.Ordinal);
+            Assert.True(Kernels.MatMulImplementation == MatMulImplementation.CuBlas || Kernels.CuBlasUnavailableReason is not null);
+            return;
+        }
         var expected = Style == KernelStyle.Chunked ? MatMulImplementation.Blocked : MatMulImplementation.Tiled;
         Assert.Equal(expected, Kernels.MatMulImplementation);
         Assert.Null(Kernels.CuBlasUnavailableReason);
@@ -33,7 +41,11 @@ public abstract class KernelMatMulTests<T>(KernelFixture fixture, KernelStyle st
         foreach (bool transposeA in new[] { false, true })
         {
             foreach (bool transposeB in new[] { false, true })
+            {
                 KernelMatMul.Check<T>(Accelerator, Kernels, m, n, k, transposeA, transposeB);
+                if (Fixture.TiledMatMul is { } tiled)
+                    KernelMatMul.Check<T>(Accelerator, tiled, m, n, k, transposeA, transposeB);
+            }
         }
     }
 }
@@ -117,3 +129,7 @@ public sealed class KernelMatMulWideGroupTests(KernelFixture fixture) : IClassFi
         KernelMatMul.Check<double>(fixture.Wide, kernels, m, n, k, transposeA, transposeB);
     }
 }
+
+public sealed class KernelMatMulTestsCudaFloat(CudaKernelFixture fixture) : KernelMatMulTests<float>(fixture, KernelStyle.Packed), IClassFixture<CudaKernelFixture>;
+
+public sealed class KernelMatMulTestsCudaDouble(CudaKernelFixture fixture) : KernelMatMulTests<double>(fixture, KernelStyle.Packed), IClassFixture<CudaKernelFixture>;

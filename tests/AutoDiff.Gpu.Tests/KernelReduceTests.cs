@@ -10,7 +10,7 @@ namespace AutoDiff.Gpu.Tests;
 /// over the last, first, middle and all axes, at sizes that are not multiples of a pack or group, with and
 /// without the two-pass split of the reduced axis, with NaN propagation and empty axes.
 /// </summary>
-public abstract class KernelReduceTests<T>(KernelFixture fixture, KernelStyle style) : KernelSuite<T>(fixture, style)
+public abstract class KernelReduceTests<T>(KernelDeviceFixture fixture, KernelStyle style) : KernelSuite<T>(fixture, style)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     [Theory]
@@ -154,3 +154,7 @@ public sealed class KernelReduceWideGroupTests(KernelFixture fixture) : IClassFi
         KernelHost.AssertClose(expected, by.Download(), 1e-5, 1e-6 * n);
     }
 }
+
+public sealed class KernelReduceTestsCudaFloat(CudaKernelFixture fixture) : KernelReduceTests<float>(fixture, KernelStyle.Packed), IClassFixture<CudaKernelFixture>;
+
+public sealed class KernelReduceTestsCudaDouble(CudaKernelFixture fixture) : KernelReduceTests<double>(fixture, KernelStyle.Packed), IClassFixture<CudaKernelFixture>;

@@ -4,62 +4,117 @@ using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
 
 namespace AutoDiff.Gpu.Tests;
 
 /// <summary>
-/// ILGPU's CPU accelerator for the kernel tests, opened on its own context (the kernel layer does not need the
-/// engine): one OS thread per core in one group, as the engine opens it, and kernel libraries in both layouts.
-/// <see cref="Wide"/> is a second CPU accelerator whose groups have 256 threads (simulated with OS threads),
-/// so the GPU-sized tiles and group reductions run too.
+/// One accelerator for the kernel tests, opened on its own context as the engine opens it (ILGPU.Algorithms
+/// enabled; the kernel layer does not need the engine), with kernel libraries; or the reason it is absent, which
+/// skips the tests that need it.
 /// </summary>
-public sealed class KernelFixture : IDisposable
+public abstract class KernelDeviceFixture : IDisposable
 {
-    private readonly Lazy<(Context Context, Accelerator Accelerator)> wide = new(() => Open(new CPUDevice(32, 8, 1)));
+    private readonly Context context;
+    private readonly Accelerator? accelerator;
+    private readonly KernelLibrary? chunked, packed, tiled;
 
-    public KernelFixture()
+    protected KernelDeviceFixture(AcceleratorType type)
     {
-        (Context, Accelerator) = Open(new CPUDevice(Math.Max(2, Environment.ProcessorCount), 1, 1));
-        Chunked = new KernelLibrary(Accelerator, KernelStyle.Chunked);
-        Packed = new KernelLibrary(Accelerator, KernelStyle.Packed);
+        int threads = Math.Max(2, Environment.ProcessorCount);
+        context = Context.Create(builder =>
+        {
+            if (type == AcceleratorType.Cuda)
+                builder.Cuda();
+            else
+                builder.CPU(new CPUDevice(threads, 1, 1));
+            builder.EnableAlgorithms().Optimize(OptimizationLevel.O2);
+        });
+        var device = context.Devices.FirstOrDefault(d => d.AcceleratorType == type);
+        if (device is null)
+        {
+            SkipReason = $"no {type} accelerator on this machine";
+            return;
+        }
+        accelerator = device.CreateAccelerator(context);
+        MathTolerance = type == AcceleratorType.CPU ? 1 : 5;
+        packed = new KernelLibrary(accelerator, KernelStyle.Packed);
+        if (type == AcceleratorType.CPU)
+            chunked = new KernelLibrary(accelerator, KernelStyle.Chunked);
+        else
+            tiled = new KernelLibrary(accelerator) { AllowCuBlas = false };
     }
 
-    public Context Context { get; }
+    public string? SkipReason { get; }
 
-    public Accelerator Accelerator { get; }
+    /// <summary>
+    /// How much looser than .NET's math the accelerator's transcendental functions are: 1 on the CPU; 5 on
+    /// CUDA, whose float32 exp, log, sin and cos are the hardware approximations (ILGPU's own tests allow 1e-5).
+    /// </summary>
+    public double MathTolerance { get; }
 
-    public KernelLibrary Chunked { get; }
+    /// <summary>The accelerator, or a visible skip when it is absent.</summary>
+    public Accelerator Accelerator => accelerator ?? Skip<Accelerator>();
 
-    public KernelLibrary Packed { get; }
+    /// <summary>The library of <paramref name="style"/> (GPUs have the packed layout only).</summary>
+    public KernelLibrary Library(KernelStyle style) => (style == KernelStyle.Chunked ? chunked : packed) ?? Skip<KernelLibrary>();
+
+    /// <summary>On CUDA, a library that keeps the tiled matrix product (no cuBLAS); null elsewhere.</summary>
+    public KernelLibrary? TiledMatMul => tiled;
+
+    public virtual void Dispose()
+    {
+        accelerator?.Dispose();
+        context.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private TValue Skip<TValue>()
+    {
+        Assert.Skip(SkipReason ?? "unavailable");
+        return default!;
+    }
+}
+
+/// <summary>
+/// ILGPU's CPU accelerator, one OS thread per core in one group, as the engine opens it, with libraries in
+/// both layouts. <see cref="Wide"/> is a second CPU accelerator whose groups have 256 threads (simulated with
+/// OS threads), so the GPU-sized tiles and group reductions run too.
+/// </summary>
+public sealed class KernelFixture() : KernelDeviceFixture(AcceleratorType.CPU)
+{
+    private readonly Lazy<(Context Context, Accelerator Accelerator)> wide = new(() =>
+    {
+        var context = Context.Create(builder => builder.CPU(new CPUDevice(32, 8, 1)).EnableAlgorithms().Optimize(OptimizationLevel.O2));
+        return (context, context.GetPreferredDevice(preferCPU: true).CreateAccelerator(context));
+    });
+
+    public KernelLibrary Chunked => Library(KernelStyle.Chunked);
+
+    public KernelLibrary Packed => Library(KernelStyle.Packed);
 
     /// <summary>A CPU accelerator with 256-thread groups (warps of 32).</summary>
     public Accelerator Wide => wide.Value.Accelerator;
 
-    public KernelLibrary Library(KernelStyle style) => style == KernelStyle.Chunked ? Chunked : Packed;
-
-    public void Dispose()
+    public override void Dispose()
     {
-        Accelerator.Dispose();
-        Context.Dispose();
         if (wide.IsValueCreated)
         {
             wide.Value.Accelerator.Dispose();
             wide.Value.Context.Dispose();
         }
-    }
-
-    private static (Context, Accelerator) Open(CPUDevice device)
-    {
-        var context = Context.Create(builder => builder.CPU(device).EnableAlgorithms().Optimize(OptimizationLevel.O2));
-        return (context, context.GetPreferredDevice(preferCPU: true).CreateAccelerator(context));
+        base.Dispose();
     }
 }
 
+/// <summary>CUDA device 0, when present: the packed layout, cuBLAS where it loads, and the tiled product.</summary>
+public sealed class CudaKernelFixture() : KernelDeviceFixture(AcceleratorType.Cuda);
+
 /// <summary>The base of a kernel-test suite bound to one element type and one layout by a one-line subclass.</summary>
-public abstract class KernelSuite<T>(KernelFixture fixture, KernelStyle style)
+public abstract class KernelSuite<T>(KernelDeviceFixture fixture, KernelStyle style)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    protected KernelFixture Fixture { get; } = fixture;
+    protected KernelDeviceFixture Fixture { get; } = fixture;
 
     protected KernelStyle Style { get; } = style;
 
@@ -112,6 +167,11 @@ public static class KernelHost
     public static double Epsilon<T>()
         where T : unmanaged, IFloatingPointIeee754<T> =>
         typeof(T) == typeof(float) ? 4e-6 : 1e-13;
+
+    /// <summary>Absolute tolerance next to <see cref="Epsilon{T}"/>: results near 0 of functions such as log near 1 or sin near 0.</summary>
+    public static double Absolute<T>()
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float) ? 2e-6 : 1e-14;
 
     /// <summary>
     /// Asserts actual[i] ≈ expected[i] (rounded to T) within rtol·|expected| + atol: NaN only where NaN is
