@@ -10,14 +10,14 @@ public sealed partial class KernelLibrary
 {
     private readonly Lock blasGate = new();
     private CuBlasMatMul? blas;
-    private MatMulImplementation? matMul;
+    private int matMul = -1; // a MatMulImplementation once resolved (an int: read without the lock)
     private string? cuBlasUnavailable;
 
     /// <summary>Whether <see cref="MatMul{T}"/> may use cuBLAS on a CUDA accelerator (default true); false keeps the tiled kernel (benchmarks compare the two).</summary>
     public bool AllowCuBlas { get; init; } = true;
 
     /// <summary>The implementation <see cref="MatMul{T}"/> runs (on CUDA, the first call tries to load cuBLAS).</summary>
-    public MatMulImplementation MatMulImplementation => matMul ?? ResolveMatMul();
+    public MatMulImplementation MatMulImplementation => Volatile.Read(ref matMul) is var known and >= 0 ? (MatMulImplementation)known : ResolveMatMul();
 
     /// <summary>Why cuBLAS is not used on a CUDA accelerator (library missing, handle failed, disabled), or null.</summary>
     public string? CuBlasUnavailableReason
@@ -93,8 +93,8 @@ public sealed partial class KernelLibrary
     {
         lock (blasGate)
         {
-            if (matMul is { } known)
-                return known;
+            if (matMul >= 0)
+                return (MatMulImplementation)matMul;
             MatMulImplementation chosen;
             if (style == KernelStyle.Chunked)
             {
@@ -112,7 +112,7 @@ public sealed partial class KernelLibrary
             {
                 chosen = MatMulImplementation.Tiled;
             }
-            matMul = chosen;
+            Volatile.Write(ref matMul, (int)chosen);
             return chosen;
         }
     }
@@ -131,7 +131,7 @@ public sealed partial class KernelLibrary
             lock (blasGate)
             {
                 cuBlasUnavailable = $"cuBLAS failed, tiled kernel used instead: {e.GetType().Name}: {e.Message}";
-                matMul = MatMulImplementation.Tiled;
+                Volatile.Write(ref matMul, (int)MatMulImplementation.Tiled);
             }
             return false;
         }
