@@ -122,7 +122,7 @@ public unsafe class ElementwiseBenchmarks
         fixed (float* py = &hostY[start])
         {
             for (long i = 0; i < count; i++)
-                py[i] = SquareOperator.Apply(px[i]);
+                py[i] = default(SquareOperator).Apply(px[i]);
         }
     });
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using ILGPU;
 using ILGPU.Runtime;
@@ -6,24 +7,38 @@ using ILGPU.Runtime;
 namespace AutoDiff.Gpu.Kernels;
 
 /// <summary>
-/// The elementwise kernels of one accelerator, compiled on first use and kept for the accelerator's lifetime
-/// (ILGPU's own cache holds kernels weakly). Launches are asynchronous on the accelerator's default stream and
-/// laid out for the accelerator (<see cref="KernelStyle"/>). Thread-safe.
+/// The kernels of one accelerator, compiled on first use and kept for the accelerator's lifetime (ILGPU's own
+/// cache holds kernels weakly). One launcher per kernel family — elementwise (contiguous, broadcast, strided),
+/// reduction, indexing, matrix product, fill — chooses the layout for the accelerator
+/// (<see cref="KernelStyle"/>) and the fast path for the operands. Launches are asynchronous on the
+/// accelerator's default stream. Thread-safe.
 /// </summary>
-public sealed class KernelLibrary
+/// <remarks>
+/// Kernels are cached by the kernel method's delegate (a static method group, which C# caches per generic
+/// instantiation), so a launcher names its kernel once and needs no key type. Packed launches pick their pack
+/// type in one place (<see cref="RunPacked{T, TLaunch}(TLaunch, bool, long)"/>).
+/// </remarks>
+public sealed partial class KernelLibrary
 {
     private const int PackBytes = 16;
 
     private readonly Accelerator accelerator;
     private readonly KernelStyle style;
+    private readonly Action? beforeLaunch;
     private readonly Lock gate = new();
-    private Delegate?[] kernels = new Delegate?[16];
+    private Dictionary<Delegate, Delegate> kernels = [];
 
-    /// <summary>Creates the (empty) kernel library of <paramref name="accelerator"/>; <paramref name="style"/> overrides the layout (tests run the GPU layout on the CPU accelerator).</summary>
-    public KernelLibrary(Accelerator accelerator, KernelStyle style = KernelStyle.Auto)
+    /// <summary>
+    /// Creates the (empty) kernel library of <paramref name="accelerator"/>; <paramref name="style"/> overrides
+    /// the layout (tests run the GPU layout on the CPU accelerator); <paramref name="beforeLaunch"/> runs at the
+    /// start of every launcher (an engine binds its device and drains its release queue there).
+    /// </summary>
+    public KernelLibrary(Accelerator accelerator, KernelStyle style = KernelStyle.Auto, Action? beforeLaunch = null)
     {
         this.style = LaunchPlan.Resolve(accelerator, style);
         this.accelerator = accelerator;
+        this.beforeLaunch = beforeLaunch;
+        accelerator.Disposed += (_, _) => ReleaseResources();
     }
 
     /// <summary>The layout in use.</summary>
@@ -32,124 +47,55 @@ public sealed class KernelLibrary
     /// <summary>Number of kernels compiled so far.</summary>
     public int CompiledCount { get; private set; }
 
-    /// <summary>Launches <c>y[i] = TOp(x[i])</c>; x and y have the same length.</summary>
-    public void Map<T, TOp>(ArrayView<T> x, ArrayView<T> y)
-        where T : unmanaged, INumber<T>
-        where TOp : struct, IUnaryOperator
+    /// <summary>Runs the launch hook.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Enter() => beforeLaunch?.Invoke();
+
+    /// <summary>A packed launch: <see cref="Run{TElem, TPack}"/> is called with the pack type the operands allow.</summary>
+    private interface IPackedLaunch
     {
-        if (y.Length == 0)
-            return;
-        if (style == KernelStyle.Chunked)
-        {
-            var kernel = Get<MapKey<T, TOp>, Action<KernelConfig, ArrayView<T>, ArrayView<T>, long>>(
-                static acc => acc.LoadStreamKernel<ArrayView<T>, ArrayView<T>, long>(ElementwiseKernels.MapChunked<T, TOp>));
-            var plan = LaunchPlan.For(accelerator, y.Length, style);
-            kernel(plan.Config, x, y, plan.Chunk);
-        }
-        else if (typeof(T) == typeof(float) && Aligned(x, y))
-        {
-            MapPacked<float, Float4, TOp>(x.Cast<float>(), y.Cast<float>());
-        }
-        else if (typeof(T) == typeof(double) && Aligned(x, y))
-        {
-            MapPacked<double, Double2, TOp>(x.Cast<double>(), y.Cast<double>());
-        }
+        /// <summary>Launches with views cast to <typeparamref name="TElem"/> and packs of <typeparamref name="TPack"/>.</summary>
+        void Run<TElem, TPack>(KernelLibrary library)
+            where TElem : unmanaged, IFloatingPointIeee754<TElem>
+            where TPack : unmanaged, IPack<TPack, TElem>;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="launch"/> with 16-byte packs when the views are <paramref name="aligned"/> and
+    /// <paramref name="multipleOf"/> elements (a row length; 1 when tails are handled) fill whole packs, else
+    /// with one element per pack.
+    /// </summary>
+    private void RunPacked<T, TLaunch>(TLaunch launch, bool aligned, long multipleOf)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TLaunch : struct, IPackedLaunch
+    {
+        bool packable = aligned && multipleOf % (PackBytes / Unsafe.SizeOf<T>()) == 0;
+        if (packable && typeof(T) == typeof(float))
+            launch.Run<float, Float4>(this);
+        else if (packable && typeof(T) == typeof(double))
+            launch.Run<double, Double2>(this);
         else
-        {
-            MapPacked<T, Single<T>, TOp>(x, y);
-        }
+            launch.Run<T, Single<T>>(this);
     }
 
-    /// <summary>Launches <c>y[i] = TOp(a[i], b[i])</c>; a, b and y have the same length.</summary>
-    public void Zip<T, TOp>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y)
-        where T : unmanaged, INumber<T>
-        where TOp : struct, IBinaryOperator
-    {
-        if (y.Length == 0)
-            return;
-        if (style == KernelStyle.Chunked)
-        {
-            var kernel = Get<ZipKey<T, TOp>, Action<KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, long>>(
-                static acc => acc.LoadStreamKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, long>(ElementwiseKernels.ZipChunked<T, TOp>));
-            var plan = LaunchPlan.For(accelerator, y.Length, style);
-            kernel(plan.Config, a, b, y, plan.Chunk);
-        }
-        else if (typeof(T) == typeof(float) && Aligned(a, b) && Aligned(y, y))
-        {
-            ZipPacked<float, Float4, TOp>(a.Cast<float>(), b.Cast<float>(), y.Cast<float>());
-        }
-        else if (typeof(T) == typeof(double) && Aligned(a, b) && Aligned(y, y))
-        {
-            ZipPacked<double, Double2, TOp>(a.Cast<double>(), b.Cast<double>(), y.Cast<double>());
-        }
-        else
-        {
-            ZipPacked<T, Single<T>, TOp>(a, b, y);
-        }
-    }
+    /// <summary>The grid-stride configuration for <paramref name="n"/> work items (n ≥ 1).</summary>
+    private KernelConfig GridStride(long n) => LaunchPlan.For(accelerator, Math.Max(1, n), KernelStyle.Packed).Config;
 
-    /// <summary>Launches <c>y[i] = value</c>.</summary>
-    public void Fill<T>(ArrayView<T> y, T value)
-        where T : unmanaged, INumber<T>
-    {
-        if (y.Length == 0)
-            return;
-        if (style == KernelStyle.Chunked)
-        {
-            var kernel = Get<FillKey<T>, Action<KernelConfig, ArrayView<T>, T, long>>(
-                static acc => acc.LoadStreamKernel<ArrayView<T>, T, long>(ElementwiseKernels.FillChunked<T>));
-            var plan = LaunchPlan.For(accelerator, y.Length, style);
-            kernel(plan.Config, y, value, plan.Chunk);
-        }
-        else if (typeof(T) == typeof(float) && Aligned(y, y))
-        {
-            FillPacked<float, Float4>(y.Cast<float>(), (float)(object)value);
-        }
-        else if (typeof(T) == typeof(double) && Aligned(y, y))
-        {
-            FillPacked<double, Double2>(y.Cast<double>(), (double)(object)value);
-        }
-        else
-        {
-            FillPacked<T, Single<T>>(y, value);
-        }
-    }
+    /// <summary>The chunked plan for <paramref name="n"/> work items (n ≥ 1).</summary>
+    private LaunchPlan Chunked(long n) => LaunchPlan.For(accelerator, Math.Max(1, n), KernelStyle.Chunked);
 
-    private void MapPacked<T, TPack, TOp>(ArrayView<T> x, ArrayView<T> y)
-        where T : unmanaged, INumber<T>
-        where TPack : unmanaged, IPack<TPack, T>
-        where TOp : struct, IUnaryOperator
-    {
-        var kernel = Get<MapPackedKey<T, TPack, TOp>, Action<KernelConfig, ArrayView<TPack>, ArrayView<TPack>, ArrayView<T>, ArrayView<T>>>(
-            static acc => acc.LoadStreamKernel<ArrayView<TPack>, ArrayView<TPack>, ArrayView<T>, ArrayView<T>>(ElementwiseKernels.MapPacked<T, TPack, TOp>));
-        long body = Split<T, TPack>(y.Length, out long packs);
-        kernel(PackedConfig(packs), Body<T, TPack>(x, body), Body<T, TPack>(y, body), Tail(x, body), Tail(y, body));
-    }
+    /// <summary>True when every view starts on a 16-byte boundary, as pool blocks do.</summary>
+    private static bool Aligned<T>(ArrayView<T> a, ArrayView<T> b = default, ArrayView<T> c = default)
+        where T : unmanaged =>
+        ((Address(a) | Address(b) | Address(c)) & (PackBytes - 1)) == 0;
 
-    private void ZipPacked<T, TPack, TOp>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y)
-        where T : unmanaged, INumber<T>
-        where TPack : unmanaged, IPack<TPack, T>
-        where TOp : struct, IBinaryOperator
-    {
-        var kernel = Get<ZipPackedKey<T, TPack, TOp>, Action<KernelConfig, ArrayView<TPack>, ArrayView<TPack>, ArrayView<TPack>, ArrayView<T>, ArrayView<T>, ArrayView<T>>>(
-            static acc => acc.LoadStreamKernel<ArrayView<TPack>, ArrayView<TPack>, ArrayView<TPack>, ArrayView<T>, ArrayView<T>, ArrayView<T>>(ElementwiseKernels.ZipPacked<T, TPack, TOp>));
-        long body = Split<T, TPack>(y.Length, out long packs);
-        kernel(PackedConfig(packs), Body<T, TPack>(a, body), Body<T, TPack>(b, body), Body<T, TPack>(y, body), Tail(a, body), Tail(b, body), Tail(y, body));
-    }
-
-    private void FillPacked<T, TPack>(ArrayView<T> y, T value)
-        where T : unmanaged, INumber<T>
-        where TPack : unmanaged, IPack<TPack, T>
-    {
-        var kernel = Get<FillPackedKey<T, TPack>, Action<KernelConfig, ArrayView<TPack>, ArrayView<T>, T>>(
-            static acc => acc.LoadStreamKernel<ArrayView<TPack>, ArrayView<T>, T>(ElementwiseKernels.FillPacked<T, TPack>));
-        long body = Split<T, TPack>(y.Length, out long packs);
-        kernel(PackedConfig(packs), Body<T, TPack>(y, body), Tail(y, body), value);
-    }
+    private static long Address<T>(ArrayView<T> view)
+        where T : unmanaged =>
+        view.IsValid && view.Length > 0 ? view.LoadEffectiveAddressAsPtr().ToInt64() : 0;
 
     /// <summary>Elements covered by whole packs; the rest (fewer than a pack) is the tail.</summary>
     private static long Split<T, TPack>(long length, out long packs)
-        where T : unmanaged, INumber<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
         where TPack : unmanaged, IPack<TPack, T>
     {
         packs = length / TPack.Lanes;
@@ -167,58 +113,62 @@ public sealed class KernelLibrary
         where T : unmanaged =>
         body == view.Length ? ArrayView<T>.Empty : view.SubView(body, view.Length - body);
 
-    private KernelConfig PackedConfig(long packs) => LaunchPlan.For(accelerator, Math.Max(1, packs), KernelStyle.Packed).Config;
+    /// <summary>All of <paramref name="view"/> as packs (its length is a multiple of the lanes).</summary>
+    private static ArrayView<TPack> Packs<T, TPack>(ArrayView<T> view)
+        where T : unmanaged
+        where TPack : unmanaged =>
+        view.Cast<TPack>();
 
-    /// <summary>True when both views start on a 16-byte boundary, as pool blocks do.</summary>
-    private static bool Aligned<T>(ArrayView<T> a, ArrayView<T> b)
-        where T : unmanaged =>
-        ((a.LoadEffectiveAddressAsPtr().ToInt64() | b.LoadEffectiveAddressAsPtr().ToInt64()) & (PackBytes - 1)) == 0;
-
-    private TDelegate Get<TKey, TDelegate>(Func<Accelerator, TDelegate> load)
-        where TDelegate : Delegate
+    private static void CheckLength<T>(ArrayView<T> view, long length, string name)
+        where T : unmanaged
     {
-        int slot = KernelSlot<TKey>.Index;
-        var table = Volatile.Read(ref kernels);
-        if (slot < table.Length && table[slot] is TDelegate cached)
+        if (view.Length != length)
+            throw new ArgumentException($"{name} has {view.Length} elements where {length} are needed", name);
+    }
+
+    // One loader per kernel arity: the kernel method's delegate is the cache key.
+
+    private Action<KernelConfig, T1, T2, T3> Kernel<T1, T2, T3>(Action<T1, T2, T3> method)
+        where T1 : struct where T2 : struct where T3 : struct =>
+        (Action<KernelConfig, T1, T2, T3>)Cached(method, static (a, m) => a.LoadStreamKernel((Action<T1, T2, T3>)m));
+
+    private Action<KernelConfig, T1, T2, T3, T4> Kernel<T1, T2, T3, T4>(Action<T1, T2, T3, T4> method)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct =>
+        (Action<KernelConfig, T1, T2, T3, T4>)Cached(method, static (a, m) => a.LoadStreamKernel((Action<T1, T2, T3, T4>)m));
+
+    private Action<KernelConfig, T1, T2, T3, T4, T5> Kernel<T1, T2, T3, T4, T5>(Action<T1, T2, T3, T4, T5> method)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct =>
+        (Action<KernelConfig, T1, T2, T3, T4, T5>)Cached(method, static (a, m) => a.LoadStreamKernel((Action<T1, T2, T3, T4, T5>)m));
+
+    private Action<KernelConfig, T1, T2, T3, T4, T5, T6> Kernel<T1, T2, T3, T4, T5, T6>(Action<T1, T2, T3, T4, T5, T6> method)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct =>
+        (Action<KernelConfig, T1, T2, T3, T4, T5, T6>)Cached(method, static (a, m) => a.LoadStreamKernel((Action<T1, T2, T3, T4, T5, T6>)m));
+
+    private Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7> Kernel<T1, T2, T3, T4, T5, T6, T7>(Action<T1, T2, T3, T4, T5, T6, T7> method)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct =>
+        (Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7>)Cached(method, static (a, m) => a.LoadStreamKernel((Action<T1, T2, T3, T4, T5, T6, T7>)m));
+
+    private Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8> Kernel<T1, T2, T3, T4, T5, T6, T7, T8>(Action<T1, T2, T3, T4, T5, T6, T7, T8> method)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct =>
+        (Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8>)Cached(method, static (a, m) => a.LoadStreamKernel((Action<T1, T2, T3, T4, T5, T6, T7, T8>)m));
+
+    private Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9> Kernel<T1, T2, T3, T4, T5, T6, T7, T8, T9>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9> method)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct =>
+        (Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9>)Cached(method, static (a, m) => a.LoadStreamKernel((Action<T1, T2, T3, T4, T5, T6, T7, T8, T9>)m));
+
+    private Delegate Cached(Delegate method, Func<Accelerator, Delegate, Delegate> load)
+    {
+        // Readers see an immutable snapshot; a new kernel publishes a copy with one more entry.
+        if (Volatile.Read(ref kernels).TryGetValue(method, out var cached))
             return cached;
         lock (gate)
         {
-            if (slot >= kernels.Length)
-            {
-                var grown = kernels;
-                Array.Resize(ref grown, Math.Max(slot + 1, kernels.Length * 2));
-                Volatile.Write(ref kernels, grown);
-            }
-            if (kernels[slot] is TDelegate again)
+            if (kernels.TryGetValue(method, out var again))
                 return again;
-            var loaded = load(accelerator);
-            kernels[slot] = loaded;
+            var loaded = load(accelerator, method);
+            Volatile.Write(ref kernels, new Dictionary<Delegate, Delegate>(kernels) { [method] = loaded });
             CompiledCount++;
             return loaded;
         }
     }
-
-    private static class KernelSlot<TKey>
-    {
-        public static readonly int Index = SlotCounter.Next();
-    }
-
-    private static class SlotCounter
-    {
-        private static int next = -1;
-
-        public static int Next() => Interlocked.Increment(ref next);
-    }
-
-    private readonly struct MapKey<T, TOp>;
-
-    private readonly struct ZipKey<T, TOp>;
-
-    private readonly struct FillKey<T>;
-
-    private readonly struct MapPackedKey<T, TPack, TOp>;
-
-    private readonly struct ZipPackedKey<T, TPack, TOp>;
-
-    private readonly struct FillPackedKey<T, TPack>;
 }

@@ -63,8 +63,33 @@ public readonly record struct LaunchPlan(KernelConfig Config, long Chunk)
         int group = Math.Min(GpuGroupSize, accelerator.MaxNumThreadsPerGroup);
         // One full wave of resident groups (an H100: 132 SMs × 4 groups of 512), fewer when the array is
         // small; threads stride over the rest.
-        long wave = Math.Max(1L, (long)accelerator.NumMultiprocessors * Math.Max(1, accelerator.MaxNumThreadsPerMultiprocessor / group));
-        long groups = Math.Min(wave, (n + group - 1) / group);
+        long groups = Math.Min(Wave(accelerator, group), (n + group - 1) / group);
         return new LaunchPlan(new KernelConfig((int)groups, group), 1);
+    }
+
+    /// <summary>Groups of <paramref name="group"/> threads that are resident at once on <paramref name="accelerator"/> (one wave).</summary>
+    public static long Wave(Accelerator accelerator, int group)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentOutOfRangeException.ThrowIfLessThan(group, 1);
+        return Math.Max(1L, (long)accelerator.NumMultiprocessors * Math.Max(1, accelerator.MaxNumThreadsPerMultiprocessor / group));
+    }
+
+    /// <summary>
+    /// The largest power of two that is at most <paramref name="limit"/> and at most the accelerator's group
+    /// size: group sizes of kernels that reduce in shared memory by halving.
+    /// </summary>
+    public static int PowerOfTwoGroup(Accelerator accelerator, int limit = GpuGroupSize)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        int most = Math.Max(1, Math.Min(limit, accelerator.MaxNumThreadsPerGroup));
+        return 1 << (31 - int.LeadingZeroCount(most));
+    }
+
+    /// <summary>Threads a chunked launch spreads <paramref name="n"/> work items over (1 below <see cref="CpuSerialThreshold"/>).</summary>
+    public static int ChunkedThreads(Accelerator accelerator, long n)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        return n <= CpuSerialThreshold ? 1 : accelerator.MaxNumThreadsPerGroup;
     }
 }

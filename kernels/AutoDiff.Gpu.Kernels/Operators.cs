@@ -1,17 +1,186 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using ILGPU;
 
 namespace AutoDiff.Gpu.Kernels;
 
-/// <summary>An elementwise function of one value, <c>y = f(x)</c>, compiled into <see cref="ElementwiseKernels.MapChunked{T, TOp}"/>.</summary>
+// Operators are struct functors. Their Apply is an instance method so that an operator can carry runtime
+// parameters (an exponent, a scale) as fields; the struct is passed to the kernel as an argument, and a
+// stateless operator is an empty struct (default). Apply is generic in the element type with the
+// IFloatingPointIeee754 constraint, so one operator serves float32 and float64 and can call T.Exp, T.Log,
+// T.Sin, T.Cos, T.Tanh, T.Pow, T.Max, T.Sqrt: ILGPU maps them to the backend's math (PTX through
+// ILGPU.Algorithms, which the context must enable; OpenCL built-ins; .NET's Math on the CPU accelerator).
+// Conversions between element types (T.CreateTruncating) do not compile for GPUs: use Scalar.To.
+
+/// <summary>An elementwise function of one value, <c>y = f(x)</c>.</summary>
 public interface IUnaryOperator
 {
     /// <summary>Computes the function for one element.</summary>
-    static abstract T Apply<T>(T x) where T : unmanaged, INumber<T>;
+    T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>;
 }
 
-/// <summary>An elementwise function of two values, <c>y = f(a, b)</c>, compiled into <see cref="ElementwiseKernels.ZipChunked{T, TOp}"/>.</summary>
+/// <summary>An elementwise function of two values, <c>y = f(a, b)</c>.</summary>
 public interface IBinaryOperator
 {
     /// <summary>Computes the function for one pair of elements.</summary>
-    static abstract T Apply<T>(T a, T b) where T : unmanaged, INumber<T>;
+    T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T>;
+}
+
+/// <summary>
+/// An associative reduction with an identity, <c>y = x₀ ⊕ x₁ ⊕ …</c>. The vector form is what the CPU
+/// accelerator's chunked kernels run; GPU kernels use the scalar one.
+/// </summary>
+public interface IReduction
+{
+    /// <summary>The identity of <see cref="Combine{T}(T, T)"/> (the result over no elements).</summary>
+    static abstract T Identity<T>() where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>Combines two partial results.</summary>
+    static abstract T Combine<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>Combines two vectors of partial results lane by lane (CPU only).</summary>
+    static abstract Vector<T> Combine<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T>;
+}
+
+/// <summary>Element-type helpers that compile inside kernels on every backend.</summary>
+public static class Scalar
+{
+    /// <summary>
+    /// <paramref name="value"/> as a float32 or float64 element, rounded to nearest. Use it for an operator's
+    /// runtime parameter (stored as a double field) inside <c>Apply</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T To<T>(double value)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // Interop.SizeOf is a constant after specialization, so one branch remains; Unsafe.As is a register
+        // reinterpretation on GPUs. (T.CreateTruncating tests types at run time, which kernels cannot.)
+        if (Interop.SizeOf<T>() == sizeof(float))
+        {
+            float single = (float)value;
+            return Unsafe.As<float, T>(ref single);
+        }
+        return Unsafe.As<double, T>(ref value);
+    }
+}
+
+/// <summary>x</summary>
+public readonly struct IdentityOperator : IUnaryOperator
+{
+    /// <inheritdoc/>
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x;
+}
+
+/// <summary>a + b</summary>
+public readonly struct PlusOperator : IBinaryOperator
+{
+    /// <inheritdoc/>
+    public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a + b;
+}
+
+/// <summary>x·c</summary>
+/// <param name="c">The factor.</param>
+public readonly struct ScaleOperator(double c) : IUnaryOperator
+{
+    private readonly double c = c;
+
+    /// <inheritdoc/>
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x * Scalar.To<T>(c);
+}
+
+/// <summary>outer(inner(x))</summary>
+/// <typeparam name="TOuter">The function applied second.</typeparam>
+/// <typeparam name="TInner">The function applied first.</typeparam>
+/// <param name="outer">The function applied second, with its parameters.</param>
+/// <param name="inner">The function applied first, with its parameters.</param>
+public readonly struct Compose<TOuter, TInner>(TOuter outer, TInner inner) : IUnaryOperator
+    where TOuter : struct, IUnaryOperator
+    where TInner : struct, IUnaryOperator
+{
+    private readonly TOuter outer = outer;
+    private readonly TInner inner = inner;
+
+    /// <inheritdoc/>
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => outer.Apply(inner.Apply(x));
+}
+
+/// <summary>then(op(a, b))</summary>
+/// <typeparam name="TOp">The binary function.</typeparam>
+/// <typeparam name="TThen">The unary function applied to its result.</typeparam>
+/// <param name="op">The binary function, with its parameters.</param>
+/// <param name="then">The unary function, with its parameters.</param>
+public readonly struct Then<TOp, TThen>(TOp op, TThen then) : IBinaryOperator
+    where TOp : struct, IBinaryOperator
+    where TThen : struct, IUnaryOperator
+{
+    private readonly TOp op = op;
+    private readonly TThen then = then;
+
+    /// <inheritdoc/>
+    public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => then.Apply(op.Apply(a, b));
+}
+
+/// <summary>op(b, a)</summary>
+/// <typeparam name="TOp">The binary function whose operands are swapped.</typeparam>
+/// <param name="op">The binary function, with its parameters.</param>
+public readonly struct Flip<TOp>(TOp op) : IBinaryOperator
+    where TOp : struct, IBinaryOperator
+{
+    private readonly TOp op = op;
+
+    /// <inheritdoc/>
+    public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => op.Apply(b, a);
+}
+
+/// <summary>op(a) (b is ignored): a unary operator where a binary one is expected, as kernels that serve maps and zips take.</summary>
+/// <typeparam name="TOp">The unary function.</typeparam>
+/// <param name="op">The unary function, with its parameters.</param>
+public readonly struct UnaryAsBinary<TOp>(TOp op) : IBinaryOperator
+    where TOp : struct, IUnaryOperator
+{
+    private readonly TOp op = op;
+
+    /// <inheritdoc/>
+    public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => op.Apply(a);
+}
+
+/// <summary>Σ x (identity 0)</summary>
+public readonly struct SumReduction : IReduction
+{
+    /// <inheritdoc/>
+    public static T Identity<T>() where T : unmanaged, IFloatingPointIeee754<T> => T.Zero;
+
+    /// <inheritdoc/>
+    public static T Combine<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a + b;
+
+    /// <inheritdoc/>
+    public static Vector<T> Combine<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => a + b;
+}
+
+/// <summary>max x (identity −∞; NaN propagates)</summary>
+public readonly struct MaxReduction : IReduction
+{
+    /// <inheritdoc/>
+    public static T Identity<T>() where T : unmanaged, IFloatingPointIeee754<T> => T.NegativeInfinity;
+
+    // Written out rather than T.Max: PTX's max.f32 returns the other operand when one is NaN.
+
+    /// <inheritdoc/>
+    public static T Combine<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a > b || T.IsNaN(a) ? a : b;
+
+    /// <inheritdoc/>
+    public static Vector<T> Combine<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => Vector.Max(a, b);
+}
+
+/// <summary>min x (identity +∞; NaN propagates)</summary>
+public readonly struct MinReduction : IReduction
+{
+    /// <inheritdoc/>
+    public static T Identity<T>() where T : unmanaged, IFloatingPointIeee754<T> => T.PositiveInfinity;
+
+    /// <inheritdoc/>
+    public static T Combine<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a < b || T.IsNaN(a) ? a : b;
+
+    /// <inheritdoc/>
+    public static Vector<T> Combine<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => Vector.Min(a, b);
 }

@@ -14,19 +14,25 @@ namespace AutoDiff.Gpu.Kernels;
 /// <typeparam name="T">The element type.</typeparam>
 public interface IPack<TSelf, T>
     where TSelf : unmanaged, IPack<TSelf, T>
-    where T : unmanaged, INumber<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Elements per pack.</summary>
     static abstract int Lanes { get; }
 
-    /// <summary>TOp applied to every lane.</summary>
-    static abstract TSelf Map<TOp>(TSelf x) where TOp : struct, IUnaryOperator;
+    /// <summary><paramref name="op"/> applied to every lane.</summary>
+    static abstract TSelf Map<TOp>(TSelf x, TOp op) where TOp : struct, IUnaryOperator;
 
-    /// <summary>TOp applied lane by lane.</summary>
-    static abstract TSelf Zip<TOp>(TSelf a, TSelf b) where TOp : struct, IBinaryOperator;
+    /// <summary><paramref name="op"/> applied lane by lane.</summary>
+    static abstract TSelf Zip<TOp>(TSelf a, TSelf b, TOp op) where TOp : struct, IBinaryOperator;
 
     /// <summary>A pack with every lane <paramref name="value"/>.</summary>
     static abstract TSelf Splat(T value);
+
+    /// <summary>TReduce's combination lane by lane.</summary>
+    static abstract TSelf Combine<TReduce>(TSelf a, TSelf b) where TReduce : struct, IReduction;
+
+    /// <summary>TReduce over the lanes.</summary>
+    static abstract T Fold<TReduce>(TSelf x) where TReduce : struct, IReduction;
 }
 
 /// <summary>Four floats, 16 bytes.</summary>
@@ -40,15 +46,23 @@ public struct Float4 : IPack<Float4, float>
     public static int Lanes => 4;
 
     /// <inheritdoc/>
-    public static Float4 Map<TOp>(Float4 x) where TOp : struct, IUnaryOperator =>
-        new() { X = TOp.Apply(x.X), Y = TOp.Apply(x.Y), Z = TOp.Apply(x.Z), W = TOp.Apply(x.W) };
+    public static Float4 Map<TOp>(Float4 x, TOp op) where TOp : struct, IUnaryOperator =>
+        new() { X = op.Apply(x.X), Y = op.Apply(x.Y), Z = op.Apply(x.Z), W = op.Apply(x.W) };
 
     /// <inheritdoc/>
-    public static Float4 Zip<TOp>(Float4 a, Float4 b) where TOp : struct, IBinaryOperator =>
-        new() { X = TOp.Apply(a.X, b.X), Y = TOp.Apply(a.Y, b.Y), Z = TOp.Apply(a.Z, b.Z), W = TOp.Apply(a.W, b.W) };
+    public static Float4 Zip<TOp>(Float4 a, Float4 b, TOp op) where TOp : struct, IBinaryOperator =>
+        new() { X = op.Apply(a.X, b.X), Y = op.Apply(a.Y, b.Y), Z = op.Apply(a.Z, b.Z), W = op.Apply(a.W, b.W) };
 
     /// <inheritdoc/>
     public static Float4 Splat(float value) => new() { X = value, Y = value, Z = value, W = value };
+
+    /// <inheritdoc/>
+    public static Float4 Combine<TReduce>(Float4 a, Float4 b) where TReduce : struct, IReduction =>
+        new() { X = TReduce.Combine(a.X, b.X), Y = TReduce.Combine(a.Y, b.Y), Z = TReduce.Combine(a.Z, b.Z), W = TReduce.Combine(a.W, b.W) };
+
+    /// <inheritdoc/>
+    public static float Fold<TReduce>(Float4 x) where TReduce : struct, IReduction =>
+        TReduce.Combine(TReduce.Combine(x.X, x.Y), TReduce.Combine(x.Z, x.W));
 }
 
 /// <summary>Two doubles, 16 bytes.</summary>
@@ -62,21 +76,28 @@ public struct Double2 : IPack<Double2, double>
     public static int Lanes => 2;
 
     /// <inheritdoc/>
-    public static Double2 Map<TOp>(Double2 x) where TOp : struct, IUnaryOperator =>
-        new() { X = TOp.Apply(x.X), Y = TOp.Apply(x.Y) };
+    public static Double2 Map<TOp>(Double2 x, TOp op) where TOp : struct, IUnaryOperator =>
+        new() { X = op.Apply(x.X), Y = op.Apply(x.Y) };
 
     /// <inheritdoc/>
-    public static Double2 Zip<TOp>(Double2 a, Double2 b) where TOp : struct, IBinaryOperator =>
-        new() { X = TOp.Apply(a.X, b.X), Y = TOp.Apply(a.Y, b.Y) };
+    public static Double2 Zip<TOp>(Double2 a, Double2 b, TOp op) where TOp : struct, IBinaryOperator =>
+        new() { X = op.Apply(a.X, b.X), Y = op.Apply(a.Y, b.Y) };
 
     /// <inheritdoc/>
     public static Double2 Splat(double value) => new() { X = value, Y = value };
+
+    /// <inheritdoc/>
+    public static Double2 Combine<TReduce>(Double2 a, Double2 b) where TReduce : struct, IReduction =>
+        new() { X = TReduce.Combine(a.X, b.X), Y = TReduce.Combine(a.Y, b.Y) };
+
+    /// <inheritdoc/>
+    public static double Fold<TReduce>(Double2 x) where TReduce : struct, IReduction => TReduce.Combine(x.X, x.Y);
 }
 
-/// <summary>One element as a pack: the fallback for views that are not 16-byte aligned.</summary>
+/// <summary>One element as a pack: the fallback for views that are not 16-byte aligned or rows that do not fill whole packs.</summary>
 /// <typeparam name="T">The element type.</typeparam>
 public struct Single<T> : IPack<Single<T>, T>
-    where T : unmanaged, INumber<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>The element.</summary>
     public T Value;
@@ -85,11 +106,18 @@ public struct Single<T> : IPack<Single<T>, T>
     public static int Lanes => 1;
 
     /// <inheritdoc/>
-    public static Single<T> Map<TOp>(Single<T> x) where TOp : struct, IUnaryOperator => new() { Value = TOp.Apply(x.Value) };
+    public static Single<T> Map<TOp>(Single<T> x, TOp op) where TOp : struct, IUnaryOperator => new() { Value = op.Apply(x.Value) };
 
     /// <inheritdoc/>
-    public static Single<T> Zip<TOp>(Single<T> a, Single<T> b) where TOp : struct, IBinaryOperator => new() { Value = TOp.Apply(a.Value, b.Value) };
+    public static Single<T> Zip<TOp>(Single<T> a, Single<T> b, TOp op) where TOp : struct, IBinaryOperator => new() { Value = op.Apply(a.Value, b.Value) };
 
     /// <inheritdoc/>
     public static Single<T> Splat(T value) => new() { Value = value };
+
+    /// <inheritdoc/>
+    public static Single<T> Combine<TReduce>(Single<T> a, Single<T> b) where TReduce : struct, IReduction =>
+        new() { Value = TReduce.Combine(a.Value, b.Value) };
+
+    /// <inheritdoc/>
+    public static T Fold<TReduce>(Single<T> x) where TReduce : struct, IReduction => x.Value;
 }

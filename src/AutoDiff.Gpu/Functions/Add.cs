@@ -20,5 +20,5 @@ public sealed class Add : Function
 public readonly struct AddOperator : IBinaryOperator
 {
     /// <inheritdoc/>
-    public static T Apply<T>(T a, T b) where T : unmanaged, INumber<T> => a + b;
+    public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a + b;
 }

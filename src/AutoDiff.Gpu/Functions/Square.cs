@@ -39,12 +39,12 @@ public sealed class TwiceProduct : Function
 public readonly struct SquareOperator : IUnaryOperator
 {
     /// <inheritdoc/>
-    public static T Apply<T>(T x) where T : unmanaged, INumber<T> => x * x;
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x * x;
 }
 
 /// <summary>2·x·gy</summary>
 public readonly struct SquareBackwardOperator : IBinaryOperator
 {
     /// <inheritdoc/>
-    public static T Apply<T>(T x, T gy) where T : unmanaged, INumber<T> => (x + x) * gy;
+    public T Apply<T>(T x, T gy) where T : unmanaged, IFloatingPointIeee754<T> => (x + x) * gy;
 }

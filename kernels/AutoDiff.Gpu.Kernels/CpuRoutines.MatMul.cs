@@ -1,0 +1,180 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Frontend;
+using ILGPU.Runtime;
+
+namespace AutoDiff.Gpu.Kernels;
+
+internal static unsafe partial class CpuRoutines
+{
+    /// <summary>Rows of C per work item of the blocked product.</summary>
+    public const int BlockM = 64;
+
+    /// <summary>Columns of C per work item of the blocked product.</summary>
+    public const int BlockN = 256;
+
+    /// <summary>Depth of one packed panel.</summary>
+    private const int BlockK = 256;
+
+    /// <summary>
+    /// Blocks [start, start + count) of <c>C = alpha·op(A)·op(B) + beta·C</c>: per block of C and panel of K,
+    /// op(A) and op(B) are packed row-major (zero-padded to the register tile), then a 4-row × 2-vector
+    /// register tile accumulates with fused multiply-adds into the block's accumulator.
+    /// </summary>
+    [External("AutoDiffCpuMatMul")]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MatMul<T>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, T alpha, T beta, long start, long count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lanes = Vector<T>.Count;
+        int strip = 2 * lanes;
+        int blocksN = (g.N + BlockN - 1) / BlockN;
+        int paddedN = RoundUp(BlockN, strip);
+        T[] panelA = ArrayPool<T>.Shared.Rent(BlockM * BlockK);
+        T[] panelB = ArrayPool<T>.Shared.Rent(BlockK * paddedN);
+        T[] block = ArrayPool<T>.Shared.Rent(BlockM * paddedN);
+        T* pa = Pointer(a), pb = Pointer(b), pc = Pointer(c);
+        try
+        {
+            fixed (T* packedA = panelA)
+            fixed (T* packedB = panelB)
+            fixed (T* acc = block)
+            {
+                for (long item = start; item < start + count; item++)
+                {
+                    int i0 = (int)(item / blocksN) * BlockM;
+                    int j0 = (int)(item % blocksN) * BlockN;
+                    int rows = Math.Min(BlockM, g.M - i0);
+                    int columns = Math.Min(BlockN, g.N - j0);
+                    int width = RoundUp(columns, strip);
+                    int height = RoundUp(rows, 4);
+                    new Span<T>(acc, height * width).Clear();
+                    for (int p0 = 0; p0 < g.K; p0 += BlockK)
+                    {
+                        int depth = Math.Min(BlockK, g.K - p0);
+                        PackA(pa, g, packedA, i0, rows, height, p0, depth);
+                        PackB(pb, g, packedB, j0, columns, width, p0, depth);
+                        Tiles(packedA, packedB, acc, height, width, depth);
+                    }
+                    for (int i = 0; i < rows; i++)
+                    {
+                        T* target = pc + ((long)(i0 + i) * g.N) + j0;
+                        T* source = acc + (i * width);
+                        for (int j = 0; j < columns; j++)
+                            target[j] = beta == T.Zero ? alpha * source[j] : (alpha * source[j]) + (beta * target[j]);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(panelA);
+            ArrayPool<T>.Shared.Return(panelB);
+            ArrayPool<T>.Shared.Return(block);
+        }
+    }
+
+    /// <summary>acc[height×width] += packedA[height×depth] · packedB[depth×width], 4 rows × 2 vectors at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tiles<T>(T* packedA, T* packedB, T* acc, int height, int width, int depth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lanes = Vector<T>.Count;
+        for (int j = 0; j < width; j += 2 * lanes)
+        {
+            for (int i = 0; i < height; i += 4)
+            {
+                T* t0 = acc + (i * width) + j, t1 = t0 + width, t2 = t1 + width, t3 = t2 + width;
+                Vector<T> c00 = Vector.Load(t0), c01 = Vector.Load(t0 + lanes);
+                Vector<T> c10 = Vector.Load(t1), c11 = Vector.Load(t1 + lanes);
+                Vector<T> c20 = Vector.Load(t2), c21 = Vector.Load(t2 + lanes);
+                Vector<T> c30 = Vector.Load(t3), c31 = Vector.Load(t3 + lanes);
+                T* a0 = packedA + (i * depth), a1 = a0 + depth, a2 = a1 + depth, a3 = a2 + depth;
+                T* bp = packedB + j;
+                for (int p = 0; p < depth; p++, bp += width)
+                {
+                    var b0 = Vector.Load(bp);
+                    var b1 = Vector.Load(bp + lanes);
+                    var x = new Vector<T>(a0[p]);
+                    c00 = MultiplyAdd(x, b0, c00);
+                    c01 = MultiplyAdd(x, b1, c01);
+                    x = new Vector<T>(a1[p]);
+                    c10 = MultiplyAdd(x, b0, c10);
+                    c11 = MultiplyAdd(x, b1, c11);
+                    x = new Vector<T>(a2[p]);
+                    c20 = MultiplyAdd(x, b0, c20);
+                    c21 = MultiplyAdd(x, b1, c21);
+                    x = new Vector<T>(a3[p]);
+                    c30 = MultiplyAdd(x, b0, c30);
+                    c31 = MultiplyAdd(x, b1, c31);
+                }
+                Vector.Store(c00, t0);
+                Vector.Store(c01, t0 + lanes);
+                Vector.Store(c10, t1);
+                Vector.Store(c11, t1 + lanes);
+                Vector.Store(c20, t2);
+                Vector.Store(c21, t2 + lanes);
+                Vector.Store(c30, t3);
+                Vector.Store(c31, t3 + lanes);
+            }
+        }
+    }
+
+    /// <summary>packed[i·depth + p] = op(A)[i0 + i, p0 + p], zero for rows past the matrix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackA<T>(T* a, MatMulGeometry g, T* packed, int i0, int rows, int height, int p0, int depth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < height; i++)
+        {
+            var target = new Span<T>(packed + (i * depth), depth);
+            if (i >= rows)
+                target.Clear();
+            else if (g.TransposeA == 0)
+                new ReadOnlySpan<T>(a + g.IndexA(i0 + i, p0), depth).CopyTo(target);
+            else
+            {
+                for (int p = 0; p < depth; p++)
+                    target[p] = a[g.IndexA(i0 + i, p0 + p)];
+            }
+        }
+    }
+
+    /// <summary>packed[p·width + j] = op(B)[p0 + p, j0 + j], zero for columns past the matrix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackB<T>(T* b, MatMulGeometry g, T* packed, int j0, int columns, int width, int p0, int depth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int p = 0; p < depth; p++)
+        {
+            var target = new Span<T>(packed + (p * width), width);
+            if (g.TransposeB == 0)
+                new ReadOnlySpan<T>(b + g.IndexB(p0 + p, j0), columns).CopyTo(target);
+            else
+            {
+                for (int j = 0; j < columns; j++)
+                    target[j] = b[g.IndexB(p0 + p, j0 + j)];
+            }
+            target[columns..].Clear();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> MultiplyAdd<T>(Vector<T> a, Vector<T> b, Vector<T> c)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+            return Vector.As<float, T>(Vector.FusedMultiplyAdd(Vector.As<T, float>(a), Vector.As<T, float>(b), Vector.As<T, float>(c)));
+        if (typeof(T) == typeof(double))
+            return Vector.As<double, T>(Vector.FusedMultiplyAdd(Vector.As<T, double>(a), Vector.As<T, double>(b), Vector.As<T, double>(c)));
+        return (a * b) + c;
+    }
+
+    private static T* Pointer<T>(ArrayView<T> view)
+        where T : unmanaged =>
+        view.Length > 0 ? (T*)view.LoadEffectiveAddressAsPtr() : null;
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+}

@@ -1,0 +1,154 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using ILGPU.Frontend;
+
+namespace AutoDiff.Gpu.Kernels;
+
+internal static unsafe partial class CpuRoutines
+{
+    /// <summary>Columns one chunked columns item covers: its accumulators stay in L1.</summary>
+    public const int ColumnBlock = 1024;
+
+    /// <summary>Elements summed in SIMD accumulators before a partial result enters the pairwise cascade.</summary>
+    private const int CascadeLeaf = 512;
+
+    /// <summary>Rows added into a block accumulator before it is added into the column's total (two-level summation).</summary>
+    private const int RowBlock = 64;
+
+    /// <summary>
+    /// Segments [start, start + count) of the rows reduction: segment v = (row, s) covers
+    /// [s·segment, min(n, (s+1)·segment)) of its row; <c>y[v] = post(⊕)</c>.
+    /// </summary>
+    [External("AutoDiffCpuReduceRows")]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ReduceRows<T, TReduce, TPost>(T* x, T* y, long start, long count, long n, long segment, long segments, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
+        for (long v = start; v < start + count; v++)
+        {
+            long row = v / segments;
+            long begin = (v - (row * segments)) * segment;
+            long length = Math.Min(segment, n - begin);
+            y[v] = post.Apply(Cascade<T, TReduce>(x + (row * n) + begin, length));
+        }
+    }
+
+    /// <summary>
+    /// Items [start, start + count) of the columns reduction: item (o, s, b) reduces rows
+    /// [s·segment, min(n, (s+1)·segment)) of columns [b·<see cref="ColumnBlock"/>, …) into
+    /// <c>y[o, s, column] = post(⊕)</c>, adding <see cref="RowBlock"/> rows at a time before the total.
+    /// </summary>
+    [External("AutoDiffCpuReduceColumns")]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ReduceColumns<T, TReduce, TPost>(T* x, T* y, long start, long count, long n, long inner, long segment, long segments, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
+        long blocks = (inner + ColumnBlock - 1) / ColumnBlock;
+        Span<T> total = stackalloc T[ColumnBlock];
+        Span<T> block = stackalloc T[ColumnBlock];
+        for (long item = start; item < start + count; item++)
+        {
+            long rest = item / blocks;
+            long firstColumn = (item - (rest * blocks)) * ColumnBlock;
+            int width = (int)Math.Min(ColumnBlock, inner - firstColumn);
+            long o = rest / segments;
+            long begin = (rest - (o * segments)) * segment;
+            long end = Math.Min(n, begin + segment);
+            var sum = total[..width];
+            var part = block[..width];
+            sum.Fill(TReduce.Identity<T>());
+            for (long j = begin; j < end; j += RowBlock)
+            {
+                part.Fill(TReduce.Identity<T>());
+                long stop = Math.Min(end, j + RowBlock);
+                for (long r = j; r < stop; r++)
+                    Accumulate<T, TReduce>(part, x + (((o * n) + r) * inner) + firstColumn);
+                fixed (T* pp = part)
+                    Accumulate<T, TReduce>(sum, pp);
+            }
+            T* target = y + (rest * inner) + firstColumn;
+            for (int c = 0; c < width; c++)
+                target[c] = post.Apply(sum[c]);
+        }
+    }
+
+    /// <summary>acc[c] = acc[c] ⊕ source[c] for every c, with SIMD.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate<T, TReduce>(Span<T> acc, T* source)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction
+    {
+        int width = acc.Length;
+        int c = 0;
+        fixed (T* pa = acc)
+        {
+            for (; c <= width - Vector<T>.Count; c += Vector<T>.Count)
+                Vector.Store(TReduce.Combine(Vector.Load(pa + c), Vector.Load(source + c)), pa + c);
+            for (; c < width; c++)
+                pa[c] = TReduce.Combine(pa[c], source[c]);
+        }
+    }
+
+    /// <summary>
+    /// ⊕ of <paramref name="length"/> contiguous elements: leaves of <see cref="CascadeLeaf"/> elements in four
+    /// SIMD accumulators, combined pairwise (a binary counter of partial results), so a float32 sum's rounding
+    /// error grows with log n rather than n.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static T Cascade<T, TReduce>(T* x, long length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction
+    {
+        Span<T> levels = stackalloc T[64];
+        long leaves = 0;
+        long offset = 0;
+        while (length - offset >= CascadeLeaf)
+        {
+            T value = Leaf<T, TReduce>(x + offset, CascadeLeaf);
+            offset += CascadeLeaf;
+            int level = 0;
+            for (; ((leaves >> level) & 1) != 0; level++)
+                value = TReduce.Combine(levels[level], value);
+            levels[level] = value;
+            leaves++;
+        }
+        T result = Leaf<T, TReduce>(x + offset, (int)(length - offset));
+        for (int level = 0; level < 64 && (leaves >> level) != 0; level++)
+        {
+            if (((leaves >> level) & 1) != 0)
+                result = TReduce.Combine(levels[level], result);
+        }
+        return result;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static T Leaf<T, TReduce>(T* x, int length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction
+    {
+        int lanes = Vector<T>.Count;
+        var identity = new Vector<T>(TReduce.Identity<T>());
+        Vector<T> a0 = identity, a1 = identity, a2 = identity, a3 = identity;
+        int i = 0;
+        for (; i <= length - (4 * lanes); i += 4 * lanes)
+        {
+            a0 = TReduce.Combine(a0, Vector.Load(x + i));
+            a1 = TReduce.Combine(a1, Vector.Load(x + i + lanes));
+            a2 = TReduce.Combine(a2, Vector.Load(x + i + (2 * lanes)));
+            a3 = TReduce.Combine(a3, Vector.Load(x + i + (3 * lanes)));
+        }
+        for (; i <= length - lanes; i += lanes)
+            a0 = TReduce.Combine(a0, Vector.Load(x + i));
+        var v = TReduce.Combine(TReduce.Combine(a0, a1), TReduce.Combine(a2, a3));
+        T result = TReduce.Identity<T>();
+        for (int lane = 0; lane < lanes; lane++)
+            result = TReduce.Combine(result, v[lane]);
+        for (; i < length; i++)
+            result = TReduce.Combine(result, x[i]);
+        return result;
+    }
+}

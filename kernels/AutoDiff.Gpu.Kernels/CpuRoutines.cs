@@ -1,0 +1,132 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using ILGPU.Frontend;
+
+namespace AutoDiff.Gpu.Kernels;
+
+/// <summary>
+/// The bodies of the CPU accelerator's chunked kernels that need more than ILGPU compiles: stack buffers,
+/// <see cref="Vector{T}"/>, odometers over spans. ILGPU sees each as an opaque external call
+/// (<see cref="ExternalAttribute"/>); the CPU accelerator runs a kernel as .NET code, so the call is a plain
+/// call. GPU kernels never call these.
+/// </summary>
+internal static unsafe partial class CpuRoutines
+{
+    /// <summary>
+    /// <c>y[C(i)] = op(a[A(i)], b[B(i)])</c> for launch elements i in [start, start + count): coordinates are
+    /// computed once, then advanced like an odometer along runs of the innermost dimension.
+    /// </summary>
+    [External("AutoDiffCpuStrided")]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Strided<T, TOp>(T* a, T* b, T* y, StridedLayout layout, long start, long count, TOp op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IBinaryOperator
+    {
+        int rank = layout.Rank;
+        if (rank == 0)
+        {
+            *y = op.Apply(*a, *b);
+            return;
+        }
+        Span<int> size = stackalloc int[StridedLayout.MaxRank];
+        Span<int> coordinate = stackalloc int[StridedLayout.MaxRank];
+        Span<long> strideA = stackalloc long[StridedLayout.MaxRank];
+        Span<long> strideB = stackalloc long[StridedLayout.MaxRank];
+        Span<long> strideY = stackalloc long[StridedLayout.MaxRank];
+        long oa = 0, ob = 0, oy = 0, rest = start;
+        for (int d = 0; d < rank; d++)
+        {
+            size[d] = layout.Size(d);
+            strideA[d] = layout.Stride(0, d);
+            strideB[d] = layout.Stride(1, d);
+            strideY[d] = layout.Stride(2, d);
+            int c = (int)(rest % size[d]);
+            rest /= size[d];
+            coordinate[d] = c;
+            oa += c * strideA[d];
+            ob += c * strideB[d];
+            oy += c * strideY[d];
+        }
+
+        long sa = strideA[0], sb = strideB[0], sy = strideY[0];
+        int inner = size[0];
+        while (count > 0)
+        {
+            int run = (int)Math.Min(inner - coordinate[0], count);
+            T* pa = a + oa;
+            T* pb = b + ob;
+            T* py = y + oy;
+            if (sa == 1 && sb == 1 && sy == 1)
+            {
+                for (int j = 0; j < run; j++)
+                    py[j] = op.Apply(pa[j], pb[j]);
+            }
+            else if (sa == 1 && sb == 0 && sy == 1)
+            {
+                T vb = *pb;
+                for (int j = 0; j < run; j++)
+                    py[j] = op.Apply(pa[j], vb);
+            }
+            else
+            {
+                for (int j = 0; j < run; j++)
+                    py[j * sy] = op.Apply(pa[j * sa], pb[j * sb]);
+            }
+            count -= run;
+            coordinate[0] += run;
+            oa += run * sa;
+            ob += run * sb;
+            oy += run * sy;
+            // Carry into the outer dimensions.
+            for (int d = 0; d < rank - 1 && coordinate[d] == size[d]; d++)
+            {
+                oa += strideA[d + 1] - (size[d] * strideA[d]);
+                ob += strideB[d + 1] - (size[d] * strideB[d]);
+                oy += strideY[d + 1] - (size[d] * strideY[d]);
+                coordinate[d] = 0;
+                coordinate[d + 1]++;
+            }
+        }
+    }
+
+    /// <summary>Side of the square tiles of <see cref="StridedTiles"/>.</summary>
+    public const int Tile = 32;
+
+    /// <summary>
+    /// Tiles [start, start + count) of a strided launch whose two innermost dimensions some operand walks
+    /// transposed: tile (plane, t1, t0) covers <see cref="Tile"/>×<see cref="Tile"/> elements of dimensions 1
+    /// and 0 of one plane (one index of the outer dimensions), so the lines of both the row-wise and the
+    /// column-wise operand stay in L1 while the tile is done.
+    /// </summary>
+    [External("AutoDiffCpuStridedTiles")]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void StridedTiles<T, TOp>(T* a, T* b, T* y, StridedLayout layout, long start, long count, TOp op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IBinaryOperator
+    {
+        int n0 = layout.N0, n1 = layout.N1;
+        long tiles0 = (n0 + Tile - 1) / Tile, perPlane = tiles0 * ((n1 + Tile - 1) / Tile);
+        long a0 = layout.A0, a1 = layout.A1, b0 = layout.B0, b1 = layout.B1, y0 = layout.C0, y1 = layout.C1;
+        for (long item = start; item < start + count; item++)
+        {
+            long plane = item / perPlane, tile = item - (plane * perPlane);
+            long oa = 0, ob = 0, oy = 0, rest = plane;
+            for (int d = 2; d < layout.Rank; d++)
+            {
+                long c = rest % layout.Size(d);
+                rest /= layout.Size(d);
+                oa += c * layout.Stride(0, d);
+                ob += c * layout.Stride(1, d);
+                oy += c * layout.Stride(2, d);
+            }
+            int r0 = (int)(tile / tiles0) * Tile, c0 = (int)(tile % tiles0) * Tile;
+            int r1 = Math.Min(n1, r0 + Tile), c1 = Math.Min(n0, c0 + Tile);
+            for (int r = r0; r < r1; r++)
+            {
+                T* pa = a + oa + (r * a1), pb = b + ob + (r * b1), py = y + oy + (r * y1);
+                for (int c = c0; c < c1; c++)
+                    py[c * y0] = op.Apply(pa[c * a0], pb[c * b0]);
+            }
+        }
+    }
+}

@@ -1,0 +1,254 @@
+using System.Numerics;
+using ILGPU;
+
+namespace AutoDiff.Gpu.Kernels;
+
+// The elementwise family: contiguous maps and zips, fill, and the strided launchers that serve broadcasting,
+// transposes, slices, materialized broadcasts and scatters into strided outputs.
+public sealed partial class KernelLibrary
+{
+    /// <summary>Launches <c>y[i] = op(x[i])</c>; x and y have the same length (y may be x).</summary>
+    public void Map<T, TOp>(ArrayView<T> x, ArrayView<T> y, TOp op = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IUnaryOperator
+    {
+        CheckLength(x, y.Length, nameof(x));
+        Enter();
+        MapContiguous(x, y, op);
+    }
+
+    /// <summary>Launches <c>y[i] = op(a[i], b[i])</c>; a, b and y have the same length (y may be a or b).</summary>
+    public void Zip<T, TOp>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, TOp op = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IBinaryOperator
+    {
+        CheckLength(a, y.Length, nameof(a));
+        CheckLength(b, y.Length, nameof(b));
+        Enter();
+        ZipContiguous(a, b, y, op);
+    }
+
+    /// <summary>Launches <c>y[i] = value</c>.</summary>
+    public void Fill<T>(ArrayView<T> y, T value)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Enter();
+        if (y.Length == 0)
+            return;
+        if (style == KernelStyle.Chunked)
+        {
+            var plan = Chunked(y.Length);
+            Kernel<ArrayView<T>, T, long>(ElementwiseKernels.FillChunked)(plan.Config, y, value, plan.Chunk);
+        }
+        else
+        {
+            RunPacked<T, FillLaunch<T>>(new(y, value), Aligned(y), 1);
+        }
+    }
+
+    /// <summary>
+    /// Launches <c>y[C(i)] = op(x[A(i)])</c> over every element i of <paramref name="shape"/> (row-major), where
+    /// A and C are the operands' strides: a contiguous copy or map of a transposed, sliced (steps included) or
+    /// broadcast x (strides 0), and a scatter into a strided y (no stride 0 where its size exceeds 1: each
+    /// element of y is written once).
+    /// </summary>
+    public void Map<T, TOp>(ReadOnlySpan<int> shape, Strided<T> x, Strided<T> y, TOp op = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IUnaryOperator =>
+        Elementwise(shape, x, new Strided<T>(x.View, x.Strides), y, new UnaryAsBinary<TOp>(op), unary: true);
+
+    /// <summary>Launches <c>y[C(i)] = x[A(i)]</c>: transpose, slice, materialized broadcast, contiguous copy or strided scatter (see <see cref="Map{T, TOp}(ReadOnlySpan{int}, Strided{T}, Strided{T}, TOp)"/>).</summary>
+    public void Copy<T>(ReadOnlySpan<int> shape, Strided<T> x, Strided<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Map(shape, x, y, default(IdentityOperator));
+
+    /// <summary>
+    /// Launches <c>y[C(i)] = op(a[A(i)], b[B(i)])</c> over every element i of <paramref name="shape"/>: NumPy
+    /// broadcasting when a and b have strides 0 in the dimensions they are broadcast along (y contiguous), and a
+    /// read-modify-write of a strided y when y is also a (the adjoint of a slice: <c>x[slice] += g</c>). y has no
+    /// stride 0 where its size exceeds 1. Same-shape operands, "rows" ((M, N) with (N,)) and "columns" ((M, N)
+    /// with (M, 1), and scalars) take fast paths on GPUs.
+    /// </summary>
+    public void Zip<T, TOp>(ReadOnlySpan<int> shape, Strided<T> a, Strided<T> b, Strided<T> y, TOp op = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IBinaryOperator =>
+        Elementwise(shape, a, b, y, op, unary: false);
+
+    /// <summary>The strided launcher behind Map and Zip (a map is a zip whose op ignores b = a).</summary>
+    private void Elementwise<T, TOp>(ReadOnlySpan<int> shape, Strided<T> a, Strided<T> b, Strided<T> y, TOp op, bool unary)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IBinaryOperator
+    {
+        var layout = StridedLayout.Create(shape, a.Strides, b.Strides, y.Strides);
+        CheckStrided(layout, a.View, b.View, y.View);
+        Enter();
+        if (layout.Count == 0)
+            return;
+        bool yContiguous = layout.IsContiguous(2);
+        if (yContiguous && layout.IsContiguous(0) && layout.IsContiguous(1))
+        {
+            ZipContiguous(a.View.SubView(0, layout.Count), b.View.SubView(0, layout.Count), y.View.SubView(0, layout.Count), op);
+        }
+        else if (style == KernelStyle.Chunked && Transposes(layout))
+        {
+            long tiles = layout.Count / ((long)layout.N0 * layout.N1) * Ceiling(layout.N0, CpuRoutines.Tile) * Ceiling(layout.N1, CpuRoutines.Tile);
+            var (config, chunk) = ChunkedItems(tiles, layout.Count);
+            Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, StridedLayout, long, long, TOp>(ElementwiseKernels.ZipTilesChunked)(
+                config, a.View, b.View, y.View, layout, tiles, chunk, op);
+        }
+        else if (style == KernelStyle.Chunked)
+        {
+            var plan = Chunked(layout.Count);
+            Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, StridedLayout, long, TOp>(ElementwiseKernels.ZipStridedChunked)(
+                plan.Config, a.View, b.View, y.View, layout, plan.Chunk, op);
+        }
+        else if (yContiguous && unary && Broadcast2D(layout, 0) is { } only)
+        {
+            // b = a is the broadcast operand; there is no full one.
+            Broadcast(ArrayView<T>.Empty, a.View, y.View.SubView(0, layout.Count), only, op);
+        }
+        else if (yContiguous && layout.IsContiguous(0) && Broadcast2D(layout, 1) is { } right)
+        {
+            Broadcast(a.View, b.View, y.View.SubView(0, layout.Count), right, op);
+        }
+        else if (yContiguous && layout.IsContiguous(1) && Broadcast2D(layout, 0) is { } left)
+        {
+            Broadcast(b.View, a.View, y.View.SubView(0, layout.Count), left, new Flip<TOp>(op));
+        }
+        else
+        {
+            Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, StridedLayout, TOp>(ElementwiseKernels.ZipStrided)(GridStride(layout.Count), a.View, b.View, y.View, layout, op);
+        }
+    }
+
+    private void MapContiguous<T, TOp>(ArrayView<T> x, ArrayView<T> y, TOp op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IUnaryOperator =>
+        ZipContiguous(x, x, y, new UnaryAsBinary<TOp>(op));
+
+    private void ZipContiguous<T, TOp>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, TOp op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IBinaryOperator
+    {
+        if (y.Length == 0)
+            return;
+        if (style == KernelStyle.Chunked)
+        {
+            var plan = Chunked(y.Length);
+            Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, long, TOp>(ElementwiseKernels.ZipChunked)(plan.Config, a, b, y, plan.Chunk, op);
+        }
+        else
+        {
+            RunPacked<T, ZipLaunch<T, TOp>>(new(a, b, y, op), Aligned(a, b, y), 1);
+        }
+    }
+
+    /// <summary>y = op(full, broadcast) with the broadcast operand in the rows or columns pattern (no full operand: op(broadcast, broadcast)).</summary>
+    private void Broadcast<T, TOp>(ArrayView<T> full, ArrayView<T> broadcast, ArrayView<T> y, BroadcastKind kind, TOp op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IBinaryOperator
+    {
+        var source = full.Length == 0 ? full : full.SubView(0, y.Length);
+        var row = kind.Rows ? broadcast.SubView(0, kind.Columns) : ArrayView<T>.Empty;
+        var column = kind.Rows ? ArrayView<T>.Empty : broadcast;
+        RunPacked<T, BroadcastLaunch<T, TOp>>(new(source, row, column, y, kind.Columns, op), Aligned(source, row, y), kind.Columns);
+    }
+
+    /// <summary>A broadcast operand of a 2-D launch: indexed by column (<see cref="Rows"/>: one row repeated) or by row.</summary>
+    private readonly record struct BroadcastKind(bool Rows, long Columns);
+
+    /// <summary>
+    /// The rows or columns pattern of operand <paramref name="operand"/> in a launch of rank ≤ 2, or null: a
+    /// scalar is the columns pattern of one row.
+    /// </summary>
+    private static BroadcastKind? Broadcast2D(in StridedLayout layout, int operand)
+    {
+        if (layout.IsScalar(operand))
+            return new BroadcastKind(false, layout.Count);
+        if (layout.Rank != 2)
+            return null;
+        long inner = layout.Stride(operand, 0), outer = layout.Stride(operand, 1);
+        if (inner == 1 && outer == 0)
+            return new BroadcastKind(true, layout.N0);
+        if (inner == 0 && outer == 1)
+            return new BroadcastKind(false, layout.N0);
+        return null;
+    }
+
+    /// <summary>
+    /// True when some operand walks the innermost dimension with a stride beyond 1 but the next one
+    /// contiguously, in dimensions large enough for tiles to pay: a transpose, which the CPU does in tiles.
+    /// </summary>
+    private static bool Transposes(in StridedLayout layout)
+    {
+        if (layout.Rank < 2 || layout.N0 < 8 || layout.N1 < 8)
+            return false;
+        for (int operand = 0; operand < 3; operand++)
+        {
+            if (layout.Stride(operand, 0) > 1 && layout.Stride(operand, 1) == 1)
+                return true;
+        }
+        return false;
+    }
+
+    private static void CheckStrided<T>(in StridedLayout layout, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y)
+        where T : unmanaged
+    {
+        if (layout.MaxOffset(0) >= a.Length)
+            throw new ArgumentException($"the strides reach element {layout.MaxOffset(0)} of an operand with {a.Length} elements", nameof(a));
+        if (layout.MaxOffset(1) >= b.Length)
+            throw new ArgumentException($"the strides reach element {layout.MaxOffset(1)} of an operand with {b.Length} elements", nameof(b));
+        if (layout.MaxOffset(2) >= y.Length)
+            throw new ArgumentException($"the strides reach element {layout.MaxOffset(2)} of an output with {y.Length} elements", nameof(y));
+        if (layout.Repeats(2))
+            throw new ArgumentException("the output has stride 0 in a dimension larger than 1: elements would be written more than once (reduce instead)", nameof(y));
+    }
+
+    private readonly struct ZipLaunch<T, TOp>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, TOp op) : IPackedLaunch
+        where T : unmanaged
+        where TOp : struct, IBinaryOperator
+    {
+        public void Run<TElem, TPack>(KernelLibrary library)
+            where TElem : unmanaged, IFloatingPointIeee754<TElem>
+            where TPack : unmanaged, IPack<TPack, TElem>
+        {
+            var (ae, be, ye) = (a.Cast<TElem>(), b.Cast<TElem>(), y.Cast<TElem>());
+            long body = Split<TElem, TPack>(ye.Length, out long packs);
+            library.Kernel<ArrayView<TPack>, ArrayView<TPack>, ArrayView<TPack>, ArrayView<TElem>, ArrayView<TElem>, ArrayView<TElem>, TOp>(
+                ElementwiseKernels.ZipPacked<TElem, TPack, TOp>)(
+                library.GridStride(packs), Body<TElem, TPack>(ae, body), Body<TElem, TPack>(be, body), Body<TElem, TPack>(ye, body),
+                Tail(ae, body), Tail(be, body), Tail(ye, body), op);
+        }
+    }
+
+    private readonly struct FillLaunch<T>(ArrayView<T> y, T value) : IPackedLaunch
+        where T : unmanaged
+    {
+        public void Run<TElem, TPack>(KernelLibrary library)
+            where TElem : unmanaged, IFloatingPointIeee754<TElem>
+            where TPack : unmanaged, IPack<TPack, TElem>
+        {
+            var ye = y.Cast<TElem>();
+            long body = Split<TElem, TPack>(ye.Length, out long packs);
+            T element = value;
+            library.Kernel<ArrayView<TPack>, ArrayView<TElem>, TElem>(ElementwiseKernels.FillPacked<TElem, TPack>)(
+                library.GridStride(packs), Body<TElem, TPack>(ye, body), Tail(ye, body), System.Runtime.CompilerServices.Unsafe.As<T, TElem>(ref element));
+        }
+    }
+
+    private readonly struct BroadcastLaunch<T, TOp>(ArrayView<T> a, ArrayView<T> row, ArrayView<T> column, ArrayView<T> y, long columns, TOp op) : IPackedLaunch
+        where T : unmanaged
+        where TOp : struct, IBinaryOperator
+    {
+        public void Run<TElem, TPack>(KernelLibrary library)
+            where TElem : unmanaged, IFloatingPointIeee754<TElem>
+            where TPack : unmanaged, IPack<TPack, TElem>
+        {
+            var ye = Packs<T, TPack>(y);
+            var config = library.GridStride(ye.Length);
+            long packs = columns / TPack.Lanes, stride = (long)config.GridDim.X * config.GroupDim.X;
+            library.Kernel<ArrayView<TPack>, ArrayView<TPack>, ArrayView<TElem>, ArrayView<TPack>, long, long, long, TOp>(ElementwiseKernels.BroadcastPacked<TElem, TPack, TOp>)(
+                config, Packs<T, TPack>(a), Packs<T, TPack>(row), column.Cast<TElem>(), ye, packs, stride / packs, stride % packs, op);
+        }
+    }
+}

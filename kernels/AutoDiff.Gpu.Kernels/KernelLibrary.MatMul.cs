@@ -1,0 +1,158 @@
+using System.Numerics;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+
+namespace AutoDiff.Gpu.Kernels;
+
+// The matrix-product family: cuBLAS where it loads, the tiled kernel on other GPUs, the blocked kernel on the CPU accelerator.
+public sealed partial class KernelLibrary
+{
+    private readonly Lock blasGate = new();
+    private CuBlasMatMul? blas;
+    private int matMul = -1; // a MatMulImplementation once resolved (an int: read without the lock)
+    private string? cuBlasUnavailable;
+
+    /// <summary>Whether <see cref="MatMul{T}"/> may use cuBLAS on a CUDA accelerator (default true); false keeps the tiled kernel (benchmarks compare the two).</summary>
+    public bool AllowCuBlas { get; init; } = true;
+
+    /// <summary>The implementation <see cref="MatMul{T}"/> runs (on CUDA, the first call tries to load cuBLAS).</summary>
+    public MatMulImplementation MatMulImplementation => Volatile.Read(ref matMul) is var known and >= 0 ? (MatMulImplementation)known : ResolveMatMul();
+
+    /// <summary>Why cuBLAS is not used on a CUDA accelerator (library missing, handle failed, disabled), or null.</summary>
+    public string? CuBlasUnavailableReason
+    {
+        get
+        {
+            _ = MatMulImplementation;
+            return cuBlasUnavailable;
+        }
+    }
+
+    /// <summary>
+    /// Launches <c>C = alpha·op(A)·op(B) + beta·C</c> for row-major C (m×n) with op(A) m×k — A stored m×k, or
+    /// k×m when <paramref name="transposeA"/> — and op(B) k×n — B stored k×n, or n×k when
+    /// <paramref name="transposeB"/>; so a backward pass needs no materialized transposes. Any m, n, k
+    /// (k = 0 gives beta·C); beta = 0 never reads C.
+    /// </summary>
+    public void MatMul<T>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, int m, int n, int k,
+        bool transposeA = false, bool transposeB = false, double alpha = 1, double beta = 0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        CheckLength(a, (long)m * k, nameof(a));
+        CheckLength(b, (long)k * n, nameof(b));
+        CheckLength(c, (long)m * n, nameof(c));
+        var geometry = new MatMulGeometry(m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0);
+        Enter();
+        var implementation = MatMulImplementation;
+        if (c.Length == 0)
+            return;
+        T alphaT = Scalar.To<T>(alpha), betaT = Scalar.To<T>(beta);
+        switch (implementation)
+        {
+            case MatMulImplementation.CuBlas when TryCuBlas(a, b, c, geometry, alpha, beta):
+                break;
+            case MatMulImplementation.Blocked:
+                long blocks = (long)Ceiling(m, CpuRoutines.BlockM) * Ceiling(n, CpuRoutines.BlockN);
+                var (config, chunk) = ChunkedItems(blocks, (long)m * n * Math.Max(1, k) / 32);
+                Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulGeometry, T, T, long>(MatMulKernels.MatMulChunked)(config, a, b, c, geometry, alphaT, betaT, chunk);
+                break;
+            default:
+                Tiled(a, b, c, geometry, alphaT, betaT);
+                break;
+        }
+    }
+
+    private void Tiled<T>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // The tile whose thread count the accelerator's groups hold: 256 threads on GPUs (64 for float64),
+        // 2 on the CPU accelerator.
+        int group = accelerator.MaxNumThreadsPerGroup;
+        if (group >= 256 && typeof(T) == typeof(float))
+            TiledWith<T, LargeTile>(a, b, c, g, alpha, beta);
+        else if (group >= 64)
+            TiledWith<T, MediumTile>(a, b, c, g, alpha, beta);
+        else
+            TiledWith<T, SmallTile>(a, b, c, g, alpha, beta);
+    }
+
+    private void TiledWith<T, TTile>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TTile : struct, IMatMulTile
+    {
+        long groups = (long)Ceiling(g.M, TTile.BlockM) * Ceiling(g.N, TTile.BlockN);
+        var config = new KernelConfig((int)groups, TTile.BlockM / 8 * (TTile.BlockN / 8));
+        Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulGeometry, T, T>(MatMulKernels.MatMulTiled<T, TTile>)(config, a, b, c, g, alpha, beta);
+    }
+
+    private MatMulImplementation ResolveMatMul()
+    {
+        lock (blasGate)
+        {
+            if (matMul >= 0)
+                return (MatMulImplementation)matMul;
+            MatMulImplementation chosen;
+            if (style == KernelStyle.Chunked)
+            {
+                chosen = MatMulImplementation.Blocked;
+            }
+            else if (accelerator is CudaAccelerator cuda)
+            {
+                if (!AllowCuBlas)
+                    cuBlasUnavailable = "disabled (AllowCuBlas is false)";
+                else
+                    blas = CuBlasMatMul.TryCreate(cuda, out cuBlasUnavailable);
+                chosen = blas is null ? MatMulImplementation.Tiled : MatMulImplementation.CuBlas;
+            }
+            else
+            {
+                chosen = MatMulImplementation.Tiled;
+            }
+            Volatile.Write(ref matMul, (int)chosen);
+            return chosen;
+        }
+    }
+
+    /// <summary>Runs cuBLAS; a failing call (a library that loaded but cannot run here) leaves the tiled kernel in its place from then on.</summary>
+    private bool TryCuBlas<T>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, double alpha, double beta)
+        where T : unmanaged
+    {
+        try
+        {
+            blas!.Gemm(a, b, c, g, alpha, beta);
+            return true;
+        }
+        catch (Exception e) when (e is CuBlasException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            lock (blasGate)
+            {
+                cuBlasUnavailable = $"cuBLAS failed, tiled kernel used instead: {e.GetType().Name}: {e.Message}";
+                Volatile.Write(ref matMul, (int)MatMulImplementation.Tiled);
+            }
+            return false;
+        }
+    }
+
+    private void ReleaseCuBlas()
+    {
+        lock (blasGate)
+        {
+            if (blas is null)
+                return;
+            try
+            {
+                accelerator.Bind();
+                blas.Dispose();
+            }
+            catch (Exception e) when (e is CuBlasException or InvalidOperationException or ObjectDisposedException)
+            {
+                // The context is going away; the handle goes with it.
+            }
+            blas = null;
+        }
+    }
+}

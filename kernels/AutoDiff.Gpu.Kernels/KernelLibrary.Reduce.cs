@@ -1,0 +1,257 @@
+using System.Numerics;
+using System.Threading;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace AutoDiff.Gpu.Kernels;
+
+// The reduction family, and the scratch buffer its two-pass launches share.
+public sealed partial class KernelLibrary
+{
+    private readonly Lock scratchGate = new();
+    private MemoryBuffer1D<byte, Stride1D.Dense>? scratch;
+
+    /// <summary>
+    /// When positive, the parallelism the reduction planner aims for instead of the accelerator's (groups of a
+    /// wave, resident threads, or CPU threads): tests force the two-pass paths on the CPU accelerator with it.
+    /// </summary>
+    internal long ReduceParallelism { get; set; }
+
+    /// <summary>
+    /// Launches <c>y[o, r] = ⊕ x[o, j, r]</c> over j &lt; n for a contiguous x viewed as (outer, n, inner) and a
+    /// contiguous y of outer·inner elements: the last axis (inner = 1), the first axis (outer = 1), any middle
+    /// axis, and all elements (outer = inner = 1). Deterministic. Over no elements (n = 0) the result is
+    /// TReduce's identity.
+    /// </summary>
+    public void Reduce<T, TReduce>(ArrayView<T> x, ArrayView<T> y, long outer, long n, long inner)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction =>
+        Reduce<T, TReduce, IdentityOperator>(x, y, outer, n, inner, default);
+
+    /// <summary>As <see cref="Reduce{T, TReduce}"/>, with <c>y = post(⊕ x)</c>: a mean is a sum with <c>post = x·(1/n)</c>.</summary>
+    public void Reduce<T, TReduce, TPost>(ArrayView<T> x, ArrayView<T> y, long outer, long n, long inner, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(outer);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(inner);
+        if (x.Length < outer * n * inner)
+            throw new ArgumentException($"x has {x.Length} elements; a ({outer}, {n}, {inner}) view needs {outer * n * inner}", nameof(x));
+        CheckLength(y, outer * inner, nameof(y));
+        Enter();
+        if (y.Length == 0)
+            return;
+        if (n == 0)
+        {
+            // Nothing to read: every result is post(identity).
+            FillAndMap(y, TReduce.Identity<T>(), post);
+            return;
+        }
+        if (inner == 1)
+            ReduceRows<T, TReduce, TPost>(x, y, outer, n, post);
+        else
+            ReduceColumns<T, TReduce, TPost>(x, y, outer, n, inner, post);
+    }
+
+    private void ReduceRows<T, TReduce, TPost>(ArrayView<T> x, ArrayView<T> y, long rows, long n, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
+        // Split each row into segments when the rows alone cannot keep the accelerator busy.
+        int group = 1;
+        long segments, parallel;
+        const long cpuSegment = 4096;
+        if (style == KernelStyle.Chunked)
+        {
+            parallel = ReduceParallelism > 0 ? ReduceParallelism : LaunchPlan.ChunkedThreads(accelerator, rows * n);
+            segments = rows >= parallel ? 1 : Math.Min(Ceiling(parallel, rows), Ceiling(n, cpuSegment));
+        }
+        else
+        {
+            group = LaunchPlan.PowerOfTwoGroup(accelerator, (int)Math.Clamp(CeilingPowerOfTwo(n / 16), 32, ReduceKernels.MaxGroup));
+            parallel = ReduceParallelism > 0 ? ReduceParallelism : LaunchPlan.Wave(accelerator, group);
+            segments = rows >= parallel ? 1 : Math.Min(Ceiling(parallel, rows), Ceiling(n, group * 16L));
+        }
+        // Segments are whole packs of either element type (4 elements).
+        long segment = Ceiling(Ceiling(n, Math.Max(1, segments)), 4) * 4;
+        segments = Ceiling(n, segment);
+        if (segments == 1)
+        {
+            RowsPass<T, TReduce, TPost>(x, y, rows, n, n, 1, group, post);
+            return;
+        }
+        lock (scratchGate)
+        {
+            var partial = Scratch<T>(rows * segments);
+            RowsPass<T, TReduce, IdentityOperator>(x, partial, rows, n, segment, segments, group, default);
+            RowsPass<T, TReduce, TPost>(partial, y, rows, segments, segments, 1,
+                LaunchPlan.PowerOfTwoGroup(accelerator, (int)Math.Clamp(CeilingPowerOfTwo(segments), 1, ReduceKernels.MaxGroup)), post);
+        }
+    }
+
+    private void RowsPass<T, TReduce, TPost>(ArrayView<T> x, ArrayView<T> y, long rows, long n, long segment, long segments, int group, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
+        long items = rows * segments;
+        if (style == KernelStyle.Chunked)
+        {
+            var (config, chunk) = ChunkedItems(items, rows * n);
+            Kernel<ArrayView<T>, ArrayView<T>, long, long, long, long, long, TPost>(ReduceKernels.ReduceRowsChunked<T, TReduce, TPost>)(
+                config, x, y, rows, n, segment, segments, chunk, post);
+            return;
+        }
+        var config2 = new KernelConfig((int)Math.Min(items, LaunchPlan.Wave(accelerator, group)), group);
+        RunPacked<T, RowsLaunch<T, TReduce, TPost>>(new(x, y, rows, n, segment, segments, config2, post), Aligned(x), n);
+    }
+
+    private void ReduceColumns<T, TReduce, TPost>(ArrayView<T> x, ArrayView<T> y, long outer, long n, long inner, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
+        long segments, minimum;
+        if (style == KernelStyle.Chunked)
+        {
+            long items = outer * Ceiling(inner, CpuRoutines.ColumnBlock);
+            long parallel = ReduceParallelism > 0 ? ReduceParallelism : LaunchPlan.ChunkedThreads(accelerator, outer * n * inner);
+            segments = items >= parallel ? 1 : Ceiling(parallel, items);
+            minimum = 1024;
+        }
+        else
+        {
+            // Enough columns of packs to fill the accelerator with resident threads, else split the axis.
+            long items = outer * Ceiling(inner, 4);
+            long resident = ReduceParallelism > 0
+                ? ReduceParallelism
+                : LaunchPlan.Wave(accelerator, LaunchPlan.GpuGroupSize) * Math.Min(LaunchPlan.GpuGroupSize, accelerator.MaxNumThreadsPerGroup);
+            segments = items * 2 >= resident ? 1 : Ceiling(resident, items);
+            minimum = 32;
+        }
+        segments = Math.Max(1, Math.Min(segments, Ceiling(n, minimum)));
+        long segment = Ceiling(n, segments);
+        segments = Ceiling(n, segment);
+        if (segments == 1)
+        {
+            ColumnsPass<T, TReduce, TPost>(x, y, outer, n, inner, n, 1, post);
+            return;
+        }
+        lock (scratchGate)
+        {
+            var partial = Scratch<T>(outer * segments * inner);
+            ColumnsPass<T, TReduce, IdentityOperator>(x, partial, outer, n, inner, segment, segments, default);
+            ColumnsPass<T, TReduce, TPost>(partial, y, outer, segments, inner, segments, 1, post);
+        }
+    }
+
+    private void ColumnsPass<T, TReduce, TPost>(ArrayView<T> x, ArrayView<T> y, long outer, long n, long inner, long segment, long segments, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
+        if (style == KernelStyle.Chunked)
+        {
+            var (config, chunk) = ChunkedItems(outer * segments * Ceiling(inner, CpuRoutines.ColumnBlock), outer * n * inner);
+            Kernel<ArrayView<T>, ArrayView<T>, long, long, long, long, long, long, TPost>(ReduceKernels.ReduceColumnsChunked<T, TReduce, TPost>)(
+                config, x, y, outer, n, inner, segment, segments, chunk, post);
+            return;
+        }
+        RunPacked<T, ColumnsLaunch<T, TReduce, TPost>>(new(x, y, outer, n, inner, segment, segments, post), Aligned(x, y), inner);
+    }
+
+    private void FillAndMap<T, TPost>(ArrayView<T> y, T value, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TPost : struct, IUnaryOperator
+    {
+        if (style == KernelStyle.Chunked)
+        {
+            var plan = Chunked(y.Length);
+            Kernel<ArrayView<T>, T, long>(ElementwiseKernels.FillChunked)(plan.Config, y, value, plan.Chunk);
+        }
+        else
+        {
+            RunPacked<T, FillLaunch<T>>(new(y, value), Aligned(y), 1);
+        }
+        MapContiguous(y, y, post);
+    }
+
+    /// <summary>The chunked launch of <paramref name="items"/> work items that together touch <paramref name="elements"/> elements.</summary>
+    private (KernelConfig Config, long Chunk) ChunkedItems(long items, long elements)
+    {
+        long threads = Math.Min(items, LaunchPlan.ChunkedThreads(accelerator, elements));
+        long chunk = Ceiling(items, threads);
+        return (new KernelConfig(1, (int)Ceiling(items, chunk)), chunk);
+    }
+
+    /// <summary>
+    /// The first <paramref name="count"/> elements of the library's scratch buffer, grown as needed. Callers hold
+    /// <see cref="scratchGate"/> from the first launch that writes it to the last that reads it: launches are
+    /// in order on one stream, so holding it while enqueueing keeps two users' passes from interleaving.
+    /// </summary>
+    private ArrayView<T> Scratch<T>(long count)
+        where T : unmanaged
+    {
+        long bytes = count * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        if (scratch is null || scratch.Length < bytes)
+        {
+            if (scratch is not null)
+            {
+                // Kernels still in flight may read the old buffer.
+                accelerator.Synchronize();
+                scratch.Dispose();
+            }
+            scratch = accelerator.Allocate1D<byte>(Math.Max(bytes, Math.Max(1 << 20, (scratch?.Length ?? 0) * 2)));
+        }
+        ArrayView<byte> view = scratch.View;
+        return view.SubView(0, bytes).Cast<T>();
+    }
+
+    private void ReleaseResources()
+    {
+        lock (scratchGate)
+        {
+            scratch?.Dispose();
+            scratch = null;
+        }
+        ReleaseCuBlas();
+    }
+
+    private static long Ceiling(long a, long b) => (a + b - 1) / b;
+
+    private static long CeilingPowerOfTwo(long value) => value <= 1 ? 1 : 1L << (int)(64 - long.LeadingZeroCount(value - 1));
+
+    private readonly struct RowsLaunch<T, TReduce, TPost>(
+        ArrayView<T> x, ArrayView<T> y, long rows, long n, long segment, long segments, KernelConfig config, TPost post) : IPackedLaunch
+        where T : unmanaged
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
+        public void Run<TElem, TPack>(KernelLibrary library)
+            where TElem : unmanaged, IFloatingPointIeee754<TElem>
+            where TPack : unmanaged, IPack<TPack, TElem>
+        {
+            library.Kernel<ArrayView<TPack>, ArrayView<TElem>, long, long, long, long, TPost>(ReduceKernels.ReduceRowsPacked<TElem, TPack, TReduce, TPost>)(
+                config, x.SubView(0, rows * n).Cast<TPack>(), y.Cast<TElem>(), rows, n, segment, segments, post);
+        }
+    }
+
+    private readonly struct ColumnsLaunch<T, TReduce, TPost>(
+        ArrayView<T> x, ArrayView<T> y, long outer, long n, long inner, long segment, long segments, TPost post) : IPackedLaunch
+        where T : unmanaged
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
+        public void Run<TElem, TPack>(KernelLibrary library)
+            where TElem : unmanaged, IFloatingPointIeee754<TElem>
+            where TPack : unmanaged, IPack<TPack, TElem>
+        {
+            var target = y.SubView(0, outer * segments * inner).Cast<TPack>();
+            library.Kernel<ArrayView<TPack>, ArrayView<TPack>, long, long, long, long, long, TPost>(ReduceKernels.ReduceColumnsPacked<TElem, TPack, TReduce, TPost>)(
+                library.GridStride(target.Length), x.SubView(0, outer * n * inner).Cast<TPack>(), target, outer, n, inner, segment, segments, post);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using ILGPU;
+
+namespace AutoDiff.Gpu.Kernels;
+
+/// <summary>
+/// Reductions of a contiguous tensor viewed as (outer, n, inner) over its middle axis into (outer, inner),
+/// with an elementwise <c>post</c> operator on each result (a scale for a mean). "Rows" kernels take
+/// inner = 1 (the last axis, and all elements as one row); "columns" kernels take inner &gt; 1 with threads
+/// across inner, so loads stay coalesced. Either may split the reduced axis into segments that write
+/// partial results for a second pass (the launcher's choice when outer alone cannot fill the accelerator):
+/// no atomics, so results are deterministic.
+/// </summary>
+public static unsafe class ReduceKernels
+{
+    /// <summary>Largest group of a rows kernel (the shared array's size).</summary>
+    public const int MaxGroup = 512;
+
+    /// <summary>
+    /// One group per segment of a row, grid-stride over the <paramref name="rows"/>·<paramref name="segments"/>
+    /// segments: segment s of row o covers elements [s·segment, min(n, (s+1)·segment)) and writes
+    /// <c>y[o·segments + s] = post(⊕ x)</c>. Threads accumulate packs lane by lane, then the group halves in
+    /// shared memory (the group size is a power of two). n and segment are in elements, multiples of the lanes.
+    /// </summary>
+    public static void ReduceRowsPacked<T, TPack, TReduce, TPost>(
+        ArrayView<TPack> x, ArrayView<T> y, long rows, long n, long segment, long segments, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TPack : unmanaged, IPack<TPack, T>
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
+        var shared = SharedMemory.Allocate<T>(MaxGroup);
+        int thread = Group.IdxX;
+        int lanes = TPack.Lanes;
+        long total = rows * segments;
+        for (long v = Grid.IdxX; v < total; v += Grid.DimX)
+        {
+            long row = v / segments;
+            long s = v - (row * segments);
+            long begin = s * segment;
+            long length = Math.Min(segment, n - begin) / lanes;
+            long first = ((row * n) + begin) / lanes;
+            var acc = TPack.Splat(TReduce.Identity<T>());
+            for (long p = thread; p < length; p += Group.DimX)
+                acc = TPack.Combine<TReduce>(acc, x[first + p]);
+            T result = GroupReduce<T, TReduce>(shared, TPack.Fold<TReduce>(acc));
+            if (thread == 0)
+                y[v] = post.Apply(result);
+        }
+    }
+
+    /// <summary>
+    /// Grid-stride over (o, s, c) with c a pack of columns: <c>y[o, s, c] = post(⊕ x[o, j, c])</c> for j in
+    /// segment s, [s·segment, min(n, (s+1)·segment)). inner (in elements) is a multiple of the lanes.
+    /// </summary>
+    public static void ReduceColumnsPacked<T, TPack, TReduce, TPost>(
+        ArrayView<TPack> x, ArrayView<TPack> y, long outer, long n, long inner, long segment, long segments, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TPack : unmanaged, IPack<TPack, T>
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
+        long columns = inner / TPack.Lanes;
+        long items = outer * segments * columns;
+        long stride = ElementwiseKernels.GridStride();
+        for (long i = Grid.GlobalIndex.X; i < items; i += stride)
+        {
+            long rest = i / columns;
+            long column = i - (rest * columns);
+            long o = rest / segments;
+            long s = rest - (o * segments);
+            long begin = s * segment;
+            long end = Math.Min(n, begin + segment);
+            var acc = TPack.Splat(TReduce.Identity<T>());
+            long index = (((o * n) + begin) * columns) + column;
+            for (long j = begin; j < end; j++)
+            {
+                acc = TPack.Combine<TReduce>(acc, x[index]);
+                index += columns;
+            }
+            y[i] = TPack.Map(acc, post);
+        }
+    }
+
+    /// <summary>Chunked rows: thread t reduces segments [t·chunk, (t+1)·chunk) (see <see cref="ReduceRowsPacked"/>) pairwise with SIMD.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ReduceRowsChunked<T, TReduce, TPost>(
+        ArrayView<T> x, ArrayView<T> y, long rows, long n, long segment, long segments, long chunk, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
+        if (!ElementwiseKernels.ChunkOf(rows * segments, chunk, out long start, out long count))
+            return;
+        fixed (T* px = &x[0])
+        fixed (T* py = &y[0])
+            CpuRoutines.ReduceRows<T, TReduce, TPost>(px, py, start, count, n, segment, segments, post);
+    }
+
+    /// <summary>
+    /// Chunked columns: work items (o, s, block of up to <see cref="CpuRoutines.ColumnBlock"/> columns), thread
+    /// t taking items [t·chunk, (t+1)·chunk); each item streams its rows with SIMD across the block.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ReduceColumnsChunked<T, TReduce, TPost>(
+        ArrayView<T> x, ArrayView<T> y, long outer, long n, long inner, long segment, long segments, long chunk, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
+        long blocks = (inner + CpuRoutines.ColumnBlock - 1) / CpuRoutines.ColumnBlock;
+        if (!ElementwiseKernels.ChunkOf(outer * segments * blocks, chunk, out long start, out long count))
+            return;
+        fixed (T* px = &x[0])
+        fixed (T* py = &y[0])
+            CpuRoutines.ReduceColumns<T, TReduce, TPost>(px, py, start, count, n, inner, segment, segments, post);
+    }
+
+    /// <summary>
+    /// TReduce over the group's values by halving in shared memory; every thread gets the result. The group
+    /// size is a power of two, at most <see cref="MaxGroup"/>.
+    /// </summary>
+    private static T GroupReduce<T, TReduce>(ArrayView<T> shared, T value)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction
+    {
+        int thread = Group.IdxX;
+        shared[thread] = value;
+        Group.Barrier();
+        for (int width = Group.DimX / 2; width > 0; width /= 2)
+        {
+            if (thread < width)
+                shared[thread] = TReduce.Combine(shared[thread], shared[thread + width]);
+            Group.Barrier();
+        }
+        T result = shared[0];
+        Group.Barrier();
+        return result;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using AutoDiff.Gpu.Kernels;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.OpenCL;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+
+namespace AutoDiff.Gpu.Tests;
+
+/// <summary>
+/// Every GPU kernel of the kernel layer, specialised as the engine specialises it (transcendental operators,
+/// operators with parameters, float32 and float64, packed and single-element), compiles to PTX for SM 9.0
+/// and to OpenCL C 2.0 without a GPU, in a context with ILGPU.Algorithms enabled as the engine's is. The
+/// kernel-layer tests run the same kernels on the CPU accelerator; together they guard the GPU layout in CI.
+/// </summary>
+public sealed partial class KernelCompilationTests
+{
+    private static readonly Dictionary<string, (MethodInfo Kernel, string[] Ptx)> Cases = Build();
+
+    public static TheoryData<string> Names() => [.. Cases.Keys];
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Kernel_compiles_to_PTX_and_OpenCL(string name)
+    {
+        var (kernel, expected) = Cases[name];
+        using var context = Context.Create(builder => builder.Cuda().OpenCL().EnableAlgorithms().Optimize(OptimizationLevel.O2));
+        var entry = EntryPointDescription.FromExplicitlyGroupedKernel(kernel);
+
+        using var ptx = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_80, null);
+        string assembly = ((PTXCompiledKernel)ptx.Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
+        Assert.Contains(".entry", assembly, StringComparison.Ordinal);
+        foreach (string instruction in expected)
+        {
+            if (instruction.StartsWith('1'))
+                Assert.Single(Regex.Matches(assembly, Regex.Escape(instruction[1..])));
+            else
+                Assert.Contains(instruction, assembly, StringComparison.Ordinal);
+        }
+
+        using var cl = new CLBackend(context, new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: true, int64_Atomics: true, subGroups: false), CLDeviceVendor.Other, CLCVersion.CL20);
+        string source = ((CLCompiledKernel)cl.Compile(entry, KernelSpecialization.Empty)).Source;
+        Assert.Contains("kernel", source, StringComparison.Ordinal);
+    }
+
+    private static Dictionary<string, (MethodInfo, string[])> Build()
+    {
+        var cases = new Dictionary<string, (MethodInfo, string[])>();
+        void Add(string name, Type owner, string method, Type[] arguments, params string[] ptx) =>
+            cases.Add(name, (owner.GetMethod(method)!.MakeGenericMethod(arguments), ptx));
+        var e = typeof(ElementwiseKernels);
+        var (f, d) = (typeof(float), typeof(double));
+
+        // A map is ZipPacked with b = a: the loads of b are dead, so one vector load remains.
+        Add("map exp float32 packed", e, "ZipPacked", [f, typeof(Float4), typeof(UnaryAsBinary<TestExp>)], "1ld.global.v4.f32", "st.global.v4.f32", "ex2.approx", "%nctaid.x");
+        Add("zip div float64 packed", e, "ZipPacked", [d, typeof(Double2), typeof(TestDiv)], "ld.global.v2.f64", "div.rn.f64");
+        Add("zip plus float32 single", e, "ZipPacked", [f, typeof(Single<float>), typeof(PlusOperator)], "add.f32");
+        foreach (var (op, type) in Operators())
+        {
+            Add($"map {op} float32", e, "ZipPacked", [f, typeof(Float4), type]);
+            Add($"map {op} float64", e, "ZipPacked", [d, typeof(Double2), type]);
+        }
+        Add("fill float32", e, "FillPacked", [f, typeof(Float4)], "st.global.v4.f32");
+        Add("fill float64 single", e, "FillPacked", [d, typeof(Single<double>)]);
+        Add("broadcast sub float32", e, "BroadcastPacked", [f, typeof(Float4), typeof(TestSub)], "ld.global.v4.f32");
+        Add("broadcast flipped div float64", e, "BroadcastPacked", [d, typeof(Double2), typeof(Flip<TestDiv>)], "ld.global.v2.f64");
+        Add("broadcast map float32", e, "BroadcastPacked", [f, typeof(Float4), typeof(UnaryAsBinary<TestNeg>)]);
+        Add("strided mul float32", e, "ZipStrided", [f, typeof(TestMul)]);
+        Add("strided copy float64", e, "ZipStrided", [d, typeof(UnaryAsBinary<IdentityOperator>)]);
+
+        var r = typeof(ReduceKernels);
+        Add("sum rows float32", r, "ReduceRowsPacked", [f, typeof(Float4), typeof(SumReduction), typeof(IdentityOperator)], "bar.sync", ".shared", "ld.global.v4.f32");
+        Add("max rows float64 mean-scaled", r, "ReduceRowsPacked", [d, typeof(Double2), typeof(MaxReduction), typeof(ScaleOperator)], "bar.sync");
+        Add("min rows float32 single", r, "ReduceRowsPacked", [f, typeof(Single<float>), typeof(MinReduction), typeof(IdentityOperator)], "bar.sync");
+        Add("sum columns float32", r, "ReduceColumnsPacked", [f, typeof(Float4), typeof(SumReduction), typeof(ScaleOperator)], "ld.global.v4.f32");
+        Add("max columns float64 single", r, "ReduceColumnsPacked", [d, typeof(Single<double>), typeof(MaxReduction), typeof(IdentityOperator)]);
+
+        var i = typeof(IndexKernels);
+        Add("gather and scatter-add float32", i, "Index", [f], "red.add.global.f32");
+        Add("gather and scatter-add float64", i, "Index", [d], "red.add.global.f64");
+
+        var m = typeof(MatMulKernels);
+        Add("matmul float32 large tile", m, "MatMulTiled", [f, typeof(LargeTile)], "bar.sync", "ld.shared.v4.f32");
+        Add("matmul float64 medium tile", m, "MatMulTiled", [d, typeof(MediumTile)], "bar.sync", "ld.shared.v2.f64");
+        Add("matmul float32 small tile", m, "MatMulTiled", [f, typeof(SmallTile)], "bar.sync");
+        return cases;
+    }
+
+    /// <summary>The unary operators an engine writes, as maps: transcendental functions and runtime parameters.</summary>
+    private static IEnumerable<(string, Type)> Operators()
+    {
+        yield return ("exp", typeof(UnaryAsBinary<TestExp>));
+        yield return ("log", typeof(UnaryAsBinary<TestLog>));
+        yield return ("sin", typeof(UnaryAsBinary<TestSin>));
+        yield return ("cos", typeof(UnaryAsBinary<TestCos>));
+        yield return ("tanh", typeof(UnaryAsBinary<TestTanh>));
+        yield return ("sigmoid", typeof(UnaryAsBinary<TestSigmoid>));
+        yield return ("relu", typeof(UnaryAsBinary<TestRelu>));
+        yield return ("pow", typeof(UnaryAsBinary<TestPow>));
+        yield return ("c - x", typeof(UnaryAsBinary<TestRsub>));
+        yield return ("exp of scaled", typeof(UnaryAsBinary<Compose<TestExp, ScaleOperator>>));
+        yield return ("relu backward then exp", typeof(Then<TestReluBackward, TestExp>));
+    }
+}

@@ -1,0 +1,339 @@
+using System.Numerics;
+using AutoDiff.Gpu.Kernels;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace AutoDiff.Gpu.Tests;
+
+/// <summary>The cases of the kernel tests (shared by the element-type and layout bindings).</summary>
+public static class KernelCases
+{
+    public static readonly string[] UnaryOperators = ["exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "neg", "pow3", "sqrt-pow", "rsub", "scale", "compose"];
+
+    public static readonly string[] BinaryOperators = ["plus", "sub", "mul", "div", "relu-backward", "flip-sub", "then-exp"];
+
+    public static TheoryData<string, int> Unary() => Cross(UnaryOperators);
+
+    public static TheoryData<string, int> Binary() => Cross(BinaryOperators);
+
+    /// <summary>Pairs of operand shapes that broadcast: rows, columns, scalars, either side, outer products, rank 3 and rank 6.</summary>
+    public static TheoryData<int[], int[]> Broadcasts() => new()
+    {
+        { [5, 8], [8] },
+        { [7, 1000], [1000] },
+        { [7, 6], [6] },
+        { [3, 5], [1, 5] },
+        { [1000, 7], [1000, 1] },
+        { [6, 8], [6, 1] },
+        { [3079], [] },
+        { [4, 6], [1] },
+        { [1], [7] },
+        { [8], [5, 8] },
+        { [5, 1], [5, 8] },
+        { [5, 1], [1, 8] },
+        { [2, 3, 4], [3, 1] },
+        { [2, 3, 1, 5, 1, 4], [3, 2, 5, 6, 1] },
+        { [250, 200], [200] },
+        { [250, 200], [250, 1] },
+    };
+
+    /// <summary>(outer, n, inner) views of reductions, each as planned and with the axis split into segments.</summary>
+    public static TheoryData<long, long, long, int> ReduceShapes()
+    {
+        var data = new TheoryData<long, long, long, int>();
+        long[][] shapes =
+        [
+            [1, 1, 1], [1, 7, 1], [1, 1000, 1], [1, 3079, 1], [1, 20_000, 1], [7, 1000, 1], [1000, 7, 1], [3, 3079, 1],
+            [1, 1000, 7], [1, 7, 1000], [1, 3079, 3], [3, 7, 5], [2, 1000, 3], [2, 513, 8], [1, 5000, 12], [4, 0, 3], [5, 0, 1],
+        ];
+        foreach (var s in shapes)
+        {
+            // Parallelism 0: as planned for the accelerator; 64: forces the split into segments and the second pass.
+            data.Add(s[0], s[1], s[2], 0);
+            data.Add(s[0], s[1], s[2], 64);
+        }
+        return data;
+    }
+
+    private static TheoryData<string, int> Cross(string[] names)
+    {
+        var data = new TheoryData<string, int>();
+        foreach (string name in names)
+        {
+            foreach (int n in KernelHost.Sizes)
+                data.Add(name, n);
+        }
+        return data;
+    }
+}
+
+/// <summary>
+/// The elementwise family against scalar host references, in one layout and element type: every operator
+/// (transcendental ones and ones with runtime parameters) with NaN, ±∞ and ±0 among the inputs, at sizes
+/// 1, 7, 1000, 6·512+7 and 40000; NumPy broadcasting of every pattern the launcher distinguishes; strided
+/// copies (transposes, slices with steps, materialized broadcasts) and scatters.
+/// </summary>
+public abstract class KernelElementwiseTests<T>(KernelDeviceFixture fixture, KernelStyle style) : KernelSuite<T>(fixture, style)
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    [Theory]
+    [MemberData(nameof(KernelCases.Unary), MemberType = typeof(KernelCases))]
+    public void Unary_operators_match_the_host_reference(string op, int n)
+    {
+        switch (op)
+        {
+            case "exp": CheckUnary(new TestExp(), Math.Exp, n); break;
+            case "log": CheckUnary(new TestLog(), Math.Log, n); break;
+            case "sin": CheckUnary(new TestSin(), Math.Sin, n); break;
+            case "cos": CheckUnary(new TestCos(), Math.Cos, n); break;
+            case "tanh": CheckUnary(new TestTanh(), Math.Tanh, n); break;
+            case "sigmoid": CheckUnary(new TestSigmoid(), v => 1 / (1 + Math.Exp(-v)), n); break;
+            case "relu": CheckUnary(new TestRelu(), v => double.IsNaN(v) ? v : Math.Max(v, 0), n); break;
+            case "neg": CheckUnary(new TestNeg(), v => -v, n); break;
+            case "pow3": CheckUnary(new TestPow(3), v => Math.Pow(v, 3), n); break;
+            case "sqrt-pow": CheckUnary(new TestPow(0.5), v => Math.Pow(v, 0.5), n); break;
+            case "rsub": CheckUnary(new TestRsub(2.5), v => 2.5 - v, n); break;
+            case "scale": CheckUnary(new ScaleOperator(-0.25), v => v * -0.25, n); break;
+            case "compose": CheckUnary(new Compose<TestExp, ScaleOperator>(default, new ScaleOperator(0.5)), v => Math.Exp(0.5 * v), n); break;
+            default: throw new ArgumentOutOfRangeException(nameof(op), op, null);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelCases.Binary), MemberType = typeof(KernelCases))]
+    public void Binary_operators_match_the_host_reference(string op, int n)
+    {
+        switch (op)
+        {
+            case "plus": CheckBinary(new PlusOperator(), (a, b) => a + b, n); break;
+            case "sub": CheckBinary(new TestSub(), (a, b) => a - b, n); break;
+            case "mul": CheckBinary(new TestMul(), (a, b) => a * b, n); break;
+            case "div": CheckBinary(new TestDiv(), (a, b) => a / b, n); break;
+            case "relu-backward": CheckBinary(new TestReluBackward(), (a, b) => a > 0 ? b : 0, n); break;
+            case "flip-sub": CheckBinary(new Flip<TestSub>(default), (a, b) => b - a, n); break;
+            case "then-exp": CheckBinary(new Then<TestMul, TestExp>(default, default), (a, b) => Math.Exp(a * b), n); break;
+            default: throw new ArgumentOutOfRangeException(nameof(op), op, null);
+        }
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(1027)]
+    public void Views_that_start_off_a_pack_boundary_and_in_place_launches_are_correct(int n)
+    {
+        var x = KernelHost.Values<T>(n, seed: 11);
+        using var bx = Accelerator.Upload(x);
+        using var by = Accelerator.Allocate1D<T>(n);
+        by.MemSetToZero();
+        Kernels.Map(bx.Whole().SubView(1), by.Whole().SubView(1), new TestPow(2));
+        var expected = KernelHost.AsDouble(x).Select((v, i) => i == 0 ? 0 : v * v).ToArray();
+        KernelHost.AssertClose(expected, by.Download(), KernelHost.Epsilon<T>());
+
+        Kernels.Zip(bx.Whole(), bx.Whole(), bx.Whole(), new TestMul());
+        KernelHost.AssertClose(KernelHost.AsDouble(x).Select(v => v * v).ToArray(), bx.Download(), KernelHost.Epsilon<T>());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(3079)]
+    [InlineData(40_000)]
+    public void Fill_sets_every_element(int n)
+    {
+        using var y = Accelerator.Allocate1D<T>(n);
+        Kernels.Fill(y.Whole(), T.CreateTruncating(-2.5));
+        Assert.All(y.Download(), v => Assert.Equal(T.CreateTruncating(-2.5), v));
+        if (n == 1)
+            return;
+        Kernels.Fill(y.Whole().SubView(1), T.NaN);
+        var values = y.Download();
+        Assert.Equal(T.CreateTruncating(-2.5), values[0]);
+        Assert.All(values.Skip(1), v => Assert.True(T.IsNaN(v)));
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelCases.Broadcasts), MemberType = typeof(KernelCases))]
+    public void Broadcasting_binary_operators_match_numpy(int[] shapeA, int[] shapeB)
+    {
+        int[] shape = BroadcastShape(shapeA, shapeB);
+        var a = KernelHost.Values<T>(KernelHost.Count(shapeA), seed: 3);
+        var b = KernelHost.Values<T>(KernelHost.Count(shapeB), seed: 4);
+        long[] sa = KernelHost.BroadcastStrides(shapeA, shape), sb = KernelHost.BroadcastStrides(shapeB, shape);
+        using var ba = Accelerator.Upload(a);
+        using var bb = Accelerator.Upload(b);
+        using var by = Accelerator.Allocate1D<T>(KernelHost.Count(shape));
+
+        // Subtraction and division: a swapped operand would show.
+        Kernels.Zip(shape, new Strided<T>(ba.Whole(), sa), new Strided<T>(bb.Whole(), sb), by.Whole(), new TestSub());
+        KernelHost.AssertClose(Reference(shape, a, sa, b, sb, (x, y) => x - y), by.Download(), KernelHost.Epsilon<T>(), what: "a - b");
+        Kernels.Zip(shape, new Strided<T>(ba.Whole(), sa), new Strided<T>(bb.Whole(), sb), by.Whole(), new TestDiv());
+        KernelHost.AssertClose(Reference(shape, a, sa, b, sb, (x, y) => x / y), by.Download(), KernelHost.Epsilon<T>(), what: "a / b");
+    }
+
+    [Theory]
+    [InlineData(new[] { 7, 13 }, new[] { 1, 0 })]
+    [InlineData(new[] { 3, 4, 5 }, new[] { 2, 0, 1 })]
+    [InlineData(new[] { 3, 4, 5 }, new[] { 1, 2, 0 })]
+    [InlineData(new[] { 2, 3, 4, 5 }, new[] { 3, 1, 2, 0 })]
+    [InlineData(new[] { 64, 600 }, new[] { 1, 0 })]
+    [InlineData(new[] { 3, 40, 50 }, new[] { 0, 2, 1 })]
+    [InlineData(new[] { 33, 2, 70 }, new[] { 1, 2, 0 })]
+    public void Transposes_with_any_axes_order_copy_and_map(int[] shapeX, int[] axes)
+    {
+        int[] shape = Array.ConvertAll(axes, axis => shapeX[axis]);
+        long[] own = KernelHost.Contiguous(shapeX);
+        long[] strides = Array.ConvertAll(axes, axis => own[axis]);
+        var x = KernelHost.Values<T>(KernelHost.Count(shapeX), seed: 5);
+        using var bx = Accelerator.Upload(x);
+        using var by = Accelerator.Allocate1D<T>(x.Length);
+
+        Kernels.Copy(shape, new Strided<T>(bx.Whole(), strides), by.Whole());
+        KernelHost.AssertClose(Gather(x, shape, strides, v => v), by.Download(), 0);
+        Kernels.Map(shape, new Strided<T>(bx.Whole(), strides), by.Whole(), new TestExp());
+        KernelHost.AssertClose(Gather(x, shape, strides, Math.Exp), by.Download(), KernelHost.Epsilon<T>() * Fixture.MathTolerance, KernelHost.Absolute<T>());
+    }
+
+    [Fact]
+    public void Slices_with_steps_gather_and_their_adjoint_scatters_back()
+    {
+        // x is 10×12; x[1:9:2, ::3] is 4×4 at offset 12 with strides (24, 3).
+        int[] shape = [4, 4];
+        long[] strides = [24, 3];
+        var x = KernelHost.Values<T>(120, seed: 6);
+        using var bx = Accelerator.Upload(x);
+        using var by = Accelerator.Allocate1D<T>(16);
+        var slice = new Strided<T>(bx.Whole().SubView(12), strides);
+
+        Kernels.Copy(shape, slice, by.Whole());
+        var expected = Gather(x[12..], shape, strides, v => v);
+        KernelHost.AssertClose(expected, by.Download(), 0);
+
+        // Assign: gx = zeros(10, 12); gx[1:9:2, ::3] = y.
+        using var gx = Accelerator.Allocate1D<T>(120);
+        gx.MemSetToZero();
+        Kernels.Copy(shape, by.Whole(), new Strided<T>(gx.Whole().SubView(12), strides));
+        var scattered = new double[120];
+        var offsets = KernelHost.Offsets(shape, strides);
+        for (int i = 0; i < 16; i++)
+            scattered[12 + offsets[i]] = expected[i];
+        KernelHost.AssertClose(scattered, gx.Download(), 0);
+
+        // Accumulate: gx[1:9:2, ::3] += y, a read-modify-write of the strided output.
+        var target = new Strided<T>(gx.Whole().SubView(12), strides);
+        Kernels.Zip(shape, target, by.Whole(), target, new PlusOperator());
+        for (int i = 0; i < 16; i++)
+            scattered[12 + offsets[i]] += expected[i];
+        KernelHost.AssertClose(scattered, gx.Download(), KernelHost.Epsilon<T>());
+    }
+
+    [Theory]
+    [InlineData(new[] { 8 }, new[] { 5, 8 })]
+    [InlineData(new[] { 5, 1 }, new[] { 5, 8 })]
+    [InlineData(new[] { 5, 1 }, new[] { 5, 7 })]
+    [InlineData(new int[0], new[] { 3, 4 })]
+    [InlineData(new int[0], new[] { 3079 })]
+    [InlineData(new[] { 3, 1, 4 }, new[] { 2, 3, 5, 4 })]
+    [InlineData(new[] { 200 }, new[] { 250, 200 })]
+    public void Broadcast_to_materializes_a_broadcast(int[] shapeX, int[] shape)
+    {
+        long[] strides = KernelHost.BroadcastStrides(shapeX, shape);
+        var x = KernelHost.Values<T>(KernelHost.Count(shapeX), seed: 7);
+        using var bx = Accelerator.Upload(x);
+        using var by = Accelerator.Allocate1D<T>(KernelHost.Count(shape));
+        Kernels.Map(shape, new Strided<T>(bx.Whole(), strides), by.Whole(), new TestNeg());
+        KernelHost.AssertClose(Gather(x, shape, strides, v => -v), by.Download(), 0);
+    }
+
+    [Fact]
+    public void Strided_launches_reject_out_of_range_strides_and_outputs_written_twice()
+    {
+        using var x = Accelerator.Allocate1D<T>(10);
+        using var y = Accelerator.Allocate1D<T>(10);
+        Assert.Throws<ArgumentException>(() => Kernels.Copy([4, 4], new Strided<T>(x.Whole(), [3, 1]), y.Whole()));
+        Assert.Throws<ArgumentException>(() => Kernels.Copy([2, 5], x.Whole(), new Strided<T>(y.Whole(), [0, 1])));
+        Assert.Throws<ArgumentException>(() => Kernels.Copy([2, 5], new Strided<T>(x.Whole(), [1]), y.Whole()));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.Copy([2, 5], new Strided<T>(x.Whole(), [-5, 1]), y.Whole()));
+        Assert.Throws<ArgumentException>(() => Kernels.Map<T, TestNeg>(x.Whole(), y.Whole().SubView(1)));
+        // Nine dimensions none of which merge: more than a layout holds.
+        using var big = Accelerator.Allocate1D<T>(1 << 9);
+        int[] shape = [2, 2, 2, 2, 2, 2, 2, 2, 2];
+        long[] transposed = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+        Assert.Throws<ArgumentException>(() => Kernels.Copy(shape, new Strided<T>(big.Whole(), transposed), big.Whole()));
+    }
+
+    [Fact]
+    public void Kernels_are_compiled_once_and_the_launch_hook_runs_per_launch()
+    {
+        int launches = 0;
+        var kernels = new KernelLibrary(Accelerator, Style, () => launches++);
+        using var x = Accelerator.Upload(KernelHost.Values<T>(100, seed: 8));
+        using var y = Accelerator.Allocate1D<T>(100);
+        kernels.Map(x.Whole(), y.Whole(), new TestPow(2));
+        int compiled = kernels.CompiledCount;
+        Assert.True(compiled >= 1);
+        kernels.Map(x.Whole(), y.Whole(), new TestPow(3));
+        kernels.Map(x.Whole(), y.Whole(), new TestPow(2));
+        Assert.Equal(compiled, kernels.CompiledCount);
+        Assert.Equal(3, launches);
+    }
+
+    private void CheckUnary<TOp>(TOp op, Func<double, double> reference, int n)
+        where TOp : struct, IUnaryOperator
+    {
+        var x = KernelHost.Values<T>(n, seed: n);
+        using var bx = Accelerator.Upload(x);
+        using var by = Accelerator.Allocate1D<T>(n);
+        Kernels.Map(bx.Whole(), by.Whole(), op);
+        KernelHost.AssertClose(Array.ConvertAll(KernelHost.AsDouble(x), v => reference(v)), by.Download(), KernelHost.Epsilon<T>() * Fixture.MathTolerance, KernelHost.Absolute<T>());
+    }
+
+    private void CheckBinary<TOp>(TOp op, Func<double, double, double> reference, int n)
+        where TOp : struct, IBinaryOperator
+    {
+        var a = KernelHost.Values<T>(n, seed: n);
+        var b = KernelHost.Values<T>(n, seed: n + 1);
+        using var ba = Accelerator.Upload(a);
+        using var bb = Accelerator.Upload(b);
+        using var by = Accelerator.Allocate1D<T>(n);
+        Kernels.Zip(ba.Whole(), bb.Whole(), by.Whole(), op);
+        var da = KernelHost.AsDouble(a);
+        var db = KernelHost.AsDouble(b);
+        KernelHost.AssertClose(da.Select((v, i) => reference(v, db[i])).ToArray(), by.Download(), KernelHost.Epsilon<T>() * Fixture.MathTolerance, KernelHost.Absolute<T>());
+    }
+
+    private static double[] Gather(T[] x, int[] shape, long[] strides, Func<double, double> op) =>
+        Array.ConvertAll(KernelHost.Offsets(shape, strides), offset => op(double.CreateTruncating(x[offset])));
+
+    private static double[] Reference(int[] shape, T[] a, long[] sa, T[] b, long[] sb, Func<double, double, double> op)
+    {
+        var oa = KernelHost.Offsets(shape, sa);
+        var ob = KernelHost.Offsets(shape, sb);
+        return oa.Select((offset, i) => op(double.CreateTruncating(a[offset]), double.CreateTruncating(b[ob[i]]))).ToArray();
+    }
+
+    private static int[] BroadcastShape(int[] a, int[] b)
+    {
+        int rank = Math.Max(a.Length, b.Length);
+        var shape = new int[rank];
+        for (int d = 0; d < rank; d++)
+        {
+            int da = d - (rank - a.Length) >= 0 ? a[d - (rank - a.Length)] : 1;
+            int db = d - (rank - b.Length) >= 0 ? b[d - (rank - b.Length)] : 1;
+            shape[d] = Math.Max(da, db);
+        }
+        return shape;
+    }
+}
+
+public sealed class KernelElementwiseTestsChunkedFloat(KernelFixture fixture) : KernelElementwiseTests<float>(fixture, KernelStyle.Chunked), IClassFixture<KernelFixture>;
+
+public sealed class KernelElementwiseTestsChunkedDouble(KernelFixture fixture) : KernelElementwiseTests<double>(fixture, KernelStyle.Chunked), IClassFixture<KernelFixture>;
+
+public sealed class KernelElementwiseTestsPackedFloat(KernelFixture fixture) : KernelElementwiseTests<float>(fixture, KernelStyle.Packed), IClassFixture<KernelFixture>;
+
+public sealed class KernelElementwiseTestsPackedDouble(KernelFixture fixture) : KernelElementwiseTests<double>(fixture, KernelStyle.Packed), IClassFixture<KernelFixture>;
+
+public sealed class KernelElementwiseTestsCudaFloat(CudaKernelFixture fixture) : KernelElementwiseTests<float>(fixture, KernelStyle.Packed), IClassFixture<CudaKernelFixture>;
+
+public sealed class KernelElementwiseTestsCudaDouble(CudaKernelFixture fixture) : KernelElementwiseTests<double>(fixture, KernelStyle.Packed), IClassFixture<CudaKernelFixture>;

@@ -1,0 +1,135 @@
+using System.Numerics;
+using AutoDiff.Gpu.Kernels;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace AutoDiff.Gpu.Tests;
+
+/// <summary>
+/// The matrix product against a float64 host reference: sizes that are not multiples of a tile (one element,
+/// primes, K = 0), every transpose combination, alpha and beta (beta = 0 never reads C, even NaN).
+/// </summary>
+public abstract class KernelMatMulTests<T>(KernelDeviceFixture fixture, KernelStyle style) : KernelSuite<T>(fixture, style)
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    [Fact]
+    public void The_implementation_is_the_layouts_own_and_says_why_cuBLAS_is_not_used()
+    {
+        if (Fixture.TiledMatMul is { } tiled)
+        {
+            // CUDA: cuBLAS where it loads, else the tiled kernel and the reason.
+            Assert.Equal(MatMulImplementation.Tiled, tiled.MatMulImplementation);
+            Assert.Contains("AllowCuBlas", tiled.CuBlasUnavailableReason, StringComparison.Ordinal);
+            Assert.True(Kernels.MatMulImplementation == MatMulImplementation.CuBlas || Kernels.CuBlasUnavailableReason is not null);
+            return;
+        }
+        var expected = Style == KernelStyle.Chunked ? MatMulImplementation.Blocked : MatMulImplementation.Tiled;
+        Assert.Equal(expected, Kernels.MatMulImplementation);
+        Assert.Null(Kernels.CuBlasUnavailableReason);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(7, 5, 3)]
+    [InlineData(33, 17, 9)]
+    [InlineData(1, 300, 1)]
+    [InlineData(64, 70, 300)]
+    [InlineData(130, 257, 65)]
+    [InlineData(3, 4, 0)]
+    public void Products_match_the_reference_for_every_transpose(int m, int n, int k)
+    {
+        foreach (bool transposeA in new[] { false, true })
+        {
+            foreach (bool transposeB in new[] { false, true })
+            {
+                KernelMatMul.Check<T>(Accelerator, Kernels, m, n, k, transposeA, transposeB);
+                if (Fixture.TiledMatMul is { } tiled)
+                    KernelMatMul.Check<T>(Accelerator, tiled, m, n, k, transposeA, transposeB);
+            }
+        }
+    }
+}
+
+/// <summary>Runs one product on a device and compares it with the host.</summary>
+public static class KernelMatMul
+{
+    public static void Check<T>(Accelerator accelerator, KernelLibrary kernels, int m, int n, int k, bool transposeA, bool transposeB)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var a = KernelHost.Values<T>(m * k, seed: m + k, scale: 1, specials: false);
+        var b = KernelHost.Values<T>(k * n, seed: n + k + 1, scale: 1, specials: false);
+        var c = KernelHost.Values<T>(m * n, seed: 3, scale: 1, specials: false);
+        using var ba = accelerator.Allocate1D<T>(Math.Max(1, a.Length));
+        using var bb = accelerator.Allocate1D<T>(Math.Max(1, b.Length));
+        if (a.Length > 0)
+            ba.Whole().SubView(0, a.Length).CopyFromCPU(a);
+        if (b.Length > 0)
+            bb.Whole().SubView(0, b.Length).CopyFromCPU(b);
+        var va = ba.Whole().SubView(0, a.Length);
+        var vb = bb.Whole().SubView(0, b.Length);
+        using var bc = accelerator.Allocate1D<T>(m * n);
+
+        // beta = 0: C is never read, so NaN there does not show.
+        kernels.Fill(bc.Whole(), T.NaN);
+        kernels.MatMul(va, vb, bc.Whole(), m, n, k, transposeA, transposeB);
+        var (product, magnitude) = Reference(a, b, m, n, k, transposeA, transposeB);
+        double tolerance = (typeof(T) == typeof(float) ? 2e-6 : 1e-14) * (k + 1);
+        string what = $"{m}x{n}x{k} transposeA={transposeA} transposeB={transposeB}";
+        KernelHost.AssertClose(product, bc.Download(), tolerance, tolerance * magnitude, what);
+
+        bc.Whole().CopyFromCPU(c);
+        kernels.MatMul(va, vb, bc.Whole(), m, n, k, transposeA, transposeB, alpha: 0.5, beta: 2);
+        var combined = product.Select((p, i) => (0.5 * p) + (2 * double.CreateTruncating(c[i]))).ToArray();
+        KernelHost.AssertClose(combined, bc.Download(), tolerance, tolerance * (magnitude + 2), what + " alpha=0.5 beta=2");
+    }
+
+    private static (double[] Product, double Magnitude) Reference<T>(T[] a, T[] b, int m, int n, int k, bool transposeA, bool transposeB)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var c = new double[m * n];
+        double magnitude = 0;
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0, abs = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double term = double.CreateTruncating(a[transposeA ? (p * m) + i : (i * k) + p]) * double.CreateTruncating(b[transposeB ? (j * k) + p : (p * n) + j]);
+                    sum += term;
+                    abs += Math.Abs(term);
+                }
+                c[(i * n) + j] = sum;
+                magnitude = Math.Max(magnitude, abs);
+            }
+        }
+        return (c, magnitude);
+    }
+}
+
+public sealed class KernelMatMulTestsChunkedFloat(KernelFixture fixture) : KernelMatMulTests<float>(fixture, KernelStyle.Chunked), IClassFixture<KernelFixture>;
+
+public sealed class KernelMatMulTestsChunkedDouble(KernelFixture fixture) : KernelMatMulTests<double>(fixture, KernelStyle.Chunked), IClassFixture<KernelFixture>;
+
+public sealed class KernelMatMulTestsPackedFloat(KernelFixture fixture) : KernelMatMulTests<float>(fixture, KernelStyle.Packed), IClassFixture<KernelFixture>;
+
+public sealed class KernelMatMulTestsPackedDouble(KernelFixture fixture) : KernelMatMulTests<double>(fixture, KernelStyle.Packed), IClassFixture<KernelFixture>;
+
+/// <summary>The GPU tiles themselves (128×128 for float32, 64×64 for float64) with their GPU group sizes, simulated on a wide CPU accelerator.</summary>
+public sealed class KernelMatMulWideGroupTests(KernelFixture fixture) : IClassFixture<KernelFixture>
+{
+    [Theory]
+    [InlineData(130, 257, 20, false, false)]
+    [InlineData(130, 129, 9, true, true)]
+    [InlineData(5, 3, 17, false, true)]
+    public void GPU_tiles_match_the_reference(int m, int n, int k, bool transposeA, bool transposeB)
+    {
+        var kernels = new KernelLibrary(fixture.Wide, KernelStyle.Packed);
+        KernelMatMul.Check<float>(fixture.Wide, kernels, m, n, k, transposeA, transposeB);
+        KernelMatMul.Check<double>(fixture.Wide, kernels, m, n, k, transposeA, transposeB);
+    }
+}
+
+public sealed class KernelMatMulTestsCudaFloat(CudaKernelFixture fixture) : KernelMatMulTests<float>(fixture, KernelStyle.Packed), IClassFixture<CudaKernelFixture>;
+
+public sealed class KernelMatMulTestsCudaDouble(CudaKernelFixture fixture) : KernelMatMulTests<double>(fixture, KernelStyle.Packed), IClassFixture<CudaKernelFixture>;

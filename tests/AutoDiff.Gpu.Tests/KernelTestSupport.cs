@@ -1,0 +1,341 @@
+using System.Numerics;
+using AutoDiff.Gpu.Kernels;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace AutoDiff.Gpu.Tests;
+
+/// <summary>
+/// One accelerator for the kernel tests, opened on its own context as the engine opens it (ILGPU.Algorithms
+/// enabled; the kernel layer does not need the engine), with kernel libraries; or the reason it is absent, which
+/// skips the tests that need it.
+/// </summary>
+public abstract class KernelDeviceFixture : IDisposable
+{
+    private readonly Context context;
+    private readonly Accelerator? accelerator;
+    private readonly KernelLibrary? chunked, packed, tiled;
+
+    protected KernelDeviceFixture(AcceleratorType type)
+    {
+        int threads = Math.Max(2, Environment.ProcessorCount);
+        context = Context.Create(builder =>
+        {
+            if (type == AcceleratorType.Cuda)
+                builder.Cuda();
+            else
+                builder.CPU(new CPUDevice(threads, 1, 1));
+            builder.EnableAlgorithms().Optimize(OptimizationLevel.O2);
+        });
+        var device = context.Devices.FirstOrDefault(d => d.AcceleratorType == type);
+        if (device is null)
+        {
+            SkipReason = $"no {type} accelerator on this machine";
+            return;
+        }
+        accelerator = device.CreateAccelerator(context);
+        MathTolerance = type == AcceleratorType.CPU ? 1 : 5;
+        packed = new KernelLibrary(accelerator, KernelStyle.Packed);
+        if (type == AcceleratorType.CPU)
+            chunked = new KernelLibrary(accelerator, KernelStyle.Chunked);
+        else
+            tiled = new KernelLibrary(accelerator) { AllowCuBlas = false };
+    }
+
+    public string? SkipReason { get; }
+
+    /// <summary>
+    /// How much looser than .NET's math the accelerator's transcendental functions are: 1 on the CPU; 5 on
+    /// CUDA, whose float32 exp, log, sin and cos are the hardware approximations (ILGPU's own tests allow 1e-5).
+    /// </summary>
+    public double MathTolerance { get; }
+
+    /// <summary>The accelerator, or a visible skip when it is absent.</summary>
+    public Accelerator Accelerator => accelerator ?? Skip<Accelerator>();
+
+    /// <summary>The library of <paramref name="style"/> (GPUs have the packed layout only).</summary>
+    public KernelLibrary Library(KernelStyle style) => (style == KernelStyle.Chunked ? chunked : packed) ?? Skip<KernelLibrary>();
+
+    /// <summary>On CUDA, a library that keeps the tiled matrix product (no cuBLAS); null elsewhere.</summary>
+    public KernelLibrary? TiledMatMul => tiled;
+
+    public virtual void Dispose()
+    {
+        accelerator?.Dispose();
+        context.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private TValue Skip<TValue>()
+    {
+        Assert.Skip(SkipReason ?? "unavailable");
+        return default!;
+    }
+}
+
+/// <summary>
+/// ILGPU's CPU accelerator, one OS thread per core in one group, as the engine opens it, with libraries in
+/// both layouts. <see cref="Wide"/> is a second CPU accelerator whose groups have 256 threads (simulated with
+/// OS threads), so the GPU-sized tiles and group reductions run too.
+/// </summary>
+public sealed class KernelFixture() : KernelDeviceFixture(AcceleratorType.CPU)
+{
+    private readonly Lazy<(Context Context, Accelerator Accelerator)> wide = new(() =>
+    {
+        var context = Context.Create(builder => builder.CPU(new CPUDevice(32, 8, 1)).EnableAlgorithms().Optimize(OptimizationLevel.O2));
+        return (context, context.GetPreferredDevice(preferCPU: true).CreateAccelerator(context));
+    });
+
+    public KernelLibrary Chunked => Library(KernelStyle.Chunked);
+
+    public KernelLibrary Packed => Library(KernelStyle.Packed);
+
+    /// <summary>A CPU accelerator with 256-thread groups (warps of 32).</summary>
+    public Accelerator Wide => wide.Value.Accelerator;
+
+    public override void Dispose()
+    {
+        if (wide.IsValueCreated)
+        {
+            wide.Value.Accelerator.Dispose();
+            wide.Value.Context.Dispose();
+        }
+        base.Dispose();
+    }
+}
+
+/// <summary>CUDA device 0, when present: the packed layout, cuBLAS where it loads, and the tiled product.</summary>
+public sealed class CudaKernelFixture() : KernelDeviceFixture(AcceleratorType.Cuda);
+
+/// <summary>The base of a kernel-test suite bound to one element type and one layout by a one-line subclass.</summary>
+public abstract class KernelSuite<T>(KernelDeviceFixture fixture, KernelStyle style)
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    protected KernelDeviceFixture Fixture { get; } = fixture;
+
+    protected KernelStyle Style { get; } = style;
+
+    protected KernelLibrary Kernels => Fixture.Library(Style);
+
+    protected Accelerator Accelerator => Fixture.Accelerator;
+}
+
+/// <summary>Host-side helpers of the kernel tests: buffers from arrays, inputs with IEEE specials, tolerant comparisons.</summary>
+public static class KernelHost
+{
+    /// <summary>The sizes every elementwise kernel is tested at: a single element, less than a pack, unaligned tails, and a parallel chunked launch.</summary>
+    public static readonly int[] Sizes = [1, 7, 1000, (6 * 512) + 7, 40_000];
+
+    public static MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(this Accelerator accelerator, T[] values)
+        where T : unmanaged =>
+        accelerator.Allocate1D(values);
+
+    /// <summary>The buffer as one contiguous view.</summary>
+    public static ArrayView<T> Whole<T>(this MemoryBuffer1D<T, Stride1D.Dense> buffer)
+        where T : unmanaged =>
+        buffer.View;
+
+    public static T[] Download<T>(this MemoryBuffer1D<T, Stride1D.Dense> buffer)
+        where T : unmanaged =>
+        buffer.GetAsArray1D();
+
+    /// <summary>n values: IEEE specials first (NaN, ±∞, ±0, ±1), then deterministic pseudo-random values in [−scale, scale].</summary>
+    public static T[] Values<T>(int n, int seed, double scale = 4, bool specials = true)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double[] special = [double.NaN, double.PositiveInfinity, double.NegativeInfinity, 0.0, -0.0, 1.0, -1.0];
+        var random = new Random(seed);
+        var values = new T[n];
+        for (int i = 0; i < n; i++)
+        {
+            double v = specials && i < special.Length ? special[i] : ((random.NextDouble() * 2) - 1) * scale;
+            values[i] = T.CreateTruncating(v);
+        }
+        // Spread the specials over the array so that packs and tails both see them.
+        random.Shuffle(values);
+        return values;
+    }
+
+    public static double[] AsDouble<T>(T[] values)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Array.ConvertAll(values, v => double.CreateTruncating(v));
+
+    /// <summary>Relative tolerance of one rounding in T, with room for a library's last-place differences.</summary>
+    public static double Epsilon<T>()
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float) ? 4e-6 : 1e-13;
+
+    /// <summary>Absolute tolerance next to <see cref="Epsilon{T}"/>: results near 0 of functions such as log near 1 or sin near 0.</summary>
+    public static double Absolute<T>()
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float) ? 2e-6 : 1e-14;
+
+    /// <summary>
+    /// Asserts actual[i] ≈ expected[i] (rounded to T) within rtol·|expected| + atol: NaN only where NaN is
+    /// expected, infinities exactly, and the sign of zero where exact zeros are expected.
+    /// </summary>
+    public static void AssertClose<T>(double[] expected, T[] actual, double rtol, double atol = 0, string? what = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double e = double.CreateTruncating(T.CreateTruncating(expected[i]));
+            double a = double.CreateTruncating(actual[i]);
+            bool ok = double.IsNaN(e) ? double.IsNaN(a)
+                : double.IsInfinity(e) ? a == e
+                : Math.Abs(a - e) <= (rtol * Math.Abs(e)) + atol + double.Epsilon;
+            if (!ok)
+                Assert.Fail($"{what ?? "element"} {i} of {expected.Length}: expected {expected[i]:R} (as {typeof(T).Name}: {e:R}), got {a:R}");
+        }
+    }
+
+    /// <summary>Row-major strides (in elements) of a contiguous tensor of <paramref name="shape"/>.</summary>
+    public static long[] Contiguous(int[] shape)
+    {
+        var strides = new long[shape.Length];
+        long stride = 1;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            strides[d] = stride;
+            stride *= shape[d];
+        }
+        return strides;
+    }
+
+    /// <summary>Product of the sizes.</summary>
+    public static int Count(int[] shape)
+    {
+        int count = 1;
+        foreach (int size in shape)
+            count *= size;
+        return count;
+    }
+
+    /// <summary>The offset of each element of <paramref name="shape"/> (row-major order) under <paramref name="strides"/>.</summary>
+    public static long[] Offsets(int[] shape, long[] strides)
+    {
+        var offsets = new long[Count(shape)];
+        var coordinate = new int[shape.Length];
+        for (int i = 0; i < offsets.Length; i++)
+        {
+            long offset = 0;
+            for (int d = 0; d < shape.Length; d++)
+                offset += coordinate[d] * strides[d];
+            offsets[i] = offset;
+            for (int d = shape.Length - 1; d >= 0; d--)
+            {
+                if (++coordinate[d] < shape[d])
+                    break;
+                coordinate[d] = 0;
+            }
+        }
+        return offsets;
+    }
+
+    /// <summary>NumPy's broadcast strides of an operand of <paramref name="operand"/> shape into <paramref name="shape"/> (0 where broadcast).</summary>
+    public static long[] BroadcastStrides(int[] operand, int[] shape)
+    {
+        var own = Contiguous(operand);
+        var strides = new long[shape.Length];
+        for (int d = 0; d < shape.Length; d++)
+        {
+            int od = d - (shape.Length - operand.Length);
+            strides[d] = od < 0 || operand[od] == 1 ? 0 : own[od];
+        }
+        return strides;
+    }
+}
+
+// The operators of the tests, written as an engine op writes them; each summary is its formula.
+
+/// <summary>exp(x)</summary>
+public readonly struct TestExp : IUnaryOperator
+{
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Exp(x);
+}
+
+/// <summary>log(x)</summary>
+public readonly struct TestLog : IUnaryOperator
+{
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Log(x);
+}
+
+/// <summary>sin(x)</summary>
+public readonly struct TestSin : IUnaryOperator
+{
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Sin(x);
+}
+
+/// <summary>cos(x)</summary>
+public readonly struct TestCos : IUnaryOperator
+{
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Cos(x);
+}
+
+/// <summary>tanh(x)</summary>
+public readonly struct TestTanh : IUnaryOperator
+{
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Tanh(x);
+}
+
+/// <summary>1 / (1 + exp(−x))</summary>
+public readonly struct TestSigmoid : IUnaryOperator
+{
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.One / (T.One + T.Exp(-x));
+}
+
+/// <summary>max(x, 0)</summary>
+public readonly struct TestRelu : IUnaryOperator
+{
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Max(x, T.Zero);
+}
+
+/// <summary>−x</summary>
+public readonly struct TestNeg : IUnaryOperator
+{
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => -x;
+}
+
+/// <summary>x^c</summary>
+public readonly struct TestPow(double c) : IUnaryOperator
+{
+    private readonly double c = c;
+
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Pow(x, Scalar.To<T>(c));
+}
+
+/// <summary>c − x</summary>
+public readonly struct TestRsub(double c) : IUnaryOperator
+{
+    private readonly double c = c;
+
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => Scalar.To<T>(c) - x;
+}
+
+/// <summary>a − b</summary>
+public readonly struct TestSub : IBinaryOperator
+{
+    public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a - b;
+}
+
+/// <summary>a·b</summary>
+public readonly struct TestMul : IBinaryOperator
+{
+    public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a * b;
+}
+
+/// <summary>a / b</summary>
+public readonly struct TestDiv : IBinaryOperator
+{
+    public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a / b;
+}
+
+/// <summary>b if a &gt; 0 else 0 (relu's backward: a = x, b = gy)</summary>
+public readonly struct TestReluBackward : IBinaryOperator
+{
+    public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a > T.Zero ? b : T.Zero;
+}
