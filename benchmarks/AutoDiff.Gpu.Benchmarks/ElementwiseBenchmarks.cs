@@ -72,8 +72,8 @@ public unsafe class ElementwiseBenchmarks
     [Benchmark, BytesPerElement(8)]
     public void SquareKernel()
     {
-        device.EnterLaunch();
-        device.Kernels.Map<float, SquareOperator>(x.View<float>(), y.View<float>());
+        using (device.EnterLaunch())
+            device.Kernels.Map<float, SquareOperator>(x.View<float>(), y.View<float>());
         device.Synchronize();
     }
 
@@ -81,7 +81,7 @@ public unsafe class ElementwiseBenchmarks
     [Benchmark, BytesPerElement(8)]
     public void SquareOp()
     {
-        using var result = Elementwise.Map<SquareOperator>(x);
+        using var result = Launch.Map(x, default(SquareOperator));
         device.Synchronize();
     }
 
@@ -89,8 +89,8 @@ public unsafe class ElementwiseBenchmarks
     [Benchmark, BytesPerElement(12)]
     public void SquareBackwardKernel()
     {
-        device.EnterLaunch();
-        device.Kernels.Zip<float, SquareBackwardOperator>(x.View<float>(), gy.View<float>(), y.View<float>());
+        using (device.EnterLaunch())
+            device.Kernels.Zip<float, SquareBackwardOperator>(x.View<float>(), gy.View<float>(), y.View<float>());
         device.Synchronize();
     }
 
@@ -98,7 +98,7 @@ public unsafe class ElementwiseBenchmarks
     [Benchmark, BytesPerElement(12)]
     public void SquareBackwardOp()
     {
-        using var result = Elementwise.Zip<SquareBackwardOperator>("Square", x, gy);
+        using var result = Launch.Zip("Square", x, gy, default(SquareBackwardOperator));
         device.Synchronize();
     }
 

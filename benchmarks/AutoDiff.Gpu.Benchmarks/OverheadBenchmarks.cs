@@ -56,7 +56,7 @@ public class OverheadBenchmarks : PoolBenchmarks
     public void TensorSquare()
     {
         Count();
-        using var result = Elementwise.Map<SquareOperator>(x);
+        using var result = Launch.Map(x, default(SquareOperator));
     }
 
     /// <summary>The same, the output dropped: the pool finds it after a collection.</summary>
@@ -64,7 +64,7 @@ public class OverheadBenchmarks : PoolBenchmarks
     public void TensorSquareNatural()
     {
         Count();
-        Elementwise.Map<SquareOperator>(x);
+        Launch.Map(x, default(SquareOperator));
     }
 
     /// <summary><c>F.Square</c> with backprop off: a Function and a Variable, no graph.</summary>

@@ -1,13 +1,16 @@
-using AutoDiff.Gpu.Functions;
-
 namespace AutoDiff.Gpu;
 
-/// <summary>The differentiable functions, DeZero's lower-case helpers: <c>using static AutoDiff.Gpu.F;</c>.</summary>
+/// <summary>
+/// The differentiable functions, DeZero's lower-case helpers: <c>using static AutoDiff.Gpu.F;</c>. Each function's
+/// file in <c>Functions/</c> adds its helper to this class.
+/// </summary>
 public static partial class F
 {
-    /// <summary>y = x².</summary>
-    public static Variable Square(Variable x) => new Square().Call(x)[0];
-
-    /// <summary>y = x0 + x1 (same shape, element type and device).</summary>
-    public static Variable Add(Variable x0, Variable x1) => new Add().Call(x0, x1)[0];
+    /// <summary>x itself when it already has <paramref name="shape"/>, else the function <paramref name="make"/> gives for the shape, applied to x.</summary>
+    private static Variable ToShape(Variable x, Shape shape, Func<Shape, Function> make)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(shape);
+        return x.Shape.Equals(shape) ? x : make(shape).Call(x)[0];
+    }
 }

@@ -138,6 +138,6 @@ public static class GradientCheck
 
     private static Tensor FromHost(Device device, double[] values, Shape shape, DType dtype) =>
         dtype == DType.Float64
-            ? device.FromArray(values, shape.ToArray())
-            : device.FromArray(Array.ConvertAll(values, v => (float)v), shape.ToArray());
+            ? device.FromArray(values, shape)
+            : device.FromArray(Array.ConvertAll(values, v => (float)v), shape);
 }

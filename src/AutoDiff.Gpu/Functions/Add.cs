@@ -1,24 +1,43 @@
 using System.Numerics;
 using AutoDiff.Gpu.Kernels;
 
-namespace AutoDiff.Gpu.Functions;
-
-/// <summary>Forward <c>y = x0 + x1</c>; backward <c>gx0 = gy, gx1 = gy</c> (no kernel: the gradient is passed on).</summary>
-public sealed class Add : Function
+namespace AutoDiff.Gpu.Functions
 {
-    /// <inheritdoc/>
-    protected override int Arity => 2;
+    /// <summary>
+    /// Forward <c>y = x0 + x1</c>, broadcast as in NumPy; backward <c>gx0 = sum_to(gy, x0.shape)</c>,
+    /// <c>gx1 = sum_to(gy, x1.shape)</c> (no kernel when the shapes are equal: the gradient is passed on).
+    /// </summary>
+    public sealed class Add : Function
+    {
+        /// <inheritdoc/>
+        protected override int Arity => 2;
 
-    /// <inheritdoc/>
-    protected override Tensor[] Forward(Tensor[] xs) => [Elementwise.Zip<AddOperator>(Name, xs[0], xs[1])];
+        /// <inheritdoc/>
+        protected override Tensor[] Forward(Tensor[] xs) => [Launch.Zip(Name, xs[0], xs[1], default(AddOperator))];
 
-    /// <inheritdoc/>
-    protected override Variable?[] Backward(Variable[] gys) => [gys[0], gys[0]];
+        /// <inheritdoc/>
+        protected override Variable?[] Backward(Variable[] gys) => [F.SumTo(gys[0], Input(0).Shape), F.SumTo(gys[0], Input(1).Shape)];
+    }
+
+    /// <summary>a + b</summary>
+    public readonly struct AddOperator : IBinaryOperator
+    {
+        /// <inheritdoc/>
+        public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a + b;
+    }
 }
 
-/// <summary>a + b</summary>
-public readonly struct AddOperator : IBinaryOperator
+namespace AutoDiff.Gpu
 {
-    /// <inheritdoc/>
-    public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a + b;
+    public static partial class F
+    {
+        /// <summary>y = x0 + x1, broadcast as in NumPy.</summary>
+        public static Variable Add(Variable x0, Variable x1) => new Functions.Add().Call(x0, x1)[0];
+    }
+
+    public sealed partial class Variable
+    {
+        /// <summary>y = a + b (<see cref="F.Add"/>).</summary>
+        public static Variable operator +(Variable a, Variable b) => F.Add(a, b);
+    }
 }

@@ -1,0 +1,269 @@
+using System.Numerics;
+using AutoDiff.Gpu.Kernels;
+using ILGPU;
+
+namespace AutoDiff.Gpu;
+
+/// <summary>
+/// The one place where tensors meet kernels: checks operands (disposed, device, element type, shapes), makes the
+/// output, dispatches on the element type, and launches under the device's launch lock. Each kernel family of
+/// <see cref="KernelLibrary"/> has one entry here; functions call these and never touch views or element types.
+/// </summary>
+internal static class Launch
+{
+    /// <summary>y = op(x), elementwise.</summary>
+    public static Tensor Map<TOp>(Tensor x, TOp op = default)
+        where TOp : struct, IUnaryOperator
+    {
+        x.ThrowIfDisposed();
+        var y = x.Device.Empty(x.Shape, x.DType);
+        Run(x.Device, x.DType, new MapBody<TOp>(x, y, op));
+        GC.KeepAlive(x);
+        return y;
+    }
+
+    /// <summary>y = op(a, b), elementwise, with NumPy broadcasting; y lives on a's device.</summary>
+    public static Tensor Zip<TOp>(string name, Tensor a, Tensor b, TOp op = default)
+        where TOp : struct, IBinaryOperator
+    {
+        CheckCompatible(name, a, b);
+        var shape = BroadcastShape(name, a.Shape, b.Shape);
+        var y = a.Device.Empty(shape, a.DType);
+        Run(a.Device, a.DType, new ZipBody<TOp>(a, b, y, op));
+        GC.KeepAlive(a);
+        GC.KeepAlive(b);
+        return y;
+    }
+
+    /// <summary>y = op(y, b) in place, b broadcast to y's shape (optimizer updates).</summary>
+    public static void ZipInto<TOp>(string name, Tensor y, Tensor b, TOp op = default)
+        where TOp : struct, IBinaryOperator
+    {
+        CheckCompatible(name, y, b);
+        if (!b.Shape.BroadcastsTo(y.Shape))
+            throw new ArgumentException($"{name}: a {b.Shape} operand does not broadcast to the {y.Shape} it updates in place");
+        Run(y.Device, y.DType, new ZipBody<TOp>(y, b, y, op));
+        GC.KeepAlive(b);
+    }
+
+    /// <summary>
+    /// y = ⊕ over <paramref name="axes"/> of x (every axis when empty), then post(y); the reduced axes are kept
+    /// as size 1 with <paramref name="keepDims"/>. Runs of adjacent axes reduce in one launch.
+    /// </summary>
+    public static Tensor Reduce<TReduce, TPost>(Tensor x, ReadOnlySpan<int> axes, bool keepDims, TPost post = default)
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
+        x.ThrowIfDisposed();
+        var dims = x.Shape.ToArray();
+        var reduced = new bool[dims.Length];
+        if (axes.IsEmpty)
+            Array.Fill(reduced, true);
+        foreach (int axis in axes)
+        {
+            int a = x.Shape.Axis(axis);
+            if (reduced[a] && !axes.IsEmpty)
+                throw new ArgumentException($"axis {axis} is repeated in ({string.Join(", ", axes.ToArray())}) for shape {x.Shape}", nameof(axes));
+            reduced[a] = true;
+        }
+
+        // Reduce runs of adjacent axes from the last run to the first, each as (outer, n, inner); the post
+        // operation goes with the last launch.
+        var current = x;
+        var shape = (int[])dims.Clone();
+        int end = dims.Length;
+        var runs = new List<(int Start, int End)>();
+        while (end > 0)
+        {
+            while (end > 0 && !reduced[end - 1])
+                end--;
+            int start = end;
+            while (start > 0 && reduced[start - 1])
+                start--;
+            if (start < end)
+                runs.Add((start, end));
+            end = start;
+        }
+        for (int r = 0; r < runs.Count; r++)
+        {
+            var (start, stop) = runs[r];
+            long outer = 1, n = 1, inner = 1;
+            for (int i = 0; i < start; i++)
+                outer *= shape[i];
+            for (int i = start; i < stop; i++)
+            {
+                n *= shape[i];
+                shape[i] = 1;
+            }
+            for (int i = stop; i < shape.Length; i++)
+                inner *= shape[i];
+            var y = x.Device.Empty(new Shape(shape), x.DType);
+            bool last = r == runs.Count - 1;
+            Run(x.Device, x.DType, new ReduceBody<TReduce, TPost>(current, y, outer, n, inner, post, last));
+            GC.KeepAlive(current);
+            current = y;
+        }
+        if (runs.Count == 0)
+            current = Map(x, post);
+        var keptShape = new Shape(shape);
+        var finalShape = keepDims ? keptShape : new Shape(dims.Where((_, i) => !reduced[i]).ToArray());
+        return finalShape.Equals(current.Shape) ? current : current.ViewAs(finalShape);
+    }
+
+    /// <summary>
+    /// A new contiguous tensor of <paramref name="shape"/> whose element i is x's element at
+    /// <paramref name="offset"/> + Σ index·<paramref name="strides"/> (strides in elements, 0 to broadcast):
+    /// transposes, materialized broadcasts and slices.
+    /// </summary>
+    public static Tensor Gather(Tensor x, Shape shape, long[] strides, long offset = 0)
+    {
+        x.ThrowIfDisposed();
+        var y = x.Device.Empty(shape, x.DType);
+        Run(x.Device, x.DType, new CopyBody(x, offset, strides, y, 0, []));
+        GC.KeepAlive(x);
+        return y;
+    }
+
+    /// <summary>
+    /// The adjoint of <see cref="Gather"/> for strides that never repeat an element: a new tensor of
+    /// <paramref name="shape"/>, zero except where g's elements land (slice backward, transpose backward).
+    /// </summary>
+    public static Tensor Scatter(Tensor g, Shape shape, long[] strides, long offset = 0)
+    {
+        g.ThrowIfDisposed();
+        var y = g.Device.Zeros(shape, g.DType);
+        Run(g.Device, g.DType, new CopyBody(g, 0, [], y, offset, strides, g.Shape));
+        GC.KeepAlive(g);
+        return y;
+    }
+
+    /// <summary>C = op(A)·op(B) for 2-D A and B (transposed in the kernel, never in memory).</summary>
+    public static Tensor MatMul(string name, Tensor a, Tensor b, bool transposeA = false, bool transposeB = false)
+    {
+        CheckCompatible(name, a, b);
+        if (a.Rank != 2 || b.Rank != 2)
+            throw new ArgumentException($"{name}: operands must be matrices (2-D), got {a.Shape} and {b.Shape}");
+        int m = transposeA ? a.Shape[1] : a.Shape[0];
+        int k = transposeA ? a.Shape[0] : a.Shape[1];
+        int kb = transposeB ? b.Shape[1] : b.Shape[0];
+        int n = transposeB ? b.Shape[0] : b.Shape[1];
+        if (k != kb)
+            throw new ArgumentException($"{name}: inner dimensions differ: {a.Shape}{(transposeA ? "ᵀ" : string.Empty)} · {b.Shape}{(transposeB ? "ᵀ" : string.Empty)} needs {k} = {kb}");
+        var c = a.Device.Empty(new Shape(m, n), a.DType);
+        Run(a.Device, a.DType, new MatMulBody(a, b, c, m, n, k, transposeA, transposeB));
+        GC.KeepAlive(a);
+        GC.KeepAlive(b);
+        return c;
+    }
+
+    /// <summary>Throws a clear error unless both tensors are usable, on one accelerator, of one element type.</summary>
+    public static void CheckCompatible(string name, Tensor a, Tensor b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        a.ThrowIfDisposed();
+        b.ThrowIfDisposed();
+        if (!a.Device.SharesAcceleratorWith(b.Device))
+            throw new ArgumentException($"{name}: operands live on different devices ({a.Device.Id} and {b.Device.Id}); copy one with Tensor.To(device) first");
+        if (a.DType != b.DType)
+            throw new ArgumentException($"{name}: element types differ ({a.DType.Name()} and {b.DType.Name()}); convert one with Tensor.To(dtype) first");
+    }
+
+    /// <summary>The shape two operands broadcast to; the error names the function and both shapes.</summary>
+    public static Shape BroadcastShape(string name, Shape a, Shape b)
+    {
+        try
+        {
+            return Shape.Broadcast(a, b);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{name}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> for the element type under the device's launch lock.</summary>
+    private static void Run<TBody>(Device device, DType dtype, TBody body)
+        where TBody : struct, IBody
+    {
+        using (device.EnterLaunch())
+        {
+            if (dtype == DType.Float32)
+                body.Run<float>(device.Kernels);
+            else
+                body.Run<double>(device.Kernels);
+        }
+    }
+
+    /// <summary>One launch, written once for both element types.</summary>
+    private interface IBody
+    {
+        void Run<T>(KernelLibrary kernels)
+            where T : unmanaged, IFloatingPointIeee754<T>;
+    }
+
+    private readonly struct MapBody<TOp>(Tensor x, Tensor y, TOp op) : IBody
+        where TOp : struct, IUnaryOperator
+    {
+        public void Run<T>(KernelLibrary kernels)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            kernels.Map(x.View<T>(), y.View<T>(), op);
+    }
+
+    private readonly struct ZipBody<TOp>(Tensor a, Tensor b, Tensor y, TOp op) : IBody
+        where TOp : struct, IBinaryOperator
+    {
+        public void Run<T>(KernelLibrary kernels)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (a.Shape.Equals(y.Shape) && b.Shape.Equals(y.Shape))
+            {
+                kernels.Zip(a.View<T>(), b.View<T>(), y.View<T>(), op);
+                return;
+            }
+            var shape = y.Shape;
+            kernels.Zip(
+                shape.Dimensions,
+                new Strided<T>(a.View<T>(), a.Shape.BroadcastStrides(shape)),
+                new Strided<T>(b.View<T>(), b.Shape.BroadcastStrides(shape)),
+                y.View<T>(),
+                op);
+        }
+    }
+
+    private readonly struct ReduceBody<TReduce, TPost>(Tensor x, Tensor y, long outer, long n, long inner, TPost post, bool withPost) : IBody
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
+        public void Run<T>(KernelLibrary kernels)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (withPost)
+                kernels.Reduce<T, TReduce, TPost>(x.View<T>(), y.View<T>(), outer, n, inner, post);
+            else
+                kernels.Reduce<T, TReduce>(x.View<T>(), y.View<T>(), outer, n, inner);
+        }
+    }
+
+    /// <summary>y[yOffset + Σ i·yStrides] = x[xOffset + Σ i·xStrides] over every index of the launch's shape (y's, or <paramref name="launchShape"/>).</summary>
+    private readonly struct CopyBody(Tensor x, long xOffset, long[] xStrides, Tensor y, long yOffset, long[] yStrides, Shape? launchShape = null) : IBody
+    {
+        public void Run<T>(KernelLibrary kernels)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var xv = x.View<T>();
+            var yv = y.View<T>();
+            kernels.Copy(
+                (launchShape ?? y.Shape).Dimensions,
+                new Strided<T>(xv.SubView(xOffset, xv.Length - xOffset), xStrides),
+                new Strided<T>(yv.SubView(yOffset, yv.Length - yOffset), yStrides));
+        }
+    }
+
+    private readonly struct MatMulBody(Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transposeA, bool transposeB) : IBody
+    {
+        public void Run<T>(KernelLibrary kernels)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            kernels.MatMul(a.View<T>(), b.View<T>(), c.View<T>(), m, n, k, transposeA, transposeB);
+    }
+}
