@@ -101,13 +101,29 @@ internal static class Launch
             bool last = r == runs.Count - 1;
             Run(x.Device, x.DType, new ReduceBody<TReduce, TPost>(current, y, outer, n, inner, post, last));
             GC.KeepAlive(current);
+            // Launches run in order: a later one that reuses this block comes after the one reading it.
+            if (!ReferenceEquals(current, x))
+                current.Dispose();
             current = y;
         }
         if (runs.Count == 0)
             current = Map(x, post);
         var keptShape = new Shape(shape);
         var finalShape = keepDims ? keptShape : new Shape(dims.Where((_, i) => !reduced[i]).ToArray());
-        return finalShape.Equals(current.Shape) ? current : current.ViewAs(finalShape);
+        return Reshaped(current, finalShape);
+    }
+
+    /// <summary>
+    /// <paramref name="t"/>, a tensor this layer just made, as <paramref name="shape"/>: a view that becomes the
+    /// only user of the data, so that disposing the view frees it at once.
+    /// </summary>
+    public static Tensor Reshaped(Tensor t, Shape shape)
+    {
+        if (shape.Equals(t.Shape))
+            return t;
+        var view = t.ViewAs(shape);
+        t.Dispose();
+        return view;
     }
 
     /// <summary>
@@ -115,11 +131,19 @@ internal static class Launch
     /// <paramref name="offset"/> + Σ index·<paramref name="strides"/> (strides in elements, 0 to broadcast):
     /// transposes, materialized broadcasts and slices.
     /// </summary>
-    public static Tensor Gather(Tensor x, Shape shape, long[] strides, long offset = 0)
+    public static Tensor Gather(Tensor x, Shape shape, long[] strides, long offset = 0) =>
+        Gather(x, shape, strides, offset, default(IdentityOperator));
+
+    /// <summary>
+    /// op of <see cref="Gather(Tensor, Shape, long[], long)"/> in the same launch: element i of the new tensor is
+    /// op(x[offset + Σ index·strides]) (a broadcast and a scale: the backward of a mean).
+    /// </summary>
+    public static Tensor Gather<TOp>(Tensor x, Shape shape, long[] strides, long offset, TOp op)
+        where TOp : struct, IUnaryOperator
     {
         x.ThrowIfDisposed();
         var y = x.Device.Empty(shape, x.DType);
-        Run(x.Device, x.DType, new CopyBody(x, offset, strides, y, 0, []));
+        Run(x.Device, x.DType, new CopyBody<TOp>(x, offset, strides, y, 0, [], op));
         GC.KeepAlive(x);
         return y;
     }
@@ -132,9 +156,39 @@ internal static class Launch
     {
         g.ThrowIfDisposed();
         var y = g.Device.Zeros(shape, g.DType);
-        Run(g.Device, g.DType, new CopyBody(g, 0, [], y, offset, strides, g.Shape));
+        Run(g.Device, g.DType, new CopyBody<IdentityOperator>(g, 0, [], y, offset, strides, default, g.Shape));
         GC.KeepAlive(g);
         return y;
+    }
+
+    /// <summary>
+    /// Gathers along the middle axis of x viewed as (outer, n, inner): a new tensor of <paramref name="shape"/>
+    /// (outer·count·inner elements) with <c>y[o, j, r] = x[o, indices[j], r]</c>, or with
+    /// <paramref name="perSlice"/> one index per outer slice, <c>y[o, r] = x[o, indices[o], r]</c>
+    /// (<c>x[arange(N), t]</c>). The indices must already be in range.
+    /// </summary>
+    public static Tensor Take(Tensor x, IndexBuffer indices, Shape shape, long outer, long n, long inner, bool perSlice)
+    {
+        CheckIndices(x, indices);
+        var y = x.Device.Empty(shape, x.DType);
+        Run(x.Device, x.DType, new IndexBody(x, indices, y, outer, n, inner, perSlice, Scatter: false));
+        GC.KeepAlive(x);
+        GC.KeepAlive(indices);
+        return y;
+    }
+
+    /// <summary>
+    /// The adjoint of <see cref="Take"/> (same geometry): a new tensor of <paramref name="shape"/> (x's), zero
+    /// except that each element of g is added where <see cref="Take"/> read it; repeated indices accumulate.
+    /// </summary>
+    public static Tensor ScatterAdd(Tensor g, IndexBuffer indices, Shape shape, long outer, long n, long inner, bool perSlice)
+    {
+        CheckIndices(g, indices);
+        var x = g.Device.Zeros(shape, g.DType);
+        Run(g.Device, g.DType, new IndexBody(x, indices, g, outer, n, inner, perSlice, Scatter: true));
+        GC.KeepAlive(g);
+        GC.KeepAlive(indices);
+        return x;
     }
 
     /// <summary>C = op(A)·op(B) for 2-D A and B (transposed in the kernel, never in memory).</summary>
@@ -167,6 +221,13 @@ internal static class Launch
             throw new ArgumentException($"{name}: operands live on different devices ({a.Device.Id} and {b.Device.Id}); copy one with Tensor.To(device) first");
         if (a.DType != b.DType)
             throw new ArgumentException($"{name}: element types differ ({a.DType.Name()} and {b.DType.Name()}); convert one with Tensor.To(dtype) first");
+    }
+
+    private static void CheckIndices(Tensor x, IndexBuffer indices)
+    {
+        x.ThrowIfDisposed();
+        if (!x.Device.SharesAcceleratorWith(indices.Device))
+            throw new ArgumentException($"indices on {indices.Device.Id} cannot index a tensor on {x.Device.Id}");
     }
 
     /// <summary>The shape two operands broadcast to; the error names the function and both shapes.</summary>
@@ -245,18 +306,33 @@ internal static class Launch
         }
     }
 
-    /// <summary>y[yOffset + Σ i·yStrides] = x[xOffset + Σ i·xStrides] over every index of the launch's shape (y's, or <paramref name="launchShape"/>).</summary>
-    private readonly struct CopyBody(Tensor x, long xOffset, long[] xStrides, Tensor y, long yOffset, long[] yStrides, Shape? launchShape = null) : IBody
+    /// <summary>y[yOffset + Σ i·yStrides] = op(x[xOffset + Σ i·xStrides]) over every index of the launch's shape (y's, or <paramref name="launchShape"/>).</summary>
+    private readonly struct CopyBody<TOp>(Tensor x, long xOffset, long[] xStrides, Tensor y, long yOffset, long[] yStrides, TOp op, Shape? launchShape = null) : IBody
+        where TOp : struct, IUnaryOperator
     {
         public void Run<T>(KernelLibrary kernels)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             var xv = x.View<T>();
             var yv = y.View<T>();
-            kernels.Copy(
+            kernels.Map(
                 (launchShape ?? y.Shape).Dimensions,
                 new Strided<T>(xv.SubView(xOffset, xv.Length - xOffset), xStrides),
-                new Strided<T>(yv.SubView(yOffset, yv.Length - yOffset), yStrides));
+                new Strided<T>(yv.SubView(yOffset, yv.Length - yOffset), yStrides),
+                op);
+        }
+    }
+
+    /// <summary>Gather from x into y, or (<paramref name="Scatter"/>) scatter-add y into x, by an index array.</summary>
+    private readonly record struct IndexBody(Tensor X, IndexBuffer Indices, Tensor Y, long Outer, long N, long Inner, bool PerSlice, bool Scatter) : IBody
+    {
+        public void Run<T>(KernelLibrary kernels)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (Scatter)
+                kernels.ScatterAdd(Y.View<T>(), Indices.View, X.View<T>(), Outer, N, Inner, PerSlice);
+            else
+                kernels.Gather(X.View<T>(), Indices.View, Y.View<T>(), Outer, N, Inner, PerSlice);
         }
     }
 

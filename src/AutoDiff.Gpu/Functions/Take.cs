@@ -1,0 +1,199 @@
+namespace AutoDiff.Gpu.Functions
+{
+    /// <summary>
+    /// Where a <see cref="Take"/> reads: x is viewed as (outer, n, inner) with n the axes [Axis, Axis + Span)
+    /// merged (row-major); <see cref="PerSlice"/> false takes the same index list in every outer slice (y has
+    /// those axes replaced by one of the list's length), true takes one index per outer slice and drops them.
+    /// </summary>
+    /// <param name="Axis">The first indexed axis.</param>
+    /// <param name="Span">How many adjacent axes the indices run over (flat, row-major).</param>
+    /// <param name="PerSlice">One index per outer slice (<c>x[arange(N), t]</c>) instead of one shared list.</param>
+    internal readonly record struct TakeGeometry(int Axis, int Span, bool PerSlice)
+    {
+        /// <summary>(outer, n, inner) of x, and y's shape for <paramref name="count"/> indices.</summary>
+        public (long Outer, long N, long Inner, Shape Result) For(Shape x, int count)
+        {
+            long outer = 1, n = 1, inner = 1;
+            var dims = new List<int>();
+            for (int i = 0; i < x.Rank; i++)
+            {
+                if (i < Axis)
+                {
+                    outer *= x[i];
+                    dims.Add(x[i]);
+                }
+                else if (i < Axis + Span)
+                {
+                    n *= x[i];
+                    if (i == Axis && !PerSlice)
+                        dims.Add(count);
+                }
+                else
+                {
+                    inner *= x[i];
+                    dims.Add(x[i]);
+                }
+            }
+            return (outer, n, inner, new Shape([.. dims]));
+        }
+    }
+
+    /// <summary>
+    /// Forward <c>y = take(x, indices)</c> along adjacent axes merged (NumPy's <c>x[idx]</c>, <c>x[:, idx]</c>,
+    /// <c>x[i, j]</c> for arrays i and j, <c>x[arange(N), t]</c>), one gather launch; backward
+    /// <c>gx = scatter_add(zeros(x.shape), indices, gy)</c> (<see cref="TakeGrad"/>): repeated indices accumulate.
+    /// The indices go to the device once and serve the forward and every backward.
+    /// </summary>
+    public sealed class Take : Function
+    {
+        private readonly int[]? hostIndices;
+        private readonly TakeGeometry geometry;
+        private IndexBuffer? indices;
+
+        /// <summary>Takes <paramref name="indices"/> along <paramref name="axis"/> (NumPy's <c>take</c>): the axis is replaced by one of the indices' length.</summary>
+        /// <param name="indices">Positions along the axis (negative counts from the end), repeats allowed.</param>
+        /// <param name="axis">The axis (negative counts from the end).</param>
+        public Take(int[] indices, int axis = 0)
+            : this(indices, new TakeGeometry(axis, 1, PerSlice: false))
+        {
+        }
+
+        internal Take(int[] indices, TakeGeometry geometry)
+        {
+            ArgumentNullException.ThrowIfNull(indices);
+            hostIndices = (int[])indices.Clone();
+            this.geometry = geometry;
+        }
+
+        /// <summary>Takes with indices already on the device and checked (the backward of <see cref="TakeGrad"/>).</summary>
+        internal Take(IndexBuffer indices, TakeGeometry geometry)
+        {
+            this.indices = indices;
+            this.geometry = geometry;
+        }
+
+        /// <inheritdoc/>
+        protected override int Arity => 1;
+
+        /// <inheritdoc/>
+        protected override Tensor[] Forward(Tensor[] xs)
+        {
+            var x = xs[0];
+            var g = geometry with { Axis = Axis(x.Shape) };
+            int count = g.PerSlice ? 1 : hostIndices?.Length ?? indices!.Length;
+            var (outer, n, inner, shape) = g.For(x.Shape, count);
+            bool upload = indices is null;
+            if (upload)
+                indices = new IndexBuffer(x.Device, Checked(x.Shape, g, outer, n));
+            var y = Launch.Take(x, indices!, shape, outer, n, inner, g.PerSlice);
+            if (upload && !Config.EnableBackprop)
+            {
+                // Nothing will differentiate this call: the indices go back to the pool now, not at a collection.
+                indices!.Release();
+                indices = null;
+            }
+            return [y];
+        }
+
+        /// <inheritdoc/>
+        protected override Variable?[] Backward(Variable[] gys) =>
+            [new TakeGrad(indices!, geometry with { Axis = Axis(Input(0).Shape) }, Input(0).Shape).Call(gys[0])[0]];
+
+        private int Axis(Shape shape)
+        {
+            try
+            {
+                int axis = shape.Axis(geometry.Axis);
+                if (axis + geometry.Span > shape.Rank)
+                    throw new ArgumentOutOfRangeException(nameof(shape), $"axes {axis} to {axis + geometry.Span - 1} are out of range for shape {shape} (rank {shape.Rank})");
+                return axis;
+            }
+            catch (ArgumentOutOfRangeException e)
+            {
+                throw new ArgumentOutOfRangeException($"{Name}: {e.Message}", e);
+            }
+        }
+
+        /// <summary>The host indices in [0, n), negative ones counted from the end; the error names the index, its position, the axis and the shape.</summary>
+        private int[] Checked(Shape shape, TakeGeometry g, long outer, long n)
+        {
+            var list = hostIndices!;
+            if (list.Length == 0)
+                throw new ArgumentException($"{Name}: no indices for axis {g.Axis} of shape {shape}: a tensor holds at least one element");
+            if (g.PerSlice && list.Length != outer)
+                throw new ArgumentException($"{Name}: {list.Length} indices for the {outer} slices before axis {g.Axis} of shape {shape}: give one index per slice");
+            var result = new int[list.Length];
+            for (int i = 0; i < list.Length; i++)
+            {
+                long index = list[i] < 0 ? list[i] + n : list[i];
+                if (index < 0 || index >= n)
+                    throw new ArgumentOutOfRangeException($"{Name}: index {list[i]} at position {i} is out of range for axis {g.Axis} of size {n} in shape {shape}", innerException: null);
+                result[i] = (int)index;
+            }
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// Forward <c>gx = scatter_add(zeros(shape), indices, gy)</c>, the gradient of a <see cref="Take"/> (one clear
+    /// and one scatter-add launch; repeated indices accumulate); backward <c>ggy = take(ggx, indices)</c>, a
+    /// <see cref="Take"/> again, so every order of derivative works.
+    /// </summary>
+    public sealed class TakeGrad : Function
+    {
+        private readonly IndexBuffer indices;
+        private readonly TakeGeometry geometry;
+        private readonly Shape shape;
+
+        internal TakeGrad(IndexBuffer indices, TakeGeometry geometry, Shape shape)
+        {
+            this.indices = indices;
+            this.geometry = geometry;
+            this.shape = shape;
+        }
+
+        /// <inheritdoc/>
+        protected override int Arity => 1;
+
+        /// <inheritdoc/>
+        protected override Tensor[] Forward(Tensor[] xs)
+        {
+            var (outer, n, inner, result) = geometry.For(shape, geometry.PerSlice ? 1 : indices.Length);
+            if (!xs[0].Shape.Equals(result))
+                throw new ArgumentException($"{Name}: a gradient {xs[0].Shape} does not fit a take from {shape}, which gave {result}");
+            return [Launch.ScatterAdd(xs[0], indices, shape, outer, n, inner, geometry.PerSlice)];
+        }
+
+        /// <inheritdoc/>
+        protected override Variable?[] Backward(Variable[] gys) => [new Take(indices, geometry).Call(gys[0])[0]];
+    }
+}
+
+namespace AutoDiff.Gpu
+{
+    public static partial class F
+    {
+        /// <summary>
+        /// The entries of x at <paramref name="indices"/> along <paramref name="axis"/> (NumPy's <c>take</c>; an
+        /// embedding lookup <c>W[ids]</c> with axis 0): that axis is replaced by one of the indices' length;
+        /// negative indices count from the end, repeats are allowed and their gradients add up.
+        /// </summary>
+        public static Variable Take(Variable x, int[] indices, int axis = 0) => new Functions.Take(indices, axis).Call(x)[0];
+
+        /// <summary>
+        /// One entry per row, DeZero's <c>x[np.arange(N), t]</c> (the picked log-probabilities of a softmax
+        /// cross-entropy): for x of shape (N, C, …) and t of N class indices, <c>y[i, …] = x[i, t[i], …]</c>, of
+        /// shape (N, …). Negative indices count from the end; the gradient goes to the picked entries only.
+        /// </summary>
+        /// <exception cref="ArgumentException">x has fewer than 2 axes, or t does not hold one index per row.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">An index is outside [−C, C); the message names it, its row and the shape.</exception>
+        public static Variable PickPerRow(Variable x, int[] t)
+        {
+            ArgumentNullException.ThrowIfNull(x);
+            ArgumentNullException.ThrowIfNull(t);
+            if (x.NDim < 2)
+                throw new ArgumentException($"PickPerRow: x must have rows and columns (2 axes or more), got shape {x.Shape}", nameof(x));
+            return new Functions.Take(t, new Functions.TakeGeometry(1, 1, PerSlice: true)).Call(x)[0];
+        }
+    }
+}
