@@ -66,4 +66,21 @@ public sealed class ShapeTests
         Assert.Contains("axis 3 is out of range for shape (2, 3, 4)", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => s.Axis(-4));
     }
+
+    [Fact]
+    public void Index_entries_convert_from_CSharp_and_print_as_NumPy_writes_them()
+    {
+        var entries = new TensorIndex[] { 3, ^1, ^0, 1..5, ^3.., .., ..^2, new[] { 0, 2, 2 }, TensorIndex.Slice(step: -1), TensorIndex.Slice(1, null, 2), TensorIndex.Ellipsis, TensorIndex.NewAxis };
+        Assert.Equal("3, -1, ^0, 1:5, -3:, :, :-2, [0, 2, 2], ::-1, 1::2, ..., None", string.Join(", ", entries.Select(e => e.ToString())));
+        Assert.Equal(IndexKind.Integer, entries[0].Kind);
+        Assert.Equal(IndexKind.Slice, entries[3].Kind);
+        Assert.Equal((1, 5, 1), (entries[3].Start, entries[3].Stop, entries[3].Step));
+        Assert.Null(entries[5].Start);
+        Assert.Null(entries[5].Stop);
+        var array = (int[])[0, 2, 2];
+        var index = TensorIndex.Array(array);
+        array[0] = 9;
+        Assert.Equal([0, 2, 2], index.Indices);   // the entry keeps its own copy
+        Assert.Throws<ArgumentNullException>(() => TensorIndex.Array(null!));
+    }
 }

@@ -137,8 +137,16 @@ namespace AutoDiff.Gpu.Functions
 
             var y = Basic(x, new SliceGeometry(shape, new Shape([.. dims]), [.. steps], offset));
             foreach (int p in reversed)
-                y = new Take(Enumerable.Range(0, dims[p]).Reverse().ToArray(), p).Call(y)[0];
-            return arrays.Count == 0 ? y : Advanced(y, arrays, advanced[^1] - advanced[0] == advanced.Count - 1, Where);
+                y = Next(x, y, new Take(Enumerable.Range(0, dims[p]).Reverse().ToArray(), p).Call(y)[0]);
+            return arrays.Count == 0 ? y : Advanced(x, y, arrays, advanced[^1] - advanced[0] == advanced.Count - 1, Where);
+        }
+
+        /// <summary>The next step's result; without a graph the previous intermediate goes back to the pool now.</summary>
+        private static Variable Next(Variable x, Variable previous, Variable next)
+        {
+            if (!Config.EnableBackprop && !ReferenceEquals(previous, x))
+                previous.Dispose();
+            return next;
         }
 
         /// <summary>One entry per axis or new axis: the ellipsis (or the missing trailing axes) as full slices.</summary>
@@ -217,7 +225,7 @@ namespace AutoDiff.Gpu.Functions
         /// <see cref="Take"/> over their axes merged, the result's axis where they were when
         /// <paramref name="adjacent"/>, first otherwise.
         /// </summary>
-        private static Variable Advanced(Variable y, List<(int Position, int[] Indices)> arrays, bool adjacent, Func<string> where)
+        private static Variable Advanced(Variable x, Variable y, List<(int Position, int[] Indices)> arrays, bool adjacent, Func<string> where)
         {
             int count = arrays.Max(a => a.Indices.Length);
             if (arrays.Any(a => a.Indices.Length != count && a.Indices.Length != 1))
@@ -227,7 +235,7 @@ namespace AutoDiff.Gpu.Functions
             {
                 // NumPy puts the indexed axis first: move the indexed axes to the front, in order.
                 var order = arrays.Select(a => a.Position).Concat(Enumerable.Range(0, y.NDim).Except(arrays.Select(a => a.Position))).ToArray();
-                y = F.Transpose(y, order);
+                y = Next(x, y, F.Transpose(y, order));
                 first = 0;
             }
             var dims = y.Shape;
@@ -235,7 +243,7 @@ namespace AutoDiff.Gpu.Functions
             if (k == 2 && first == 0 && count == dims[0] && arrays[0].Indices.Length == count && arrays[0].Indices.Select((v, i) => v == i).All(b => b))
             {
                 // x[arange(N), t]: one index per row, with no flat index to overflow.
-                return new Take(Full(arrays[1].Indices, count), new TakeGeometry(1, 1, PerSlice: true)).Call(y)[0];
+                return Next(x, y, new Take(Full(arrays[1].Indices, count), new TakeGeometry(1, 1, PerSlice: true)).Call(y)[0]);
             }
             var flat = new long[count];
             long span = 1;
@@ -248,7 +256,7 @@ namespace AutoDiff.Gpu.Functions
             }
             if (span > int.MaxValue)
                 throw new ArgumentException($"GetItem: {where()}: the paired axes hold {span:N0} entries, more than 32-bit indices reach; index fewer axes at once");
-            return new Take(Array.ConvertAll(flat, v => (int)v), new TakeGeometry(first, k, PerSlice: false)).Call(y)[0];
+            return Next(x, y, new Take(Array.ConvertAll(flat, v => (int)v), new TakeGeometry(first, k, PerSlice: false)).Call(y)[0]);
         }
 
         private static int[] Full(int[] list, int count) => list.Length == count ? list : Enumerable.Repeat(list[0], count).ToArray();

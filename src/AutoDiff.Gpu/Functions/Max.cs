@@ -26,7 +26,7 @@ namespace AutoDiff.Gpu.Functions
         protected override int Arity => 1;
 
         /// <inheritdoc/>
-        protected override Tensor[] Forward(Tensor[] xs) => [Launch.Reduce<TReduce, IdentityOperator>(xs[0], Mean.Checked(Name, xs[0].Shape, axes), keepDims)];
+        protected override Tensor[] Forward(Tensor[] xs) => [Launch.Reduce<TReduce, IdentityOperator>(xs[0], axes, keepDims)];
 
         /// <inheritdoc/>
         protected override Variable?[] Backward(Variable[] gys)

@@ -101,17 +101,10 @@ namespace AutoDiff.Gpu.Functions
 
         private int Axis(Shape shape)
         {
-            try
-            {
-                int axis = shape.Axis(geometry.Axis);
-                if (axis + geometry.Span > shape.Rank)
-                    throw new ArgumentOutOfRangeException(nameof(shape), $"axes {axis} to {axis + geometry.Span - 1} are out of range for shape {shape} (rank {shape.Rank})");
-                return axis;
-            }
-            catch (ArgumentOutOfRangeException e)
-            {
-                throw new ArgumentOutOfRangeException($"{Name}: {e.Message}", e);
-            }
+            int axis = geometry.Axis < 0 ? geometry.Axis + shape.Rank : geometry.Axis;
+            if (axis < 0 || axis + geometry.Span > shape.Rank)
+                throw new ArgumentOutOfRangeException(nameof(shape), geometry.Axis, $"{Name}: axis {geometry.Axis} is out of range for shape {shape} (rank {shape.Rank})");
+            return axis;
         }
 
         /// <summary>The host indices in [0, n), negative ones counted from the end; the error names the index, its position, the axis and the shape.</summary>

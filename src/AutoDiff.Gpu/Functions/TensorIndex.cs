@@ -93,7 +93,8 @@ namespace AutoDiff.Gpu
             : Single(index.Value);
 
         /// <summary>A C# range as a slice of step 1.</summary>
-        public static TensorIndex FromRange(Range range) => Slice(Bound(range.Start), range.End.Equals(Index.End) ? null : Bound(range.End));
+        public static TensorIndex FromRange(Range range) =>
+            Slice(range.Start.Equals(Index.Start) ? null : Bound(range.Start), range.End.Equals(Index.End) ? null : Bound(range.End));
 
         /// <summary>NumPy's notation: <c>3</c>, <c>1:5:2</c>, <c>:</c>, <c>::-1</c>, <c>[0, 2, 2]</c>, <c>...</c>, <c>None</c>.</summary>
         public override string ToString() => Kind switch

@@ -54,15 +54,9 @@ namespace AutoDiff.Gpu.Functions
             var seen = new bool[rank];
             for (int i = 0; i < rank; i++)
             {
-                int a;
-                try
-                {
-                    a = shape.Axis(axes[i]);
-                }
-                catch (ArgumentOutOfRangeException e)
-                {
-                    throw new ArgumentOutOfRangeException($"{name}: {Describe()}: {e.Message}", e);
-                }
+                int a = axes[i] < 0 ? axes[i] + rank : axes[i];
+                if (a < 0 || a >= rank)
+                    throw new ArgumentOutOfRangeException(nameof(axes), axes[i], $"{name}: axis {axes[i]} is out of range for shape {shape} (rank {rank}) in axes ({string.Join(", ", axes)})");
                 if (seen[a])
                     throw new ArgumentException($"{name}: {Describe()}: axis {axes[i]} is repeated; give each axis once");
                 seen[a] = true;
