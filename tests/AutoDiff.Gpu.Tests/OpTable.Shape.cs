@@ -54,9 +54,10 @@ public static partial class OpTable
         yield return Index("x[7:0:-3, ::-2, 1:]", c, x => x[TensorIndex.Slice(7, 0, -3), TensorIndex.Slice(step: -2), 1..], new Shape(3, 3, 3), i => [7 - (3 * i[0]), 4 - (2 * i[1]), 1 + i[2]]);
         yield return Index("x[..., 2]", c, x => x[TensorIndex.Ellipsis, 2], new Shape(9, 5), i => [i[0], i[1], 2]);
         yield return Index("x[:, None, 1]", c, x => x[.., TensorIndex.NewAxis, 1], new Shape(9, 1, 4), i => [i[0], 1, i[2]]);
-        int[] repeats = [0, 2, 2, -1], picks = [4, 0, 4, 1], same = [3, 3], first = [0, 8, 8], second = [1, 2, 2], rows01 = [0, 1], lasts = [1, 3], cols = [0, 2, 0];
+        int[] repeats = [0, 2, 2, -1], picks = [4, 0, 4, 1], shuffle = [3, 1, 0, 2, 4], same = [3, 3], first = [0, 8, 8], second = [1, 2, 2], rows01 = [0, 1], lasts = [1, 3], cols = [0, 2, 0];
         yield return Index("x[[0, 2, 2, -1]]", m, x => x[repeats], new Shape(4, 1000), i => [(repeats[i[0]] + 7) % 7, i[1]]);
         yield return Index("x[:, [4, 0, 4, 1]]", c, x => x[.., picks], new Shape(9, 4, 4), i => [i[0], picks[i[1]], i[2]]);
+        yield return Index("x[:, [3, 1, 0, 2, 4]]", c, x => x[.., shuffle], c, i => [i[0], shuffle[i[1]], i[2]]);
         yield return Index("x[2:7, [3, 3]]", c, x => x[2..7, same], new Shape(5, 2, 4), i => [2 + i[0], 3, i[2]]);
         yield return Index("x[[0, 8, 8], [1, 2, 2]]", c, x => x[first, second], new Shape(3, 4), i => [first[i[0]], second[i[0]], i[1]]);
         yield return Index("x[[0, 1], :, [1, 3]]", c, x => x[rows01, .., lasts], new Shape(2, 5), i => [rows01[i[0]], i[1], lasts[i[0]]]);

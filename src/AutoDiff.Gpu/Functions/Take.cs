@@ -42,13 +42,17 @@ namespace AutoDiff.Gpu.Functions
     /// Forward <c>y = take(x, indices)</c> along adjacent axes merged (NumPy's <c>x[idx]</c>, <c>x[:, idx]</c>,
     /// <c>x[i, j]</c> for arrays i and j, <c>x[arange(N), t]</c>), one gather launch; backward
     /// <c>gx = scatter_add(zeros(x.shape), indices, gy)</c> (<see cref="TakeGrad"/>): repeated indices accumulate.
-    /// The indices go to the device once and serve the forward and every backward.
+    /// When the indices are a permutation of the axis (a reversal, a shuffle) the backward is instead
+    /// <c>gx = take(gy, inverse)</c>, one gather with no clearing and no atomic adds. The indices go to the
+    /// device once and serve the forward and every backward.
     /// </summary>
     public sealed class Take : Function
     {
         private readonly int[]? hostIndices;
         private readonly TakeGeometry geometry;
         private IndexBuffer? indices;
+        private int[]? inverseHost;
+        private IndexBuffer? inverse;
 
         /// <summary>Takes <paramref name="indices"/> along <paramref name="axis"/> (NumPy's <c>take</c>): the axis is replaced by one of the indices' length.</summary>
         /// <param name="indices">Positions along the axis (negative counts from the end), repeats allowed.</param>
@@ -65,11 +69,15 @@ namespace AutoDiff.Gpu.Functions
             this.geometry = geometry;
         }
 
-        /// <summary>Takes with indices already on the device and checked (the backward of <see cref="TakeGrad"/>).</summary>
-        internal Take(IndexBuffer indices, TakeGeometry geometry)
+        /// <summary>
+        /// Takes with indices already on the device and checked (the backward of <see cref="TakeGrad"/>, or of a
+        /// permutation, whose <paramref name="inverse"/> is then known).
+        /// </summary>
+        internal Take(IndexBuffer indices, TakeGeometry geometry, IndexBuffer? inverse = null)
         {
             this.indices = indices;
             this.geometry = geometry;
+            this.inverse = inverse;
         }
 
         /// <inheritdoc/>
@@ -84,7 +92,12 @@ namespace AutoDiff.Gpu.Functions
             var (outer, n, inner, shape) = g.For(x.Shape, count);
             bool upload = indices is null;
             if (upload)
-                indices = new IndexBuffer(x.Device, Checked(x.Shape, g, outer, n));
+            {
+                var list = Checked(x.Shape, g, outer, n);
+                indices = new IndexBuffer(x.Device, list);
+                if (!g.PerSlice && list.Length == n && Config.EnableBackprop)
+                    inverseHost = InversePermutation(list);
+            }
             var y = Launch.Take(x, indices!, shape, outer, n, inner, g.PerSlice);
             if (upload && !Config.EnableBackprop)
             {
@@ -96,8 +109,30 @@ namespace AutoDiff.Gpu.Functions
         }
 
         /// <inheritdoc/>
-        protected override Variable?[] Backward(Variable[] gys) =>
-            [new TakeGrad(indices!, geometry with { Axis = Axis(Input(0).Shape) }, Input(0).Shape).Call(gys[0])[0]];
+        protected override Variable?[] Backward(Variable[] gys)
+        {
+            var x = Input(0);
+            var g = geometry with { Axis = Axis(x.Shape) };
+            if (inverse is null && inverseHost is not null)
+                inverse = new IndexBuffer(x.Device, inverseHost);
+            return inverse is not null
+                ? [new Take(inverse, g, inverse: indices).Call(gys[0])[0]]
+                : [new TakeGrad(indices!, g, x.Shape).Call(gys[0])[0]];
+        }
+
+        /// <summary>The inverse of <paramref name="list"/> when it holds each of 0 … n − 1 once (n its length), else null.</summary>
+        private static int[]? InversePermutation(int[] list)
+        {
+            var inverse = new int[list.Length];
+            Array.Fill(inverse, -1);
+            for (int j = 0; j < list.Length; j++)
+            {
+                if (inverse[list[j]] >= 0)
+                    return null;
+                inverse[list[j]] = j;
+            }
+            return inverse;
+        }
 
         private int Axis(Shape shape)
         {
