@@ -113,8 +113,9 @@ namespace AutoDiff.Gpu.Functions
         {
             var x = Input(0);
             var g = geometry with { Axis = Axis(x.Shape) };
-            if (inverse is null && inverseHost is not null)
-                inverse = new IndexBuffer(x.Device, inverseHost);
+            // Backward passes on several threads may share this function: the first upload of the inverse wins.
+            if (Volatile.Read(ref inverse) is null && inverseHost is not null)
+                Interlocked.CompareExchange(ref inverse, new IndexBuffer(x.Device, inverseHost), null);
             return inverse is not null
                 ? [new Take(inverse, g, inverse: indices).Call(gys[0])[0]]
                 : [new TakeGrad(indices!, g, x.Shape).Call(gys[0])[0]];
