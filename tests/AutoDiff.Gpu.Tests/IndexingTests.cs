@@ -55,6 +55,8 @@ public abstract class IndexingTests<TFixture>(TFixture fixture) : IClassFixture<
         // Index arrays separated by a slice (here an integer and an array): NumPy puts the indexed axis first.
         AssertValues(x[1, .., new[] { 0, 3 }], [2, 3], 12, 16, 20, 15, 19, 23);
         AssertValues(x[new[] { 0, 1 }, .., new[] { 3, 0 }], [2, 3], 3, 7, 11, 12, 16, 20);
+        using (Config.NoGrad())
+            AssertValues(x[new[] { 0, 1 }, .., 2], [2, 3], 2, 6, 10, 14, 18, 22);         // already first: no move
         var logits = Arange(4, 3);
         AssertValues(logits[Enumerable.Range(0, 4).ToArray(), new[] { 2, 0, 1, 2 }], [4], 2, 3, 7, 11);
         AssertValues(PickPerRow(logits, [2, 0, 1, -1]), [4], 2, 3, 7, 11);

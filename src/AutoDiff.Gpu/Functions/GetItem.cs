@@ -144,7 +144,7 @@ namespace AutoDiff.Gpu.Functions
         /// <summary>The next step's result; without a graph the previous intermediate goes back to the pool now.</summary>
         private static Variable Next(Variable x, Variable previous, Variable next)
         {
-            if (!Config.EnableBackprop && !ReferenceEquals(previous, x))
+            if (!Config.EnableBackprop && !ReferenceEquals(previous, x) && !ReferenceEquals(previous, next))
                 previous.Dispose();
             return next;
         }
