@@ -24,7 +24,7 @@ namespace AutoDiff.Gpu.Functions
                 throw new ArgumentException($"{Name}: {e.Message}", e);
             }
             var sum = Launch.Reduce<Kernels.SumReduction, Kernels.IdentityOperator>(x, axes, keepDims: true);
-            return [sum.Shape.Equals(shape) ? sum : sum.ViewAs(shape)];
+            return [Launch.Reshaped(sum, shape)];
         }
 
         /// <inheritdoc/>
