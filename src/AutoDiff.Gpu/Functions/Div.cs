@@ -7,20 +7,14 @@ namespace AutoDiff.Gpu.Functions
     /// Forward <c>y = x0 / x1</c>, broadcast as in NumPy; backward <c>gx0 = sum_to(gy / x1, x0.shape)</c>,
     /// <c>gx1 = sum_to(−(gy / x1)·y, x1.shape)</c>: two kernels, the second reusing the first's result and the output.
     /// </summary>
-    public sealed class Div : Function
+    public sealed class Div : BinaryFunction<DivOperator>
     {
-        /// <inheritdoc/>
-        protected override int Arity => 2;
-
-        /// <inheritdoc/>
-        protected override Tensor[] Forward(Tensor[] xs) => [Launch.Zip(Name, xs[0], xs[1], default(DivOperator))];
-
         /// <inheritdoc/>
         protected override Variable?[] Backward(Variable[] gys)
         {
             Variable x0 = Input(0), x1 = Input(1);
             // A collected output had a zero gradient: a value recomputed outside the graph gives the same result.
-            var y = Output(0) ?? new Variable(Forward([x0.Data, x1.Data])[0]);
+            var y = Output(0) ?? new Variable(Launch.Zip(Name, x0.Data, x1.Data, default(DivOperator)));
             var gx0 = F.Div(gys[0], x1);
             var gx1 = Broadcasting.SumToFreeing(GradientStep.Of(y, gx0, new PolynomialGradient(-1, 0)), x1.Shape);
             return [Broadcasting.SumToFreeing(gx0, x0.Shape), gx1];

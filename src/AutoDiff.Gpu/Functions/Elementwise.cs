@@ -27,6 +27,21 @@ namespace AutoDiff.Gpu.Functions
         protected override Tensor[] Forward(Tensor[] xs) => [Launch.Map(xs[0], op)];
     }
 
+    /// <summary>
+    /// An elementwise function of two inputs, <c>y = op(x0, x1)</c> broadcast as in NumPy, as one zip kernel; the
+    /// subclass gives the backward, which undoes the broadcast with sum_to.
+    /// </summary>
+    /// <typeparam name="TOp">The forward operator.</typeparam>
+    public abstract class BinaryFunction<TOp> : Function
+        where TOp : struct, IBinaryOperator
+    {
+        /// <inheritdoc/>
+        protected override int Arity => 2;
+
+        /// <inheritdoc/>
+        protected override Tensor[] Forward(Tensor[] xs) => [Launch.Zip(Name, xs[0], xs[1], default(TOp))];
+    }
+
     /// <summary>Helpers of the binary functions' backward steps.</summary>
     internal static class Broadcasting
     {

@@ -7,14 +7,8 @@ namespace AutoDiff.Gpu.Functions
     /// Forward <c>y = x0·x1</c>, broadcast as in NumPy; backward <c>gx0 = sum_to(gy·x1, x0.shape)</c>,
     /// <c>gx1 = sum_to(gy·x0, x1.shape)</c> (each product one kernel, itself a <see cref="Mul"/>).
     /// </summary>
-    public sealed class Mul : Function
+    public sealed class Mul : BinaryFunction<MulOperator>
     {
-        /// <inheritdoc/>
-        protected override int Arity => 2;
-
-        /// <inheritdoc/>
-        protected override Tensor[] Forward(Tensor[] xs) => [Launch.Zip(Name, xs[0], xs[1], default(MulOperator))];
-
         /// <inheritdoc/>
         protected override Variable?[] Backward(Variable[] gys)
         {

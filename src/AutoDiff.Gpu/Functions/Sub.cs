@@ -7,14 +7,8 @@ namespace AutoDiff.Gpu.Functions
     /// Forward <c>y = x0 − x1</c>, broadcast as in NumPy; backward <c>gx0 = sum_to(gy, x0.shape)</c>,
     /// <c>gx1 = −sum_to(gy, x1.shape)</c> (negated after the sum, on the smaller tensor).
     /// </summary>
-    public sealed class Sub : Function
+    public sealed class Sub : BinaryFunction<SubOperator>
     {
-        /// <inheritdoc/>
-        protected override int Arity => 2;
-
-        /// <inheritdoc/>
-        protected override Tensor[] Forward(Tensor[] xs) => [Launch.Zip(Name, xs[0], xs[1], default(SubOperator))];
-
         /// <inheritdoc/>
         protected override Variable?[] Backward(Variable[] gys) => [F.SumTo(gys[0], Input(0).Shape), F.Neg(F.SumTo(gys[0], Input(1).Shape))];
     }
