@@ -69,7 +69,7 @@ public abstract class OperatorTests<TFixture>(TFixture fixture) : IClassFixture<
         (Func<Variable, Variable> F, double Y, double Gx)[] cases =
         [
             (x => -x, -2, -1), (x => 2.0 - x, 0, -1), (x => x - 1, 1, 1), (x => 3.0 / x, 1.5, -0.75), (x => x.Pow(3), 8, 12),
-            (x => x / 4, 0.5, 0.25), (x => (x - 1) / (x + 1), 1.0 / 3, 2.0 / 9), (x => 1 - ((x * x) / 2), -1, -2),
+            (x => x / 4, 0.5, 0.25), (x => x.Pow(0), 1, 0), (x => x.Pow(1), 2, 1), (x => (x - 1) / (x + 1), 1.0 / 3, 2.0 / 9), (x => 1 - ((x * x) / 2), -1, -2),
         ];
         foreach (var (f, value, gradient) in cases)
         {
@@ -78,6 +78,18 @@ public abstract class OperatorTests<TFixture>(TFixture fixture) : IClassFixture<
             z.Backward();
             Assert.Equal(value, z.Item(), 1e-15);
             Assert.Equal(gradient, x.Grad!.Item(), 1e-15);
+        }
+    }
+
+    [Fact]
+    public void Powers_have_their_derivatives_at_zero()
+    {
+        var x = new Variable(Device.FromArray([0.0, -0.0]));
+        foreach (var (c, gradient) in new[] { (0.0, 0.0), (1.0, 1.0), (2.0, 0.0), (3.0, 0.0) })
+        {
+            x.ClearGrad();
+            x.Pow(c).Backward();
+            Assert.Equal([gradient, gradient], x.Grad!.ToDoubleArray());
         }
     }
 

@@ -152,7 +152,7 @@ namespace AutoDiff.Gpu.Functions
         };
     }
 
-    /// <summary>g·c·a^p: the derivatives of x^c (c·x^(c−1)), log x (x^−1) and c/x (−c·x^−2).</summary>
+    /// <summary>g·c·a^p (0 when c = 0): the derivatives of x^c (c·x^(c−1)), log x (x^−1) and c/x (−c·x^−2).</summary>
     /// <param name="c">The factor.</param>
     /// <param name="p">The exponent.</param>
     public readonly struct PowerGradient(double c, double p) : IGradientOperator
@@ -161,7 +161,8 @@ namespace AutoDiff.Gpu.Functions
         private readonly PowOperator power = new(p);
 
         /// <inheritdoc/>
-        public T Apply<T>(T a, T g) where T : unmanaged, IFloatingPointIeee754<T> => g * (Scalar.To<T>(c) * power.Apply(a));
+        public T Apply<T>(T a, T g) where T : unmanaged, IFloatingPointIeee754<T> =>
+            c == 0 ? T.Zero : g * (Scalar.To<T>(c) * power.Apply(a)); // (x⁰)′ = 0 also at x = 0, where 0·0⁻¹ is NaN
 
         /// <inheritdoc/>
         public Variable? Chain(Variable a, Variable g, Variable ggx)
