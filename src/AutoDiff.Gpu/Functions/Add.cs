@@ -37,7 +37,7 @@ namespace AutoDiff.Gpu
 
     public sealed partial class Variable
     {
-        /// <summary>y = a + b (<see cref="F.Add"/>).</summary>
+        /// <summary>y = a + b (<see cref="F.Add(Variable, Variable)"/>).</summary>
         public static Variable operator +(Variable a, Variable b) => F.Add(a, b);
     }
 }
