@@ -191,8 +191,12 @@ internal static class Launch
         return x;
     }
 
-    /// <summary>C = op(A)·op(B) for 2-D A and B (transposed in the kernel, never in memory).</summary>
-    public static Tensor MatMul(string name, Tensor a, Tensor b, bool transposeA = false, bool transposeB = false)
+    /// <summary>
+    /// C = op(A)·op(B) for 2-D A and B (transposed in the kernel, never in memory), plus
+    /// <paramref name="bias"/> broadcast to C's shape when given (copied into C, which the product then adds to:
+    /// no intermediate tensor).
+    /// </summary>
+    public static Tensor MatMul(string name, Tensor a, Tensor b, bool transposeA = false, bool transposeB = false, Tensor? bias = null)
     {
         CheckCompatible(name, a, b);
         if (a.Rank != 2 || b.Rank != 2)
@@ -203,10 +207,18 @@ internal static class Launch
         int n = transposeB ? b.Shape[0] : b.Shape[1];
         if (k != kb)
             throw new ArgumentException($"{name}: inner dimensions differ: {a.Shape}{(transposeA ? "ᵀ" : string.Empty)} · {b.Shape}{(transposeB ? "ᵀ" : string.Empty)} needs {k} = {kb}");
-        var c = a.Device.Empty(new Shape(m, n), a.DType);
-        Run(a.Device, a.DType, new MatMulBody(a, b, c, m, n, k, transposeA, transposeB));
+        var shape = new Shape(m, n);
+        if (bias is not null)
+        {
+            CheckCompatible(name, a, bias);
+            if (!bias.Shape.BroadcastsTo(shape))
+                throw new ArgumentException($"{name}: a bias {bias.Shape} does not broadcast to the product's {shape} ({a.Shape}{(transposeA ? "ᵀ" : string.Empty)} · {b.Shape}{(transposeB ? "ᵀ" : string.Empty)})");
+        }
+        var c = a.Device.Empty(shape, a.DType);
+        Run(a.Device, a.DType, new MatMulBody(a, b, c, m, n, k, transposeA, transposeB, bias));
         GC.KeepAlive(a);
         GC.KeepAlive(b);
+        GC.KeepAlive(bias);
         return c;
     }
 
@@ -336,10 +348,14 @@ internal static class Launch
         }
     }
 
-    private readonly struct MatMulBody(Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transposeA, bool transposeB) : IBody
+    private readonly struct MatMulBody(Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transposeA, bool transposeB, Tensor? bias) : IBody
     {
         public void Run<T>(KernelLibrary kernels)
-            where T : unmanaged, IFloatingPointIeee754<T> =>
-            kernels.MatMul(a.View<T>(), b.View<T>(), c.View<T>(), m, n, k, transposeA, transposeB);
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (bias is not null)
+                kernels.Copy(c.Shape.Dimensions, new Strided<T>(bias.View<T>(), bias.Shape.BroadcastStrides(c.Shape)), c.View<T>());
+            kernels.MatMul(a.View<T>(), b.View<T>(), c.View<T>(), m, n, k, transposeA, transposeB, beta: bias is null ? 0 : 1);
+        }
     }
 }

@@ -1,10 +1,60 @@
+using static AutoDiff.Gpu.F;
+
 namespace AutoDiff.Gpu.Tests;
 
 /// <summary>Rows of matrix products and losses.</summary>
 public static partial class OpTable
 {
+    /// <summary>(rows, inner, columns) of products: one element, sizes that are not multiples of a tile or register block, a long inner dimension.</summary>
+    private static readonly (int M, int K, int N)[] Products = [(1, 1, 1), (3, 4, 5), (7, 33, 65), (70, 130, 9), (2, 1000, 3)];
+
     private static IEnumerable<OpCase> LinearAlgebraRows()
     {
-        yield break;
+        // Positive inputs: float32 sums of many products then carry no cancellation, so the forward tolerance
+        // (relative to the result) holds for inner dimensions up to 1000.
+        foreach (var (m, k, n) in Products)
+        {
+            foreach (var (ta, tb) in new[] { (false, false), (true, false), (false, true), (true, true) })
+            {
+                if ((ta || tb) && m * k * n > 10_000)
+                    continue;
+                var a = ta ? new Shape(k, m) : new Shape(m, k);
+                var b = tb ? new Shape(n, k) : new Shape(k, n);
+                string name = ta || tb ? $"MatMul({(ta ? "T" : "N")}{(tb ? "T" : "N")})" : "MatMul";
+                yield return new OpCase(name, v => ta || tb ? MatMul(v[0], v[1], ta, tb) : MatMul(v[0], v[1]), h => Product(h[0], h[1], ta, tb), [a, b], 0.5, 1.5);
+            }
+        }
+        foreach (var (m, k, n) in new[] { (1, 1, 1), (100, 1, 10), (100, 10, 1), (7, 33, 65) })
+        {
+            yield return new OpCase("Linear", v => Linear(v[0], v[1], v[2]), h => HostArray.Zip(Product(h[0], h[1]), h[2], (p, c) => p + c), [new(m, k), new(k, n), new(n)], 0.5, 1.5);
+            yield return new OpCase("Linear", v => Linear(v[0], v[1], v[2]), h => HostArray.Zip(Product(h[0], h[1]), h[2], (p, c) => p + c), [new(m, k), new(k, n), new(1, n)], 0.5, 1.5);
+            yield return new OpCase("Linear", v => Linear(v[0], v[1]), h => Product(h[0], h[1]), [new(m, k), new(k, n)], 0.5, 1.5);
+        }
+        foreach (var shape in new[] { new Shape(1), new Shape(7), new Shape(100, 1), new Shape(3, 4), new Shape(1000, 7) })
+        {
+            yield return new OpCase("MeanSquaredError", v => MeanSquaredError(v[0], v[1]),
+                h => HostArray.Zip(h[0], h[1], (a, b) => (a - b) * (a - b)).Reduce([], false, 0, (a, b) => a + b).Map(s => s / shape[0]), [shape, shape]);
+        }
+    }
+
+    /// <summary>op(a)·op(b) on the host, op the transpose where asked.</summary>
+    public static HostArray Product(HostArray a, HostArray b, bool transposeA = false, bool transposeB = false)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        int m = transposeA ? a.Shape[1] : a.Shape[0], k = transposeA ? a.Shape[0] : a.Shape[1];
+        int n = transposeB ? b.Shape[0] : b.Shape[1];
+        var c = new double[m * n];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0;
+                for (int p = 0; p < k; p++)
+                    sum += a.Data[transposeA ? (p * m) + i : (i * k) + p] * b.Data[transposeB ? (j * k) + p : (p * n) + j];
+                c[(i * n) + j] = sum;
+            }
+        }
+        return new HostArray(c, new Shape(m, n));
     }
 }
