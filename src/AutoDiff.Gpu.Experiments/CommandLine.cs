@@ -7,8 +7,8 @@ namespace AutoDiff.Gpu.Experiments;
 
 /// <summary>
 /// The program's command line (System.CommandLine: POSIX syntax, generated help, <c>@file</c> response files):
-/// the experiment as the root command (also named <c>run</c>), and the <c>devices</c>, <c>graph</c> and
-/// <c>seed</c> commands. Values are checked while parsing; a bad one is a parse error with a one-line reason.
+/// the experiment as the root command (also named <c>run</c>), and the <c>devices</c>, <c>graph</c>, <c>seed</c>
+/// and <c>sine</c> commands. Values are checked while parsing; a bad one is a parse error with a one-line reason.
 /// </summary>
 internal sealed class CommandLine
 {
@@ -45,6 +45,15 @@ internal sealed class CommandLine
     private readonly Option<string> graphOut = Value("--out", "FILE.dot", t => Options.NonEmpty("--out", t),
         "Where to write the DOT file (default seed-graph.dot); when Graphviz's dot program is on PATH, FILE.svg is rendered next to it.", "-o");
 
+    private readonly Option<int> sineIterations = Value("--iters", "N", t => (int)Options.ParseCount("--iters", t, 1, int.MaxValue),
+        $"Training iterations, timed (default {SineModel.BookIterations:N0}, the book's).");
+    private readonly Option<int> sineEvery = Value("--every", "N", t => (int)Options.ParseCount("--every", t, 1, int.MaxValue), "Show the loss every N iterations (default 1000) and for the last one.");
+    private readonly Option<int> sineWarmup = Value("--warmup", "N", t => (int)Options.ParseCount("--warmup", t, 0, int.MaxValue),
+        "Untimed iterations first, on a copy of the model (default 20): kernels compiled, code warm.");
+    private readonly Option<DType> sineDType = Value("--dtype", "T", Options.ParseDType, "float64 (default, as the book and the NumPy baseline) or float32.");
+    private readonly Option<double> sineLearningRate = Value("--lr", "RATE", Options.ParseRate, $"Learning rate (default {SineModel.DefaultLearningRate}); the NumPy comparison holds for the default only.");
+    private readonly Option<string> sineSvg = Value("--svg", "FILE", t => Options.NonEmpty("--svg", t), "Also write an SVG chart of the loss over the iterations, NumPy's losses as dots.");
+
     public CommandLine()
     {
         Root = new RootCommand("AutoDiff.Gpu experiments: the DeZero step 18 mode-switch experiment on a device.");
@@ -71,6 +80,12 @@ internal sealed class CommandLine
         var seed = new Command("seed", "Print the seed's first example: y = x0 + (x0 + x1), y.Backward(), then the gradients.") { device };
         seed.SetAction(r => Program.Seed(Get<string?>(r, device!, null)));
 
+        var sine = new Command("sine", "The book's step 43: a two-layer network fitted to sin(2 pi x) + noise by gradient descent; prints the loss curve and the time per iteration.")
+        {
+            sineIterations, sineEvery, sineWarmup, sineDType, device, sineLearningRate, format, sineSvg, quiet,
+        };
+        sine.SetAction(r => Program.Sine(ReadSine(r)));
+
         var help = new Command("help", "Show this help.") { Hidden = true };
         help.SetAction(r => Root.Parse("--help").Invoke(r.InvocationConfiguration));
 
@@ -78,6 +93,7 @@ internal sealed class CommandLine
         Root.Add(devices);
         Root.Add(graph);
         Root.Add(seed);
+        Root.Add(sine);
         Root.Add(help);
 
         foreach (var helpOption in Root.Options.OfType<HelpOption>())
@@ -138,6 +154,7 @@ internal sealed class CommandLine
           AutoDiff.Gpu.Experiments devices
           AutoDiff.Gpu.Experiments graph --out out/step18.dot --size 2
           AutoDiff.Gpu.Experiments seed
+          AutoDiff.Gpu.Experiments sine --dtype float32 --svg loss.svg
         """;
 
     /// <summary>
@@ -215,6 +232,23 @@ internal sealed class CommandLine
             GarbageBudget = r.GetResult(budget) is { Implicit: false } ? r.GetValue(budget) : null,
             Format = Get(r, format, defaults.Format),
             SvgPath = Get<string?>(r, svg!, null),
+            Quiet = r.GetValue(quiet),
+        };
+    }
+
+    private SineOptions ReadSine(ParseResult r)
+    {
+        var defaults = new SineOptions();
+        return new SineOptions
+        {
+            Iterations = Get(r, sineIterations, defaults.Iterations),
+            Every = Get(r, sineEvery, defaults.Every),
+            Warmup = Get(r, sineWarmup, defaults.Warmup),
+            DType = Get(r, sineDType, defaults.DType),
+            Device = Get<string?>(r, device!, null),
+            LearningRate = Get(r, sineLearningRate, defaults.LearningRate),
+            Format = Get(r, format, defaults.Format),
+            SvgPath = Get<string?>(r, sineSvg!, null),
             Quiet = r.GetValue(quiet),
         };
     }

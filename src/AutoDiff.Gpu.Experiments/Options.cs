@@ -109,6 +109,14 @@ internal sealed record Options
         _ => "disposed",
     };
 
+    /// <summary>Parses a learning rate: a finite positive number.</summary>
+    public static double ParseRate(string text)
+    {
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double rate) || !double.IsFinite(rate) || rate <= 0)
+            throw new OptionsException($"--lr: '{text}' is not a positive number: write e.g. 0.2");
+        return rate;
+    }
+
     /// <summary>Parses <c>100x100x100</c> (also with <c>,</c> or <c>×</c>) into dimensions of at least 1.</summary>
     public static int[] ParseShape(string text)
     {

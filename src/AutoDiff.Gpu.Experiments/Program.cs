@@ -122,11 +122,48 @@ internal static class Program
         return status;
     }
 
-    /// <summary>Lists the devices present.</summary>
+    /// <summary>Lists the devices present, with the matrix product each runs.</summary>
     internal static int Devices(OutputFormat format)
     {
-        Report.WriteDevices(Console.Out, format, Device.List());
+        var devices = Device.List();
+        Report.WriteDevices(Console.Out, format, devices, devices.Select(MatMulOf).ToList());
         return 0;
+    }
+
+    /// <summary>The matrix product a device runs (opened for the purpose), with the reason when cuBLAS is not used.</summary>
+    private static string MatMulOf(DeviceInfo info)
+    {
+        try
+        {
+            using var device = Device.Open(info.Kind, info.Index);
+            return device.CuBlasUnavailableReason is { } reason ? $"{device.MatMulImplementation} ({reason})" : device.MatMulImplementation.ToString();
+        }
+        catch (Exception e) when (e is DeviceNotFoundException or InvalidOperationException or NotSupportedException)
+        {
+            return $"unknown ({e.Message})";
+        }
+    }
+
+    /// <summary>The book's step 43: trains the two-layer network and reports its loss curve and time per iteration.</summary>
+    internal static int Sine(SineOptions options)
+    {
+        using var device = Open(options.Device);
+        using var svgFile = options.SvgPath is null ? null : CreateFile(options.SvgPath);
+        var progress = new Progress(!options.Quiet);
+        var result = SineExperiment.Run(device, options, progress);
+        SineReport.Write(Console.Out, result);
+        var notes = options.Format == OutputFormat.Table ? Console.Out : Console.Error;
+        if (svgFile is not null)
+        {
+            using (var writer = new StreamWriter(svgFile))
+                writer.Write(SineReport.Chart(result));
+            notes.WriteLine($"loss chart: {svgFile.Name}");
+        }
+        var (passed, check) = result.Verdict();
+        if (passed)
+            return 0;
+        Console.Error.WriteLine($"FAILED sine: {check}");
+        return WrongResult;
     }
 
     /// <summary>Writes the seed expression's graph as DOT and, when Graphviz is present, as SVG.</summary>

@@ -44,37 +44,43 @@ internal static class Report
         }
     }
 
-    /// <summary>Writes the devices present.</summary>
-    public static void WriteDevices(TextWriter output, OutputFormat format, IReadOnlyList<DeviceInfo> devices)
+    /// <summary>Writes the devices present, each with the matrix product it runs (<paramref name="matMul"/>, in the same order).</summary>
+    public static void WriteDevices(TextWriter output, OutputFormat format, IReadOnlyList<DeviceInfo> devices, IReadOnlyList<string> matMul)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(devices);
+        ArgumentNullException.ThrowIfNull(matMul);
         switch (format)
         {
             case OutputFormat.Csv:
-                output.WriteLine("id,kind,name,memory_bytes");
-                foreach (var d in devices)
-                    output.WriteLine(Units.Invariant($"{d.Id},{Kind(d.Kind)},{Csv(d.Name)},{d.MemoryBytes}"));
+                output.WriteLine("id,kind,name,memory_bytes,matmul");
+                for (int i = 0; i < devices.Count; i++)
+                {
+                    var d = devices[i];
+                    output.WriteLine(Units.Invariant($"{d.Id},{Kind(d.Kind)},{Csv(d.Name)},{d.MemoryBytes},{Csv(matMul[i])}"));
+                }
                 break;
             case OutputFormat.Json:
                 WriteJson(output, w =>
                 {
                     w.WriteStartArray();
-                    foreach (var d in devices)
+                    for (int i = 0; i < devices.Count; i++)
                     {
+                        var d = devices[i];
                         w.WriteStartObject();
                         w.WriteString("id", d.Id);
                         w.WriteString("kind", Kind(d.Kind));
                         w.WriteString("name", d.Name);
                         w.WriteNumber("memoryBytes", d.MemoryBytes);
+                        w.WriteString("matmul", matMul[i]);
                         w.WriteEndObject();
                     }
                     w.WriteEndArray();
                 });
                 break;
             default:
-                var rows = devices.Select(d => new[] { d.Id, Kind(d.Kind), d.Name, Units.Bytes(d.MemoryBytes) }).ToList();
-                WriteTable(output, ["id", "kind", "name", "memory"], rows, rightAligned: [3]);
+                var rows = devices.Select((d, i) => new[] { d.Id, Kind(d.Kind), d.Name, Units.Bytes(d.MemoryBytes), matMul[i] }).ToList();
+                WriteTable(output, ["id", "kind", "name", "memory", "matmul"], rows, rightAligned: [3]);
                 output.WriteLine();
                 output.WriteLine($"best: {devices[0].Id}; {Device.EnvironmentVariable} or --device picks another (cpu memory is the machine's)");
                 break;
@@ -181,7 +187,7 @@ internal static class Report
         });
     }
 
-    private static void WriteJson(TextWriter output, Action<Utf8JsonWriter> write)
+    internal static void WriteJson(TextWriter output, Action<Utf8JsonWriter> write)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, Indented))
@@ -189,7 +195,7 @@ internal static class Report
         output.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
     }
 
-    private static void WriteTable(TextWriter output, string[] header, List<string[]> rows, int[] rightAligned)
+    internal static void WriteTable(TextWriter output, string[] header, List<string[]> rows, int[] rightAligned)
     {
         var widths = new int[header.Length];
         for (int c = 0; c < header.Length; c++)
@@ -213,6 +219,6 @@ internal static class Report
     private static string Kind(DeviceKind kind) => kind.ToString().ToLowerInvariant();
 
     /// <summary>Quotes a CSV field when it needs it.</summary>
-    private static string Csv(string field) =>
+    internal static string Csv(string field) =>
         field.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? $"\"{field.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : field;
 }

@@ -153,7 +153,7 @@ internal static class SvgChart
     };
 
     /// <summary>1, 2 or 5 times a power of ten, at least <paramref name="rough"/>.</summary>
-    private static double NiceStep(double rough)
+    internal static double NiceStep(double rough)
     {
         if (!(rough > 0) || !double.IsFinite(rough))
             return 1;
@@ -162,12 +162,12 @@ internal static class SvgChart
         return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * power;
     }
 
-    private static string Number(double v) => Math.Round(v, 6).ToString("#,0.##", CultureInfo.InvariantCulture);
+    internal static string Number(double v) => Math.Round(v, 6).ToString("#,0.##", CultureInfo.InvariantCulture);
 
-    private static string Escape(string text) => SecurityElement.Escape(text) ?? string.Empty;
+    internal static string Escape(string text) => SecurityElement.Escape(text) ?? string.Empty;
 
-    private static void AppendPoint(StringBuilder points, double x, double y) =>
+    internal static void AppendPoint(StringBuilder points, double x, double y) =>
         points.Append(x.ToString("F1", CultureInfo.InvariantCulture)).Append(',').Append(y.ToString("F1", CultureInfo.InvariantCulture)).Append(' ');
 
-    private static void Append(StringBuilder svg, FormattableString line) => svg.Append(line.ToString(CultureInfo.InvariantCulture)).Append('\n');
+    internal static void Append(StringBuilder svg, FormattableString line) => svg.Append(line.ToString(CultureInfo.InvariantCulture)).Append('\n');
 }

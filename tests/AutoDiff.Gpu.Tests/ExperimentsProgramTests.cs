@@ -128,8 +128,9 @@ public sealed class ExperimentsProgramTests
 
         run.AssertSucceeded();
         var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("id,kind,name,memory_bytes", lines[0]);
+        Assert.Equal("id,kind,name,memory_bytes,matmul", lines[0]);
         Assert.Equal(Device.List().Select(d => d.Id), lines[1..].Select(l => l.Split(',')[0]));
+        Assert.Contains(lines[1..], l => l.StartsWith("cpu:0,", StringComparison.Ordinal) && l.EndsWith(",Blocked", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -162,7 +163,7 @@ public sealed class ExperimentsProgramTests
     }
 
     /// <summary>The fields of a CSV line; a quoted field may hold commas and doubled quotes.</summary>
-    private static List<string> CsvFields(string line)
+    internal static List<string> CsvFields(string line)
     {
         var fields = new List<string>();
         var field = new StringBuilder();
