@@ -82,6 +82,26 @@ public abstract class LinearAlgebraTests<TFixture>(TFixture fixture) : IClassFix
         Assert.Contains("scalar", s.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// ∂f/∂v[0] recorded (createGraph), with the last input as the output's gradient (a scalar), so that checking
+    /// this function's own gradients checks second derivatives in every input and in the seed.
+    /// </summary>
+    private static Variable FirstGradient(Func<Variable[], Variable> f, Variable[] v)
+    {
+        using (Config.UsingConfig(Config.EnableBackpropName, true))
+        {
+            var y = f(v);
+            y.Grad = v[^1];
+            y.Backward(createGraph: true);
+            var g = v[0].Grad!;
+            foreach (var x in v)
+                x.ClearGrad();
+            return g;
+        }
+    }
+
+    private Variable Seed() => new(Device.FromArray([0.75], Shape.Scalar));
+
     [Theory]
     [InlineData(false, false)]
     [InlineData(true, false)]
@@ -89,23 +109,57 @@ public abstract class LinearAlgebraTests<TFixture>(TFixture fixture) : IClassFix
     [InlineData(true, true)]
     public void Second_derivatives_of_a_product_match_central_differences(bool transposeA, bool transposeB)
     {
-        // g(a, b) = ∂/∂a Σ (op(a)·op(b))², itself differentiated: the backward of every transposed product.
+        // ∂/∂a Σ (op(a)·op(b))², differentiated again: the backward of every transposed product.
         var a = transposeA ? Matrix(4, 3, DType.Float64, 2) : Matrix(3, 4, DType.Float64, 2);
         var b = transposeB ? Matrix(5, 4, DType.Float64, 3) : Matrix(4, 5, DType.Float64, 3);
-        Variable Gradient(Variable[] v)
-        {
-            using (Config.UsingConfig(Config.EnableBackpropName, true))
-            {
-                var y = Sum(Square(MatMul(v[0], v[1], transposeA, transposeB)));
-                y.Backward(createGraph: true);
-                var g = v[0].Grad!;
-                v[0].ClearGrad();
-                v[1].ClearGrad();
-                return g;
-            }
-        }
+        var result = GradientCheck.Run(v => FirstGradient(u => Sum(Square(MatMul(u[0], u[1], transposeA, transposeB))), v), [a, b, Seed()]);
+        Assert.True(result.Passed, result.Detail);
+    }
 
-        var result = GradientCheck.Run(Gradient, [a, b]);
+    [Fact]
+    public void Second_derivatives_of_linear_and_of_the_mean_squared_error_match_central_differences()
+    {
+        var x = Matrix(6, 3, DType.Float64, 4);
+        var w = Matrix(3, 2, DType.Float64, 5);
+        var b = new Variable(HostArray.Random(new Shape(2), 6).ToTensor(Device, DType.Float64));
+        var t = Matrix(6, 2, DType.Float64, 7);
+        // ∂/∂x of mse(linear(x, W, b), t): through the loss's fused gradient and the layer's products.
+        var result = GradientCheck.Run(v => FirstGradient(u => MeanSquaredError(Linear(u[0], u[1], u[2]), u[3]), v), [x, w, b, t, Seed()]);
+        Assert.True(result.Passed, result.Detail);
+        var loss = GradientCheck.Run(v => FirstGradient(u => MeanSquaredError(u[0], u[1]), v), [Matrix(6, 2, DType.Float64, 8), t, Seed()]);
+        Assert.True(loss.Passed, loss.Detail);
+    }
+
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Float64)]
+    public void Softmax_of_large_inputs_stays_finite_and_sums_to_one(DType dtype)
+    {
+        var x = new Variable(Device.FromArray([1000.0, 1001.0, 1002.0, -1000.0, 0.0, 1000.0], new Shape(2, 3)).To(dtype));
+        var y = Softmax(x).ToDoubleArray();
+        double e1 = Math.Exp(-1), e2 = Math.Exp(-2);
+        double[] expected = [e2 / (1 + e1 + e2), e1 / (1 + e1 + e2), 1 / (1 + e1 + e2), 0, 0, 1];
+        for (int i = 0; i < expected.Length; i++)
+            Assert.Equal(expected[i], y[i], dtype == DType.Float32 ? 1e-6 : 1e-15);
+    }
+
+    [Fact]
+    public void Softmax_along_an_axis_out_of_range_names_the_axis_and_the_shape()
+    {
+        var x = new Variable(Device.Ones(2, 3));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Softmax(x, 2));
+        Assert.Contains("axis 2", e.Message, StringComparison.Ordinal);
+        Assert.Contains("(2, 3)", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Softmax(x, -3));
+    }
+
+    [Fact]
+    public void Second_derivatives_of_softmax_match_central_differences()
+    {
+        var x = Matrix(3, 4, DType.Float64, 9);
+        var w = Matrix(3, 4, DType.Float64, 10);
+        // ∂/∂x Σ w·softmax(x, axis 0)², differentiated again.
+        var result = GradientCheck.Run(v => FirstGradient(u => Sum(Square(Softmax(u[0], 0)) * u[1]), v), [x, w, Seed()]);
         Assert.True(result.Passed, result.Detail);
     }
 

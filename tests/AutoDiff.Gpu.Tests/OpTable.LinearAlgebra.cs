@@ -35,6 +35,17 @@ public static partial class OpTable
             yield return new OpCase("MeanSquaredError", v => MeanSquaredError(v[0], v[1]),
                 h => HostArray.Zip(h[0], h[1], (a, b) => (a - b) * (a - b)).Reduce([], false, 0, (a, b) => a + b).Map(s => s / shape[0]), [shape, shape]);
         }
+        foreach (var (shape, axis) in new[] { (new Shape(7), -1), (new Shape(3, 4), -1), (new Shape(3, 4), 0), (new Shape(2, 3, 4), 1), (new Shape(7, 1000), -1), (new Shape(1000, 3), 0) })
+            yield return new OpCase($"Softmax(axis {axis})", v => Softmax(v[0], axis), h => SoftmaxOf(h[0], axis), [shape], -3, 3);
+    }
+
+    /// <summary>The softmax along <paramref name="axis"/> on the host, from the max as the device computes it.</summary>
+    public static HostArray SoftmaxOf(HostArray x, int axis)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var max = x.Reduce([axis], true, double.NegativeInfinity, Math.Max);
+        var e = HostArray.Zip(x, max, (a, m) => Math.Exp(a - m));
+        return HostArray.Zip(e, e.Reduce([axis], true, 0, (a, b) => a + b), (a, s) => a / s);
     }
 
     /// <summary>op(a)·op(b) on the host, op the transpose where asked.</summary>

@@ -59,7 +59,7 @@ namespace AutoDiff.Gpu.Functions
             if (xs[2].Length != 1)
                 throw new ArgumentException($"{Name}: gy must hold one element (the loss's gradient), got {xs[2].Shape}");
             double c = 2.0 / len;
-            var difference = Launch.Zip(Name, xs[0], xs[1], default(DifferenceOperator));
+            var difference = Launch.Zip(Name, xs[0], xs[1], default(SubOperator));
             var gy = xs[2].Rank == 0 ? xs[2] : xs[2].ViewAs(Shape.Scalar);
             var g0 = Launch.Zip(Name, difference, gy, new ScaledProductOperator(c));
             var g1 = Launch.Zip(Name, difference, gy, new ScaledProductOperator(-c));
@@ -70,8 +70,11 @@ namespace AutoDiff.Gpu.Functions
         /// <inheritdoc/>
         protected override Variable?[] Backward(Variable[] gys)
         {
-            // PENDING-ELEMENTWISE
-            throw new NotSupportedException(Name);
+            var (x0, x1, gy) = (Input(0), Input(1), Input(2));
+            var g = Of(gys[0], gys[1], gy);
+            var h = gys[0] - gys[1];
+            var ggy = F.Sum((x0 - x1) * h) * (2.0 / x0.Shape[0]);
+            return [g[0], g[1], F.Reshape(ggy, gy.Shape.ToArray())];
         }
     }
 
@@ -84,13 +87,6 @@ namespace AutoDiff.Gpu.Functions
             T d = a - b;
             return d * d;
         }
-    }
-
-    /// <summary>a − b</summary>
-    public readonly struct DifferenceOperator : IBinaryOperator
-    {
-        /// <inheritdoc/>
-        public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a - b;
     }
 
     /// <summary>c·a·b</summary>
