@@ -7,21 +7,32 @@
 #
 # ../shared/tools/gpu-pack.sh PROJECT.csproj [PROJECT.csproj] also works, two programs per call.
 #
-# STEPs: tests experiments lifetimes benchmarks torch cupy (default: all). A step whose program was not
-# unpacked to /tmp/gpu/NAME/NAME (GPU_PROGRAMS overrides /tmp/gpu) is reported as skipped. Each step has its
-# own time limit in seconds (LIMIT_* below); the defaults add up to 560 s, under the device tool's 600 s per
-# call. Everything goes to $OUT (default /tmp/gpu-out), at most 8 plain files (the device tool's limit):
+# STEPs (default: tests experiments sine benchmarks torchops torchsine, issue 9's measurements):
+#   tests       the test program (its experiments smoke tests run the unpacked experiments program)
+#   experiments the experiments program's default run (100^3, the seed as written)
+#   sine        the book's step 43 on the GPU, float32 then float64, 10,000 iterations each (issue 9's target:
+#               <= 280 us per iteration in float32)
+#   benchmarks  BenchmarkDotNet, quick job: the operator benchmarks through the engine (Ops*) and the kernel
+#               matmul (cuBLAS beside the tiled kernel forced); BENCH_FILTER replaces the filter
+#   torchops    baselines/torch_ops.py (PyTorch eager on the same operator cases)
+#   torchsine   baselines/torch_sine.py (PyTorch eager on the same training loop)
+# and, not in the default list (issue 7's measurements, recorded in PERFORMANCE.md):
+#   large       the experiments program at 645^3 (268M elements)
+#   lifetimes   natural beside scoped at 10^4, 100^3 and 256M elements, without and with a 200 MB ballast
+#   torch cupy  baselines/torch_seed.py and dezero_cupy_seed.py (the seed's experiment)
+# A step whose program was not unpacked to /tmp/gpu/NAME/NAME (GPU_PROGRAMS overrides /tmp/gpu) is reported
+# as skipped. Each step has its own time limit in seconds (LIMIT_* below); the default steps' limits add up to
+# 545 s, under the device tool's 600 s per call. Everything goes to $OUT (default /tmp/gpu-out); the default
+# steps write 8 plain files (the device tool's limit):
 #   summary.txt      device, each step's exit status and time, and the key lines of every step
-#   tests.log        the test program's output (its experiments smoke tests run the unpacked experiments program)
-#   experiments.txt  the experiments program's default run (100^3, the seed as written), then the stderr of
-#                    every CSV run below
-#   experiments.csv  the experiments program in CSV, one header: the 645^3 run (268M elements, natural), then
-#                    the lifetimes step: natural beside scoped, backward and nograd, at 10^4, 100^3 and 256M
-#                    elements, without and with a 200 MB live ballast (issue 7's targets)
-#   benchmarks.log   BenchmarkDotNet's console output (quick job; lifetime benchmarks with ballast 0 and 200 MB)
+#   tests.log        the test program's output
+#   experiments.txt  the experiments program's default run, the sine tables, then the stderr of every CSV run
+#   sine.csv         the sine runs in CSV (loss every 1000 iterations, time per iteration), one header
+#   sine.svg         the float32 run's loss curve
+#   benchmarks.log   BenchmarkDotNet's console output
 #   benchmarks.md    BenchmarkDotNet's GitHub-markdown reports, concatenated
-#   torch.txt        baselines/torch_seed.py (PyTorch eager)
-#   cupy.txt         baselines/dezero_cupy_seed.py (the seed's engine on CuPy)
+#   baselines.txt    the output of every baseline program run (torch_ops.py, torch_sine.py; torch_seed.py, ...)
+# The optional steps large and lifetimes add experiments.csv (the experiments program's CSV rows, one header).
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 2
@@ -31,16 +42,20 @@ mkdir -p "$out"
 programs=${GPU_PROGRAMS:-/tmp/gpu}
 baselines=$root/.gpu/baselines
 
-limit_tests=${LIMIT_TESTS:-120}
+limit_tests=${LIMIT_TESTS:-150}
 limit_experiments=${LIMIT_EXPERIMENTS:-25}
+limit_sine=${LIMIT_SINE:-70}
+limit_benchmarks=${LIMIT_BENCHMARKS:-180}
+limit_torchops=${LIMIT_TORCHOPS:-45}
+limit_torchsine=${LIMIT_TORCHSINE:-75}
 limit_experiments_large=${LIMIT_EXPERIMENTS_LARGE:-55}
 limit_lifetimes=${LIMIT_LIFETIMES:-70}
-limit_benchmarks=${LIMIT_BENCHMARKS:-190}
 limit_torch=${LIMIT_TORCH:-50}
 limit_cupy=${LIMIT_CUPY:-50}
+bench_filter=${BENCH_FILTER:-*Ops* *KernelMatMul*}
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(tests experiments lifetimes benchmarks torch cupy)
+[ ${#steps[@]} -gt 0 ] || steps=(tests experiments sine benchmarks torchops torchsine)
 
 summary=$out/summary.txt
 : > "$summary"
@@ -85,15 +100,35 @@ csv_run() {
   rm -f "$rows" "$err"
 }
 
-# baseline STEP SCRIPT LIMIT: runs a reference program from .gpu/baselines into $out/STEP.txt.
+# baseline STEP SCRIPT LIMIT: runs a reference program from .gpu/baselines; its output is appended to
+# $out/baselines.txt and the summary.
 baseline() {
   local step=$1 script=$2 limit=$3
   if [ -f "$baselines/$script" ]; then
-    run "baseline $script" "$limit" "$out/$step.txt" python3 "$baselines/$script"
-    tee -a "$summary" < "$out/$step.txt"
+    local log
+    log=$(mktemp)
+    run "baseline $script" "$limit" "$log" python3 "$baselines/$script"
+    { printf '== %s\n' "$script"; cat "$log"; printf '\n'; } >> "$out/baselines.txt"
+    tee -a "$summary" < "$log"
+    rm -f "$log"
   else
     say "== $step: skipped ($baselines/$script missing: pack with scripts/pack-for-gpu.sh)"
   fi
+}
+
+# sine_run DTYPE LIMIT [ARGS...]: the experiments program's sine command in CSV; the rows go to sine.csv (one
+# header for all), stderr to experiments.txt, the last row (time per iteration, final loss) to the summary.
+sine_run() {
+  local dtype=$1 limit=$2
+  shift 2
+  local rows err
+  rows=$(mktemp)
+  err=$(mktemp)
+  timed "sine ($dtype)" "$limit" "$experiments" sine --dtype "$dtype" --format csv --quiet "$@" > "$rows" 2> "$err"
+  if [ -s "$out/sine.csv" ]; then tail -n +2 "$rows" >> "$out/sine.csv"; else cat "$rows" >> "$out/sine.csv"; fi
+  { printf '\n== stderr of: sine --dtype %s %s\n' "$dtype" "$*"; cat "$err"; } >> "$out/experiments.txt"
+  tail -n 1 "$rows" | tee -a "$summary"
+  rm -f "$rows" "$err"
 }
 
 program() { printf '%s/%s/%s' "$programs" "$1" "$1"; }
@@ -124,9 +159,27 @@ for step in "${steps[@]}"; do
       if [ -x "$experiments" ]; then
         run "experiments (default, 100^3)" "$limit_experiments" "$out/experiments.txt" "$experiments"
         tail -n 25 "$out/experiments.txt" | tee -a "$summary"
-        csv_run "--size 645" "$limit_experiments_large" --size 645 --reps 20
+        "$experiments" devices 2>&1 | tee -a "$out/experiments.txt" "$summary"
       else
         say "== experiments: skipped ($experiments not unpacked)"
+      fi
+      ;;
+    large)
+      experiments=$(program AutoDiff.Gpu.Experiments)
+      if [ -x "$experiments" ]; then
+        csv_run "--size 645" "$limit_experiments_large" --size 645 --reps 20
+      else
+        say "== large: skipped ($experiments not unpacked)"
+      fi
+      ;;
+    sine)
+      # Issue 9: the book's step 43 on the GPU, float32 (the target) then float64; the float32 run draws its curve.
+      experiments=$(program AutoDiff.Gpu.Experiments)
+      if [ -x "$experiments" ]; then
+        sine_run float32 $(( limit_sine / 2 )) --svg "$out/sine.svg"
+        sine_run float64 $(( limit_sine / 2 ))
+      else
+        say "== sine: skipped ($experiments not unpacked)"
       fi
       ;;
     lifetimes)
@@ -150,8 +203,8 @@ for step in "${steps[@]}"; do
       exe=$(program AutoDiff.Gpu.Benchmarks)
       if [ -x "$exe" ]; then
         artifacts=$(mktemp -d)
-        AUTODIFF_BENCH_BALLAST_MB=${AUTODIFF_BENCH_BALLAST_MB:-0,200} \
-          run "benchmarks (--quick)" "$limit_benchmarks" "$out/benchmarks.log" "$exe" --quick --artifacts "$artifacts"
+        read -r -a filters <<< "$bench_filter"  # patterns, split on spaces, never expanded as file names
+        run "benchmarks (--quick, $bench_filter)" "$limit_benchmarks" "$out/benchmarks.log" "$exe" --quick --artifacts "$artifacts" --filter "${filters[@]}"
         : > "$out/benchmarks.md"
         for report in "$artifacts"/results/*-report-github.md; do
           [ -e "$report" ] || continue
@@ -164,10 +217,12 @@ for step in "${steps[@]}"; do
         say "== benchmarks: skipped ($exe not unpacked)"
       fi
       ;;
+    torchops) baseline torchops torch_ops.py "$limit_torchops" ;;
+    torchsine) baseline torchsine torch_sine.py "$limit_torchsine" ;;
     torch) baseline torch torch_seed.py "$limit_torch" ;;
     cupy) baseline cupy dezero_cupy_seed.py "$limit_cupy" ;;
     *)
-      say "== unknown step '$step': use tests experiments lifetimes benchmarks torch cupy"
+      say "== unknown step '$step': use tests experiments sine benchmarks torchops torchsine large lifetimes torch cupy"
       ;;
   esac
 done
