@@ -185,10 +185,21 @@ internal static class Launch
     {
         CheckIndices(g, indices);
         var x = g.Device.Zeros(shape, g.DType);
+        ScatterAddInto(x, indices, g, outer, n, inner, perSlice);
+        return x;
+    }
+
+    /// <summary>
+    /// <see cref="ScatterAdd"/> into an existing tensor x, in place: each element of g is added to x where
+    /// <see cref="Take"/> would read it (a one-hot subtracted from a softmax, for instance).
+    /// </summary>
+    public static void ScatterAddInto(Tensor x, IndexBuffer indices, Tensor g, long outer, long n, long inner, bool perSlice)
+    {
+        CheckCompatible(nameof(ScatterAddInto), x, g);
+        CheckIndices(g, indices);
         Run(g.Device, g.DType, new IndexBody(x, indices, g, outer, n, inner, perSlice, Scatter: true));
         GC.KeepAlive(g);
         GC.KeepAlive(indices);
-        return x;
     }
 
     /// <summary>

@@ -164,6 +164,44 @@ public abstract class LinearAlgebraTests<TFixture>(TFixture fixture) : IClassFix
     }
 
     [Fact]
+    public void Softmax_cross_entropy_with_bad_labels_or_scores_names_them_and_changes_nothing()
+    {
+        var x = Matrix(3, 4, seed: 11);
+        var before = x.ToArray<float>();
+        var range = Assert.Throws<ArgumentOutOfRangeException>(() => SoftmaxCrossEntropy(x, [0, 4, 1]));
+        Assert.Contains("label 4 of row 1", range.Message, StringComparison.Ordinal);
+        Assert.Contains("(3, 4)", range.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => SoftmaxCrossEntropy(x, [0, -1, 1]));
+        var count = Assert.Throws<ArgumentException>(() => SoftmaxCrossEntropy(x, [0, 1]));
+        Assert.Contains("2 labels for the 3 rows", count.Message, StringComparison.Ordinal);
+        var rank = Assert.Throws<ArgumentException>(() => SoftmaxCrossEntropy(new Variable(Device.Ones(4)), [0]));
+        Assert.Contains("(4,)", rank.Message, StringComparison.Ordinal);
+        Assert.Equal(before, x.ToArray<float>());
+        Assert.Null(x.Grad);
+    }
+
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Float64)]
+    public void Softmax_cross_entropy_of_confident_scores_is_finite_and_its_gradient_is_softmax_minus_one_hot(DType dtype)
+    {
+        // Scores 1000 apart: a naive log(softmax) would take log(0); the loss is (1000 + 0) / 2.
+        var x = new Variable(Device.FromArray([1000.0, 0.0, 0.0, 1000.0], new Shape(2, 2)).To(dtype));
+        var loss = SoftmaxCrossEntropy(x, [1, 1]);
+        Assert.Equal(500.0, loss.Item(), 1e-9);
+        loss.Backward();
+        Assert.Equal([0.5, -0.5, 0.0, 0.0], x.Grad!.ToDoubleArray());
+    }
+
+    [Fact]
+    public void Second_derivatives_of_softmax_cross_entropy_match_central_differences()
+    {
+        var x = Matrix(4, 3, DType.Float64, 12);
+        var result = GradientCheck.Run(v => FirstGradient(u => SoftmaxCrossEntropy(u[0], [2, 0, 1, 2]), v), [x, Seed()]);
+        Assert.True(result.Passed, result.Detail);
+    }
+
+    [Fact]
     public void Linear_is_the_product_plus_the_bias_and_its_bias_gradient_sums_the_rows()
     {
         var x = Matrix(7, 3, DType.Float64, 4);

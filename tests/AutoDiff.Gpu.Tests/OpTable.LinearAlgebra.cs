@@ -37,6 +37,24 @@ public static partial class OpTable
         }
         foreach (var (shape, axis) in new[] { (new Shape(7), -1), (new Shape(3, 4), -1), (new Shape(3, 4), 0), (new Shape(2, 3, 4), 1), (new Shape(7, 1000), -1), (new Shape(1000, 3), 0) })
             yield return new OpCase($"Softmax(axis {axis})", v => Softmax(v[0], axis), h => SoftmaxOf(h[0], axis), [shape], -3, 3);
+        foreach (var (n, c) in new[] { (1, 1), (3, 4), (7, 10), (100, 5), (2, 1000) })
+        {
+            int[] t = Enumerable.Range(0, n).Select(i => ((i * 7) + 3) % c).ToArray();
+            yield return new OpCase("SoftmaxCrossEntropy", v => SoftmaxCrossEntropy(v[0], t), h => CrossEntropyOf(h[0], t), [new(n, c)], -3, 3);
+        }
+    }
+
+    /// <summary>−(1/N)·Σᵢ log softmax(x)[i, tᵢ] on the host.</summary>
+    public static HostArray CrossEntropyOf(HostArray x, int[] t)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(t);
+        var p = SoftmaxOf(x, 1);
+        int c = x.Shape[1];
+        double sum = 0;
+        for (int i = 0; i < t.Length; i++)
+            sum -= Math.Log(p.Data[(i * c) + t[i]]);
+        return new HostArray([sum / t.Length], Shape.Scalar);
     }
 
     /// <summary>The softmax along <paramref name="axis"/> on the host, from the max as the device computes it.</summary>
