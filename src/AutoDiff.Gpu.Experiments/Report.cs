@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace AutoDiff.Gpu.Experiments;
@@ -22,7 +23,7 @@ internal sealed record RunInfo(string DeviceId, string DeviceName, Shape Shape, 
 /// <summary>Writes the experiment's results and the device list as a table, CSV or JSON.</summary>
 internal static class Report
 {
-    private static readonly JsonWriterOptions Indented = new() { Indented = true };
+    private static readonly JsonWriterOptions Indented = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Writes one row per mode.</summary>
     public static void WriteResults(TextWriter output, OutputFormat format, RunInfo info, IReadOnlyList<ModeResult> results)

@@ -91,7 +91,10 @@ internal static class SineExperiment
         int iterations = options.Iterations;
         int chartEvery = Math.Max(1, iterations / ChartPoints);
         // The losses stay on the device until the end: reading one would wait for the device mid-loop.
-        var references = SineData.ReferenceIterations.Zip(SineData.ReferenceLosses).ToDictionary(p => p.First, p => p.Second);
+        // NumPy's losses are of the book's learning rate: with another, there is nothing to compare with.
+        var references = options.LearningRate == SineModel.DefaultLearningRate
+            ? SineData.ReferenceIterations.Zip(SineData.ReferenceLosses).ToDictionary(p => p.First, p => p.Second)
+            : [];
         var kept = new List<(int Iteration, Tensor Loss)>();
         var watch = Stopwatch.StartNew();
         for (int i = 0; i < iterations; i++)

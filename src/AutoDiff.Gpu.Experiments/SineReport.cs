@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using static AutoDiff.Gpu.Experiments.SvgChart;
 
 namespace AutoDiff.Gpu.Experiments;
@@ -41,13 +42,13 @@ internal static class SineReport
                     w.WriteNumber("warmup", o.Warmup);
                     w.WriteNumber("seconds", Math.Round(result.Seconds, 6));
                     w.WriteNumber("microsecondsPerIteration", Math.Round(result.MicrosecondsPerIteration, 3));
-                    w.WriteNumber("finalLoss", result.FinalLoss);
+                    JsonNumber(w, "finalLoss", result.FinalLoss);
                     w.WriteStartArray("curve");
                     foreach (var p in result.Shown)
                     {
                         w.WriteStartObject();
                         w.WriteNumber("iteration", p.Iteration);
-                        w.WriteNumber("loss", p.Loss);
+                        JsonNumber(w, "loss", p.Loss);
                         if (p.Reference is { } r)
                             w.WriteNumber("numpyLoss", r);
                         w.WriteEndObject();
@@ -74,6 +75,15 @@ internal static class SineReport
                     $"{o.Iterations:N0} iterations in {result.Seconds:F3} s: {Units.Duration(result.MicrosecondsPerIteration)} per iteration; final loss {result.FinalLoss:F6}; check {(passed ? check : "FAILED: " + check)}"));
                 break;
         }
+    }
+
+    /// <summary>A number, or null when it is not finite (JSON has no NaN): a diverging run's loss.</summary>
+    private static void JsonNumber(Utf8JsonWriter w, string name, double value)
+    {
+        if (double.IsFinite(value))
+            w.WriteNumber(name, value);
+        else
+            w.WriteNull(name);
     }
 
     /// <summary>An SVG line chart of the loss over the iterations, NumPy's losses as dots and the book's 0.1 as a dashed line.</summary>
