@@ -64,6 +64,8 @@ namespace AutoDiff.Gpu.Functions
             var g0 = Launch.Zip(Name, difference, gy, new ScaledProductOperator(c));
             var g1 = Launch.Zip(Name, difference, gy, new ScaledProductOperator(-c));
             difference.Dispose();
+            if (!ReferenceEquals(gy, xs[2]))
+                gy.Dispose();
             return [g0, g1];
         }
 

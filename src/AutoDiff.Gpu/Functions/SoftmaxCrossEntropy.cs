@@ -116,6 +116,8 @@ namespace AutoDiff.Gpu.Functions
             var minus = Launch.Gather(scalar, new Shape(n, 1), [0, 0], 0, new ScaleOperator(-1.0 / n));
             Launch.ScatterAddInto(gx, indices, minus, n, c, 1, perSlice: true);
             minus.Dispose();
+            if (!ReferenceEquals(scalar, gy))
+                scalar.Dispose();
             return [gx];
         }
 
