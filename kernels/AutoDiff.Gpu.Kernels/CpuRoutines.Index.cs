@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using ILGPU.Frontend;
 
 namespace AutoDiff.Gpu.Kernels;
 
@@ -11,7 +10,6 @@ internal static unsafe partial class CpuRoutines
     /// <c>y[o, j, :] = x[o, index(o, j), :]</c> (0 where out of range); mode 1 adds <c>x[o, index(o, j), :] += y[o, j, :]</c>;
     /// mode 2 adds with compare-and-swap, for rows other threads may add to.
     /// </summary>
-    [External("AutoDiffCpuIndex")]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Index<T>(T* x, int* indices, T* y, IndexGeometry geometry, long start, long count, int mode)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -63,4 +61,11 @@ internal static unsafe partial class CpuRoutines
         Unsafe.SizeOf<T>() == sizeof(float)
             ? Unsafe.As<T, int>(ref a) == Unsafe.As<T, int>(ref b)
             : Unsafe.As<T, long>(ref a) == Unsafe.As<T, long>(ref b);
+}
+
+/// <summary>Chunked gather or scatter-add: items are rows (o, j) of y (see <see cref="CpuRoutines.Index{T}"/> for the modes).</summary>
+internal readonly unsafe struct IndexBody<T>(Address<T> x, Address<int> indices, Address<T> y, IndexGeometry geometry, int mode) : ICpuBody
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public void Run(long start, long count) => CpuRoutines.Index<T>(x, indices, y, geometry, start, count, mode);
 }

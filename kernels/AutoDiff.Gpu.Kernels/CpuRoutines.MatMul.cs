@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using ILGPU;
-using ILGPU.Frontend;
 using ILGPU.Runtime;
 
 namespace AutoDiff.Gpu.Kernels;
@@ -23,9 +22,8 @@ internal static unsafe partial class CpuRoutines
     /// op(A) and op(B) are packed row-major (zero-padded to the register tile), then a 4-row × 2-vector
     /// register tile accumulates with fused multiply-adds into the block's accumulator.
     /// </summary>
-    [External("AutoDiffCpuMatMul")]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void MatMul<T>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, T alpha, T beta, long start, long count)
+    public static void MatMul<T>(T* pa, T* pb, T* pc, MatMulGeometry g, T alpha, T beta, long start, long count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int lanes = Vector<T>.Count;
@@ -35,7 +33,6 @@ internal static unsafe partial class CpuRoutines
         T[] panelA = ArrayPool<T>.Shared.Rent(BlockM * BlockK);
         T[] panelB = ArrayPool<T>.Shared.Rent(BlockK * paddedN);
         T[] block = ArrayPool<T>.Shared.Rent(BlockM * paddedN);
-        T* pa = Pointer(a), pb = Pointer(b), pc = Pointer(c);
         try
         {
             fixed (T* packedA = panelA)
@@ -172,9 +169,12 @@ internal static unsafe partial class CpuRoutines
         return (a * b) + c;
     }
 
-    private static T* Pointer<T>(ArrayView<T> view)
-        where T : unmanaged =>
-        view.Length > 0 ? (T*)view.LoadEffectiveAddressAsPtr() : null;
-
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+}
+
+/// <summary>Chunked blocked product: items are blocks of C (see <see cref="CpuRoutines.MatMul{T}"/>).</summary>
+internal readonly unsafe struct MatMulBody<T>(Address<T> a, Address<T> b, Address<T> c, MatMulGeometry g, T alpha, T beta) : ICpuBody
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public void Run(long start, long count) => CpuRoutines.MatMul<T>(a, b, c, g, alpha, beta, start, count);
 }

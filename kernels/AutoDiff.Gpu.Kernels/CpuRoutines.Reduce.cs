@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using ILGPU.Frontend;
 
 namespace AutoDiff.Gpu.Kernels;
 
@@ -19,7 +18,6 @@ internal static unsafe partial class CpuRoutines
     /// Segments [start, start + count) of the rows reduction: segment v = (row, s) covers
     /// [s·segment, min(n, (s+1)·segment)) of its row; <c>y[v] = post(⊕)</c>.
     /// </summary>
-    [External("AutoDiffCpuReduceRows")]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReduceRows<T, TReduce, TPost>(T* x, T* y, long start, long count, long n, long segment, long segments, TPost post)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -40,7 +38,6 @@ internal static unsafe partial class CpuRoutines
     /// [s·segment, min(n, (s+1)·segment)) of columns [b·<see cref="ColumnBlock"/>, …) into
     /// <c>y[o, s, column] = post(⊕)</c>, adding <see cref="RowBlock"/> rows at a time before the total.
     /// </summary>
-    [External("AutoDiffCpuReduceColumns")]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReduceColumns<T, TReduce, TPost>(T* x, T* y, long start, long count, long n, long inner, long segment, long segments, TPost post)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -151,4 +148,22 @@ internal static unsafe partial class CpuRoutines
             result = TReduce.Combine(result, x[i]);
         return result;
     }
+}
+
+/// <summary>Chunked rows: items are the segments v = (row, s) of <see cref="CpuRoutines.ReduceRows{T, TReduce, TPost}"/>.</summary>
+internal readonly unsafe struct RowsBody<T, TReduce, TPost>(Address<T> x, Address<T> y, long n, long segment, long segments, TPost post) : ICpuBody
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TReduce : struct, IReduction
+    where TPost : struct, IUnaryOperator
+{
+    public void Run(long start, long count) => CpuRoutines.ReduceRows<T, TReduce, TPost>(x, y, start, count, n, segment, segments, post);
+}
+
+/// <summary>Chunked columns: items are (o, s, block of columns) of <see cref="CpuRoutines.ReduceColumns{T, TReduce, TPost}"/>.</summary>
+internal readonly unsafe struct ColumnsBody<T, TReduce, TPost>(Address<T> x, Address<T> y, long n, long inner, long segment, long segments, TPost post) : ICpuBody
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TReduce : struct, IReduction
+    where TPost : struct, IUnaryOperator
+{
+    public void Run(long start, long count) => CpuRoutines.ReduceColumns<T, TReduce, TPost>(x, y, start, count, n, inner, segment, segments, post);
 }

@@ -5,84 +5,13 @@ using ILGPU;
 namespace AutoDiff.Gpu.Kernels;
 
 /// <summary>
-/// The elementwise kernels, specialised by operator structs, in two launch styles (see <see cref="KernelStyle"/>):
+/// The GPU layout's elementwise kernels (<see cref="KernelStyle.Packed"/>), specialised by operator structs:
 /// contiguous (same-shape) maps and zips, the "rows" and "columns" broadcasts of a 2-D launch, and the general
 /// strided form that serves any broadcast, transpose, slice or scatter. Every kernel is explicitly grouped and
-/// correct for any grid.
+/// correct for any grid. The CPU layout's bodies are in <see cref="CpuRoutines"/>.
 /// </summary>
-public static unsafe class ElementwiseKernels
+public static class ElementwiseKernels
 {
-    // The CPU accelerator calls chunked kernels as plain .NET methods: AggressiveOptimization skips the
-    // tier-0 JIT, whose loop code runs at about half speed.
-
-    /// <summary>
-    /// Chunked <c>y[i] = op(a[i], b[i])</c>: thread t takes elements [t·chunk, (t+1)·chunk) through raw
-    /// pointers. A map is this kernel with b = a and <see cref="UnaryAsBinary{TOp}"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ZipChunked<T, TOp>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, long chunk, TOp op)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TOp : struct, IBinaryOperator
-    {
-        if (!ChunkOf(y.Length, chunk, out long start, out long count))
-            return;
-        fixed (T* pa = &a[start])
-        fixed (T* pb = &b[start])
-        fixed (T* py = &y[start])
-        {
-            for (long i = 0; i < count; i++)
-                py[i] = op.Apply(pa[i], pb[i]);
-        }
-    }
-
-    /// <summary>Chunked <c>y[i] = value</c>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void FillChunked<T>(ArrayView<T> y, T value, long chunk)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (!ChunkOf(y.Length, chunk, out long start, out long count))
-            return;
-        fixed (T* py = &y[start])
-        {
-            for (long i = 0; i < count; i++)
-                py[i] = value;
-        }
-    }
-
-    /// <summary>
-    /// Chunked strided <c>y[C(i)] = op(a[A(i)], b[B(i)])</c> over the launch's elements i (row-major): thread t
-    /// takes elements [t·chunk, (t+1)·chunk) and walks them with an odometer, no division per element.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ZipStridedChunked<T, TOp>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, StridedLayout layout, long chunk, TOp op)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TOp : struct, IBinaryOperator
-    {
-        if (!ChunkOf(layout.Count, chunk, out long start, out long count))
-            return;
-        fixed (T* pa = &a[0])
-        fixed (T* pb = &b[0])
-        fixed (T* py = &y[0])
-            CpuRoutines.Strided(pa, pb, py, layout, start, count, op);
-    }
-
-    /// <summary>
-    /// Chunked strided <c>y[C(i)] = op(a[A(i)], b[B(i)])</c> in square tiles of the two innermost dimensions
-    /// (transposes): thread t takes tiles [t·chunk, (t+1)·chunk).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ZipTilesChunked<T, TOp>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, StridedLayout layout, long tiles, long chunk, TOp op)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TOp : struct, IBinaryOperator
-    {
-        if (!ChunkOf(tiles, chunk, out long start, out long count))
-            return;
-        fixed (T* pa = &a[0])
-        fixed (T* pb = &b[0])
-        fixed (T* py = &y[0])
-            CpuRoutines.StridedTiles(pa, pb, py, layout, start, count, op);
-    }
-
     /// <summary>
     /// Packed grid-stride <c>y[i] = op(a[i], b[i])</c>: threads walk the packs with the grid's stride
     /// (coalesced), then the first threads take the tail elements that do not fill a pack. A map passes b = a
@@ -165,14 +94,6 @@ public static unsafe class ElementwiseKernels
             layout.Offsets(i, out long oa, out long ob, out long oy);
             y[oy] = op.Apply(a[oa], b[ob]);
         }
-    }
-
-    /// <summary>The chunk of thread <c>Grid.GlobalIndex.X</c> among <paramref name="n"/> work items; false when it has none.</summary>
-    internal static bool ChunkOf(long n, long chunk, out long start, out long count)
-    {
-        start = Grid.GlobalIndex.X * chunk;
-        count = chunk < n - start ? chunk : n - start;
-        return start < n;
     }
 
     /// <summary>Threads in the grid.</summary>

@@ -12,7 +12,7 @@ namespace AutoDiff.Gpu.Kernels;
 /// count 1). A negative index counts from the end, as in NumPy; an index still outside [0, n) reads 0 and
 /// adds nothing. The scatter adds atomically, so repeated indices accumulate.
 /// </summary>
-public static unsafe class IndexKernels
+public static class IndexKernels
 {
     /// <summary>Grid-stride over the elements of y: gather (<paramref name="scatter"/> 0) or atomic scatter-add into x (1).</summary>
     public static void Index<T>(ArrayView<T> x, ArrayView<int> indices, ArrayView<T> y, IndexGeometry geometry, int scatter)
@@ -27,23 +27,6 @@ public static unsafe class IndexKernels
             else if (offset >= 0)
                 AtomicAdd(x, offset, y[i]);
         }
-    }
-
-    /// <summary>
-    /// Chunked: thread t takes rows (o, j) [t·chunk, (t+1)·chunk) of y, inner elements each, and gathers
-    /// (<paramref name="mode"/> 0), scatter-adds (1) or scatter-adds with compare-and-swap (2: other threads may
-    /// add to the same row).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void IndexChunked<T>(ArrayView<T> x, ArrayView<int> indices, ArrayView<T> y, IndexGeometry geometry, long chunk, int mode)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (!ElementwiseKernels.ChunkOf(y.Length / geometry.Inner, chunk, out long start, out long count))
-            return;
-        fixed (T* px = &x[0])
-        fixed (int* pi = &indices[0])
-        fixed (T* py = &y[0])
-            CpuRoutines.Index(px, pi, py, geometry, start, count, mode);
     }
 
     /// <summary>x[offset] += value atomically, for float32 and float64.</summary>

@@ -5,7 +5,7 @@ namespace AutoDiff.Gpu.Kernels;
 
 // The elementwise family: contiguous maps and zips, fill, and the strided launchers that serve broadcasting,
 // transposes, slices, materialized broadcasts and scatters into strided outputs.
-public sealed partial class KernelLibrary
+public sealed unsafe partial class KernelLibrary
 {
     /// <summary>Launches <c>y[i] = op(x[i])</c>; x and y have the same length (y may be x).</summary>
     public void Map<T, TOp>(ArrayView<T> x, ArrayView<T> y, TOp op = default)
@@ -35,15 +35,7 @@ public sealed partial class KernelLibrary
         Enter();
         if (y.Length == 0)
             return;
-        if (style == KernelStyle.Chunked)
-        {
-            var plan = Chunked(y.Length);
-            Kernel<ArrayView<T>, T, long>(ElementwiseKernels.FillChunked)(plan.Config, y, value, plan.Chunk);
-        }
-        else
-        {
-            RunPacked<T, FillLaunch<T>>(new(y, value), Aligned(y), 1);
-        }
+        FillContiguous(y, value);
     }
 
     /// <summary>
@@ -92,15 +84,11 @@ public sealed partial class KernelLibrary
         else if (style == KernelStyle.Chunked && Transposes(layout))
         {
             long tiles = layout.Count / ((long)layout.N0 * layout.N1) * Ceiling(layout.N0, CpuRoutines.Tile) * Ceiling(layout.N1, CpuRoutines.Tile);
-            var (config, chunk) = ChunkedItems(tiles, layout.Count);
-            Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, StridedLayout, long, long, TOp>(ElementwiseKernels.ZipTilesChunked)(
-                config, a.View, b.View, y.View, layout, tiles, chunk, op);
+            RunChunked(new TilesBody<T, TOp>(Pointer(a.View), Pointer(b.View), Pointer(y.View), layout, op), tiles, ChunkedThreads(tiles, layout.Count));
         }
         else if (style == KernelStyle.Chunked)
         {
-            var plan = Chunked(layout.Count);
-            Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, StridedLayout, long, TOp>(ElementwiseKernels.ZipStridedChunked)(
-                plan.Config, a.View, b.View, y.View, layout, plan.Chunk, op);
+            RunChunked(new StridedBody<T, TOp>(Pointer(a.View), Pointer(b.View), Pointer(y.View), layout, op), layout.Count, ChunkedThreads(layout.Count, layout.Count));
         }
         else if (yContiguous && unary && Broadcast2D(layout, 0) is { } only)
         {
@@ -133,14 +121,20 @@ public sealed partial class KernelLibrary
         if (y.Length == 0)
             return;
         if (style == KernelStyle.Chunked)
-        {
-            var plan = Chunked(y.Length);
-            Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, long, TOp>(ElementwiseKernels.ZipChunked)(plan.Config, a, b, y, plan.Chunk, op);
-        }
+            RunChunked(new ZipBody<T, TOp>(Pointer(a), Pointer(b), Pointer(y), op), y.Length, ChunkedThreads(y.Length, y.Length));
         else
-        {
             RunPacked<T, ZipLaunch<T, TOp>>(new(a, b, y, op), Aligned(a, b, y), 1);
-        }
+    }
+
+    private void FillContiguous<T>(ArrayView<T> y, T value)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (y.Length == 0)
+            return;
+        if (style == KernelStyle.Chunked)
+            RunChunked(new FillBody<T>(Pointer(y), value), y.Length, ChunkedThreads(y.Length, y.Length));
+        else
+            RunPacked<T, FillLaunch<T>>(new(y, value), Aligned(y), 1);
     }
 
     /// <summary>y = op(full, broadcast) with the broadcast operand in the rows or columns pattern (no full operand: op(broadcast, broadcast)).</summary>

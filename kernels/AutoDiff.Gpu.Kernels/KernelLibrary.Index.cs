@@ -4,7 +4,7 @@ using ILGPU;
 namespace AutoDiff.Gpu.Kernels;
 
 // The indexing family: gather by an integer index array and its adjoint, scatter-add.
-public sealed partial class KernelLibrary
+public sealed unsafe partial class KernelLibrary
 {
     /// <summary>
     /// Launches <c>y[o, j, r] = x[o, index(o, j), r]</c> for x viewed as (outer, n, inner) and y as
@@ -42,9 +42,11 @@ public sealed partial class KernelLibrary
         }
         if (style == KernelStyle.Chunked)
         {
-            var (config, chunk) = ChunkedItems(y.Length / geometry.Inner, y.Length);
-            int mode = !scatter ? 0 : config.GroupDim.X > 1 ? 2 : 1;
-            Kernel<ArrayView<T>, ArrayView<int>, ArrayView<T>, IndexGeometry, long, int>(IndexKernels.IndexChunked)(config, x, indices, y, geometry, chunk, mode);
+            long rows = y.Length / geometry.Inner;
+            int threads = ChunkedThreads(rows, y.Length);
+            // Compare-and-swap adds where threads may add into the same rows.
+            int mode = !scatter ? 0 : threads > 1 ? 2 : 1;
+            RunChunked(new IndexBody<T>(Pointer(x), Pointer(indices), Pointer(y), geometry, mode), rows, threads);
         }
         else
         {

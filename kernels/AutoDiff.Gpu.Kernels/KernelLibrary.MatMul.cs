@@ -6,7 +6,7 @@ using ILGPU.Runtime.Cuda;
 namespace AutoDiff.Gpu.Kernels;
 
 // The matrix-product family: cuBLAS where it loads, the tiled kernel on other GPUs, the blocked kernel on the CPU accelerator.
-public sealed partial class KernelLibrary
+public sealed unsafe partial class KernelLibrary
 {
     private readonly Lock blasGate = new();
     private CuBlasMatMul? blas;
@@ -57,8 +57,7 @@ public sealed partial class KernelLibrary
                 break;
             case MatMulImplementation.Blocked:
                 long blocks = (long)Ceiling(m, CpuRoutines.BlockM) * Ceiling(n, CpuRoutines.BlockN);
-                var (config, chunk) = ChunkedItems(blocks, (long)m * n * Math.Max(1, k) / 32);
-                Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulGeometry, T, T, long>(MatMulKernels.MatMulChunked)(config, a, b, c, geometry, alphaT, betaT, chunk);
+                RunChunked(new MatMulBody<T>(Pointer(a), Pointer(b), Pointer(c), geometry, alphaT, betaT), blocks, ChunkedThreads(blocks, (long)m * n * Math.Max(1, k) / 32));
                 break;
             default:
                 Tiled(a, b, c, geometry, alphaT, betaT);

@@ -6,7 +6,7 @@ using ILGPU.Runtime;
 namespace AutoDiff.Gpu.Kernels;
 
 // The reduction family, and the scratch buffer its two-pass launches share.
-public sealed partial class KernelLibrary
+public sealed unsafe partial class KernelLibrary
 {
     private readonly Lock scratchGate = new();
     private MemoryBuffer1D<byte, Stride1D.Dense>? scratch;
@@ -100,9 +100,7 @@ public sealed partial class KernelLibrary
         long items = rows * segments;
         if (style == KernelStyle.Chunked)
         {
-            var (config, chunk) = ChunkedItems(items, rows * n);
-            Kernel<ArrayView<T>, ArrayView<T>, long, long, long, long, long, TPost>(ReduceKernels.ReduceRowsChunked<T, TReduce, TPost>)(
-                config, x, y, rows, n, segment, segments, chunk, post);
+            RunChunked(new RowsBody<T, TReduce, TPost>(Pointer(x), Pointer(y), n, segment, segments, post), items, ChunkedThreads(items, rows * n));
             return;
         }
         var config2 = new KernelConfig((int)Math.Min(items, LaunchPlan.Wave(accelerator, group)), group);
@@ -155,9 +153,8 @@ public sealed partial class KernelLibrary
     {
         if (style == KernelStyle.Chunked)
         {
-            var (config, chunk) = ChunkedItems(outer * segments * Ceiling(inner, CpuRoutines.ColumnBlock), outer * n * inner);
-            Kernel<ArrayView<T>, ArrayView<T>, long, long, long, long, long, long, TPost>(ReduceKernels.ReduceColumnsChunked<T, TReduce, TPost>)(
-                config, x, y, outer, n, inner, segment, segments, chunk, post);
+            long items = outer * segments * Ceiling(inner, CpuRoutines.ColumnBlock);
+            RunChunked(new ColumnsBody<T, TReduce, TPost>(Pointer(x), Pointer(y), n, inner, segment, segments, post), items, ChunkedThreads(items, outer * n * inner));
             return;
         }
         RunPacked<T, ColumnsLaunch<T, TReduce, TPost>>(new(x, y, outer, n, inner, segment, segments, post), Aligned(x, y), inner);
@@ -167,24 +164,8 @@ public sealed partial class KernelLibrary
         where T : unmanaged, IFloatingPointIeee754<T>
         where TPost : struct, IUnaryOperator
     {
-        if (style == KernelStyle.Chunked)
-        {
-            var plan = Chunked(y.Length);
-            Kernel<ArrayView<T>, T, long>(ElementwiseKernels.FillChunked)(plan.Config, y, value, plan.Chunk);
-        }
-        else
-        {
-            RunPacked<T, FillLaunch<T>>(new(y, value), Aligned(y), 1);
-        }
+        FillContiguous(y, value);
         MapContiguous(y, y, post);
-    }
-
-    /// <summary>The chunked launch of <paramref name="items"/> work items that together touch <paramref name="elements"/> elements.</summary>
-    private (KernelConfig Config, long Chunk) ChunkedItems(long items, long elements)
-    {
-        long threads = Math.Min(items, LaunchPlan.ChunkedThreads(accelerator, elements));
-        long chunk = Ceiling(items, threads);
-        return (new KernelConfig(1, (int)Ceiling(items, chunk)), chunk);
     }
 
     /// <summary>

@@ -18,7 +18,7 @@ namespace AutoDiff.Gpu.Kernels;
 /// instantiation), so a launcher names its kernel once and needs no key type. Packed launches pick their pack
 /// type in one place (<see cref="RunPacked{T, TLaunch}(TLaunch, bool, long)"/>).
 /// </remarks>
-public sealed partial class KernelLibrary
+public sealed unsafe partial class KernelLibrary
 {
     private const int PackBytes = 16;
 
@@ -81,8 +81,39 @@ public sealed partial class KernelLibrary
     /// <summary>The grid-stride configuration for <paramref name="n"/> work items (n ≥ 1).</summary>
     private KernelConfig GridStride(long n) => LaunchPlan.For(accelerator, Math.Max(1, n), KernelStyle.Packed).Config;
 
-    /// <summary>The chunked plan for <paramref name="n"/> work items (n ≥ 1).</summary>
-    private LaunchPlan Chunked(long n) => LaunchPlan.For(accelerator, Math.Max(1, n), KernelStyle.Chunked);
+    /// <summary>
+    /// How chunked launches run (tests compare the two): on the calling thread, with thread-pool workers for
+    /// large launches (<see cref="CpuLaunchMode.Direct"/>, the default), or through ILGPU's launch.
+    /// </summary>
+    internal CpuLaunchMode CpuLaunch { get; set; }
+
+    /// <summary>
+    /// Runs items [0, <paramref name="items"/>) of a chunked <paramref name="body"/> on up to
+    /// <paramref name="threads"/> threads (<see cref="ChunkedThreads"/>) and returns when they are done, as ILGPU's
+    /// CPU launches do: later launches see the results.
+    /// </summary>
+    private void RunChunked<TBody>(in TBody body, long items, int threads)
+        where TBody : struct, ICpuBody
+    {
+        if (items == 0)
+            return;
+        if (CpuLaunch == CpuLaunchMode.Direct)
+        {
+            Kernels.CpuLaunch.Run(body, items, threads);
+            return;
+        }
+        long chunk = Ceiling(items, threads);
+        Kernel<TBody, long, long>(ChunkedKernel.Run)(new KernelConfig(1, (int)Ceiling(items, chunk)), body, items, chunk);
+    }
+
+    /// <summary>Threads of a chunked launch of <paramref name="items"/> work items that together touch <paramref name="elements"/> elements.</summary>
+    private int ChunkedThreads(long items, long elements) =>
+        (int)Math.Max(1, Math.Min(items, LaunchPlan.ChunkedThreads(accelerator, elements)));
+
+    /// <summary>The address of a view's first element for a chunked body (checked: see <see cref="Kernels.CpuLaunch.Pointer{T}"/>).</summary>
+    private static T* Pointer<T>(ArrayView<T> view)
+        where T : unmanaged =>
+        Kernels.CpuLaunch.Pointer(view);
 
     /// <summary>True when every view starts on a 16-byte boundary, as pool blocks do.</summary>
     private static bool Aligned<T>(ArrayView<T> a, ArrayView<T> b = default, ArrayView<T> c = default)

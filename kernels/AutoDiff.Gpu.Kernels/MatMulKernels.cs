@@ -248,21 +248,6 @@ public static unsafe class MatMulKernels
         StoreRow(c, g, r7, m0 + rowB + 3, columnC, columnD, alpha, beta);
     }
 
-    /// <summary>
-    /// Chunked blocked product on the CPU accelerator: work item w is block (w / blocksN, w % blocksN) of C
-    /// (<see cref="CpuRoutines.BlockM"/>×<see cref="CpuRoutines.BlockN"/>); thread t takes items
-    /// [t·chunk, (t+1)·chunk).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void MatMulChunked<T>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, T alpha, T beta, long chunk)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        long blocks = (long)((g.M + CpuRoutines.BlockM - 1) / CpuRoutines.BlockM) * ((g.N + CpuRoutines.BlockN - 1) / CpuRoutines.BlockN);
-        if (!ElementwiseKernels.ChunkOf(blocks, chunk, out long start, out long count))
-            return;
-        CpuRoutines.MatMul(a, b, c, g, alpha, beta, start, count);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow<T>(ArrayView<T> c, MatMulGeometry g, Row8<T> row, int i, int columnA, int columnB, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -12,7 +12,7 @@ namespace AutoDiff.Gpu.Kernels;
 /// partial results for a second pass (the launcher's choice when outer alone cannot fill the accelerator):
 /// no atomics, so results are deterministic.
 /// </summary>
-public static unsafe class ReduceKernels
+public static class ReduceKernels
 {
     /// <summary>Largest group of a rows kernel (the shared array's size).</summary>
     public const int MaxGroup = 512;
@@ -81,40 +81,6 @@ public static unsafe class ReduceKernels
             }
             y[i] = TPack.Map(acc, post);
         }
-    }
-
-    /// <summary>Chunked rows: thread t reduces segments [t·chunk, (t+1)·chunk) (see <see cref="ReduceRowsPacked"/>) pairwise with SIMD.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ReduceRowsChunked<T, TReduce, TPost>(
-        ArrayView<T> x, ArrayView<T> y, long rows, long n, long segment, long segments, long chunk, TPost post)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TReduce : struct, IReduction
-        where TPost : struct, IUnaryOperator
-    {
-        if (!ElementwiseKernels.ChunkOf(rows * segments, chunk, out long start, out long count))
-            return;
-        fixed (T* px = &x[0])
-        fixed (T* py = &y[0])
-            CpuRoutines.ReduceRows<T, TReduce, TPost>(px, py, start, count, n, segment, segments, post);
-    }
-
-    /// <summary>
-    /// Chunked columns: work items (o, s, block of up to <see cref="CpuRoutines.ColumnBlock"/> columns), thread
-    /// t taking items [t·chunk, (t+1)·chunk); each item streams its rows with SIMD across the block.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ReduceColumnsChunked<T, TReduce, TPost>(
-        ArrayView<T> x, ArrayView<T> y, long outer, long n, long inner, long segment, long segments, long chunk, TPost post)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TReduce : struct, IReduction
-        where TPost : struct, IUnaryOperator
-    {
-        long blocks = (inner + CpuRoutines.ColumnBlock - 1) / CpuRoutines.ColumnBlock;
-        if (!ElementwiseKernels.ChunkOf(outer * segments * blocks, chunk, out long start, out long count))
-            return;
-        fixed (T* px = &x[0])
-        fixed (T* py = &y[0])
-            CpuRoutines.ReduceColumns<T, TReduce, TPost>(px, py, start, count, n, inner, segment, segments, post);
     }
 
     /// <summary>

@@ -271,7 +271,8 @@ public abstract class KernelElementwiseTests<T>(KernelDeviceFixture fixture, Ker
         using var y = Accelerator.Allocate1D<T>(100);
         kernels.Map(x.Whole(), y.Whole(), new TestPow(2));
         int compiled = kernels.CompiledCount;
-        Assert.True(compiled >= 1);
+        // The chunked layout runs its bodies on the calling thread: nothing to compile.
+        Assert.True(Style == KernelStyle.Chunked ? compiled == 0 : compiled >= 1);
         kernels.Map(x.Whole(), y.Whole(), new TestPow(3));
         kernels.Map(x.Whole(), y.Whole(), new TestPow(2));
         Assert.Equal(compiled, kernels.CompiledCount);
