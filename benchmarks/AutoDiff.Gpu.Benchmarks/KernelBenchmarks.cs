@@ -238,8 +238,10 @@ public class KernelMatMulBenchmarks
 }
 
 /// <summary>
-/// Launch-bound calls: exp of one element and the sum of 1000, synchronized (PyTorch's exp of one element on an
-/// H100: 10.3 µs).
+/// Launch-bound calls, synchronized: exp of one element, the sum of 1000, a (10, 100) + (100,) broadcast and a
+/// 16×16 product — one per family of launcher (PyTorch's exp of one element on an H100: 10.3 µs). On the CPU
+/// accelerator each runs launched directly (on the calling thread, the default) and through ILGPU's launch
+/// (<c>Launch = Ilgpu</c>), whose wake-up of its worker threads is what the direct launch saves.
 /// </summary>
 [Config(typeof(KernelBenchmarkConfig))]
 public class KernelTinyBenchmarks
@@ -247,10 +249,22 @@ public class KernelTinyBenchmarks
     private KernelBench bench = null!;
     private ArrayView<float> x, y;
 
+    /// <summary>How chunked launches run: Direct, and on the CPU accelerator also Ilgpu.</summary>
+    [ParamsSource(nameof(Launches))]
+    public string Launch { get; set; } = nameof(CpuLaunchMode.Direct);
+
+    public static IEnumerable<string> Launches()
+    {
+        yield return nameof(CpuLaunchMode.Direct);
+        if (BenchmarkEnvironment.Kind == DeviceKind.Cpu)
+            yield return nameof(CpuLaunchMode.Ilgpu);
+    }
+
     [GlobalSetup]
     public void Setup()
     {
         bench = new KernelBench();
+        bench.Kernels.CpuLaunch = Enum.Parse<CpuLaunchMode>(Launch);
         x = bench.Filled(1000, 0.5f);
         y = bench.Filled(1000, 0f);
         bench.Accelerator.Synchronize();
@@ -270,6 +284,21 @@ public class KernelTinyBenchmarks
     public void SumOfThousand()
     {
         bench.Kernels.Reduce<float, SumReduction>(x, y.SubView(0, 1), 1, 1000, 1);
+        bench.Accelerator.Synchronize();
+    }
+
+    /// <summary>(10, 100) + (100,): a strided launch.</summary>
+    [Benchmark]
+    public void BroadcastAddOfThousand()
+    {
+        bench.Kernels.Zip([10, 100], x, new Strided<float>(x.SubView(0, 100), [0, 1]), y, new PlusOperator());
+        bench.Accelerator.Synchronize();
+    }
+
+    [Benchmark]
+    public void MatMulOf16()
+    {
+        bench.Kernels.MatMul(x.SubView(0, 256), x.SubView(256, 256), y.SubView(0, 256), 16, 16, 16);
         bench.Accelerator.Synchronize();
     }
 }

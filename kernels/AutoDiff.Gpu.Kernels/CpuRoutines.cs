@@ -25,27 +25,29 @@ internal static unsafe partial class CpuRoutines
             *y = op.Apply(*a, *b);
             return;
         }
-        Span<int> size = stackalloc int[StridedLayout.MaxRank];
-        Span<int> coordinate = stackalloc int[StridedLayout.MaxRank];
-        Span<long> strideA = stackalloc long[StridedLayout.MaxRank];
-        Span<long> strideB = stackalloc long[StridedLayout.MaxRank];
-        Span<long> strideY = stackalloc long[StridedLayout.MaxRank];
+        // Per dimension: size, coordinate, and what each offset gains when the dimension wraps into the next.
+        int* size = stackalloc int[StridedLayout.MaxRank];
+        int* coordinate = stackalloc int[StridedLayout.MaxRank];
+        long* carry = stackalloc long[3 * StridedLayout.MaxRank];
         long oa = 0, ob = 0, oy = 0, rest = start;
         for (int d = 0; d < rank; d++)
         {
             size[d] = layout.Size(d);
-            strideA[d] = layout.Stride(0, d);
-            strideB[d] = layout.Stride(1, d);
-            strideY[d] = layout.Stride(2, d);
             int c = (int)(rest % size[d]);
             rest /= size[d];
             coordinate[d] = c;
-            oa += c * strideA[d];
-            ob += c * strideB[d];
-            oy += c * strideY[d];
+            oa += c * layout.Stride(0, d);
+            ob += c * layout.Stride(1, d);
+            oy += c * layout.Stride(2, d);
+            if (d + 1 < rank)
+            {
+                carry[3 * d] = layout.Stride(0, d + 1) - (size[d] * layout.Stride(0, d));
+                carry[(3 * d) + 1] = layout.Stride(1, d + 1) - (size[d] * layout.Stride(1, d));
+                carry[(3 * d) + 2] = layout.Stride(2, d + 1) - (size[d] * layout.Stride(2, d));
+            }
         }
 
-        long sa = strideA[0], sb = strideB[0], sy = strideY[0];
+        long sa = layout.A0, sb = layout.B0, sy = layout.C0;
         int inner = size[0];
         while (count > 0)
         {
@@ -77,9 +79,9 @@ internal static unsafe partial class CpuRoutines
             // Carry into the outer dimensions.
             for (int d = 0; d < rank - 1 && coordinate[d] == size[d]; d++)
             {
-                oa += strideA[d + 1] - (size[d] * strideA[d]);
-                ob += strideB[d + 1] - (size[d] * strideB[d]);
-                oy += strideY[d + 1] - (size[d] * strideY[d]);
+                oa += carry[3 * d];
+                ob += carry[(3 * d) + 1];
+                oy += carry[(3 * d) + 2];
                 coordinate[d] = 0;
                 coordinate[d + 1]++;
             }

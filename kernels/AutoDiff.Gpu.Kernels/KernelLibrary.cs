@@ -163,10 +163,6 @@ public sealed unsafe partial class KernelLibrary
         where T1 : struct where T2 : struct where T3 : struct =>
         (Action<KernelConfig, T1, T2, T3>)Cached(method, static (a, m) => a.LoadStreamKernel((Action<T1, T2, T3>)m));
 
-    private Action<KernelConfig, T1, T2, T3, T4> Kernel<T1, T2, T3, T4>(Action<T1, T2, T3, T4> method)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct =>
-        (Action<KernelConfig, T1, T2, T3, T4>)Cached(method, static (a, m) => a.LoadStreamKernel((Action<T1, T2, T3, T4>)m));
-
     private Action<KernelConfig, T1, T2, T3, T4, T5> Kernel<T1, T2, T3, T4, T5>(Action<T1, T2, T3, T4, T5> method)
         where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct =>
         (Action<KernelConfig, T1, T2, T3, T4, T5>)Cached(method, static (a, m) => a.LoadStreamKernel((Action<T1, T2, T3, T4, T5>)m));
@@ -182,10 +178,6 @@ public sealed unsafe partial class KernelLibrary
     private Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8> Kernel<T1, T2, T3, T4, T5, T6, T7, T8>(Action<T1, T2, T3, T4, T5, T6, T7, T8> method)
         where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct =>
         (Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8>)Cached(method, static (a, m) => a.LoadStreamKernel((Action<T1, T2, T3, T4, T5, T6, T7, T8>)m));
-
-    private Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9> Kernel<T1, T2, T3, T4, T5, T6, T7, T8, T9>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9> method)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct =>
-        (Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9>)Cached(method, static (a, m) => a.LoadStreamKernel((Action<T1, T2, T3, T4, T5, T6, T7, T8, T9>)m));
 
     private Delegate Cached(Delegate method, Func<Accelerator, Delegate, Delegate> load)
     {
