@@ -11,7 +11,9 @@ namespace AutoDiff.Gpu.Kernels;
 /// cache holds kernels weakly). One launcher per kernel family — elementwise (contiguous, broadcast, strided),
 /// reduction, indexing, matrix product, fill — chooses the layout for the accelerator
 /// (<see cref="KernelStyle"/>) and the fast path for the operands. Launches are asynchronous on the
-/// accelerator's default stream. Thread-safe.
+/// accelerator's default stream; on the CPU accelerator (<see cref="KernelStyle.Chunked"/>) they run on the
+/// calling thread, large ones with thread-pool workers, and are done when the launcher returns, as ILGPU's CPU
+/// launches are. Thread-safe.
 /// </summary>
 /// <remarks>
 /// Kernels are cached by the kernel method's delegate (a static method group, which C# caches per generic

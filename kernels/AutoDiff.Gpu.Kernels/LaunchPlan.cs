@@ -10,9 +10,10 @@ public enum KernelStyle
     Auto,
 
     /// <summary>
-    /// One contiguous chunk per thread through raw pointers: for the CPU accelerator, whose threads are OS
-    /// threads and which runs kernel bodies as .NET code (an <see cref="ArrayView{T}"/> access per element
-    /// costs there about 4 ns, a pointer access well under 1 ns).
+    /// Contiguous chunks of work items through raw pointers, run on the calling thread (large launches shared
+    /// with thread-pool workers): for the CPU accelerator, whose memory is host memory and whose own launch
+    /// wakes OS threads (20–60 µs; an <see cref="ArrayView{T}"/> access per element costs about 4 ns there, a
+    /// pointer access well under 1 ns).
     /// </summary>
     Chunked,
 
@@ -28,7 +29,7 @@ public enum KernelStyle
 /// <param name="Chunk">Elements per thread for chunked kernels; 1 for grid-stride kernels.</param>
 public readonly record struct LaunchPlan(KernelConfig Config, long Chunk)
 {
-    /// <summary>Below this many elements a chunked launch gives all the work to one thread: waking the others costs more.</summary>
+    /// <summary>Below this many elements a chunked launch runs on the calling thread alone: sharing it costs more.</summary>
     public const long CpuSerialThreshold = 32 * 1024;
 
     /// <summary>Threads per group of grid-stride launches.</summary>

@@ -34,8 +34,9 @@ public static class CpuLaunchCases
 /// The chunked layout launched directly (on the calling thread, large launches shared with thread-pool workers)
 /// gives bit for bit what ILGPU's launch of the same bodies gives, in every family: contiguous and strided
 /// elementwise launches with tails, transposes in tiles, fill, reductions in one and two passes, gather and
-/// scatter-add, and the blocked product; sizes on both sides of the serial threshold. Direct launches from
-/// several threads at once stay correct, and operands whose buffers are disposed are refused.
+/// scatter-add, and the blocked product; sizes on both sides of the serial threshold. Conversions between
+/// float32 and float64 round like a cast. Direct launches from several threads at once stay correct, and
+/// operands whose buffers are disposed are refused.
 /// </summary>
 public abstract class KernelCpuLaunchTests<T>(CpuLaunchFixture fixture)
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -224,6 +225,21 @@ public abstract class KernelCpuLaunchTests<T>(CpuLaunchFixture fixture)
                 });
             }
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(CpuLaunchCases.Sizes), MemberType = typeof(CpuLaunchCases))]
+    public void Conversions_round_like_a_cast(int n)
+    {
+        var wide = Array.ConvertAll(KernelHost.Values<double>(n, seed: n), v => v * Math.PI);
+        using var bd = Accelerator.Upload(wide);
+        using var bf = Accelerator.Allocate1D<float>(n);
+        using var back = Accelerator.Allocate1D<double>(n);
+        Conversion.Narrow(Accelerator, bd.Whole(), bf.Whole());
+        Conversion.Widen(Accelerator, bf.Whole(), back.Whole());
+        var narrow = Array.ConvertAll(wide, v => (float)v);
+        Assert.Equal(narrow, bf.Download());
+        Assert.Equal(Array.ConvertAll(narrow, v => (double)v), back.Download());
     }
 
     [Fact]
