@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using ILGPU;
 using ILGPU.Frontend;
@@ -128,6 +129,7 @@ internal sealed class SharedLaunch<TBody> : IThreadPoolWorkItem
     private long next;
     private long unfinished;
     private int holders;
+    private ExceptionDispatchInfo? failure;
 
     /// <summary>Runs items [0, <paramref name="items"/>) of <paramref name="body"/> on the calling thread and up to <paramref name="threads"/> − 1 workers.</summary>
     public static void Run(in TBody body, long items, int threads)
@@ -148,7 +150,10 @@ internal sealed class SharedLaunch<TBody> : IThreadPoolWorkItem
             ThreadPool.UnsafeQueueUserWorkItem(launch, preferLocal: false);
         launch.Work();
         launch.WaitForClaimedChunks();
+        var failure = launch.failure;
         launch.Release();
+        // A body that failed on a worker fails here, on the launching thread, after every claimed chunk ended.
+        failure?.Throw();
     }
 
     /// <summary>A worker's share.</summary>
@@ -166,7 +171,16 @@ internal sealed class SharedLaunch<TBody> : IThreadPoolWorkItem
             if (c >= chunks)
                 return;
             long start = c * chunk;
-            body.Run(start, Math.Min(chunk, items - start));
+            try
+            {
+                body.Run(start, Math.Min(chunk, items - start));
+            }
+#pragma warning disable CA1031 // Kept, and rethrown by the launching thread.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
+            }
             if (Interlocked.Decrement(ref unfinished) == 0)
             {
                 lock (gate)
@@ -205,6 +219,7 @@ internal sealed class SharedLaunch<TBody> : IThreadPoolWorkItem
         if (Interlocked.Decrement(ref holders) != 0)
             return;
         body = default;
+        failure = null;
         for (int i = 0; i < Free.Length; i++)
         {
             if (Interlocked.CompareExchange(ref Free[i], this, null) is null)

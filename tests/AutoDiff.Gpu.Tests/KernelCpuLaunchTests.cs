@@ -352,3 +352,61 @@ public abstract class KernelCpuLaunchTests<T>(CpuLaunchFixture fixture)
 public sealed class KernelCpuLaunchTestsFloat(CpuLaunchFixture fixture) : KernelCpuLaunchTests<float>(fixture), IClassFixture<CpuLaunchFixture>;
 
 public sealed class KernelCpuLaunchTestsDouble(CpuLaunchFixture fixture) : KernelCpuLaunchTests<double>(fixture), IClassFixture<CpuLaunchFixture>;
+
+/// <summary>The shared launch itself: every item runs once whoever claims it, and a body that fails fails on the launching thread.</summary>
+public sealed class CpuSharedLaunchTests
+{
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(2, 7)]
+    [InlineData(2, 100_003)]
+    [InlineData(8, 9)]
+    [InlineData(8, 1_000_000)]
+    public void Every_item_runs_once(int threads, int items)
+    {
+        var counts = new int[items];
+        unsafe
+        {
+            fixed (int* pointer = counts)
+                CpuLaunch.Run(new CountingBody(pointer), items, threads);
+        }
+        Assert.All(counts, c => Assert.Equal(1, c));
+    }
+
+    [Fact]
+    public void A_body_that_fails_on_any_thread_fails_on_the_launching_thread()
+    {
+        for (int round = 0; round < 50; round++)
+        {
+            var e = Assert.Throws<InvalidOperationException>(() => CpuLaunch.Run(new FailingBody(77_777), 100_000, 2));
+            Assert.Contains("77777", e.Message, StringComparison.Ordinal);
+        }
+        var counts = new int[1000];
+        unsafe
+        {
+            fixed (int* pointer = counts)
+                CpuLaunch.Run(new CountingBody(pointer), counts.Length, 2);
+        }
+        Assert.All(counts, c => Assert.Equal(1, c));
+    }
+
+    private readonly unsafe struct CountingBody(int* counts) : ICpuBody
+    {
+        private readonly int* counts = counts;
+
+        public void Run(long start, long count)
+        {
+            for (long i = start; i < start + count; i++)
+                Interlocked.Increment(ref counts[i]);
+        }
+    }
+
+    private readonly struct FailingBody(long item) : ICpuBody
+    {
+        public void Run(long start, long count)
+        {
+            if (item >= start && item < start + count)
+                throw new InvalidOperationException($"item {item} failed");
+        }
+    }
+}
