@@ -17,6 +17,9 @@ internal static unsafe partial class CpuRoutines
     /// <summary>Depth of one packed panel.</summary>
     private const int BlockK = 256;
 
+    /// <summary>Products of at most this many multiply-adds skip the packing, which costs more than they do.</summary>
+    private const long SmallProduct = 8192;
+
     /// <summary>
     /// Blocks [start, start + count) of <c>C = alpha·op(A)·op(B) + beta·C</c>: per block of C and panel of K,
     /// op(A) and op(B) are packed row-major (zero-padded to the register tile), then a 4-row × 2-vector
@@ -26,6 +29,11 @@ internal static unsafe partial class CpuRoutines
     public static void MatMul<T>(T* pa, T* pb, T* pc, MatMulGeometry g, T alpha, T beta, long start, long count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if ((long)g.M * g.N * g.K <= SmallProduct)
+        {
+            SmallMatMul(pa, pb, pc, g, alpha, beta, start, count);
+            return;
+        }
         int lanes = Vector<T>.Count;
         int strip = 2 * lanes;
         int blocksN = (g.N + BlockN - 1) / BlockN;
@@ -60,7 +68,7 @@ internal static unsafe partial class CpuRoutines
                         T* target = pc + ((long)(i0 + i) * g.N) + j0;
                         T* source = acc + (i * width);
                         for (int j = 0; j < columns; j++)
-                            target[j] = beta == T.Zero ? alpha * source[j] : (alpha * source[j]) + (beta * target[j]);
+                            Store(target + j, source[j], alpha, beta);
                     }
                 }
             }
@@ -72,6 +80,65 @@ internal static unsafe partial class CpuRoutines
             ArrayPool<T>.Shared.Return(block);
         }
     }
+
+    /// <summary>
+    /// Blocks [start, start + count) of a small product, one dot product per element of C. The multiply-adds
+    /// run in the same order as the blocked product's (fused, p ascending, from 0), so the results are the same.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SmallMatMul<T>(T* a, T* b, T* c, MatMulGeometry g, T alpha, T beta, long start, long count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int blocksN = (g.N + BlockN - 1) / BlockN;
+        // Element strides of op(A)[i, p] and op(B)[p, j] along each index.
+        long ai = g.TransposeA != 0 ? 1 : g.K, ap = g.TransposeA != 0 ? g.M : 1;
+        long bp = g.TransposeB != 0 ? 1 : g.N, bj = g.TransposeB != 0 ? g.K : 1;
+        for (long item = start; item < start + count; item++)
+        {
+            int i0 = (int)(item / blocksN) * BlockM;
+            int j0 = (int)(item % blocksN) * BlockN;
+            int i1 = Math.Min(g.M, i0 + BlockM), j1 = Math.Min(g.N, j0 + BlockN);
+            for (int i = i0; i < i1; i++)
+            {
+                T* target = c + ((long)i * g.N);
+                int j = j0;
+                // Four columns at a time: four independent chains of multiply-adds hide their latency.
+                for (; j + 4 <= j1; j += 4)
+                {
+                    T* x = a + (i * ai);
+                    T* y = b + (j * bj);
+                    T s0 = T.Zero, s1 = T.Zero, s2 = T.Zero, s3 = T.Zero;
+                    for (int p = 0; p < g.K; p++, x += ap, y += bp)
+                    {
+                        T v = *x;
+                        s0 = T.FusedMultiplyAdd(v, y[0], s0);
+                        s1 = T.FusedMultiplyAdd(v, y[bj], s1);
+                        s2 = T.FusedMultiplyAdd(v, y[2 * bj], s2);
+                        s3 = T.FusedMultiplyAdd(v, y[3 * bj], s3);
+                    }
+                    Store(target + j, s0, alpha, beta);
+                    Store(target + j + 1, s1, alpha, beta);
+                    Store(target + j + 2, s2, alpha, beta);
+                    Store(target + j + 3, s3, alpha, beta);
+                }
+                for (; j < j1; j++)
+                {
+                    T* x = a + (i * ai);
+                    T* y = b + (j * bj);
+                    T sum = T.Zero;
+                    for (int p = 0; p < g.K; p++, x += ap, y += bp)
+                        sum = T.FusedMultiplyAdd(*x, *y, sum);
+                    Store(target + j, sum, alpha, beta);
+                }
+            }
+        }
+    }
+
+    /// <summary>c = alpha·sum + beta·c; beta = 0 never reads c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<T>(T* c, T sum, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        *c = beta == T.Zero ? alpha * sum : (alpha * sum) + (beta * *c);
 
     /// <summary>acc[height×width] += packedA[height×depth] · packedB[depth×width], 4 rows × 2 vectors at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

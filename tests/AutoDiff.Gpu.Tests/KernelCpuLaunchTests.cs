@@ -228,6 +228,46 @@ public abstract class KernelCpuLaunchTests<T>(CpuLaunchFixture fixture)
     }
 
     [Theory]
+    [InlineData(7, 5, 3)]
+    [InlineData(20, 20, 20)]
+    [InlineData(21, 20, 20)]
+    [InlineData(1, 10, 100)]
+    [InlineData(100, 10, 1)]
+    [InlineData(70, 300, 64)]
+    public void Small_and_blocked_products_are_the_same_chains_of_fused_multiply_adds(int m, int n, int k)
+    {
+        // Products up to 8192 multiply-adds skip the packing; both paths add p = 0, 1, … with one rounding
+        // each from 0, so either matches the host's chain bit for bit.
+        var a = KernelHost.Values<T>(m * k, seed: m + k, scale: 1, specials: false);
+        var b = KernelHost.Values<T>(k * n, seed: n + k + 1, scale: 1, specials: false);
+        var c = KernelHost.Values<T>(m * n, seed: 3, scale: 1, specials: false);
+        foreach (bool transposeA in new[] { false, true })
+        {
+            foreach (bool transposeB in new[] { false, true })
+            {
+                using var ba = Accelerator.Upload(a);
+                using var bb = Accelerator.Upload(b);
+                using var bc = Accelerator.Upload(c);
+                fixture.Direct.MatMul(ba.Whole(), bb.Whole(), bc.Whole(), m, n, k, transposeA, transposeB, alpha: 0.5, beta: 2);
+                var expected = new T[m * n];
+                T alpha = T.CreateTruncating(0.5), beta = T.CreateTruncating(2);
+                for (int i = 0; i < m; i++)
+                {
+                    for (int j = 0; j < n; j++)
+                    {
+                        T sum = T.Zero;
+                        for (int p = 0; p < k; p++)
+                            sum = T.FusedMultiplyAdd(a[transposeA ? (p * m) + i : (i * k) + p], b[transposeB ? (j * k) + p : (p * n) + j], sum);
+                        expected[(i * n) + j] = (alpha * sum) + (beta * c[(i * n) + j]);
+                    }
+                }
+                var actual = bc.Download();
+                Assert.True(Bits(expected).SequenceEqual(Bits(actual)), $"{m}x{n}x{k} transposeA={transposeA} transposeB={transposeB}: element {FirstDifference(expected, actual)} differs");
+            }
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(CpuLaunchCases.Sizes), MemberType = typeof(CpuLaunchCases))]
     public void Conversions_round_like_a_cast(int n)
     {
