@@ -113,64 +113,161 @@ internal static unsafe class CpuLaunch
 }
 
 /// <summary>
-/// One launch shared by the calling thread and thread-pool workers: each claims the next of a few chunks per
-/// thread until none is left, and the caller waits only for chunks already claimed, so a worker that wakes
-/// late (or not at all, when the pool is busy) costs nothing but finds no work. Instances are reused: an
-/// instance goes back to a small free list when the caller and every queued worker have let go of it.
+/// A launch that thread-pool workers help with: the calling thread and its helpers each claim the next of a few
+/// chunks per thread until none is left, and the caller waits only for chunks already claimed, so a helper
+/// that wakes late (or not at all, when the pool is busy) costs nothing but finds no work.
 /// </summary>
-internal sealed class SharedLaunch<TBody> : IThreadPoolWorkItem
-    where TBody : struct, ICpuBody
+/// <remarks>
+/// Helpers are not tied to a launch. One launch at a time is open to help (<see cref="open"/>); a helper work
+/// item joins whichever launch is open when it starts, and at most one helper per thread the launch wants is
+/// ever queued, so helpers that wake late never pile up in the pool's queue and a launch allocates nothing.
+/// A launch that finds another one open runs on its calling thread alone. A launch object goes back to its
+/// type's free list when the caller and every helper that joined have let go of it.
+/// </remarks>
+internal abstract class SharedLaunch
 {
-    private static readonly SharedLaunch<TBody>?[] Free = new SharedLaunch<TBody>?[4];
+    private static readonly Lock Gate = new();
+    private static readonly Helper Helpers = new();
+    private static SharedLaunch? open;
+    private static int queued; // helper work items queued and not started yet
 
-    private readonly object gate = new(); // Monitor.Wait and Pulse need an object, not a Lock
-    private TBody body;
-    private long items, chunk, chunks;
-    private long next;
+    private readonly object done = new(); // Monitor.Wait and Pulse need an object, not a Lock
     private long unfinished;
     private int holders;
     private ExceptionDispatchInfo? failure;
 
-    /// <summary>Runs items [0, <paramref name="items"/>) of <paramref name="body"/> on the calling thread and up to <paramref name="threads"/> − 1 workers.</summary>
+    /// <summary>Chunks in this launch.</summary>
+    protected long Chunks { get; private set; }
+
+    /// <summary>Runs chunks until none is left to claim; a failure is kept for the launching thread.</summary>
+    protected abstract void Work();
+
+    /// <summary>Puts this launch back on its type's free list (its last holder let go).</summary>
+    protected abstract void Recycle();
+
+    /// <summary>
+    /// Runs the launch's <paramref name="chunks"/> chunks on the calling thread, helped by up to
+    /// <paramref name="helpers"/> thread-pool workers; returns when all are done and rethrows the first failure.
+    /// </summary>
+    protected void Run(long chunks, int helpers)
+    {
+        Chunks = chunks;
+        unfinished = chunks;
+        holders = 1;
+        int requests = 0;
+        lock (Gate)
+        {
+            if (open is null)
+            {
+                open = this;
+                requests = Math.Max(0, helpers - queued);
+                queued += requests;
+            }
+        }
+        for (int i = 0; i < requests; i++)
+            ThreadPool.UnsafeQueueUserWorkItem(Helpers, preferLocal: false);
+        Work();
+        lock (Gate)
+        {
+            if (ReferenceEquals(open, this))
+                open = null;
+        }
+        WaitForClaimedChunks();
+        var failed = failure;
+        failure = null;
+        Release();
+        // A chunk that failed on a helper fails here, on the launching thread, after every claimed chunk ended.
+        failed?.Throw();
+    }
+
+    /// <summary>Marks one claimed chunk done, or failed with <paramref name="error"/>.</summary>
+    protected void Finished(Exception? error)
+    {
+        if (error is not null)
+            Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(error), null);
+        if (Interlocked.Decrement(ref unfinished) == 0)
+        {
+            lock (done)
+                Monitor.Pulse(done);
+        }
+    }
+
+    /// <summary>Spins briefly, then sleeps until the chunks that helpers claimed are done.</summary>
+    private void WaitForClaimedChunks()
+    {
+        var spin = default(SpinWait);
+        while (Volatile.Read(ref unfinished) != 0 && !spin.NextSpinWillYield)
+            spin.SpinOnce();
+        if (Volatile.Read(ref unfinished) == 0)
+            return;
+        lock (done)
+        {
+            while (Volatile.Read(ref unfinished) != 0)
+                Monitor.Wait(done);
+        }
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref holders) == 0)
+            Recycle();
+    }
+
+    /// <summary>The work item that joins the open launch, if any.</summary>
+    private sealed class Helper : IThreadPoolWorkItem
+    {
+        public void Execute()
+        {
+            SharedLaunch? launch;
+            lock (Gate)
+            {
+                queued--;
+                launch = open;
+                // Joined under the gate: the caller closes the launch under it before letting go.
+                if (launch is not null)
+                    Interlocked.Increment(ref launch.holders);
+            }
+            if (launch is null)
+                return;
+            launch.Work();
+            launch.Release();
+        }
+    }
+}
+
+/// <summary>A shared launch of a <typeparamref name="TBody"/>.</summary>
+internal sealed class SharedLaunch<TBody> : SharedLaunch
+    where TBody : struct, ICpuBody
+{
+    private static readonly SharedLaunch<TBody>?[] Free = new SharedLaunch<TBody>?[4];
+
+    private TBody body;
+    private long items, chunk;
+    private long next;
+
+    /// <summary>Runs items [0, <paramref name="items"/>) of <paramref name="body"/> on the calling thread and up to <paramref name="threads"/> − 1 helpers.</summary>
     public static void Run(in TBody body, long items, int threads)
     {
         var launch = Rent();
         long chunks = Math.Min(items, (long)threads * CpuLaunch.ChunksPerThread);
         long chunk = (items + chunks - 1) / chunks;
+        chunks = (items + chunk - 1) / chunk;
         launch.body = body;
         launch.items = items;
         launch.chunk = chunk;
-        launch.chunks = (items + chunk - 1) / chunk;
         launch.next = 0;
-        launch.unfinished = launch.chunks;
-        int helpers = (int)Math.Min(threads - 1, launch.chunks - 1);
-        launch.holders = helpers + 1;
-        // Queueing is a full fence: workers see the fields written above.
-        for (int i = 0; i < helpers; i++)
-            ThreadPool.UnsafeQueueUserWorkItem(launch, preferLocal: false);
-        launch.Work();
-        launch.WaitForClaimedChunks();
-        var failure = launch.failure;
-        launch.Release();
-        // A body that failed on a worker fails here, on the launching thread, after every claimed chunk ended.
-        failure?.Throw();
+        launch.Run(chunks, (int)Math.Min(threads - 1, chunks - 1));
     }
 
-    /// <summary>A worker's share.</summary>
-    void IThreadPoolWorkItem.Execute()
-    {
-        Work();
-        Release();
-    }
-
-    private void Work()
+    protected override void Work()
     {
         while (true)
         {
             long c = Interlocked.Increment(ref next) - 1;
-            if (c >= chunks)
+            if (c >= Chunks)
                 return;
             long start = c * chunk;
+            Exception? error = null;
             try
             {
                 body.Run(start, Math.Min(chunk, items - start));
@@ -179,28 +276,19 @@ internal sealed class SharedLaunch<TBody> : IThreadPoolWorkItem
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
+                error = e;
             }
-            if (Interlocked.Decrement(ref unfinished) == 0)
-            {
-                lock (gate)
-                    Monitor.Pulse(gate);
-            }
+            Finished(error);
         }
     }
 
-    /// <summary>Spins briefly, then sleeps until the chunks that workers claimed are done.</summary>
-    private void WaitForClaimedChunks()
+    protected override void Recycle()
     {
-        var spin = default(SpinWait);
-        while (Volatile.Read(ref unfinished) != 0 && !spin.NextSpinWillYield)
-            spin.SpinOnce();
-        if (Volatile.Read(ref unfinished) == 0)
-            return;
-        lock (gate)
+        body = default;
+        for (int i = 0; i < Free.Length; i++)
         {
-            while (Volatile.Read(ref unfinished) != 0)
-                Monitor.Wait(gate);
+            if (Interlocked.CompareExchange(ref Free[i], this, null) is null)
+                return;
         }
     }
 
@@ -212,18 +300,5 @@ internal sealed class SharedLaunch<TBody> : IThreadPoolWorkItem
                 return launch;
         }
         return new SharedLaunch<TBody>();
-    }
-
-    private void Release()
-    {
-        if (Interlocked.Decrement(ref holders) != 0)
-            return;
-        body = default;
-        failure = null;
-        for (int i = 0; i < Free.Length; i++)
-        {
-            if (Interlocked.CompareExchange(ref Free[i], this, null) is null)
-                return;
-        }
     }
 }

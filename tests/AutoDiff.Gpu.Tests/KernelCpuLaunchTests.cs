@@ -430,6 +430,21 @@ public sealed class CpuSharedLaunchTests
         Assert.All(counts, c => Assert.Equal(1, c));
     }
 
+    [Fact]
+    public void A_thread_pool_worker_joins_a_shared_launch()
+    {
+        // Chunk 0 (the caller's) waits for another thread to run a chunk. Another launch may hold the one
+        // slot helpers join (tests run in parallel), so a few tries are allowed.
+        bool helped = false;
+        for (int attempt = 0; attempt < 5 && !helped; attempt++)
+        {
+            var seen = new HelpedBody.State();
+            CpuLaunch.Run(new HelpedBody(seen, Environment.CurrentManagedThreadId), 8, 2);
+            helped = seen.OtherThreads > 0;
+        }
+        Assert.True(helped, "no thread-pool worker ran a chunk of a shared launch in 5 tries of 2 s");
+    }
+
     private readonly unsafe struct CountingBody(int* counts) : ICpuBody
     {
         private readonly int* counts = counts;
@@ -447,6 +462,26 @@ public sealed class CpuSharedLaunchTests
         {
             if (item >= start && item < start + count)
                 throw new InvalidOperationException($"item {item} failed");
+        }
+    }
+
+    private readonly struct HelpedBody(HelpedBody.State state, int caller) : ICpuBody
+    {
+        public void Run(long start, long count)
+        {
+            if (Environment.CurrentManagedThreadId != caller)
+            {
+                Interlocked.Increment(ref state.OtherThreads);
+                return;
+            }
+            var seen = state;
+            if (start == 0)
+                SpinWait.SpinUntil(() => Volatile.Read(ref seen.OtherThreads) > 0, TimeSpan.FromSeconds(2));
+        }
+
+        public sealed class State
+        {
+            public int OtherThreads;
         }
     }
 }
