@@ -56,6 +56,9 @@ internal sealed class MemoryBlock
     /// <summary>Index in the pool's list of borrowed blocks, or -1 while cached.</summary>
     public int Slot { get; set; } = -1;
 
+    /// <summary>When it was last lent (the pool's count of loans): the latest lent is the likeliest still in cache.</summary>
+    public long LentAt { get; set; }
+
     /// <summary>True while borrowed by an object the GC has not found unreachable.</summary>
     public bool OwnerAlive => owner.Target is not null;
 
@@ -142,6 +145,8 @@ public sealed class DeviceMemory
     private readonly Dictionary<long, Stack<MemoryBlock>> cached = [];
     private readonly List<MemoryBlock> lent = [];
     private readonly List<Segment> segments = [];
+    private readonly List<MemoryBlock> dead = [];
+    private long loans;
     private Segment? carving;
     private int lentAfterCollection;
     private long allocated;
@@ -456,15 +461,22 @@ public sealed class DeviceMemory
     {
         sweptAtCollection = GC.CollectionCount(0);
         int fullCount = GC.CollectionCount(GC.MaxGeneration);
+        dead.Clear();
         for (int i = lent.Count - 1; i >= 0; i--)
         {
             var block = lent[i];
             if (block.OwnerAlive)
                 continue;
             RemoveLentLocked(block);
-            CacheLocked(block);
-            reclaimed++;
+            dead.Add(block);
         }
+        // Cache them oldest first, so that the next requests reuse the blocks touched last, the likeliest to be
+        // still in the processor's caches (what a loop that disposes gets for free).
+        dead.Sort(static (a, b) => a.LentAt.CompareTo(b.LentAt));
+        foreach (var block in dead)
+            CacheLocked(block);
+        reclaimed += dead.Count;
+        dead.Clear();
         liveAfterCollection = allocated;
         lentAfterCollection = lent.Count;
         if (fullCount != sweptAtFullCollection)
@@ -545,6 +557,7 @@ public sealed class DeviceMemory
     private void LendLocked(MemoryBlock block, object owner)
     {
         block.Lend(owner);
+        block.LentAt = ++loans;
         block.Slot = lent.Count;
         lent.Add(block);
         allocated += block.Size;
