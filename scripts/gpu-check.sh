@@ -7,32 +7,34 @@
 #
 # ../shared/tools/gpu-pack.sh PROJECT.csproj [PROJECT.csproj] also works, two programs per call.
 #
-# STEPs (default: tests experiments sine benchmarks torchops torchsine, issue 9's measurements):
-#   tests       the test program (its experiments smoke tests run the unpacked experiments program)
+# STEPs (default: tests experiments lifetimes sine benchmarks torchops torchsine: issues 7 and 9 in one call):
+#   tests       the test program without its OpenCL suites (its experiments smoke tests run the unpacked
+#               experiments program)
 #   experiments the experiments program's default run (100^3, the seed as written)
+#   lifetimes   issue 7: natural beside scoped at 10^4, 100^3 and 256M elements, without and with a 200 MB ballast
 #   sine        the book's step 43 on the GPU, float32 then float64, 10,000 iterations each (issue 9's target:
 #               <= 280 us per iteration in float32)
 #   benchmarks  BenchmarkDotNet, quick job: the operator benchmarks through the engine (Ops*) and the kernel
 #               matmul (cuBLAS beside the tiled kernel forced); BENCH_FILTER replaces the filter
 #   torchops    baselines/torch_ops.py (PyTorch eager on the same operator cases)
 #   torchsine   baselines/torch_sine.py (PyTorch eager on the same training loop)
-# and, not in the default list (issue 7's measurements, recorded in PERFORMANCE.md):
+# and, not in the default list:
+#   opencl      the test program's OpenCL suites alone (PoCL compiles every kernel on the CPU: slow)
 #   large       the experiments program at 645^3 (268M elements)
-#   lifetimes   natural beside scoped at 10^4, 100^3 and 256M elements, without and with a 200 MB ballast
 #   torch cupy  baselines/torch_seed.py and dezero_cupy_seed.py (the seed's experiment)
 # A step whose program was not unpacked to /tmp/gpu/NAME/NAME (GPU_PROGRAMS overrides /tmp/gpu) is reported
 # as skipped. Each step has its own time limit in seconds (LIMIT_* below); the default steps' limits add up to
-# 545 s, under the device tool's 600 s per call. Everything goes to $OUT (default /tmp/gpu-out); the default
+# 535 s, under the device tool's 600 s per call. Everything goes to $OUT (default /tmp/gpu-out); the default
 # steps write 8 plain files (the device tool's limit):
 #   summary.txt      device, each step's exit status and time, and the key lines of every step
 #   tests.log        the test program's output
 #   experiments.txt  the experiments program's default run, the sine tables, then the stderr of every CSV run
 #   sine.csv         the sine runs in CSV (loss every 1000 iterations, time per iteration), one header
-#   sine.svg         the float32 run's loss curve
+#   experiments.csv  the lifetimes step's rows (and the large step's), one header
 #   benchmarks.log   BenchmarkDotNet's console output
 #   benchmarks.md    BenchmarkDotNet's GitHub-markdown reports, concatenated
 #   baselines.txt    the output of every baseline program run (torch_ops.py, torch_sine.py; torch_seed.py, ...)
-# The optional steps large and lifetimes add experiments.csv (the experiments program's CSV rows, one header).
+# SINE_SVG=1 adds sine.svg, the float32 run's loss curve (a ninth file: leave out another step).
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 2
@@ -42,12 +44,13 @@ mkdir -p "$out"
 programs=${GPU_PROGRAMS:-/tmp/gpu}
 baselines=$root/.gpu/baselines
 
-limit_tests=${LIMIT_TESTS:-150}
-limit_experiments=${LIMIT_EXPERIMENTS:-25}
-limit_sine=${LIMIT_SINE:-70}
-limit_benchmarks=${LIMIT_BENCHMARKS:-180}
+limit_tests=${LIMIT_TESTS:-130}
+limit_opencl=${LIMIT_OPENCL:-300}
+limit_experiments=${LIMIT_EXPERIMENTS:-20}
+limit_sine=${LIMIT_SINE:-60}
+limit_benchmarks=${LIMIT_BENCHMARKS:-150}
 limit_torchops=${LIMIT_TORCHOPS:-45}
-limit_torchsine=${LIMIT_TORCHSINE:-75}
+limit_torchsine=${LIMIT_TORCHSINE:-60}
 limit_experiments_large=${LIMIT_EXPERIMENTS_LARGE:-55}
 limit_lifetimes=${LIMIT_LIFETIMES:-70}
 limit_torch=${LIMIT_TORCH:-50}
@@ -55,7 +58,7 @@ limit_cupy=${LIMIT_CUPY:-50}
 bench_filter=${BENCH_FILTER:-*Ops* *KernelMatMul*}
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(tests experiments sine benchmarks torchops torchsine)
+[ ${#steps[@]} -gt 0 ] || steps=(tests experiments lifetimes sine benchmarks torchops torchsine)
 
 summary=$out/summary.txt
 : > "$summary"
@@ -143,15 +146,19 @@ fi
 
 for step in "${steps[@]}"; do
   case $step in
-    tests)
+    tests | opencl)
       exe=$(program AutoDiff.Gpu.Tests)
       if [ -x "$exe" ]; then
-        AUTODIFF_EXPERIMENTS=$(program AutoDiff.Gpu.Experiments) run tests "$limit_tests" "$out/tests.log" "$exe"
+        if [ "$step" = tests ]; then
+          AUTODIFF_EXPERIMENTS=$(program AutoDiff.Gpu.Experiments) run tests "$limit_tests" "$out/tests.log" "$exe" -class- 'AutoDiff.Gpu.Tests.OpenCL*'
+        else
+          run "tests (OpenCL suites)" "$limit_opencl" "$out/tests.log" "$exe" -class 'AutoDiff.Gpu.Tests.OpenCL*'
+        fi
         # xUnit v3 closes with "=== TEST EXECUTION SUMMARY ===" and a totals line per assembly.
         grep -A3 -E "TEST EXECUTION SUMMARY" "$out/tests.log" | tee -a "$summary"
         grep -E "\[FAIL\]" "$out/tests.log" | head -20 | tee -a "$summary"
       else
-        say "== tests: skipped ($exe not unpacked)"
+        say "== $step: skipped ($exe not unpacked)"
       fi
       ;;
     experiments)
@@ -176,7 +183,11 @@ for step in "${steps[@]}"; do
       # Issue 9: the book's step 43 on the GPU, float32 (the target) then float64; the float32 run draws its curve.
       experiments=$(program AutoDiff.Gpu.Experiments)
       if [ -x "$experiments" ]; then
-        sine_run float32 $(( limit_sine / 2 )) --svg "$out/sine.svg"
+        if [ "${SINE_SVG:-0}" = 1 ]; then
+          sine_run float32 $(( limit_sine / 2 )) --svg "$out/sine.svg"
+        else
+          sine_run float32 $(( limit_sine / 2 ))
+        fi
         sine_run float64 $(( limit_sine / 2 ))
       else
         say "== sine: skipped ($experiments not unpacked)"
