@@ -7,7 +7,7 @@
 #
 # ../shared/tools/gpu-pack.sh PROJECT.csproj [PROJECT.csproj] also works, two programs per call.
 #
-# STEPs (default: tests experiments lifetimes sine benchmarks torchops torchsine: issues 7 and 9 in one call):
+# STEPs (default: tests experiments lifetimes sine benchmarks torchops torchsine torch: issues 7 and 9 in one call):
 #   tests       the test program without its OpenCL suites (its experiments smoke tests run the unpacked
 #               experiments program)
 #   experiments the experiments program's default run (100^3, the seed as written)
@@ -18,13 +18,14 @@
 #               matmul (cuBLAS beside the tiled kernel forced); BENCH_FILTER replaces the filter
 #   torchops    baselines/torch_ops.py (PyTorch eager on the same operator cases)
 #   torchsine   baselines/torch_sine.py (PyTorch eager on the same training loop)
+#   torch       baselines/torch_seed.py (PyTorch eager on the seed's experiment, issue 7's reference)
 # and, not in the default list:
 #   opencl      the test program's OpenCL suites alone (PoCL compiles every kernel on the CPU: slow)
 #   large       the experiments program at 645^3 (268M elements)
-#   torch cupy  baselines/torch_seed.py and dezero_cupy_seed.py (the seed's experiment)
+#   cupy        baselines/dezero_cupy_seed.py (DeZero on CuPy, the seed's experiment)
 # A step whose program was not unpacked to /tmp/gpu/NAME/NAME (GPU_PROGRAMS overrides /tmp/gpu) is reported
 # as skipped. Each step has its own time limit in seconds (LIMIT_* below); the default steps' limits add up to
-# 535 s, under the device tool's 600 s per call. Everything goes to $OUT (default /tmp/gpu-out); the default
+# 575 s, under the device tool's 600 s per call (most steps take a fraction of theirs). Everything goes to $OUT (default /tmp/gpu-out); the default
 # steps write 8 plain files (the device tool's limit):
 #   summary.txt      device, each step's exit status and time, and the key lines of every step
 #   tests.log        the test program's output
@@ -48,17 +49,17 @@ limit_tests=${LIMIT_TESTS:-130}
 limit_opencl=${LIMIT_OPENCL:-300}
 limit_experiments=${LIMIT_EXPERIMENTS:-20}
 limit_sine=${LIMIT_SINE:-60}
-limit_benchmarks=${LIMIT_BENCHMARKS:-150}
+limit_benchmarks=${LIMIT_BENCHMARKS:-140}
 limit_torchops=${LIMIT_TORCHOPS:-45}
 limit_torchsine=${LIMIT_TORCHSINE:-60}
 limit_experiments_large=${LIMIT_EXPERIMENTS_LARGE:-55}
-limit_lifetimes=${LIMIT_LIFETIMES:-70}
-limit_torch=${LIMIT_TORCH:-50}
+limit_lifetimes=${LIMIT_LIFETIMES:-90}
+limit_torch=${LIMIT_TORCH:-30}
 limit_cupy=${LIMIT_CUPY:-50}
 bench_filter=${BENCH_FILTER:-*Ops* *KernelMatMul*}
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(tests experiments lifetimes sine benchmarks torchops torchsine)
+[ ${#steps[@]} -gt 0 ] || steps=(tests experiments lifetimes sine benchmarks torchops torchsine torch)
 
 summary=$out/summary.txt
 : > "$summary"
@@ -144,6 +145,15 @@ else
   say "gpu: nvidia-smi not found"
 fi
 
+# cuBLAS: ILGPU.Algorithms names libcublas.so.12 and older; point the engine at the machine's own library.
+if [ -z "${AUTODIFF_CUBLAS:-}" ]; then
+  for lib in /usr/local/cuda/lib64/libcublas.so.13 /usr/local/cuda/lib64/libcublas.so.12 \
+             $(python3 -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib"))' 2>/dev/null)/libcublas.so.1[23]; do
+    if [ -f "$lib" ]; then export AUTODIFF_CUBLAS=$lib; break; fi
+  done
+fi
+say "cublas: ${AUTODIFF_CUBLAS:-none found (the tiled kernel runs)}"
+
 for step in "${steps[@]}"; do
   case $step in
     tests | opencl)
@@ -198,9 +208,9 @@ for step in "${steps[@]}"; do
       # live 200 MB ballast; the rows hold median, mean, reserved bytes and the pool's collections.
       experiments=$(program AutoDiff.Gpu.Experiments)
       if [ -x "$experiments" ]; then
-        # Of the step's limit, per ballast: 3/14 for 10^4 (the warm-up fills the garbage budget with 40 KB
-        # tensors), 1/14 for 100^3, 3/14 for 256M (1 GB tensors, read back to check them).
-        small=$(( limit_lifetimes * 3 / 14 )) middle=$(( limit_lifetimes / 14 )) large=$(( limit_lifetimes * 3 / 14 ))
+        # Of the step's limit, per ballast: 1/6 for 10^4 (the warm-up fills the garbage budget with 40 KB
+        # tensors), 1/9 for 100^3, 2/9 for 256M (1 GB tensors, read back to check them).
+        small=$(( limit_lifetimes / 6 )) middle=$(( limit_lifetimes / 9 )) large=$(( limit_lifetimes * 2 / 9 ))
         for ballast in 0 200MB; do
           csv_run "10^4, ballast $ballast" "$small" --elements 10000 --reps 2000 --lifetime natural,scoped --modes backward,nograd --ballast "$ballast"
           csv_run "100^3, ballast $ballast" "$middle" --size 100 --reps 1000 --lifetime natural,scoped --modes backward,nograd --ballast "$ballast"
@@ -233,7 +243,7 @@ for step in "${steps[@]}"; do
     torch) baseline torch torch_seed.py "$limit_torch" ;;
     cupy) baseline cupy dezero_cupy_seed.py "$limit_cupy" ;;
     *)
-      say "== unknown step '$step': use tests experiments sine benchmarks torchops torchsine large lifetimes torch cupy"
+      say "== unknown step '$step': use tests opencl experiments lifetimes sine benchmarks torchops torchsine torch large cupy"
       ;;
   esac
 done
