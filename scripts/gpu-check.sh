@@ -63,7 +63,9 @@ steps=("$@")
 
 summary=$out/summary.txt
 : > "$summary"
-say() { printf '%s\n' "$*" | tee -a "$summary"; }
+# say: to the summary and the console (fd 3), whatever the caller redirected stdout to.
+exec 3>&1
+say() { printf '%s\n' "$*" | tee -a "$summary" >&3; }
 
 # run NAME LIMIT LOG COMMAND...: runs COMMAND under `timeout`, stdout and stderr to LOG; records status and time.
 run() {
