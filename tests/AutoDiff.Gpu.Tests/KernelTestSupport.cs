@@ -291,7 +291,8 @@ public readonly struct TestSigmoid : IUnaryOperator
 /// <summary>max(x, 0)</summary>
 public readonly struct TestRelu : IUnaryOperator
 {
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Max(x, T.Zero);
+    // Written out as the engine's ReLU is: T.Max lowers to PTX's max, which drops a NaN operand.
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x <= T.Zero ? T.Zero : x;
 }
 
 /// <summary>−x</summary>
