@@ -170,6 +170,7 @@ public class KernelBroadcastReduceBenchmarks
 public class KernelMatMulBenchmarks
 {
     private KernelBench bench = null!, tiled = null!;
+    private KernelLibrary loadThenCompute = null!;
     private ArrayView<float> a, b, c;
     private ArrayView<double> ad, bd, cd;
     private ArrayView<float> ta, tc;
@@ -191,6 +192,7 @@ public class KernelMatMulBenchmarks
     {
         bench = new KernelBench();
         tiled = new KernelBench(allowCuBlas: false);
+        loadThenCompute = new KernelLibrary(tiled.Accelerator) { AllowCuBlas = false, PrefetchTiles = false };
         Console.WriteLine($"// matmul: {bench.Kernels.MatMulImplementation}{(bench.Kernels.CuBlasUnavailableReason is { } reason ? $" (cuBLAS: {reason})" : "")}; forced: {tiled.Kernels.MatMulImplementation}");
         long n2 = N * N;
         (a, b, c) = (bench.Filled(n2, 0.5f), bench.Filled(n2, 0.25f), bench.Filled(n2, 0f));
@@ -233,6 +235,21 @@ public class KernelMatMulBenchmarks
     public void MatMulFloat64Tiled()
     {
         tiled.Kernels.MatMul(tad, tad, tcd, (int)N, (int)N, (int)N);
+        tiled.Accelerator.Synchronize();
+    }
+
+    /// <summary>The tiled kernel that loads, then computes (no prefetching), on the same buffers.</summary>
+    [Benchmark, Flops(2, 3)]
+    public void MatMulFloat32TiledNoPrefetch()
+    {
+        loadThenCompute.MatMul(ta, ta, tc, (int)N, (int)N, (int)N);
+        tiled.Accelerator.Synchronize();
+    }
+
+    [Benchmark, Flops(2, 3)]
+    public void MatMulFloat64TiledNoPrefetch()
+    {
+        loadThenCompute.MatMul(tad, tad, tcd, (int)N, (int)N, (int)N);
         tiled.Accelerator.Synchronize();
     }
 }

@@ -157,6 +157,186 @@ public struct Quad<T>
     public T X, Y, Z, W;
 }
 
+/// <summary>
+/// Where a thread of a tiled product works: its group's block of C starts at (<see cref="M0"/>, <see cref="N0"/>);
+/// its 8×8 register tile covers rows {RowA..RowA+3, RowB..RowB+3} and columns {ColumnA..ColumnA+3,
+/// ColumnB..ColumnB+3} of that block, which keeps a warp's shared reads free of bank conflicts.
+/// </summary>
+public readonly record struct TilePlace(int M0, int N0, int RowA, int RowB, int ColumnA, int ColumnB)
+{
+    /// <summary>The place of <paramref name="thread"/> of the current group.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TilePlace Of<TTile>(MatMulGeometry g, int thread)
+        where TTile : struct, IMatMulTile
+    {
+        int tilesN = (g.N + TTile.BlockN - 1) / TTile.BlockN;
+        int tx = thread % (TTile.BlockN / 8);
+        int ty = thread / (TTile.BlockN / 8);
+        return new(
+            Grid.IdxX / tilesN * TTile.BlockM,
+            Grid.IdxX % tilesN * TTile.BlockN,
+            4 * ty,
+            (TTile.BlockM / 2) + (4 * ty),
+            4 * tx,
+            (TTile.BlockN / 2) + (4 * tx));
+    }
+}
+
+/// <summary>
+/// A thread's 8×8 block of C in registers, at its <see cref="TilePlace"/>: one <see cref="Row8{T}"/> per row.
+/// </summary>
+/// <typeparam name="T">The element type.</typeparam>
+public struct RegisterTile<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The rows.</summary>
+    public Row8<T> R0, R1, R2, R3, R4, R5, R6, R7;
+
+    /// <summary>tile + the product of the staged op(A) and op(B) tiles, one step of TTile's depth.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static RegisterTile<T> Accumulate<TTile>(RegisterTile<T> tile, ArrayView<T> sharedA, ArrayView<T> sharedB, TilePlace at)
+        where TTile : struct, IMatMulTile
+    {
+        for (int kk = 0; kk < TTile.BlockK; kk++)
+        {
+            var av = Row8<T>.Load(sharedA, (kk * TTile.BlockM) + at.RowA, (kk * TTile.BlockM) + at.RowB);
+            var bv = Row8<T>.Load(sharedB, (kk * TTile.BlockN) + at.ColumnA, (kk * TTile.BlockN) + at.ColumnB);
+            tile.R0 = Row8<T>.MultiplyAdd(tile.R0, av.V0, bv);
+            tile.R1 = Row8<T>.MultiplyAdd(tile.R1, av.V1, bv);
+            tile.R2 = Row8<T>.MultiplyAdd(tile.R2, av.V2, bv);
+            tile.R3 = Row8<T>.MultiplyAdd(tile.R3, av.V3, bv);
+            tile.R4 = Row8<T>.MultiplyAdd(tile.R4, av.V4, bv);
+            tile.R5 = Row8<T>.MultiplyAdd(tile.R5, av.V5, bv);
+            tile.R6 = Row8<T>.MultiplyAdd(tile.R6, av.V6, bv);
+            tile.R7 = Row8<T>.MultiplyAdd(tile.R7, av.V7, bv);
+        }
+        return tile;
+    }
+
+    /// <summary>C[i, j] = alpha·tile + beta·C[i, j] for the tile's rows and columns that lie inside C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Store(ArrayView<T> c, MatMulGeometry g, TilePlace at, T alpha, T beta)
+    {
+        int rowA = at.M0 + at.RowA, rowB = at.M0 + at.RowB, columnA = at.N0 + at.ColumnA, columnB = at.N0 + at.ColumnB;
+        MatMulKernels.StoreRow(c, g, R0, rowA, columnA, columnB, alpha, beta);
+        MatMulKernels.StoreRow(c, g, R1, rowA + 1, columnA, columnB, alpha, beta);
+        MatMulKernels.StoreRow(c, g, R2, rowA + 2, columnA, columnB, alpha, beta);
+        MatMulKernels.StoreRow(c, g, R3, rowA + 3, columnA, columnB, alpha, beta);
+        MatMulKernels.StoreRow(c, g, R4, rowB, columnA, columnB, alpha, beta);
+        MatMulKernels.StoreRow(c, g, R5, rowB + 1, columnA, columnB, alpha, beta);
+        MatMulKernels.StoreRow(c, g, R6, rowB + 2, columnA, columnB, alpha, beta);
+        MatMulKernels.StoreRow(c, g, R7, rowB + 3, columnA, columnB, alpha, beta);
+    }
+}
+
+/// <summary>
+/// One operand of a tiled product: how element e of its staged tile maps to the matrix (read along the stored
+/// matrix's contiguous axis, so a warp's loads coalesce) and to the shared tile.
+/// </summary>
+public interface ITileSide
+{
+    /// <summary>Elements of the shared tile.</summary>
+    static abstract int Elements<TTile>() where TTile : struct, IMatMulTile;
+
+    /// <summary>Element e of the tile at step k0 of the group at <paramref name="at"/>; zero outside the matrix.</summary>
+    static abstract T Element<T, TTile>(ArrayView<T> matrix, MatMulGeometry g, TilePlace at, int k0, int e)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TTile : struct, IMatMulTile;
+
+    /// <summary>Stores element e of the tile at its place in the shared tile.</summary>
+    static abstract void Put<T, TTile>(ArrayView<T> shared, MatMulGeometry g, int e, T value)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TTile : struct, IMatMulTile;
+}
+
+/// <summary>op(A)[m0.., k0..], staged as sharedA[kk·BlockM + m].</summary>
+public readonly struct TileA : ITileSide
+{
+    /// <inheritdoc/>
+    public static int Elements<TTile>() where TTile : struct, IMatMulTile => TTile.SharedA;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Element<T, TTile>(ArrayView<T> matrix, MatMulGeometry g, TilePlace at, int k0, int e)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TTile : struct, IMatMulTile
+    {
+        Place<TTile>(g, e, out int m, out int kk);
+        int i = at.M0 + m, p = k0 + kk;
+        return i < g.M && p < g.K ? matrix[g.IndexA(i, p)] : T.Zero;
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Put<T, TTile>(ArrayView<T> shared, MatMulGeometry g, int e, T value)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TTile : struct, IMatMulTile
+    {
+        Place<TTile>(g, e, out int m, out int kk);
+        shared[(kk * TTile.BlockM) + m] = value;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Place<TTile>(MatMulGeometry g, int e, out int m, out int kk)
+        where TTile : struct, IMatMulTile
+    {
+        if (g.TransposeA != 0)
+        {
+            kk = e / TTile.BlockM;
+            m = e - (kk * TTile.BlockM);
+        }
+        else
+        {
+            m = e / TTile.BlockK;
+            kk = e - (m * TTile.BlockK);
+        }
+    }
+}
+
+/// <summary>op(B)[k0.., n0..], staged as sharedB[kk·BlockN + n].</summary>
+public readonly struct TileB : ITileSide
+{
+    /// <inheritdoc/>
+    public static int Elements<TTile>() where TTile : struct, IMatMulTile => TTile.SharedB;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Element<T, TTile>(ArrayView<T> matrix, MatMulGeometry g, TilePlace at, int k0, int e)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TTile : struct, IMatMulTile
+    {
+        Place<TTile>(g, e, out int kk, out int n);
+        int j = at.N0 + n, p = k0 + kk;
+        return j < g.N && p < g.K ? matrix[g.IndexB(p, j)] : T.Zero;
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Put<T, TTile>(ArrayView<T> shared, MatMulGeometry g, int e, T value)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TTile : struct, IMatMulTile
+    {
+        Place<TTile>(g, e, out int kk, out int n);
+        shared[(kk * TTile.BlockN) + n] = value;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Place<TTile>(MatMulGeometry g, int e, out int kk, out int n)
+        where TTile : struct, IMatMulTile
+    {
+        if (g.TransposeB != 0)
+        {
+            n = e / TTile.BlockK;
+            kk = e - (n * TTile.BlockK);
+        }
+        else
+        {
+            kk = e / TTile.BlockN;
+            n = e - (kk * TTile.BlockN);
+        }
+    }
+}
+
 /// <summary>The matrix-product kernels (see <see cref="MatMulGeometry"/>).</summary>
 public static unsafe class MatMulKernels
 {
@@ -172,84 +352,99 @@ public static unsafe class MatMulKernels
     {
         var sharedA = SharedMemory.Allocate<T>(TTile.SharedA);
         var sharedB = SharedMemory.Allocate<T>(TTile.SharedB);
-        int blockM = TTile.BlockM, blockN = TTile.BlockN, blockK = TTile.BlockK;
         int threads = Group.DimX;
         int thread = Group.IdxX;
-        int tilesN = (g.N + blockN - 1) / blockN;
-        int m0 = Grid.IdxX / tilesN * blockM;
-        int n0 = (Grid.IdxX % tilesN) * blockN;
-        int tx = thread % (blockN / 8);
-        int ty = thread / (blockN / 8);
-        int rowA = 4 * ty, rowB = (blockM / 2) + (4 * ty);
-        int columnA = 4 * tx, columnB = (blockN / 2) + (4 * tx);
+        var at = TilePlace.Of<TTile>(g, thread);
 
-        Row8<T> r0 = default, r1 = default, r2 = default, r3 = default, r4 = default, r5 = default, r6 = default, r7 = default;
-        for (int k0 = 0; k0 < g.K; k0 += blockK)
+        var tile = default(RegisterTile<T>);
+        for (int k0 = 0; k0 < g.K; k0 += TTile.BlockK)
         {
-            // Stage op(A)[m0.., k0..] as sharedA[kk·BlockM + m], reading along A's contiguous axis.
-            for (int e = thread; e < blockM * blockK; e += threads)
-            {
-                int m, kk;
-                if (g.TransposeA != 0)
-                {
-                    kk = e / blockM;
-                    m = e - (kk * blockM);
-                }
-                else
-                {
-                    m = e / blockK;
-                    kk = e - (m * blockK);
-                }
-                int i = m0 + m, p = k0 + kk;
-                sharedA[(kk * blockM) + m] = i < g.M && p < g.K ? a[g.IndexA(i, p)] : T.Zero;
-            }
-            // Stage op(B)[k0.., n0..] as sharedB[kk·BlockN + n].
-            for (int e = thread; e < blockN * blockK; e += threads)
-            {
-                int n, kk;
-                if (g.TransposeB != 0)
-                {
-                    n = e / blockK;
-                    kk = e - (n * blockK);
-                }
-                else
-                {
-                    kk = e / blockN;
-                    n = e - (kk * blockN);
-                }
-                int j = n0 + n, p = k0 + kk;
-                sharedB[(kk * blockN) + n] = j < g.N && p < g.K ? b[g.IndexB(p, j)] : T.Zero;
-            }
+            // Stage op(A)[m0.., k0..] as sharedA[kk·BlockM + m] and op(B)[k0.., n0..] as sharedB[kk·BlockN + n].
+            Stage<T, TTile, TileA>(a, sharedA, g, at, k0, thread, threads);
+            Stage<T, TTile, TileB>(b, sharedB, g, at, k0, thread, threads);
             Group.Barrier();
-            for (int kk = 0; kk < blockK; kk++)
-            {
-                var av = Row8<T>.Load(sharedA, (kk * blockM) + rowA, (kk * blockM) + rowB);
-                var bv = Row8<T>.Load(sharedB, (kk * blockN) + columnA, (kk * blockN) + columnB);
-                r0 = Row8<T>.MultiplyAdd(r0, av.V0, bv);
-                r1 = Row8<T>.MultiplyAdd(r1, av.V1, bv);
-                r2 = Row8<T>.MultiplyAdd(r2, av.V2, bv);
-                r3 = Row8<T>.MultiplyAdd(r3, av.V3, bv);
-                r4 = Row8<T>.MultiplyAdd(r4, av.V4, bv);
-                r5 = Row8<T>.MultiplyAdd(r5, av.V5, bv);
-                r6 = Row8<T>.MultiplyAdd(r6, av.V6, bv);
-                r7 = Row8<T>.MultiplyAdd(r7, av.V7, bv);
-            }
+            tile = RegisterTile<T>.Accumulate<TTile>(tile, sharedA, sharedB, at);
             Group.Barrier();
         }
+        tile.Store(c, g, at, alpha, beta);
+    }
 
-        int columnC = n0 + columnA, columnD = n0 + columnB;
-        StoreRow(c, g, r0, m0 + rowA, columnC, columnD, alpha, beta);
-        StoreRow(c, g, r1, m0 + rowA + 1, columnC, columnD, alpha, beta);
-        StoreRow(c, g, r2, m0 + rowA + 2, columnC, columnD, alpha, beta);
-        StoreRow(c, g, r3, m0 + rowA + 3, columnC, columnD, alpha, beta);
-        StoreRow(c, g, r4, m0 + rowB, columnC, columnD, alpha, beta);
-        StoreRow(c, g, r5, m0 + rowB + 1, columnC, columnD, alpha, beta);
-        StoreRow(c, g, r6, m0 + rowB + 2, columnC, columnD, alpha, beta);
-        StoreRow(c, g, r7, m0 + rowB + 3, columnC, columnD, alpha, beta);
+    /// <summary>
+    /// <see cref="MatMulTiled{T, TTile}"/> with the next step's tiles fetched from global memory into registers while
+    /// the group computes on the current ones, so a group's global-load latency overlaps its arithmetic instead of
+    /// stalling it at every step. For tiles whose shared A and B tiles are four elements per thread
+    /// (<see cref="LargeTile"/>: 128×128×8, 256 threads).
+    /// </summary>
+    public static void MatMulTiledPrefetch<T, TTile>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TTile : struct, IMatMulTile
+    {
+        var sharedA = SharedMemory.Allocate<T>(TTile.SharedA);
+        var sharedB = SharedMemory.Allocate<T>(TTile.SharedB);
+        int threads = Group.DimX;
+        int thread = Group.IdxX;
+        var at = TilePlace.Of<TTile>(g, thread);
+
+        var fetchedA = Fetch<T, TTile, TileA>(a, g, at, 0, thread, threads);
+        var fetchedB = Fetch<T, TTile, TileB>(b, g, at, 0, thread, threads);
+        var tile = default(RegisterTile<T>);
+        for (int k0 = 0; k0 < g.K; k0 += TTile.BlockK)
+        {
+            Stash<T, TTile, TileA>(sharedA, g, fetchedA, thread, threads);
+            Stash<T, TTile, TileB>(sharedB, g, fetchedB, thread, threads);
+            Group.Barrier();
+            // The next step's loads are in flight while this step computes.
+            if (k0 + TTile.BlockK < g.K)
+            {
+                fetchedA = Fetch<T, TTile, TileA>(a, g, at, k0 + TTile.BlockK, thread, threads);
+                fetchedB = Fetch<T, TTile, TileB>(b, g, at, k0 + TTile.BlockK, thread, threads);
+            }
+            tile = RegisterTile<T>.Accumulate<TTile>(tile, sharedA, sharedB, at);
+            Group.Barrier();
+        }
+        tile.Store(c, g, at, alpha, beta);
+    }
+
+    /// <summary>This thread's four elements of TSide's tile at step k0 (elements thread + r·threads), zero outside the matrix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Quad<T> Fetch<T, TTile, TSide>(ArrayView<T> matrix, MatMulGeometry g, TilePlace at, int k0, int thread, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TTile : struct, IMatMulTile
+        where TSide : struct, ITileSide =>
+        new()
+        {
+            X = TSide.Element<T, TTile>(matrix, g, at, k0, thread),
+            Y = TSide.Element<T, TTile>(matrix, g, at, k0, thread + threads),
+            Z = TSide.Element<T, TTile>(matrix, g, at, k0, thread + (2 * threads)),
+            W = TSide.Element<T, TTile>(matrix, g, at, k0, thread + (3 * threads)),
+        };
+
+    /// <summary>Writes fetched elements to TSide's shared tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Stash<T, TTile, TSide>(ArrayView<T> shared, MatMulGeometry g, Quad<T> q, int thread, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TTile : struct, IMatMulTile
+        where TSide : struct, ITileSide
+    {
+        TSide.Put<T, TTile>(shared, g, thread, q.X);
+        TSide.Put<T, TTile>(shared, g, thread + threads, q.Y);
+        TSide.Put<T, TTile>(shared, g, thread + (2 * threads), q.Z);
+        TSide.Put<T, TTile>(shared, g, thread + (3 * threads), q.W);
+    }
+
+    /// <summary>Stages TSide's tile at step k0 in shared memory, each thread taking elements thread + r·threads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Stage<T, TTile, TSide>(ArrayView<T> matrix, ArrayView<T> shared, MatMulGeometry g, TilePlace at, int k0, int thread, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TTile : struct, IMatMulTile
+        where TSide : struct, ITileSide
+    {
+        for (int e = thread; e < TSide.Elements<TTile>(); e += threads)
+            TSide.Put<T, TTile>(shared, g, e, TSide.Element<T, TTile>(matrix, g, at, k0, e));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow<T>(ArrayView<T> c, MatMulGeometry g, Row8<T> row, int i, int columnA, int columnB, T alpha, T beta)
+    internal static void StoreRow<T>(ArrayView<T> c, MatMulGeometry g, Row8<T> row, int i, int columnA, int columnB, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (i >= g.M)

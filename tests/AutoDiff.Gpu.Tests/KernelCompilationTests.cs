@@ -35,10 +35,13 @@ public sealed partial class KernelCompilationTests
         using var ptx = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_80, null);
         string assembly = ((PTXCompiledKernel)ptx.Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
         Assert.Contains(".entry", assembly, StringComparison.Ordinal);
+        // An expected string is an instruction the PTX contains; "1…" one it contains exactly once; "!…" one it must not contain.
         foreach (string instruction in expected)
         {
             if (instruction.StartsWith('1'))
                 Assert.Single(Regex.Matches(assembly, Regex.Escape(instruction[1..])));
+            else if (instruction.StartsWith('!'))
+                Assert.DoesNotContain(instruction[1..], assembly, StringComparison.Ordinal);
             else
                 Assert.Contains(instruction, assembly, StringComparison.Ordinal);
         }
@@ -85,9 +88,11 @@ public sealed partial class KernelCompilationTests
         Add("gather and scatter-add float64", i, "Index", [d], "red.add.global.f64");
 
         var m = typeof(MatMulKernels);
-        Add("matmul float32 large tile", m, "MatMulTiled", [f, typeof(LargeTile)], "bar.sync", "ld.shared.v4.f32");
+        Add("matmul float32 large tile", m, "MatMulTiled", [f, typeof(LargeTile)], "bar.sync", "ld.shared.v4.f32", "!.local");
         Add("matmul float64 medium tile", m, "MatMulTiled", [d, typeof(MediumTile)], "bar.sync", "ld.shared.v2.f64");
         Add("matmul float32 small tile", m, "MatMulTiled", [f, typeof(SmallTile)], "bar.sync");
+        Add("matmul float32 large tile, prefetching", m, "MatMulTiledPrefetch", [f, typeof(LargeTile)], "bar.sync", "ld.shared.v4.f32", "!.local");
+        Add("matmul float64 large tile, prefetching", m, "MatMulTiledPrefetch", [d, typeof(LargeTile)], "bar.sync", "ld.shared.v2.f64", "!.local");
         return cases;
     }
 

@@ -45,6 +45,8 @@ public abstract class KernelMatMulTests<T>(KernelDeviceFixture fixture, KernelSt
                 KernelMatMul.Check<T>(Accelerator, Kernels, m, n, k, transposeA, transposeB);
                 if (Fixture.TiledMatMul is { } tiled)
                     KernelMatMul.Check<T>(Accelerator, tiled, m, n, k, transposeA, transposeB);
+                if (Fixture.TiledMatMulWithoutPrefetch is { } loadThenCompute)
+                    KernelMatMul.Check<T>(Accelerator, loadThenCompute, m, n, k, transposeA, transposeB);
             }
         }
     }
@@ -115,18 +117,27 @@ public sealed class KernelMatMulTestsPackedFloat(KernelFixture fixture) : Kernel
 
 public sealed class KernelMatMulTestsPackedDouble(KernelFixture fixture) : KernelMatMulTests<double>(fixture, KernelStyle.Packed), IClassFixture<KernelFixture>;
 
-/// <summary>The GPU tiles themselves (128×128 for float32, 64×64 for float64) with their GPU group sizes, simulated on a wide CPU accelerator.</summary>
+/// <summary>
+/// The GPU tiles themselves with their GPU group sizes, simulated on a wide CPU accelerator: 128×128 blocks that
+/// fetch the next step while computing (float32 and float64), and without prefetching 128×128 for float32 and
+/// 64×64 for float64. K = 8 is one step, K = 9 and 20 end on a partial step.
+/// </summary>
 public sealed class KernelMatMulWideGroupTests(KernelFixture fixture) : IClassFixture<KernelFixture>
 {
     [Theory]
     [InlineData(130, 257, 20, false, false)]
     [InlineData(130, 129, 9, true, true)]
     [InlineData(5, 3, 17, false, true)]
+    [InlineData(128, 128, 8, true, false)]
+    [InlineData(1, 1, 1, false, false)]
     public void GPU_tiles_match_the_reference(int m, int n, int k, bool transposeA, bool transposeB)
     {
-        var kernels = new KernelLibrary(fixture.Wide, KernelStyle.Packed);
-        KernelMatMul.Check<float>(fixture.Wide, kernels, m, n, k, transposeA, transposeB);
-        KernelMatMul.Check<double>(fixture.Wide, kernels, m, n, k, transposeA, transposeB);
+        foreach (bool prefetch in new[] { true, false })
+        {
+            var kernels = new KernelLibrary(fixture.Wide, KernelStyle.Packed) { PrefetchTiles = prefetch };
+            KernelMatMul.Check<float>(fixture.Wide, kernels, m, n, k, transposeA, transposeB);
+            KernelMatMul.Check<double>(fixture.Wide, kernels, m, n, k, transposeA, transposeB);
+        }
     }
 }
 

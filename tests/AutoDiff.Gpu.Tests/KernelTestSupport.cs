@@ -17,7 +17,7 @@ public abstract class KernelDeviceFixture : IDisposable
 {
     private readonly Context context;
     private readonly Accelerator? accelerator;
-    private readonly KernelLibrary? chunked, packed, tiled;
+    private readonly KernelLibrary? chunked, packed, tiled, tiledWithoutPrefetch;
 
     protected KernelDeviceFixture(AcceleratorType type)
     {
@@ -42,7 +42,10 @@ public abstract class KernelDeviceFixture : IDisposable
         if (type == AcceleratorType.CPU)
             chunked = new KernelLibrary(accelerator, KernelStyle.Chunked);
         else
+        {
             tiled = new KernelLibrary(accelerator) { AllowCuBlas = false };
+            tiledWithoutPrefetch = new KernelLibrary(accelerator) { AllowCuBlas = false, PrefetchTiles = false };
+        }
     }
 
     public string? SkipReason { get; }
@@ -59,8 +62,11 @@ public abstract class KernelDeviceFixture : IDisposable
     /// <summary>The library of <paramref name="style"/> (GPUs have the packed layout only).</summary>
     public KernelLibrary Library(KernelStyle style) => (style == KernelStyle.Chunked ? chunked : packed) ?? Skip<KernelLibrary>();
 
-    /// <summary>On CUDA, a library that keeps the tiled matrix product (no cuBLAS); null elsewhere.</summary>
+    /// <summary>On GPUs, a library that keeps the tiled matrix product (no cuBLAS); null on the CPU accelerator.</summary>
     public KernelLibrary? TiledMatMul => tiled;
+
+    /// <summary>On GPUs, the same with the tiled kernel that loads, then computes (no prefetching); null on the CPU accelerator.</summary>
+    public KernelLibrary? TiledMatMulWithoutPrefetch => tiledWithoutPrefetch;
 
     public virtual void Dispose()
     {
