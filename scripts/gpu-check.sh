@@ -7,7 +7,8 @@
 #
 # ../shared/tools/gpu-pack.sh PROJECT.csproj [PROJECT.csproj] also works, two programs per call.
 #
-# STEPs (default: tests experiments lifetimes sine benchmarks torchops torchsine torch: issues 7 and 9 in one call):
+# STEPs (default: tests experiments lifetimes sine benchmarks torchops torchsine torch openclhostile: issues 7, 8 and 9
+# in one call):
 #   tests       the test program without its OpenCL suites (its experiments smoke tests run the unpacked
 #               experiments program)
 #   experiments the experiments program's default run (100^3, the seed as written)
@@ -19,13 +20,15 @@
 #   torchops    baselines/torch_ops.py (PyTorch eager on the same operator cases)
 #   torchsine   baselines/torch_sine.py (PyTorch eager on the same training loop)
 #   torch       baselines/torch_seed.py (PyTorch eager on the seed's experiment, issue 7's reference)
+#   openclhostile  the test program's hostile suite on OpenCL (PoCL on the GPU machine's CPU): issue 8's concurrent
+#               launches, disposal under load and the rest
 # and, not in the default list:
-#   opencl      the test program's OpenCL suites alone (PoCL compiles every kernel on the CPU: slow)
+#   opencl      the test program's OpenCL suites (PoCL compiles every kernel on the CPU: slow)
 #   large       the experiments program at 645^3 (268M elements)
 #   cupy        baselines/dezero_cupy_seed.py (DeZero on CuPy, the seed's experiment)
 # A step whose program was not unpacked to /tmp/gpu/NAME/NAME (GPU_PROGRAMS overrides /tmp/gpu) is reported
 # as skipped. Each step has its own time limit in seconds (LIMIT_* below); the default steps' limits add up to
-# 540 s, under the device tool's 600 s per call (most steps take a fraction of theirs: 330 s in all on an H200). Everything goes to $OUT (default /tmp/gpu-out); the default
+# 585 s, under the device tool's 600 s per call (most steps take a fraction of theirs: 330 s in all on an H200). Everything goes to $OUT (default /tmp/gpu-out); the default
 # steps write 8 plain files (the device tool's limit):
 #   summary.txt      device, each step's exit status and time, and the key lines of every step
 #   tests.log        the test program's output
@@ -47,6 +50,7 @@ baselines=$root/.gpu/baselines
 
 limit_tests=${LIMIT_TESTS:-120}
 limit_opencl=${LIMIT_OPENCL:-300}
+limit_openclhostile=${LIMIT_OPENCLHOSTILE:-45}
 limit_experiments=${LIMIT_EXPERIMENTS:-15}
 limit_sine=${LIMIT_SINE:-40}
 limit_benchmarks=${LIMIT_BENCHMARKS:-120}
@@ -59,7 +63,7 @@ limit_cupy=${LIMIT_CUPY:-50}
 bench_filter=${BENCH_FILTER:-*Ops* *KernelMatMul*}
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(tests experiments lifetimes sine benchmarks torchops torchsine torch)
+[ ${#steps[@]} -gt 0 ] || steps=(tests experiments lifetimes sine benchmarks torchops torchsine torch openclhostile)
 
 summary=$out/summary.txt
 : > "$summary"
@@ -158,17 +162,21 @@ say "cublas: ${AUTODIFF_CUBLAS:-none found (the tiled kernel runs)}"
 
 for step in "${steps[@]}"; do
   case $step in
-    tests | opencl)
+    tests | opencl | openclhostile)
       exe=$(program AutoDiff.Gpu.Tests)
       if [ -x "$exe" ]; then
-        if [ "$step" = tests ]; then
-          AUTODIFF_EXPERIMENTS=$(program AutoDiff.Gpu.Experiments) run tests "$limit_tests" "$out/tests.log" "$exe" -class- 'AutoDiff.Gpu.Tests.OpenCL*'
-        else
-          run "tests (OpenCL suites)" "$limit_opencl" "$out/tests.log" "$exe" -class 'AutoDiff.Gpu.Tests.OpenCL*'
-        fi
+        # Each run's output is appended to tests.log; the summary gets its totals and failures.
+        log=$(mktemp)
+        case $step in
+          tests) AUTODIFF_EXPERIMENTS=$(program AutoDiff.Gpu.Experiments) run tests "$limit_tests" "$log" "$exe" -class- 'AutoDiff.Gpu.Tests.OpenCL*' ;;
+          opencl) run "tests (OpenCL suites)" "$limit_opencl" "$log" "$exe" -class 'AutoDiff.Gpu.Tests.OpenCL*' ;;
+          openclhostile) run "tests (OpenCL hostile suite)" "$limit_openclhostile" "$log" "$exe" -class 'AutoDiff.Gpu.Tests.OpenCLHostileTests' ;;
+        esac
+        { printf '== %s\n' "$step"; cat "$log"; } >> "$out/tests.log"
         # xUnit v3 closes with "=== TEST EXECUTION SUMMARY ===" and a totals line per assembly.
-        grep -A3 -E "TEST EXECUTION SUMMARY" "$out/tests.log" | tee -a "$summary"
-        grep -E "\[FAIL\]" "$out/tests.log" | head -20 | tee -a "$summary"
+        grep -A3 -E "TEST EXECUTION SUMMARY" "$log" | tee -a "$summary"
+        grep -E "\[FAIL\]" "$log" | head -20 | tee -a "$summary"
+        rm -f "$log"
       else
         say "== $step: skipped ($exe not unpacked)"
       fi
@@ -247,7 +255,7 @@ for step in "${steps[@]}"; do
     torch) baseline torch torch_seed.py "$limit_torch" ;;
     cupy) baseline cupy dezero_cupy_seed.py "$limit_cupy" ;;
     *)
-      say "== unknown step '$step': use tests opencl experiments lifetimes sine benchmarks torchops torchsine torch large cupy"
+      say "== unknown step '$step': use tests opencl openclhostile experiments lifetimes sine benchmarks torchops torchsine torch large cupy"
       ;;
   esac
 done
