@@ -71,8 +71,15 @@ public sealed unsafe partial class KernelLibrary
         }
         else
         {
-            group = LaunchPlan.PowerOfTwoGroup(accelerator, (int)Math.Clamp(CeilingPowerOfTwo(n / 16), 32, ReduceKernels.MaxGroup));
-            parallel = ReduceParallelism > 0 ? ReduceParallelism : LaunchPlan.Wave(accelerator, group);
+            // At least 64 elements a thread where the row allows (four unrolled steps of float packs), so the
+            // group's halving is paid once per 16 loads or more: (16384, 16384) over its last axis takes groups
+            // of 256, two waves of them (8 per SM, twice) striding over the rows. Groups of 64 or more: an SM
+            // holds at most 32 groups, which is all its threads only from 64 up.
+            group = LaunchPlan.PowerOfTwoGroup(accelerator, (int)Math.Clamp(CeilingPowerOfTwo(n / 64), 64, ReduceKernels.MaxGroup));
+            parallel = ReduceParallelism > 0 ? ReduceParallelism : LaunchPlan.GpuWaves * LaunchPlan.Wave(accelerator, group);
+            // A segment gives each thread at least one unrolled step (16 elements). All of 256Mi elements as one
+            // row on an H100 or H200 (132 SMs): two waves' worth, 1056 segments for groups of 512, 124 float packs
+            // a thread; the second pass folds the 1056 partials in one group.
             segments = rows >= parallel ? 1 : Math.Min(Ceiling(parallel, rows), Ceiling(n, group * 16L));
         }
         // Segments are whole packs of either element type (4 elements).
@@ -103,7 +110,7 @@ public sealed unsafe partial class KernelLibrary
             RunChunked(new RowsBody<T, TReduce, TPost>(Pointer(x), Pointer(y), n, segment, segments, post), items, ChunkedThreads(items, rows * n));
             return;
         }
-        var config2 = new KernelConfig((int)Math.Min(items, LaunchPlan.Wave(accelerator, group)), group);
+        var config2 = new KernelConfig((int)Math.Min(items, LaunchPlan.GpuWaves * LaunchPlan.Wave(accelerator, group)), group);
         RunPacked<T, RowsLaunch<T, TReduce, TPost>>(new(x, y, rows, n, segment, segments, config2, post), Aligned(x), n);
     }
 
@@ -122,7 +129,9 @@ public sealed unsafe partial class KernelLibrary
         }
         else
         {
-            // Enough columns of packs to fill the accelerator with resident threads, else split the axis.
+            // Enough columns of packs to fill the accelerator with resident threads, else split the axis. One
+            // wave, not two: the second pass reads the partials from L2 with one thread per column pack, so its
+            // time grows with the segments; (16384, 16384) over its first axis takes 66 segments of 249 rows.
             long items = outer * Ceiling(inner, 4);
             long resident = ReduceParallelism > 0
                 ? ReduceParallelism

@@ -35,6 +35,14 @@ public readonly record struct LaunchPlan(KernelConfig Config, long Chunk)
     /// <summary>Threads per group of grid-stride launches.</summary>
     public const int GpuGroupSize = 512;
 
+    /// <summary>
+    /// Waves of resident groups (<see cref="Wave"/>) that grid-stride launches and the reduction planner size
+    /// their grids for. The wave counts 4 groups of 512 per SM (32 registers a thread), which unrolled loops
+    /// exceed: with 2 or 3 resident, one wave's last groups would run nearly alone; with two waves' worth the
+    /// hardware keeps starting groups as others finish, and the SMs stay full to the end.
+    /// </summary>
+    public const int GpuWaves = 2;
+
     /// <summary>The style <see cref="KernelStyle.Auto"/> stands for on <paramref name="accelerator"/>.</summary>
     public static KernelStyle Resolve(Accelerator accelerator, KernelStyle style)
     {
@@ -62,9 +70,9 @@ public readonly record struct LaunchPlan(KernelConfig Config, long Chunk)
         }
 
         int group = Math.Min(GpuGroupSize, accelerator.MaxNumThreadsPerGroup);
-        // One full wave of resident groups (an H100: 132 SMs × 4 groups of 512), fewer when the array is
-        // small; threads stride over the rest.
-        long groups = Math.Min(Wave(accelerator, group), (n + group - 1) / group);
+        // Two waves of resident groups (an H100 or H200: 132 SMs × 4 groups of 512, twice), fewer when the
+        // array is small; threads stride over the rest.
+        long groups = Math.Min(GpuWaves * Wave(accelerator, group), (n + group - 1) / group);
         return new LaunchPlan(new KernelConfig((int)groups, group), 1);
     }
 

@@ -20,8 +20,10 @@ public static class ReduceKernels
     /// <summary>
     /// One group per segment of a row, grid-stride over the <paramref name="rows"/>·<paramref name="segments"/>
     /// segments: segment s of row o covers elements [s·segment, min(n, (s+1)·segment)) and writes
-    /// <c>y[o·segments + s] = post(⊕ x)</c>. Threads accumulate packs lane by lane, then the group halves in
-    /// shared memory (the group size is a power of two). n and segment are in elements, multiples of the lanes.
+    /// <c>y[o·segments + s] = post(⊕ x)</c>. Threads accumulate packs lane by lane —
+    /// <see cref="ElementwiseKernels.Unroll"/> packs a group's size apart (coalesced) loaded together and combined
+    /// pairwise before they join the thread's accumulator — then the group halves in shared memory (the group
+    /// size is a power of two). n and segment are in elements, multiples of the lanes.
     /// </summary>
     public static void ReduceRowsPacked<T, TPack, TReduce, TPost>(
         ArrayView<TPack> x, ArrayView<T> y, long rows, long n, long segment, long segments, TPost post)
@@ -41,9 +43,17 @@ public static class ReduceKernels
             long begin = s * segment;
             long length = Math.Min(segment, n - begin) / lanes;
             long first = ((row * n) + begin) / lanes;
+            long step = Group.DimX;
             var acc = TPack.Splat(TReduce.Identity<T>());
-            for (long p = thread; p < length; p += Group.DimX)
-                acc = TPack.Combine<TReduce>(acc, x[first + p]);
+            long p = first + thread, end = first + length;
+            for (; p + (3 * step) < end; p += ElementwiseKernels.Unroll * step)
+            {
+                // Four loads in flight, combined pairwise: no load waits on an addition.
+                TPack x0 = x[p], x1 = x[p + step], x2 = x[p + (2 * step)], x3 = x[p + (3 * step)];
+                acc = TPack.Combine<TReduce>(acc, TPack.Combine<TReduce>(TPack.Combine<TReduce>(x0, x1), TPack.Combine<TReduce>(x2, x3)));
+            }
+            for (; p < end; p += step)
+                acc = TPack.Combine<TReduce>(acc, x[p]);
             T result = GroupReduce<T, TReduce>(shared, TPack.Fold<TReduce>(acc));
             if (thread == 0)
                 y[v] = post.Apply(result);
@@ -52,7 +62,8 @@ public static class ReduceKernels
 
     /// <summary>
     /// Grid-stride over (o, s, c) with c a pack of columns: <c>y[o, s, c] = post(⊕ x[o, j, c])</c> for j in
-    /// segment s, [s·segment, min(n, (s+1)·segment)). inner (in elements) is a multiple of the lanes.
+    /// segment s, [s·segment, min(n, (s+1)·segment)), <see cref="ElementwiseKernels.Unroll"/> rows loaded
+    /// together and combined pairwise before they join the accumulator. inner (in elements) is a multiple of the lanes.
     /// </summary>
     public static void ReduceColumnsPacked<T, TPack, TReduce, TPost>(
         ArrayView<TPack> x, ArrayView<TPack> y, long outer, long n, long inner, long segment, long segments, TPost post)
@@ -74,7 +85,14 @@ public static class ReduceKernels
             long end = Math.Min(n, begin + segment);
             var acc = TPack.Splat(TReduce.Identity<T>());
             long index = (((o * n) + begin) * columns) + column;
-            for (long j = begin; j < end; j++)
+            long j = begin;
+            for (; j + 3 < end; j += ElementwiseKernels.Unroll)
+            {
+                TPack x0 = x[index], x1 = x[index + columns], x2 = x[index + (2 * columns)], x3 = x[index + (3 * columns)];
+                acc = TPack.Combine<TReduce>(acc, TPack.Combine<TReduce>(TPack.Combine<TReduce>(x0, x1), TPack.Combine<TReduce>(x2, x3)));
+                index += ElementwiseKernels.Unroll * columns;
+            }
+            for (; j < end; j++)
             {
                 acc = TPack.Combine<TReduce>(acc, x[index]);
                 index += columns;

@@ -152,6 +152,45 @@ public abstract class KernelElementwiseTests<T>(KernelDeviceFixture fixture, Ker
         Assert.All(values.Skip(1), v => Assert.True(T.IsNaN(v)));
     }
 
+    [Fact]
+    public void Lengths_around_whole_unrolled_steps_of_the_packed_loops_are_covered()
+    {
+        // The packed loops take ElementwiseKernels.Unroll packs a grid stride apart per step, then the packs
+        // left over one at a time, then the tail elements: lengths one pack either side of whole steps (of the
+        // grid the launcher picks for them), below one step, and with and without a tail.
+        int lanes = 16 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        long wide = ElementwiseKernels.Unroll * Threads(1L << 30);
+        foreach (long packs in new[] { 1, 3, wide - 1, wide, wide + 1, (2 * wide) - 1, (2 * wide) + 1 })
+        {
+            foreach (int tail in new[] { 0, lanes - 1 })
+            {
+                int n = (int)((packs * lanes) + tail);
+                var a = KernelHost.Values<T>(n, seed: n);
+                var b = KernelHost.Values<T>(n, seed: n + 1);
+                using var ba = Accelerator.Upload(a);
+                using var bb = Accelerator.Upload(b);
+                using var by = Accelerator.Allocate1D<T>(n);
+                var (da, db) = (KernelHost.AsDouble(a), KernelHost.AsDouble(b));
+                Kernels.Zip(ba.Whole(), bb.Whole(), by.Whole(), new TestSub());
+                KernelHost.AssertClose(da.Select((v, i) => v - db[i]).ToArray(), by.Download(), KernelHost.Epsilon<T>(), what: $"a - b, {n} elements, {Threads(packs)} threads");
+                Kernels.Map(ba.Whole(), ba.Whole(), new TestNeg());
+                KernelHost.AssertClose(Array.ConvertAll(da, v => -v), ba.Download(), 0, what: $"-a in place, {n} elements");
+                Kernels.Fill(by.Whole(), T.CreateTruncating(1.5));
+                Assert.All(by.Download(), v => Assert.Equal(T.CreateTruncating(1.5), v));
+
+                // Broadcasts of rows of three packs, the operand by column (rows) and by row (columns).
+                if (packs < 3)
+                    continue;
+                int rows = (int)(packs / 3), columns = 3 * lanes;
+                int[] shape = [rows, columns];
+                Kernels.Zip(shape, ba.Whole().SubView(0, rows * columns), new Strided<T>(bb.Whole(), [0, 1]), by.Whole().SubView(0, rows * columns), new TestSub());
+                KernelHost.AssertClose(Enumerable.Range(0, rows * columns).Select(i => -da[i] - db[i % columns]).ToArray(), by.Download()[..(rows * columns)], KernelHost.Epsilon<T>(), what: $"rows, {rows}×{columns}");
+                Kernels.Zip(shape, ba.Whole().SubView(0, rows * columns), new Strided<T>(bb.Whole(), [1, 0]), by.Whole().SubView(0, rows * columns), new TestSub());
+                KernelHost.AssertClose(Enumerable.Range(0, rows * columns).Select(i => -da[i] - db[i / columns]).ToArray(), by.Download()[..(rows * columns)], KernelHost.Epsilon<T>(), what: $"columns, {rows}×{columns}");
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(KernelCases.Broadcasts), MemberType = typeof(KernelCases))]
     public void Broadcasting_binary_operators_match_numpy(int[] shapeA, int[] shapeB)
@@ -277,6 +316,13 @@ public abstract class KernelElementwiseTests<T>(KernelDeviceFixture fixture, Ker
         kernels.Map(x.Whole(), y.Whole(), new TestPow(2));
         Assert.Equal(compiled, kernels.CompiledCount);
         Assert.Equal(3, launches);
+    }
+
+    /// <summary>Threads of the packed launch over <paramref name="packs"/> packs on the fixture's accelerator.</summary>
+    private long Threads(long packs)
+    {
+        var config = LaunchPlan.For(Accelerator, packs, KernelStyle.Packed).Config;
+        return (long)config.GridDim.X * config.GroupDim.X;
     }
 
     private void CheckUnary<TOp>(TOp op, Func<double, double> reference, int n)
