@@ -14,7 +14,7 @@ namespace AutoDiff.Gpu.Functions
     public readonly struct CosOperator : IUnaryOperator
     {
         /// <inheritdoc/>
-        public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Cos(x);
+        public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => ElementaryMath.Cos(x);
     }
 }
 

@@ -181,7 +181,7 @@ namespace AutoDiff.Gpu.Functions
         /// <inheritdoc/>
         public T Apply<T>(T a, T g) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            var s = (quarter & 1) == 0 ? T.Sin(a) : T.Cos(a);
+            var s = (quarter & 1) == 0 ? ElementaryMath.Sin(a) : ElementaryMath.Cos(a);
             return g * (quarter >= 2 ? -s : s);
         }
 
