@@ -66,19 +66,20 @@ public sealed unsafe partial class KernelLibrary
     }
 
     /// <summary>
-    /// Whether the tiled kernel fetches the next step's tiles while it computes (<see cref="MatMulKernels.MatMulTiledPrefetch{T, TTile}"/>,
-    /// 128×128 blocks for float32 and float64) where groups hold 256 threads; false keeps the kernel that loads, then
-    /// computes (benchmarks compare the two).
+    /// Whether the tiled float32 kernel fetches the next step's tiles while it computes
+    /// (<see cref="MatMulKernels.MatMulTiledPrefetch{T, TTile}"/>, 128×128 blocks) where groups hold 256 threads;
+    /// false keeps the kernel that loads, then computes (benchmarks compare the two). float64 keeps 64×64 blocks that
+    /// load, then compute: a 128×128 block's 64 float64 accumulators per thread leave too few registers.
     /// </summary>
     public bool PrefetchTiles { get; init; } = true;
 
     private void Tiled<T>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // The tile whose thread count the accelerator's groups hold: 256 threads on GPUs (64 for float64 without
-        // prefetching), 2 on the CPU accelerator.
+        // The tile whose thread count the accelerator's groups hold: 256 threads on GPUs (64 for float64), 2 on
+        // the CPU accelerator.
         int group = accelerator.MaxNumThreadsPerGroup;
-        if (group >= 256 && PrefetchTiles)
+        if (group >= 256 && typeof(T) == typeof(float) && PrefetchTiles)
             TiledWith<T, LargeTile>(MatMulKernels.MatMulTiledPrefetch<T, LargeTile>, a, b, c, g, alpha, beta);
         else if (group >= 256 && typeof(T) == typeof(float))
             TiledWith<T, LargeTile>(MatMulKernels.MatMulTiled<T, LargeTile>, a, b, c, g, alpha, beta);

@@ -118,9 +118,9 @@ public sealed class KernelMatMulTestsPackedFloat(KernelFixture fixture) : Kernel
 public sealed class KernelMatMulTestsPackedDouble(KernelFixture fixture) : KernelMatMulTests<double>(fixture, KernelStyle.Packed), IClassFixture<KernelFixture>;
 
 /// <summary>
-/// The GPU tiles themselves with their GPU group sizes, simulated on a wide CPU accelerator: 128×128 blocks that
-/// fetch the next step while computing (float32 and float64), and without prefetching 128×128 for float32 and
-/// 64×64 for float64. K = 8 is one step, K = 9 and 20 end on a partial step.
+/// The GPU tiles themselves with their GPU group sizes, simulated on a wide CPU accelerator: for float32 128×128
+/// blocks that fetch the next step while computing, or that load, then compute; for float64 64×64 blocks. K = 8
+/// is one step, K = 9 and 20 end on a partial step.
 /// </summary>
 public sealed class KernelMatMulWideGroupTests(KernelFixture fixture) : IClassFixture<KernelFixture>
 {
