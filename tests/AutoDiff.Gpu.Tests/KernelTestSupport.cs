@@ -255,13 +255,13 @@ public static class KernelHost
 /// <summary>exp(x)</summary>
 public readonly struct TestExp : IUnaryOperator
 {
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Exp(x);
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => ElementaryMath.Exp(x);
 }
 
 /// <summary>log(x)</summary>
 public readonly struct TestLog : IUnaryOperator
 {
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Log(x);
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => ElementaryMath.Log(x);
 }
 
 /// <summary>sin(x)</summary>
@@ -279,13 +279,13 @@ public readonly struct TestCos : IUnaryOperator
 /// <summary>tanh(x)</summary>
 public readonly struct TestTanh : IUnaryOperator
 {
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Tanh(x);
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => ElementaryMath.Tanh(x);
 }
 
 /// <summary>1 / (1 + exp(−x))</summary>
 public readonly struct TestSigmoid : IUnaryOperator
 {
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.One / (T.One + T.Exp(-x));
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.One / (T.One + ElementaryMath.Exp(-x));
 }
 
 /// <summary>max(x, 0)</summary>
