@@ -49,7 +49,7 @@ def tanh_p(t):  # tanh x = x + x³·p(x²)
 
 S = (sqrt(2) - 1) / (sqrt(2) + 1)   # |s| for mantissas in [√½, √2)
 TANH_SMALL = mpf('0.55')            # below it the polynomial, above it 1 − 2/(e^{2x} + 1)
-for label, rounding, degrees in (('float32', to_float, (5, 3, 4)), ('float64', mpf, (10, 7, 10))):
+for label, rounding, degrees in (('float32', to_float, (4, 3, 4)), ('float64', mpf, (10, 7, 10))):
     print(f"== {label}")
     fit(f"exp q {label}", exp_q, [-LN2 / 2, LN2 / 2], degrees[0], rounding,
         lambda r, q: 1 + r + r * r * q(r), exp)

@@ -47,18 +47,25 @@ public static partial class ElementaryMath
         float r = c - (k * Ln2HiSingle) - (k * Ln2LoSingle);
 
         // eʳ = 1 + r + r²·q(r)
-        float q = (r * 0.00019890980911441147f) + 0.0013933641603216529f;
-        q = (q * r) + 0.00833331048488617f;
-        q = (q * r) + 0.04166646674275398f;
-        q = (q * r) + 0.1666666716337204f;
+        float q = (r * 0.0013926175888627768f) + 0.008363173343241215f;
+        q = (q * r) + 0.041666556149721146f;
+        q = (q * r) + 0.16666577756404877f;
         q = (q * r) + 0.5f;
         float y = 1f + ((r * r * q) + r);
 
-        // 2^k in two exact-range halves, so results near overflow and subnormal ones round once.
+        // ·2^k: one exact product where 2^k is a normal float, else two halves, so that results near overflow
+        // and subnormal ones round once.
         int n = unchecked((int)(Interop.FloatAsInt(t) - Interop.FloatAsInt(shifter)));
-        int half = n >> 1;
-        y = y * Pow2Single(half) * Pow2Single(n - half);
-        return float.IsNaN(x) ? x : y;
+        if (n > -127 && n < 128)
+        {
+            y *= Pow2Single(n);
+        }
+        else
+        {
+            int half = n >> 1;
+            y = y * Pow2Single(half) * Pow2Single(n - half);
+        }
+        return IsNaNBits(x) ? x : y;
     }
 
     /// <summary>eˣ in float64.</summary>
@@ -85,9 +92,16 @@ public static partial class ElementaryMath
         double y = 1.0 + ((r * r * q) + r);
 
         int n = unchecked((int)(long)(Interop.FloatAsInt(t) - Interop.FloatAsInt(shifter)));
-        int half = n >> 1;
-        y = y * Pow2Double(half) * Pow2Double(n - half);
-        return double.IsNaN(x) ? x : y;
+        if (n > -1023 && n < 1024)
+        {
+            y *= Pow2Double(n);
+        }
+        else
+        {
+            int half = n >> 1;
+            y = y * Pow2Double(half) * Pow2Double(n - half);
+        }
+        return IsNaNBits(x) ? x : y;
     }
 
     /// <summary>ln x in float32.</summary>
@@ -119,9 +133,10 @@ public static partial class ElementaryMath
         float low = (s * ((z * p) + halfSquare)) + (ef * Ln2LoSingle);
         float y = (ef * Ln2HiSingle) + (f - (halfSquare - low));
 
-        if (x > 0f && x < float.PositiveInfinity)
-            return y;
-        return x == 0f ? float.NegativeInfinity : x < 0f ? float.NaN : x;
+        // NaN first, from its bits: an OpenCL compiler may take an unordered comparison as true.
+        if (IsNaNBits(x))
+            return x;
+        return x > 0f && x < float.PositiveInfinity ? y : x == 0f ? float.NegativeInfinity : x < 0f ? float.NaN : x;
     }
 
     /// <summary>ln x in float64.</summary>
@@ -154,9 +169,10 @@ public static partial class ElementaryMath
         double low = (s * ((z * p) + halfSquare)) + (ef * Ln2LoDouble);
         double y = (ef * Ln2HiDouble) + (f - (halfSquare - low));
 
-        if (x > 0.0 && x < double.PositiveInfinity)
-            return y;
-        return x == 0.0 ? double.NegativeInfinity : x < 0.0 ? double.NaN : x;
+        // NaN first, from its bits: an OpenCL compiler may take an unordered comparison as true.
+        if (IsNaNBits(x))
+            return x;
+        return x > 0.0 && x < double.PositiveInfinity ? y : x == 0.0 ? double.NegativeInfinity : x < 0.0 ? double.NaN : x;
     }
 
     /// <summary>tanh x in float32.</summary>

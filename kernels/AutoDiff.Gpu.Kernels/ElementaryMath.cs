@@ -51,4 +51,12 @@ public static partial class ElementaryMath
     /// <summary>2^k as double for −1022 ≤ k ≤ 1023, built from its bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Pow2Double(int k) => Interop.IntAsFloat((ulong)(k + 1023) << 52);
+
+    /// <summary>Whether x is NaN, from its bits: OpenCL compilers have been seen to fold isnan and unordered comparisons.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsNaNBits(float x) => (Interop.FloatAsInt(x) & 0x7fffffffu) > 0x7f800000u;
+
+    /// <summary>Whether x is NaN, from its bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsNaNBits(double x) => (Interop.FloatAsInt(x) & 0x7fffffffffffffffUL) > 0x7ff0000000000000UL;
 }

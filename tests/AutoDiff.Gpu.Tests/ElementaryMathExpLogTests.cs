@@ -184,6 +184,9 @@ public abstract class ElementaryMathDeviceTests<TFixture>(TFixture fixture) : IC
     {
         var device = fixture.Require();
         bool exact = device.Kind == DeviceKind.Cpu;
+        // Sigmoid rounds exp's result, 1 + e and the quotient; a GPU compiler contracting the last product of exp
+        // into 1 + e skips one of those roundings, so it may differ from the host by one more ulp each side.
+        long bound = name == "sigmoid" ? 2 * ElementaryMathSamples.MaxUlps : ElementaryMathSamples.MaxUlps;
         List<KernelLibrary> libraries = [device.Kernels];
         if (exact)
             libraries.Add(new KernelLibrary(device.Accelerator, KernelStyle.Packed));
@@ -205,7 +208,7 @@ public abstract class ElementaryMathDeviceTests<TFixture>(TFixture fixture) : IC
                 long ulps = ElementaryMathSamples.Ulps(actual[i], expected);
                 bool special = float.IsNaN(expected) || float.IsInfinity(expected) || expected == 0 || Math.Abs(expected) == 1;
                 bool same = BitConverter.SingleToInt32Bits(actual[i]) == BitConverter.SingleToInt32Bits(expected) || (float.IsNaN(expected) && float.IsNaN(actual[i]));
-                if (exact || special ? !same : ulps > ElementaryMathSamples.MaxUlps)
+                if (exact || special ? !same : ulps > bound)
                     Assert.Fail($"{name}({singles[i]:R}) in float32 on {device.Name} ({kernels.Style}): {actual[i]:R}, host {expected:R}");
             }
 
@@ -219,7 +222,7 @@ public abstract class ElementaryMathDeviceTests<TFixture>(TFixture fixture) : IC
                 long ulps = ElementaryMathSamples.Ulps(actualD[i], expected);
                 bool special = double.IsNaN(expected) || double.IsInfinity(expected) || expected == 0 || Math.Abs(expected) == 1;
                 bool same = BitConverter.DoubleToInt64Bits(actualD[i]) == BitConverter.DoubleToInt64Bits(expected) || (double.IsNaN(expected) && double.IsNaN(actualD[i]));
-                if (exact || special ? !same : ulps > ElementaryMathSamples.MaxUlps)
+                if (exact || special ? !same : ulps > bound)
                     Assert.Fail($"{name}({doubles[i]:R}) in float64 on {device.Name} ({kernels.Style}): {actualD[i]:R}, host {expected:R}");
             }
         }
