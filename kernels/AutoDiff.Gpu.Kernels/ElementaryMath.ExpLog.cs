@@ -36,66 +36,68 @@ public static partial class ElementaryMath
     /// <summary>eˣ in float32.</summary>
     public static float Exp(float x)
     {
-        // Past these bounds the result is 0 or ∞ anyway; clamping keeps k small. NaN becomes 89 here and is restored below.
+        // Normal results take one product by 2^n; the rest (and NaN, tested from its bits) the careful path.
+        if (x > -87f && x < 88f && !IsNaNBits(x))
+            return ExpReduced(x, out int n) * Pow2Single(n);
+
+        // Past these bounds the result is 0 or ∞ anyway; clamping keeps n small, and 2^n in two halves makes
+        // results near overflow and subnormal ones round once. NaN becomes 89 here and is restored below.
         float c = x < 89f ? x : 89f;
         c = c > -104f ? c : -104f;
-
-        // x = k·ln 2 + r, |r| ≤ ln 2 / 2: adding 1.5·2²³ rounds to an integer, which the low bits then hold.
-        const float shifter = 12582912f;
-        float t = (c * 1.44269502f) + shifter;
-        float k = t - shifter;
-        float r = c - (k * Ln2HiSingle) - (k * Ln2LoSingle);
-
-        // eʳ = 1 + r + r²·q(r), q in Estrin's form: its halves run side by side (a shorter chain on CPUs).
-        float r2 = r * r;
-        float q = (r * 0.16666577756404877f) + 0.5f + (r2 * ((r * 0.008363173343241215f) + 0.041666556149721146f + (r2 * 0.0013926175888627768f)));
-        float y = 1f + ((r2 * q) + r);
-
-        // ·2^k: one exact product where 2^k is a normal float, else two halves, so that results near overflow
-        // and subnormal ones round once.
-        int n = unchecked((int)(Interop.FloatAsInt(t) - Interop.FloatAsInt(shifter)));
-        if (n > -127 && n < 128)
-        {
-            y *= Pow2Single(n);
-        }
-        else
-        {
-            int half = n >> 1;
-            y = y * Pow2Single(half) * Pow2Single(n - half);
-        }
+        float y = ExpReduced(c, out int m);
+        int half = m >> 1;
+        y = y * Pow2Single(half) * Pow2Single(m - half);
         return IsNaNBits(x) ? x : y;
+    }
+
+    /// <summary>eʳ with x = n·ln 2 + r, |r| ≤ ln 2 / 2, for |x| &lt; 105.</summary>
+    private static float ExpReduced(float x, out int n)
+    {
+        // Adding 1.5·2²³ rounds x / ln 2 to an integer, which the low bits then hold.
+        const float shifter = 12582912f;
+        float t = (x * 1.44269502f) + shifter;
+        float k = t - shifter;
+        float r = x - (k * Ln2HiSingle) - (k * Ln2LoSingle);
+        n = unchecked((int)(Interop.FloatAsInt(t) - Interop.FloatAsInt(shifter)));
+
+        // eʳ = 1 + r + r²·q(r)
+        float q = (r * 0.0013926175888627768f) + 0.008363173343241215f;
+        q = (q * r) + 0.041666556149721146f;
+        q = (q * r) + 0.16666577756404877f;
+        q = (q * r) + 0.5f;
+        return 1f + ((r * r * q) + r);
     }
 
     /// <summary>eˣ in float64.</summary>
     public static double Exp(double x)
     {
+        // Normal results take one product by 2^n; the rest (and NaN, tested from its bits) the careful path.
+        if (x > -708.0 && x < 709.0 && !IsNaNBits(x))
+            return ExpReduced(x, out int n) * Pow2Double(n);
         double c = x < 710.0 ? x : 710.0;
         c = c > -746.0 ? c : -746.0;
+        double y = ExpReduced(c, out int m);
+        int half = m >> 1;
+        y = y * Pow2Double(half) * Pow2Double(m - half);
+        return IsNaNBits(x) ? x : y;
+    }
 
+    /// <summary>eʳ with x = n·ln 2 + r, |r| ≤ ln 2 / 2, for |x| &lt; 746.</summary>
+    private static double ExpReduced(double x, out int n)
+    {
         const double shifter = 6755399441055744.0;
-        double t = (c * 1.4426950408889634) + shifter;
+        double t = (x * 1.4426950408889634) + shifter;
         double k = t - shifter;
-        double r = c - (k * Ln2HiDouble) - (k * Ln2LoDouble);
+        double r = x - (k * Ln2HiDouble) - (k * Ln2LoDouble);
+        n = unchecked((int)(long)(Interop.FloatAsInt(t) - Interop.FloatAsInt(shifter)));
 
-        // As for float32, q's Estrin form in three parts.
+        // eʳ = 1 + r + r²·q(r), q in Estrin's form: its parts run side by side (a shorter chain on CPUs).
         double r2 = r * r, r4 = r2 * r2;
         double q = (r * 0.1666666666666667) + 0.5 + (r2 * ((r * 0.008333333333326141) + 0.04166666666666667));
         double q4 = (r * 0.00019841269874800493) + 0.0013888888888883752 + (r2 * ((r * 2.7557255425746435e-06) + 2.4801587325533363e-05));
         double q8 = (r * 2.510520637395701e-08) + 2.7557273661348637e-07 + (r2 * 2.0914679376583935e-09);
         q += r4 * (q4 + (r4 * q8));
-        double y = 1.0 + ((r2 * q) + r);
-
-        int n = unchecked((int)(long)(Interop.FloatAsInt(t) - Interop.FloatAsInt(shifter)));
-        if (n > -1023 && n < 1024)
-        {
-            y *= Pow2Double(n);
-        }
-        else
-        {
-            int half = n >> 1;
-            y = y * Pow2Double(half) * Pow2Double(n - half);
-        }
-        return IsNaNBits(x) ? x : y;
+        return 1.0 + ((r2 * q) + r);
     }
 
     /// <summary>ln x in float32.</summary>
