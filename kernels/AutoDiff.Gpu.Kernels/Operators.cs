@@ -7,10 +7,11 @@ namespace AutoDiff.Gpu.Kernels;
 // Operators are struct functors. Their Apply is an instance method so that an operator can carry runtime
 // parameters (an exponent, a scale) as fields; the struct is passed to the kernel as an argument, and a
 // stateless operator is an empty struct (default). Apply is generic in the element type with the
-// IFloatingPointIeee754 constraint, so one operator serves float32 and float64 and can call T.Exp, T.Log,
-// T.Tanh, T.Pow, T.Max, T.Sqrt: ILGPU maps them to the backend's math (PTX through ILGPU.Algorithms, which
-// the context must enable; OpenCL built-ins; .NET's Math on the CPU accelerator). Sine and cosine are
-// ElementaryMath.Sin/Cos, the same accurate results on every backend.
+// IFloatingPointIeee754 constraint, so one operator serves float32 and float64. For eˣ, ln x, tanh x, sin x and
+// cos x it calls ElementaryMath (plain arithmetic: the same accurate values on every backend, where T.Exp, T.Log,
+// T.Tanh, T.Sin and T.Cos lower to PTX approximations on CUDA). T.Pow, T.Max, T.Sqrt compile too: ILGPU maps them
+// to the backend's math (PTX through ILGPU.Algorithms, which the context must enable; OpenCL built-ins; .NET's
+// Math on the CPU accelerator).
 // Conversions between element types (T.CreateTruncating) do not compile for GPUs: use Scalar.To.
 
 /// <summary>An elementwise function of one value, <c>y = f(x)</c>.</summary>

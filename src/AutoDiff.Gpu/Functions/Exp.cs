@@ -14,7 +14,7 @@ namespace AutoDiff.Gpu.Functions
     public readonly struct ExpOperator : IUnaryOperator
     {
         /// <inheritdoc/>
-        public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Exp(x);
+        public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => ElementaryMath.Exp(x);
     }
 }
 

@@ -14,7 +14,7 @@ namespace AutoDiff.Gpu.Functions
     public readonly struct LogOperator : IUnaryOperator
     {
         /// <inheritdoc/>
-        public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Log(x);
+        public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => ElementaryMath.Log(x);
     }
 }
 

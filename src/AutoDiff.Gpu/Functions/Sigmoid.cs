@@ -14,7 +14,7 @@ namespace AutoDiff.Gpu.Functions
     public readonly struct SigmoidOperator : IUnaryOperator
     {
         /// <inheritdoc/>
-        public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.One / (T.One + T.Exp(-x));
+        public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.One / (T.One + ElementaryMath.Exp(-x));
     }
 }
 

@@ -60,7 +60,7 @@ namespace AutoDiff.Gpu.Functions
     public readonly struct ExpOfDifferenceOperator : IBinaryOperator
     {
         /// <inheritdoc/>
-        public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => T.Exp(a - b);
+        public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => ElementaryMath.Exp(a - b);
     }
 }
 
