@@ -317,37 +317,37 @@ public class KernelTinyBenchmarks
 /// <summary>exp(x)</summary>
 public readonly struct BenchExp : IUnaryOperator
 {
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Exp(x);
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => ElementaryMath.Exp(x);
 }
 
 /// <summary>log(x)</summary>
 public readonly struct BenchLog : IUnaryOperator
 {
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Log(x);
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => ElementaryMath.Log(x);
 }
 
 /// <summary>sin(x)</summary>
 public readonly struct BenchSin : IUnaryOperator
 {
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Sin(x);
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => ElementaryMath.Sin(x);
 }
 
 /// <summary>tanh(x)</summary>
 public readonly struct BenchTanh : IUnaryOperator
 {
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Tanh(x);
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => ElementaryMath.Tanh(x);
 }
 
 /// <summary>1 / (1 + exp(−x))</summary>
 public readonly struct BenchSigmoid : IUnaryOperator
 {
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.One / (T.One + T.Exp(-x));
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.One / (T.One + ElementaryMath.Exp(-x));
 }
 
-/// <summary>max(x, 0)</summary>
+/// <summary>max(x, 0), NaN kept (as the engine's ReLU)</summary>
 public readonly struct BenchRelu : IUnaryOperator
 {
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Max(x, T.Zero);
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x <= T.Zero ? T.Zero : x;
 }
 
 /// <summary>x^c</summary>
