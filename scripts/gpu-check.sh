@@ -7,8 +7,8 @@
 #
 # ../shared/tools/gpu-pack.sh PROJECT.csproj [PROJECT.csproj] also works, two programs per call.
 #
-# STEPs (default: tests experiments lifetimes sine benchmarks torchops torchsine torch openclhostile: issues 7, 8 and 9
-# in one call):
+# STEPs (default: tests experiments lifetimes sine benchmarks torchops torchsine torch openclhostile ptxas: issues 7, 8
+# and 9 in one call):
 #   tests       the test program without its OpenCL suites (its experiments smoke tests run the unpacked
 #               experiments program)
 #   experiments the experiments program's default run (100^3, the seed as written)
@@ -23,6 +23,7 @@
 #   openclhostile  the test program's hostile suite on OpenCL (PoCL on the GPU machine's CPU): issue 8's concurrent
 #               launches, disposal under load and the rest
 # and, not in the default list:
+#   ptxas       registers, stack frame and spills of every kernel of the compilation tests (CUDA's ptxas -v)
 #   opencl      the test program's OpenCL suites (PoCL compiles every kernel on the CPU: slow)
 #   large       the experiments program at 645^3 (268M elements)
 #   cupy        baselines/dezero_cupy_seed.py (DeZero on CuPy, the seed's experiment)
@@ -51,6 +52,7 @@ baselines=$root/.gpu/baselines
 limit_tests=${LIMIT_TESTS:-120}
 limit_opencl=${LIMIT_OPENCL:-300}
 limit_openclhostile=${LIMIT_OPENCLHOSTILE:-45}
+limit_ptxas=${LIMIT_PTXAS:-40}
 limit_experiments=${LIMIT_EXPERIMENTS:-15}
 limit_sine=${LIMIT_SINE:-40}
 limit_benchmarks=${LIMIT_BENCHMARKS:-120}
@@ -63,7 +65,7 @@ limit_cupy=${LIMIT_CUPY:-50}
 bench_filter=${BENCH_FILTER:-*Ops* *KernelMatMul*}
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(tests experiments lifetimes sine benchmarks torchops torchsine torch openclhostile)
+[ ${#steps[@]} -gt 0 ] || steps=(tests experiments lifetimes sine benchmarks torchops torchsine torch openclhostile ptxas)
 
 summary=$out/summary.txt
 : > "$summary"
@@ -181,6 +183,26 @@ for step in "${steps[@]}"; do
         say "== $step: skipped ($exe not unpacked)"
       fi
       ;;
+    ptxas)
+      # Registers, stack frame and spills of every kernel the compilation tests build (PTX for SM 9.0), from CUDA's
+      # ptxas: what occupancy the unrolled loops keep, and which kernels use local memory.
+      exe=$(program AutoDiff.Gpu.Tests)
+      ptxas=$(command -v ptxas || echo /usr/local/cuda/bin/ptxas)
+      if [ -x "$exe" ] && [ -x "$ptxas" ]; then
+        dir=$(mktemp -d)
+        log=$(mktemp)
+        AUTODIFF_PTX_DIR=$dir run "ptx of the compilation tests" "$limit_ptxas" "$log" "$exe" -class 'AutoDiff.Gpu.Tests.KernelCompilationTests'
+        rm -f "$log"
+        for f in "$dir"/*.ptx; do
+          [ -e "$f" ] || continue
+          info=$("$ptxas" -arch=sm_90 -v -o /dev/null "$f" 2>&1 | grep -oE '[0-9]+ bytes stack frame|[0-9]+ bytes spill stores|Used [0-9]+ registers' | tr '\n' ' ')
+          say "ptxas $(basename "$f" .ptx): $info"
+        done
+        rm -rf "$dir"
+      else
+        say "== ptxas: skipped (test program or ptxas missing)"
+      fi
+      ;;
     experiments)
       experiments=$(program AutoDiff.Gpu.Experiments)
       if [ -x "$experiments" ]; then
@@ -255,7 +277,7 @@ for step in "${steps[@]}"; do
     torch) baseline torch torch_seed.py "$limit_torch" ;;
     cupy) baseline cupy dezero_cupy_seed.py "$limit_cupy" ;;
     *)
-      say "== unknown step '$step': use tests opencl openclhostile experiments lifetimes sine benchmarks torchops torchsine torch large cupy"
+      say "== unknown step '$step': use tests opencl openclhostile ptxas experiments lifetimes sine benchmarks torchops torchsine torch large cupy"
       ;;
   esac
 done

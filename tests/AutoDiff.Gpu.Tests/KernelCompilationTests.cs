@@ -35,6 +35,7 @@ public sealed partial class KernelCompilationTests
         using var ptx = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_80, null);
         string assembly = ((PTXCompiledKernel)ptx.Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
         Assert.Contains(".entry", assembly, StringComparison.Ordinal);
+        SavePtx(name, assembly);
         // A call ILGPU cannot resolve (1.5.3 leaves Math.FusedMultiplyAdd so) compiles here but fails the driver's PTX JIT.
         Assert.DoesNotContain(".extern", assembly, StringComparison.Ordinal);
         // An expected string is an instruction the PTX contains, or a count of one (below).
@@ -72,6 +73,23 @@ public sealed partial class KernelCompilationTests
         string source = ((CLCompiledKernel)cl.Compile(entry, KernelSpecialization.Empty)).Source;
         Assert.Contains("kernel", source, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Writes the kernel's PTX to the folder named by <see cref="PtxFolderVariable"/>, when set: on a machine with
+    /// CUDA's <c>ptxas</c>, <c>scripts/gpu-check.sh</c> reads the registers and spills of each kernel from them.
+    /// </summary>
+    private static void SavePtx(string name, string assembly)
+    {
+        string? folder = Environment.GetEnvironmentVariable(PtxFolderVariable);
+        if (string.IsNullOrWhiteSpace(folder))
+            return;
+        Directory.CreateDirectory(folder);
+        string file = string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-'));
+        File.WriteAllText(Path.Combine(folder, file + ".ptx"), assembly);
+    }
+
+    /// <summary>The environment variable naming a folder for the compiled kernels' PTX.</summary>
+    public const string PtxFolderVariable = "AUTODIFF_PTX_DIR";
 
     private static Dictionary<string, (MethodInfo, string[])> Build()
     {
