@@ -29,7 +29,7 @@
 #   cupy        baselines/dezero_cupy_seed.py (DeZero on CuPy, the seed's experiment)
 # A step whose program was not unpacked to /tmp/gpu/NAME/NAME (GPU_PROGRAMS overrides /tmp/gpu) is reported
 # as skipped. Each step has its own time limit in seconds (LIMIT_* below); the default steps' limits add up to
-# 585 s, under the device tool's 600 s per call (most steps take a fraction of theirs: 330 s in all on an H200). Everything goes to $OUT (default /tmp/gpu-out); the default
+# 585 s, under the device tool's 600 s per call (most steps take a fraction of theirs: about 350 s in all on an H200). Everything goes to $OUT (default /tmp/gpu-out); the default
 # steps write 8 plain files (the device tool's limit):
 #   summary.txt      device, each step's exit status and time, and the key lines of every step
 #   tests.log        the test program's output
@@ -49,15 +49,15 @@ mkdir -p "$out"
 programs=${GPU_PROGRAMS:-/tmp/gpu}
 baselines=$root/.gpu/baselines
 
-limit_tests=${LIMIT_TESTS:-120}
+limit_tests=${LIMIT_TESTS:-110}
 limit_opencl=${LIMIT_OPENCL:-300}
-limit_openclhostile=${LIMIT_OPENCLHOSTILE:-45}
-limit_ptxas=${LIMIT_PTXAS:-40}
+limit_openclhostile=${LIMIT_OPENCLHOSTILE:-40}
+limit_ptxas=${LIMIT_PTXAS:-30}
 limit_experiments=${LIMIT_EXPERIMENTS:-15}
 limit_sine=${LIMIT_SINE:-40}
-limit_benchmarks=${LIMIT_BENCHMARKS:-120}
+limit_benchmarks=${LIMIT_BENCHMARKS:-110}
 limit_torchops=${LIMIT_TORCHOPS:-30}
-limit_torchsine=${LIMIT_TORCHSINE:-45}
+limit_torchsine=${LIMIT_TORCHSINE:-40}
 limit_experiments_large=${LIMIT_EXPERIMENTS_LARGE:-55}
 limit_lifetimes=${LIMIT_LIFETIMES:-150}
 limit_torch=${LIMIT_TORCH:-20}
