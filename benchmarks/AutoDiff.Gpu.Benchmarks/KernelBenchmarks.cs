@@ -351,11 +351,11 @@ public readonly struct BenchRelu : IUnaryOperator
 }
 
 /// <summary>x^c</summary>
-public readonly struct BenchPow(double c) : IUnaryOperator
+public struct BenchPow(double c) : IUnaryOperator
 {
-    private readonly double c = c;
+    private Parameter c = c; // not readonly: see Parameter
 
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Pow(x, Scalar.To<T>(c));
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Pow(x, c.As<T>());
 }
 
 /// <summary>a·b</summary>

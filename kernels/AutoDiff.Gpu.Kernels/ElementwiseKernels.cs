@@ -40,13 +40,13 @@ public static class ElementwiseKernels
             long i1 = i + stride, i2 = i1 + stride, i3 = i2 + stride;
             TPack a0 = a[i], a1 = a[i1], a2 = a[i2], a3 = a[i3];
             TPack b0 = b[i], b1 = b[i1], b2 = b[i2], b3 = b[i3];
-            y[i] = TPack.Zip(a0, b0, op);
-            y[i1] = TPack.Zip(a1, b1, op);
-            y[i2] = TPack.Zip(a2, b2, op);
-            y[i3] = TPack.Zip(a3, b3, op);
+            y[i] = TPack.Zip(a0, b0, ref op);
+            y[i1] = TPack.Zip(a1, b1, ref op);
+            y[i2] = TPack.Zip(a2, b2, ref op);
+            y[i3] = TPack.Zip(a3, b3, ref op);
         }
         for (; i < y.Length; i += stride)
-            y[i] = TPack.Zip(a[i], b[i], op);
+            y[i] = TPack.Zip(a[i], b[i], ref op);
         for (long t = first; t < yTail.Length; t += stride)
             yTail[t] = op.Apply(aTail[t], bTail[t]);
     }
@@ -121,15 +121,15 @@ public static class ElementwiseKernels
             TPack b3 = b.Load(row, column);
             Advance(ref row, ref column, columns, stepRows, stepColumns);
             TPack a0 = full ? a[i] : b0, a1 = full ? a[i1] : b1, a2 = full ? a[i2] : b2, a3 = full ? a[i3] : b3;
-            y[i] = TPack.Zip(a0, b0, op);
-            y[i1] = TPack.Zip(a1, b1, op);
-            y[i2] = TPack.Zip(a2, b2, op);
-            y[i3] = TPack.Zip(a3, b3, op);
+            y[i] = TPack.Zip(a0, b0, ref op);
+            y[i1] = TPack.Zip(a1, b1, ref op);
+            y[i2] = TPack.Zip(a2, b2, ref op);
+            y[i3] = TPack.Zip(a3, b3, ref op);
         }
         for (; i < y.Length; i += stride)
         {
             var b0 = b.Load(row, column);
-            y[i] = TPack.Zip(full ? a[i] : b0, b0, op);
+            y[i] = TPack.Zip(full ? a[i] : b0, b0, ref op);
             Advance(ref row, ref column, columns, stepRows, stepColumns);
         }
     }

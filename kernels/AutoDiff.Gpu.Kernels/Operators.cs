@@ -12,7 +12,9 @@ namespace AutoDiff.Gpu.Kernels;
 // T.Tanh, T.Sin and T.Cos lower to PTX approximations on CUDA). T.Pow, T.Max, T.Sqrt compile too: ILGPU maps them
 // to the backend's math (PTX through ILGPU.Algorithms, which the context must enable; OpenCL built-ins; .NET's
 // Math on the CPU accelerator).
-// Conversions between element types (T.CreateTruncating) do not compile for GPUs: use Scalar.To.
+// Conversions between element types (T.CreateTruncating) do not compile for GPUs. A parameter is a Parameter field
+// (read with c.As<T>(), no conversion in the kernel), in an operator that is a mutable struct, as are the
+// wrappers below: see Parameter for why. Scalar.To converts on the host.
 
 /// <summary>An elementwise function of one value, <c>y = f(x)</c>.</summary>
 public interface IUnaryOperator
@@ -66,6 +68,40 @@ public static class Scalar
     }
 }
 
+/// <summary>
+/// A runtime parameter of an operator (a factor, a term, an exponent), kept in float64 and float32 so that a kernel
+/// reads it in its element type without converting. A conversion in the kernel (<see cref="Scalar.To{T}(double)"/>)
+/// goes through an address-taken variable, which ILGPU gives a stack slot and stores to at every call: on GPUs a
+/// local-memory store per element.
+/// </summary>
+/// <remarks>
+/// Mutable on purpose, as are the operators that hold one and the wrappers that hold operators (fields that are not
+/// readonly): reading in place needs a writable reference (ILGPU has no <c>Unsafe.AsRef</c>), and C# copies a
+/// readonly field to a local before calling a method on it, which is the store this avoids. Nothing writes to them
+/// after construction.
+/// </remarks>
+/// <param name="value">The value; float32 kernels read it rounded to nearest.</param>
+public struct Parameter(double value)
+{
+    private double value = value;
+    private float single = (float)value;
+
+    /// <summary>The value as given.</summary>
+    public readonly double Value => value;
+
+    /// <summary>The value as an element of <typeparamref name="T"/>: a field read, no conversion.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public T As<T>()
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Interop.SizeOf<T>() == sizeof(float) ? Unsafe.As<float, T>(ref single) : Unsafe.As<double, T>(ref value);
+
+    /// <summary>A parameter of <paramref name="value"/>.</summary>
+    public static implicit operator Parameter(double value) => new(value);
+
+    /// <summary>A parameter of <paramref name="value"/>.</summary>
+    public static Parameter FromDouble(double value) => new(value);
+}
+
 /// <summary>x</summary>
 public readonly struct IdentityOperator : IUnaryOperator
 {
@@ -82,12 +118,12 @@ public readonly struct PlusOperator : IBinaryOperator
 
 /// <summary>x·c</summary>
 /// <param name="c">The factor.</param>
-public readonly struct ScaleOperator(double c) : IUnaryOperator
+public struct ScaleOperator(double c) : IUnaryOperator
 {
-    private readonly double c = c;
+    private Parameter c = c; // not readonly: see Parameter
 
     /// <inheritdoc/>
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x * Scalar.To<T>(c);
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x * c.As<T>();
 }
 
 /// <summary>outer(inner(x))</summary>
@@ -95,12 +131,12 @@ public readonly struct ScaleOperator(double c) : IUnaryOperator
 /// <typeparam name="TInner">The function applied first.</typeparam>
 /// <param name="outer">The function applied second, with its parameters.</param>
 /// <param name="inner">The function applied first, with its parameters.</param>
-public readonly struct Compose<TOuter, TInner>(TOuter outer, TInner inner) : IUnaryOperator
+public struct Compose<TOuter, TInner>(TOuter outer, TInner inner) : IUnaryOperator
     where TOuter : struct, IUnaryOperator
     where TInner : struct, IUnaryOperator
 {
-    private readonly TOuter outer = outer;
-    private readonly TInner inner = inner;
+    private TOuter outer = outer;
+    private TInner inner = inner;
 
     /// <inheritdoc/>
     public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => outer.Apply(inner.Apply(x));
@@ -111,12 +147,12 @@ public readonly struct Compose<TOuter, TInner>(TOuter outer, TInner inner) : IUn
 /// <typeparam name="TThen">The unary function applied to its result.</typeparam>
 /// <param name="op">The binary function, with its parameters.</param>
 /// <param name="then">The unary function, with its parameters.</param>
-public readonly struct Then<TOp, TThen>(TOp op, TThen then) : IBinaryOperator
+public struct Then<TOp, TThen>(TOp op, TThen then) : IBinaryOperator
     where TOp : struct, IBinaryOperator
     where TThen : struct, IUnaryOperator
 {
-    private readonly TOp op = op;
-    private readonly TThen then = then;
+    private TOp op = op;
+    private TThen then = then;
 
     /// <inheritdoc/>
     public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => then.Apply(op.Apply(a, b));
@@ -125,10 +161,10 @@ public readonly struct Then<TOp, TThen>(TOp op, TThen then) : IBinaryOperator
 /// <summary>op(b, a)</summary>
 /// <typeparam name="TOp">The binary function whose operands are swapped.</typeparam>
 /// <param name="op">The binary function, with its parameters.</param>
-public readonly struct Flip<TOp>(TOp op) : IBinaryOperator
+public struct Flip<TOp>(TOp op) : IBinaryOperator
     where TOp : struct, IBinaryOperator
 {
-    private readonly TOp op = op;
+    private TOp op = op;
 
     /// <inheritdoc/>
     public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => op.Apply(b, a);
@@ -137,10 +173,10 @@ public readonly struct Flip<TOp>(TOp op) : IBinaryOperator
 /// <summary>op(a) (b is ignored): a unary operator where a binary one is expected, as kernels that serve maps and zips take.</summary>
 /// <typeparam name="TOp">The unary function.</typeparam>
 /// <param name="op">The unary function, with its parameters.</param>
-public readonly struct UnaryAsBinary<TOp>(TOp op) : IBinaryOperator
+public struct UnaryAsBinary<TOp>(TOp op) : IBinaryOperator
     where TOp : struct, IUnaryOperator
 {
-    private readonly TOp op = op;
+    private TOp op = op;
 
     /// <inheritdoc/>
     public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => op.Apply(a);

@@ -20,10 +20,10 @@ public interface IPack<TSelf, T>
     static abstract int Lanes { get; }
 
     /// <summary><paramref name="op"/> applied to every lane.</summary>
-    static abstract TSelf Map<TOp>(TSelf x, TOp op) where TOp : struct, IUnaryOperator;
+    static abstract TSelf Map<TOp>(TSelf x, ref TOp op) where TOp : struct, IUnaryOperator;
 
     /// <summary><paramref name="op"/> applied lane by lane.</summary>
-    static abstract TSelf Zip<TOp>(TSelf a, TSelf b, TOp op) where TOp : struct, IBinaryOperator;
+    static abstract TSelf Zip<TOp>(TSelf a, TSelf b, ref TOp op) where TOp : struct, IBinaryOperator;
 
     /// <summary>A pack with every lane <paramref name="value"/>.</summary>
     static abstract TSelf Splat(T value);
@@ -46,11 +46,11 @@ public struct Float4 : IPack<Float4, float>
     public static int Lanes => 4;
 
     /// <inheritdoc/>
-    public static Float4 Map<TOp>(Float4 x, TOp op) where TOp : struct, IUnaryOperator =>
+    public static Float4 Map<TOp>(Float4 x, ref TOp op) where TOp : struct, IUnaryOperator =>
         new() { X = op.Apply(x.X), Y = op.Apply(x.Y), Z = op.Apply(x.Z), W = op.Apply(x.W) };
 
     /// <inheritdoc/>
-    public static Float4 Zip<TOp>(Float4 a, Float4 b, TOp op) where TOp : struct, IBinaryOperator =>
+    public static Float4 Zip<TOp>(Float4 a, Float4 b, ref TOp op) where TOp : struct, IBinaryOperator =>
         new() { X = op.Apply(a.X, b.X), Y = op.Apply(a.Y, b.Y), Z = op.Apply(a.Z, b.Z), W = op.Apply(a.W, b.W) };
 
     /// <inheritdoc/>
@@ -76,11 +76,11 @@ public struct Double2 : IPack<Double2, double>
     public static int Lanes => 2;
 
     /// <inheritdoc/>
-    public static Double2 Map<TOp>(Double2 x, TOp op) where TOp : struct, IUnaryOperator =>
+    public static Double2 Map<TOp>(Double2 x, ref TOp op) where TOp : struct, IUnaryOperator =>
         new() { X = op.Apply(x.X), Y = op.Apply(x.Y) };
 
     /// <inheritdoc/>
-    public static Double2 Zip<TOp>(Double2 a, Double2 b, TOp op) where TOp : struct, IBinaryOperator =>
+    public static Double2 Zip<TOp>(Double2 a, Double2 b, ref TOp op) where TOp : struct, IBinaryOperator =>
         new() { X = op.Apply(a.X, b.X), Y = op.Apply(a.Y, b.Y) };
 
     /// <inheritdoc/>
@@ -106,10 +106,10 @@ public struct Single<T> : IPack<Single<T>, T>
     public static int Lanes => 1;
 
     /// <inheritdoc/>
-    public static Single<T> Map<TOp>(Single<T> x, TOp op) where TOp : struct, IUnaryOperator => new() { Value = op.Apply(x.Value) };
+    public static Single<T> Map<TOp>(Single<T> x, ref TOp op) where TOp : struct, IUnaryOperator => new() { Value = op.Apply(x.Value) };
 
     /// <inheritdoc/>
-    public static Single<T> Zip<TOp>(Single<T> a, Single<T> b, TOp op) where TOp : struct, IBinaryOperator => new() { Value = op.Apply(a.Value, b.Value) };
+    public static Single<T> Zip<TOp>(Single<T> a, Single<T> b, ref TOp op) where TOp : struct, IBinaryOperator => new() { Value = op.Apply(a.Value, b.Value) };
 
     /// <inheritdoc/>
     public static Single<T> Splat(T value) => new() { Value = value };

@@ -97,7 +97,7 @@ public static class ReduceKernels
                 acc = TPack.Combine<TReduce>(acc, x[index]);
                 index += columns;
             }
-            y[i] = TPack.Map(acc, post);
+            y[i] = TPack.Map(acc, ref post);
         }
     }
 

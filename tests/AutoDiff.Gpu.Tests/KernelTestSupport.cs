@@ -309,19 +309,19 @@ public readonly struct TestNeg : IUnaryOperator
 }
 
 /// <summary>x^c</summary>
-public readonly struct TestPow(double c) : IUnaryOperator
+public struct TestPow(double c) : IUnaryOperator
 {
-    private readonly double c = c;
+    private Parameter c = c; // not readonly: see Parameter
 
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Pow(x, Scalar.To<T>(c));
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Pow(x, c.As<T>());
 }
 
 /// <summary>c − x</summary>
-public readonly struct TestRsub(double c) : IUnaryOperator
+public struct TestRsub(double c) : IUnaryOperator
 {
-    private readonly double c = c;
+    private Parameter c = c;
 
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => Scalar.To<T>(c) - x;
+    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => c.As<T>() - x;
 }
 
 /// <summary>a − b</summary>

@@ -33,13 +33,13 @@ namespace AutoDiff.Gpu.Functions
     /// <summary>x·a + b</summary>
     /// <param name="a">The factor.</param>
     /// <param name="b">The term added; −0 for none.</param>
-    public readonly struct AffineOperator(double a, double b) : IUnaryOperator
+    public struct AffineOperator(double a, double b) : IUnaryOperator
     {
-        private readonly double a = a;
-        private readonly double b = b;
+        private Parameter a = a; // not readonly: see Parameter
+        private Parameter b = b;
 
         /// <inheritdoc/>
-        public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => (x * Scalar.To<T>(a)) + Scalar.To<T>(b);
+        public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => (x * a.As<T>()) + b.As<T>();
     }
 }
 

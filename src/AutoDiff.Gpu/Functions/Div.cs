@@ -49,22 +49,22 @@ namespace AutoDiff.Gpu.Functions
 
     /// <summary>x / c</summary>
     /// <param name="c">The divisor.</param>
-    public readonly struct DivideByOperator(double c) : IUnaryOperator
+    public struct DivideByOperator(double c) : IUnaryOperator
     {
-        private readonly double c = c;
+        private Parameter c = c; // not readonly: see Parameter
 
         /// <inheritdoc/>
-        public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x / Scalar.To<T>(c);
+        public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x / c.As<T>();
     }
 
     /// <summary>c / x</summary>
     /// <param name="c">The dividend.</param>
-    public readonly struct DivideIntoOperator(double c) : IUnaryOperator
+    public struct DivideIntoOperator(double c) : IUnaryOperator
     {
-        private readonly double c = c;
+        private Parameter c = c; // not readonly: see Parameter
 
         /// <inheritdoc/>
-        public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => Scalar.To<T>(c) / x;
+        public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => c.As<T>() / x;
     }
 }
 

@@ -118,12 +118,12 @@ namespace AutoDiff.Gpu.Functions
     /// in the output y of exp (y), tanh ((1 − y)(1 + y)) and sigmoid (y(1 − y)), −y for a divisor, and the product
     /// c·a·g. Factored, so that 1 − y² keeps its precision where y is near ±1.
     /// </summary>
-    public readonly struct PolynomialGradient : IGradientOperator
+    public struct PolynomialGradient : IGradientOperator
     {
-        private readonly double c;
-        private readonly double r1;
-        private readonly double r2;
         private readonly int degree;
+        private Parameter c; // not readonly: see Parameter
+        private Parameter r1;
+        private Parameter r2;
 
         /// <summary>c·(a − r1)·(a − r2).</summary>
         public PolynomialGradient(double c, double r1, double r2) => (this.c, this.r1, this.r2, degree) = (c, r1, r2, 2);
@@ -134,20 +134,20 @@ namespace AutoDiff.Gpu.Functions
         /// <inheritdoc/>
         public T Apply<T>(T a, T g) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            var d = Scalar.To<T>(c);
+            var d = c.As<T>();
             if (degree >= 1)
-                d *= a - Scalar.To<T>(r1);
+                d *= a - r1.As<T>();
             if (degree >= 2)
-                d *= a - Scalar.To<T>(r2);
+                d *= a - r2.As<T>();
             return g * d;
         }
 
         /// <inheritdoc/>
-        public Variable? Chain(Variable a, Variable g, Variable ggx) => degree switch
+        public readonly Variable? Chain(Variable a, Variable g, Variable ggx) => degree switch
         {
             // (c(a − r1)(a − r2))′ = 2c(a − (r1 + r2)/2); (c(a − r1))′ = c, which makes the product c·g·ggx (one kernel, no a).
-            2 => GradientStep.Of(a, F.Mul(g, ggx), new PolynomialGradient(2 * c, (r1 + r2) / 2)),
-            1 => GradientStep.Of(g, ggx, new PolynomialGradient(c, 0)),
+            2 => GradientStep.Of(a, F.Mul(g, ggx), new PolynomialGradient(2 * c.Value, (r1.Value + r2.Value) / 2)),
+            1 => GradientStep.Of(g, ggx, new PolynomialGradient(c.Value, 0)),
             _ => null,
         };
     }
@@ -155,20 +155,20 @@ namespace AutoDiff.Gpu.Functions
     /// <summary>g·c·a^p (0 when c = 0): the derivatives of x^c (c·x^(c−1)), log x (x^−1) and c/x (−c·x^−2).</summary>
     /// <param name="c">The factor.</param>
     /// <param name="p">The exponent.</param>
-    public readonly struct PowerGradient(double c, double p) : IGradientOperator
+    public struct PowerGradient(double c, double p) : IGradientOperator
     {
-        private readonly double c = c;
-        private readonly PowOperator power = new(p);
+        private Parameter c = c; // not readonly: see Parameter
+        private PowOperator power = new(p);
 
         /// <inheritdoc/>
         public T Apply<T>(T a, T g) where T : unmanaged, IFloatingPointIeee754<T> =>
-            c == 0 ? T.Zero : g * (Scalar.To<T>(c) * power.Apply(a)); // (x⁰)′ = 0 also at x = 0, where 0·0⁻¹ is NaN
+            c.Value == 0 ? T.Zero : g * (c.As<T>() * power.Apply(a)); // (x⁰)′ = 0 also at x = 0, where 0·0⁻¹ is NaN
 
         /// <inheritdoc/>
         public Variable? Chain(Variable a, Variable g, Variable ggx)
         {
             double p = power.Exponent;
-            return c * p == 0 ? null : GradientStep.Of(a, F.Mul(g, ggx), new PowerGradient(c * p, p - 1));
+            return c.Value * p == 0 ? null : GradientStep.Of(a, F.Mul(g, ggx), new PowerGradient(c.Value * p, p - 1));
         }
     }
 

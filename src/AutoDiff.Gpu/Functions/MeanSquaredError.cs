@@ -93,12 +93,12 @@ namespace AutoDiff.Gpu.Functions
 
     /// <summary>c·a·b</summary>
     /// <param name="c">The factor.</param>
-    public readonly struct ScaledProductOperator(double c) : IBinaryOperator
+    public struct ScaledProductOperator(double c) : IBinaryOperator
     {
-        private readonly double c = c;
+        private Parameter c = c; // not readonly: see Parameter
 
         /// <inheritdoc/>
-        public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => Scalar.To<T>(c) * a * b;
+        public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => c.As<T>() * a * b;
     }
 }
 

@@ -15,28 +15,30 @@ namespace AutoDiff.Gpu.Functions
     /// x^c. An integer exponent up to 64 in magnitude is a chain of products (exact for small powers, and defined
     /// for negative x on every backend); any other goes to the backend's pow.
     /// </summary>
-    public readonly struct PowOperator : IUnaryOperator
+    public struct PowOperator : IUnaryOperator
     {
         private const int LargestProductChain = 64;
 
-        private readonly double c;
         private readonly int whole;
+        private readonly bool negative;
+        private Parameter c; // not readonly: see Parameter
 
         /// <summary>x^<paramref name="c"/>.</summary>
         public PowOperator(double c)
         {
             this.c = c;
             whole = Math.Abs(c) <= LargestProductChain && c == Math.Floor(c) ? (int)Math.Abs(c) : -1;
+            negative = c < 0;
         }
 
         /// <summary>The exponent c.</summary>
-        public double Exponent => c;
+        public readonly double Exponent => c.Value;
 
         /// <inheritdoc/>
         public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (whole < 0)
-                return T.Pow(x, Scalar.To<T>(c));
+                return T.Pow(x, c.As<T>());
             // Exponentiation by squaring; x^−n = 1 / x^n.
             var result = T.One;
             var square = x;
@@ -47,7 +49,7 @@ namespace AutoDiff.Gpu.Functions
                 if (n > 1)
                     square *= square;
             }
-            return c < 0 ? T.One / result : result;
+            return negative ? T.One / result : result;
         }
     }
 }

@@ -38,10 +38,10 @@ public sealed class Sgd(double lr = 0.01)
 
 /// <summary>p − lr·g</summary>
 /// <param name="lr">The learning rate.</param>
-public readonly struct SgdOperator(double lr) : IBinaryOperator
+public struct SgdOperator(double lr) : IBinaryOperator
 {
-    private readonly double lr = lr;
+    private Parameter lr = lr; // not readonly: see Parameter
 
     /// <inheritdoc/>
-    public T Apply<T>(T p, T g) where T : unmanaged, IFloatingPointIeee754<T> => p - (Scalar.To<T>(lr) * g);
+    public T Apply<T>(T p, T g) where T : unmanaged, IFloatingPointIeee754<T> => p - (lr.As<T>() * g);
 }
