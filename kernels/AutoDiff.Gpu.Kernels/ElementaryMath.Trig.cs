@@ -31,60 +31,44 @@ public static partial class ElementaryMath
     /// <summary>sin x, within 2 ulp of the correctly rounded result for every finite x (NaN for ±∞ and NaN; sin ±0 = ±0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sin<T>(T x)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (Interop.SizeOf<T>() == sizeof(float))
-        {
-            float y = Sin(Unsafe.As<T, float>(ref x));
-            return Unsafe.As<float, T>(ref y);
-        }
-        double z = Sin(Unsafe.As<T, double>(ref x));
-        return Unsafe.As<double, T>(ref z);
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        IsSingle<T>() ? Element<T>(Sin(AsSingle(x))) : Element<T>(Sin(AsDouble(x)));
 
     /// <summary>cos x, within 2 ulp of the correctly rounded result for every finite x (NaN for ±∞ and NaN; cos ±0 = 1).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Cos<T>(T x)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (Interop.SizeOf<T>() == sizeof(float))
-        {
-            float y = Cos(Unsafe.As<T, float>(ref x));
-            return Unsafe.As<float, T>(ref y);
-        }
-        double z = Cos(Unsafe.As<T, double>(ref x));
-        return Unsafe.As<double, T>(ref z);
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        IsSingle<T>() ? Element<T>(Cos(AsSingle(x))) : Element<T>(Cos(AsDouble(x)));
 
     /// <summary>sin x in float32 arithmetic (float64 only to reduce |x| &gt; 105615).</summary>
     public static float Sin(float x)
     {
         // sin(−x) = −sin x: the sign of x is put back by its bit, so sin(−0) = −0.
         uint sign = Interop.FloatAsInt(x) & 0x8000_0000u;
-        int q = Reduce(MathF.Abs(x), out float r);
-        return Interop.IntAsFloat(Interop.FloatAsInt(Quadrant(q, r)) ^ sign);
+        var reduced = Reduce(MathF.Abs(x));
+        return Interop.IntAsFloat(Interop.FloatAsInt(Quadrant(reduced.Quadrant, reduced.R)) ^ sign);
     }
 
     /// <summary>cos x in float32 arithmetic (float64 only to reduce |x| &gt; 105615).</summary>
     public static float Cos(float x)
     {
-        int q = Reduce(MathF.Abs(x), out float r);
-        return Quadrant(q + 1, r);
+        var reduced = Reduce(MathF.Abs(x));
+        return Quadrant(reduced.Quadrant + 1, reduced.R);
     }
 
     /// <summary>sin x in float64 arithmetic.</summary>
     public static double Sin(double x)
     {
         ulong sign = Interop.FloatAsInt(x) & 0x8000_0000_0000_0000ul;
-        int q = Reduce(Math.Abs(x), out double r, out double tail);
-        return Interop.IntAsFloat(Interop.FloatAsInt(Quadrant(q, r, tail)) ^ sign);
+        var reduced = Reduce(Math.Abs(x));
+        return Interop.IntAsFloat(Interop.FloatAsInt(Quadrant(reduced.Quadrant, reduced.R, reduced.Tail)) ^ sign);
     }
 
     /// <summary>cos x in float64 arithmetic.</summary>
     public static double Cos(double x)
     {
-        int q = Reduce(Math.Abs(x), out double r, out double tail);
-        return Quadrant(q + 1, r, tail);
+        var reduced = Reduce(Math.Abs(x));
+        return Quadrant(reduced.Quadrant + 1, reduced.R, reduced.Tail);
     }
 
     /// <summary>sin(r + q·π/2) from the polynomials: sin or cos of r by q's parity, negated in the lower half-turn.</summary>
@@ -151,25 +135,28 @@ public static partial class ElementaryMath
     }
 
     /// <summary>q and r with a = q·π/2 + r, |r| ≤ π/4 (a ≥ 0; NaN r for ±∞ and NaN).</summary>
-    private static int Reduce(float a, out float r)
+    /// <remarks>
+    /// The reductions return their parts as a value, not through <c>out</c> parameters: ILGPU gives a variable whose
+    /// address is taken a local-memory slot and zeroes it at every call, a store per element on GPUs.
+    /// </remarks>
+    private static Reduced32 Reduce(float a)
     {
         if (a <= 105615f)
         {
             // k = round(a·2/π) by the 1.5·2^23 shifter; k·π/2's first part is subtracted exactly (fused, and the
             // difference fits 24 bits), the two further parts carry π/2 to 2^−72.
             float k = MulAdd(a, 0.636619772f, 12582912f) - 12582912f;
-            r = Fma(-k, 1.57079637f, a);
+            float r = Fma(-k, 1.57079637f, a);
             r = Fma(-k, -4.37113883e-08f, r);
             r = Fma(-k, -1.71512451e-15f, r);
-            return (int)k;
+            return new((int)k, r);
         }
-        int q = Reduce((double)a, out double wide, out _);
-        r = (float)wide;
-        return q;
+        var wide = Reduce((double)a);
+        return new(wide.Quadrant, (float)wide.R);
     }
 
     /// <summary>q and r + tail (a double-double) with a = q·π/2 + r + tail, |r| ≤ π/4 (a ≥ 0; NaN r for ±∞ and NaN).</summary>
-    private static int Reduce(double a, out double r, out double tail)
+    private static Reduced64 Reduce(double a)
     {
         if (a <= 1099511627776.0)
         {
@@ -182,11 +169,10 @@ public static partial class ElementaryMath
             double sum = head - product;
             double low = TwoDifferenceError(head, product, sum) - error;
             low = MulAdd(-k, -1.4973849048591698e-33, low);
-            r = sum + low;
-            tail = (sum - r) + low;
-            return (int)((long)k & 3); // only the quadrant: k exceeds int32 above 2^31·π/2, where GPUs saturate a direct conversion
+            double r = sum + low;
+            return new((int)((long)k & 3), r, (sum - r) + low); // only the quadrant: k exceeds int32 above 2^31·π/2, where GPUs saturate a direct conversion
         }
-        return PayneHanek(a, out r, out tail);
+        return PayneHanek(a);
     }
 
     /// <summary>a·b + c for the polynomials and roundings that need no exactness: PTX's fma.rn on CUDA (which also keeps ptxas from contracting it differently), a·b + c elsewhere.</summary>
@@ -263,16 +249,12 @@ public static partial class ElementaryMath
     /// the 192 bits of 2/π from bit e − 1 on (the bits before contribute multiples of 4), mod 2^192: 2 quadrant bits
     /// and 190 fraction bits, of which the first 128 become a double-double and are multiplied by π/2.
     /// </summary>
-    internal static int PayneHanek(double a, out double r, out double tail)
+    internal static Reduced64 PayneHanek(double a)
     {
         ulong bits = Interop.FloatAsInt(a);
         int exponent = (int)(bits >> 52) & 0x7FF; // masked: PTX's abs.f64 can leave a NaN's sign bit set
         if (exponent == 0x7FF)
-        {
-            r = double.NaN; // not a − a, which ILGPU folds to 0
-            tail = 0;
-            return 0;
-        }
+            return new(0, double.NaN, 0); // not a − a, which ILGPU folds to 0
         ulong m = (bits & 0xF_FFFF_FFFF_FFFFul) | 0x10_0000_0000_0000ul;
         int start = exponent - 1075 - 1; // a = m·2^(exponent − 1075); a bit of 2/π at j ≥ 1 (weight 2^−j) meets m at 2^(exponent − 1075 − j)
         ulong b0 = TwoOverPiBits(start), b1 = TwoOverPiBits(start + 64), b2 = TwoOverPiBits(start + 128);
@@ -305,9 +287,8 @@ public static partial class ElementaryMath
         double head = MulAdd(sum, 1.5707963267948966, 0); // as in the Cody–Waite step: no contraction into r
         double error = Fma(sum, 1.5707963267948966, -head);
         error = MulAdd(sum, 6.123233995736766e-17, MulAdd(low, 1.5707963267948966, error));
-        r = head + error;
-        tail = (head - r) + error;
-        return q & 3;
+        double r = head + error;
+        return new(q & 3, r, (head - r) + error);
     }
 
     /// <summary>The high 64 bits of the 128-bit product a·b, from 32-bit halves.</summary>
@@ -355,4 +336,10 @@ public static partial class ElementaryMath
         18 => 0x56033046FC7B6BABul,
         _ => 0ul,
     };
+
+    /// <summary>A float32 argument reduced by π/2: the quadrant q and r, with the argument = q·π/2 + r.</summary>
+    private readonly record struct Reduced32(int Quadrant, float R);
+
+    /// <summary>A float64 argument reduced by π/2: the quadrant q and r + tail (a double-double).</summary>
+    internal readonly record struct Reduced64(int Quadrant, double R, double Tail);
 }
