@@ -97,19 +97,27 @@ timed() {
   return 0
 }
 
-# csv_run NAME LIMIT ARGS...: the experiments program in CSV; rows go to experiments.csv (one header for all),
-# stderr to experiments.txt, the rows to the summary.
-csv_run() {
-  local name=$1 limit=$2
-  shift 2
+# experiments_csv LABEL LIMIT CSV KEEP ARGS...: the experiments program with ARGS in CSV; its rows are appended to CSV
+# (one header for all), its stderr to experiments.txt, and every row (KEEP=all) or the last one (KEEP=last) to the
+# summary.
+experiments_csv() {
+  local label=$1 limit=$2 csv=$3 keep=$4
+  shift 4
   local rows err
   rows=$(mktemp)
   err=$(mktemp)
-  timed "experiments ($name)" "$limit" "$experiments" "$@" --format csv --quiet > "$rows" 2> "$err"
-  if [ -s "$out/experiments.csv" ]; then tail -n +2 "$rows" >> "$out/experiments.csv"; else cat "$rows" >> "$out/experiments.csv"; fi
+  timed "$label" "$limit" "$experiments" "$@" --format csv --quiet > "$rows" 2> "$err"
+  if [ -s "$csv" ]; then tail -n +2 "$rows" >> "$csv"; else cat "$rows" >> "$csv"; fi
   { printf '\n== stderr of: %s\n' "$*"; cat "$err"; } >> "$out/experiments.txt"
-  tee -a "$summary" < "$rows"
+  if [ "$keep" = last ]; then tail -n 1 "$rows"; else cat "$rows"; fi | tee -a "$summary"
   rm -f "$rows" "$err"
+}
+
+# csv_run NAME LIMIT ARGS...: the seed's experiment; rows to experiments.csv, all of them to the summary.
+csv_run() {
+  local name=$1 limit=$2
+  shift 2
+  experiments_csv "experiments ($name)" "$limit" "$out/experiments.csv" all "$@"
 }
 
 # baseline STEP SCRIPT LIMIT: runs a reference program from .gpu/baselines; its output is appended to
@@ -128,19 +136,12 @@ baseline() {
   fi
 }
 
-# sine_run DTYPE LIMIT [ARGS...]: the experiments program's sine command in CSV; the rows go to sine.csv (one
-# header for all), stderr to experiments.txt, the last row (time per iteration, final loss) to the summary.
+# sine_run DTYPE LIMIT [ARGS...]: the sine command; rows to sine.csv, the last (time per iteration, final loss) to
+# the summary.
 sine_run() {
   local dtype=$1 limit=$2
   shift 2
-  local rows err
-  rows=$(mktemp)
-  err=$(mktemp)
-  timed "sine ($dtype)" "$limit" "$experiments" sine --dtype "$dtype" --format csv --quiet "$@" > "$rows" 2> "$err"
-  if [ -s "$out/sine.csv" ]; then tail -n +2 "$rows" >> "$out/sine.csv"; else cat "$rows" >> "$out/sine.csv"; fi
-  { printf '\n== stderr of: sine --dtype %s %s\n' "$dtype" "$*"; cat "$err"; } >> "$out/experiments.txt"
-  tail -n 1 "$rows" | tee -a "$summary"
-  rm -f "$rows" "$err"
+  experiments_csv "sine ($dtype)" "$limit" "$out/sine.csv" last sine --dtype "$dtype" "$@"
 }
 
 program() { printf '%s/%s/%s' "$programs" "$1" "$1"; }
