@@ -9,6 +9,7 @@ using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
 using ILGPU.Runtime.OpenCL;
+using AutoDiff.Gpu.Functions;
 
 namespace AutoDiff.Gpu.Tests;
 
@@ -106,11 +107,11 @@ public sealed partial class KernelCompilationTests
 
         // Packed loops load four packs a step before the first store, then take the rest one pack at a time. A
         // map is ZipPacked with b = a: the loads of b are dead, so five vector loads remain (four and one).
-        Add("map exp float32 packed", e, "ZipPacked", [f, typeof(Float4), typeof(UnaryAsBinary<TestExp>)], "4<ld.global.v4.f32", "5ld.global.v4.f32", "st.global.v4.f32", "mul.f32", "!.approx", "%nctaid.x");
-        Add("zip div float64 packed", e, "ZipPacked", [d, typeof(Double2), typeof(TestDiv)], "8<ld.global.v2.f64", "10ld.global.v2.f64", "div.rn.f64");
+        Add("map exp float32 packed", e, "ZipPacked", [f, typeof(Float4), typeof(UnaryAsBinary<ExpOperator>)], "4<ld.global.v4.f32", "5ld.global.v4.f32", "st.global.v4.f32", "mul.f32", "!.approx", "%nctaid.x");
+        Add("zip div float64 packed", e, "ZipPacked", [d, typeof(Double2), typeof(DivOperator)], "8<ld.global.v2.f64", "10ld.global.v2.f64", "div.rn.f64");
         // sin and cos are ElementaryMath's: fused multiply-adds, never PTX's approximations.
-        Add("map sin float32 accurate", e, "ZipPacked", [f, typeof(Float4), typeof(UnaryAsBinary<TestSin>)], "fma.rn.f32", "!sin.approx", "!cos.approx");
-        Add("map cos float64 accurate", e, "ZipPacked", [d, typeof(Double2), typeof(UnaryAsBinary<TestCos>)], "fma.rn.f64", "!sin.approx", "!cos.approx");
+        Add("map sin float32 accurate", e, "ZipPacked", [f, typeof(Float4), typeof(UnaryAsBinary<SinOperator>)], "fma.rn.f32", "!sin.approx", "!cos.approx");
+        Add("map cos float64 accurate", e, "ZipPacked", [d, typeof(Double2), typeof(UnaryAsBinary<CosOperator>)], "fma.rn.f64", "!sin.approx", "!cos.approx");
         Add("zip plus float32 single", e, "ZipPacked", [f, typeof(Single<float>), typeof(PlusOperator)], "add.f32");
         foreach (var (op, type) in Operators())
         {
@@ -126,10 +127,10 @@ public sealed partial class KernelCompilationTests
         }
         Add("fill float32", e, "FillPacked", [f, typeof(Float4)], "5st.global.v4.f32");
         Add("fill float64 single", e, "FillPacked", [d, typeof(Single<double>)]);
-        Add("broadcast sub float32", e, "BroadcastPacked", [f, typeof(Float4), typeof(TestSub)], "4<ld.global.v4.f32");
-        Add("broadcast flipped div float64", e, "BroadcastPacked", [d, typeof(Double2), typeof(Flip<TestDiv>)], "4<ld.global.v2.f64");
+        Add("broadcast sub float32", e, "BroadcastPacked", [f, typeof(Float4), typeof(SubOperator)], "4<ld.global.v4.f32");
+        Add("broadcast flipped div float64", e, "BroadcastPacked", [d, typeof(Double2), typeof(Flip<DivOperator>)], "4<ld.global.v2.f64");
         Add("broadcast map float32", e, "BroadcastPacked", [f, typeof(Float4), typeof(UnaryAsBinary<TestNeg>)]);
-        Add("strided mul float32", e, "ZipStrided", [f, typeof(TestMul)]);
+        Add("strided mul float32", e, "ZipStrided", [f, typeof(MulOperator)]);
         Add("strided copy float64", e, "ZipStrided", [d, typeof(UnaryAsBinary<IdentityOperator>)]);
 
         var r = typeof(ReduceKernels);
@@ -158,16 +159,16 @@ public sealed partial class KernelCompilationTests
     /// <summary>The unary operators an engine writes, as maps: transcendental functions and runtime parameters.</summary>
     private static IEnumerable<(string, Type)> Operators()
     {
-        yield return ("exp", typeof(UnaryAsBinary<TestExp>));
-        yield return ("log", typeof(UnaryAsBinary<TestLog>));
-        yield return ("sin", typeof(UnaryAsBinary<TestSin>));
-        yield return ("cos", typeof(UnaryAsBinary<TestCos>));
-        yield return ("tanh", typeof(UnaryAsBinary<TestTanh>));
-        yield return ("sigmoid", typeof(UnaryAsBinary<TestSigmoid>));
-        yield return ("relu", typeof(UnaryAsBinary<TestRelu>));
+        yield return ("exp", typeof(UnaryAsBinary<ExpOperator>));
+        yield return ("log", typeof(UnaryAsBinary<LogOperator>));
+        yield return ("sin", typeof(UnaryAsBinary<SinOperator>));
+        yield return ("cos", typeof(UnaryAsBinary<CosOperator>));
+        yield return ("tanh", typeof(UnaryAsBinary<TanhOperator>));
+        yield return ("sigmoid", typeof(UnaryAsBinary<SigmoidOperator>));
+        yield return ("relu", typeof(UnaryAsBinary<ReLUOperator>));
         yield return ("pow", typeof(UnaryAsBinary<TestPow>));
         yield return ("c - x", typeof(UnaryAsBinary<TestRsub>));
-        yield return ("exp of scaled", typeof(UnaryAsBinary<Compose<TestExp, ScaleOperator>>));
-        yield return ("relu backward then exp", typeof(Then<TestReluBackward, TestExp>));
+        yield return ("exp of scaled", typeof(UnaryAsBinary<Compose<ExpOperator, ScaleOperator>>));
+        yield return ("relu backward then exp", typeof(Then<StepGradient, ExpOperator>));
     }
 }

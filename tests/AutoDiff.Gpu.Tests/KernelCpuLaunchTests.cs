@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using AutoDiff.Gpu.Kernels;
 using ILGPU;
 using ILGPU.Runtime;
+using AutoDiff.Gpu.Functions;
 
 namespace AutoDiff.Gpu.Tests;
 
@@ -49,11 +50,11 @@ public abstract class KernelCpuLaunchTests<T>(CpuLaunchFixture fixture)
     {
         var x = KernelHost.Values<T>(n, seed: n);
         var b = KernelHost.Values<T>(n, seed: n + 1);
-        Same($"exp of {n}", kernels => Run(kernels, x, n, (k, vx, vy) => k.Map(vx, vy, new TestExp())));
+        Same($"exp of {n}", kernels => Run(kernels, x, n, (k, vx, vy) => k.Map(vx, vy, new ExpOperator())));
         Same($"div of {n}", kernels =>
         {
             using var bb = Accelerator.Upload(b);
-            return Run(kernels, x, n, (k, vx, vy) => k.Zip(vx, bb.Whole(), vy, new TestDiv()));
+            return Run(kernels, x, n, (k, vx, vy) => k.Zip(vx, bb.Whole(), vy, new DivOperator()));
         });
         Same($"fill of {n}", kernels => Run(kernels, x, n, (k, _, vy) => k.Fill(vy, T.CreateTruncating(-1.5))));
         // An unaligned view, in place.
@@ -86,7 +87,7 @@ public abstract class KernelCpuLaunchTests<T>(CpuLaunchFixture fixture)
             using var ba = Accelerator.Upload(a);
             using var bb = Accelerator.Upload(b);
             using var by = Accelerator.Allocate1D<T>(KernelHost.Count(shape));
-            kernels.Zip(shape, new Strided<T>(ba.Whole(), sa), new Strided<T>(bb.Whole(), sb), by.Whole(), new TestSub());
+            kernels.Zip(shape, new Strided<T>(ba.Whole(), sa), new Strided<T>(bb.Whole(), sb), by.Whole(), new SubOperator());
             return by.Download();
         });
     }
@@ -295,8 +296,8 @@ public abstract class KernelCpuLaunchTests<T>(CpuLaunchFixture fixture)
             using var by = Accelerator.Allocate1D<T>(n);
             using var sums = Accelerator.Allocate1D<T>(2 * 1000);
             using var product = Accelerator.Allocate1D<T>(100 * 100);
-            kernels.Map(bx.Whole(), by.Whole(), new TestSin());
-            kernels.Zip([1000, 50], new Strided<T>(by.Whole(), [50, 1]), new Strided<T>(bx.Whole(), [0, 1]), by.Whole().SubView(0, 50_000), new TestMul());
+            kernels.Map(bx.Whole(), by.Whole(), new SinOperator());
+            kernels.Zip([1000, 50], new Strided<T>(by.Whole(), [50, 1]), new Strided<T>(bx.Whole(), [0, 1]), by.Whole().SubView(0, 50_000), new MulOperator());
             kernels.Reduce<T, SumReduction>(by.Whole(), sums.Whole().SubView(0, 1), 1, n, 1);
             kernels.Reduce<T, SumReduction>(by.Whole().SubView(0, 50_000), sums.Whole().SubView(1, 50), 1, 1000, 50);
             kernels.Copy([50, 1000], new Strided<T>(by.Whole().SubView(0, 50_000), [1, 50]), bx.Whole().SubView(0, 50_000));

@@ -2,6 +2,7 @@ using System.Numerics;
 using AutoDiff.Gpu.Kernels;
 using ILGPU;
 using ILGPU.Runtime;
+using AutoDiff.Gpu.Functions;
 
 namespace AutoDiff.Gpu.Tests;
 
@@ -82,19 +83,19 @@ public abstract class KernelElementwiseTests<T>(KernelDeviceFixture fixture, Ker
     {
         switch (op)
         {
-            case "exp": CheckUnary(new TestExp(), Math.Exp, n); break;
-            case "log": CheckUnary(new TestLog(), Math.Log, n); break;
-            case "sin": CheckUnary(new TestSin(), Math.Sin, n); break;
-            case "cos": CheckUnary(new TestCos(), Math.Cos, n); break;
-            case "tanh": CheckUnary(new TestTanh(), Math.Tanh, n); break;
-            case "sigmoid": CheckUnary(new TestSigmoid(), v => 1 / (1 + Math.Exp(-v)), n); break;
-            case "relu": CheckUnary(new TestRelu(), v => double.IsNaN(v) ? v : Math.Max(v, 0), n); break;
+            case "exp": CheckUnary(new ExpOperator(), Math.Exp, n); break;
+            case "log": CheckUnary(new LogOperator(), Math.Log, n); break;
+            case "sin": CheckUnary(new SinOperator(), Math.Sin, n); break;
+            case "cos": CheckUnary(new CosOperator(), Math.Cos, n); break;
+            case "tanh": CheckUnary(new TanhOperator(), Math.Tanh, n); break;
+            case "sigmoid": CheckUnary(new SigmoidOperator(), v => 1 / (1 + Math.Exp(-v)), n); break;
+            case "relu": CheckUnary(new ReLUOperator(), v => double.IsNaN(v) ? v : Math.Max(v, 0), n); break;
             case "neg": CheckUnary(new TestNeg(), v => -v, n); break;
             case "pow3": CheckUnary(new TestPow(3), v => Math.Pow(v, 3), n); break;
             case "sqrt-pow": CheckUnary(new TestPow(0.5), v => Math.Pow(v, 0.5), n); break;
             case "rsub": CheckUnary(new TestRsub(2.5), v => 2.5 - v, n); break;
             case "scale": CheckUnary(new ScaleOperator(-0.25), v => v * -0.25, n); break;
-            case "compose": CheckUnary(new Compose<TestExp, ScaleOperator>(default, new ScaleOperator(0.5)), v => Math.Exp(0.5 * v), n); break;
+            case "compose": CheckUnary(new Compose<ExpOperator, ScaleOperator>(default, new ScaleOperator(0.5)), v => Math.Exp(0.5 * v), n); break;
             default: throw new ArgumentOutOfRangeException(nameof(op), op, null);
         }
     }
@@ -106,12 +107,12 @@ public abstract class KernelElementwiseTests<T>(KernelDeviceFixture fixture, Ker
         switch (op)
         {
             case "plus": CheckBinary(new PlusOperator(), (a, b) => a + b, n); break;
-            case "sub": CheckBinary(new TestSub(), (a, b) => a - b, n); break;
-            case "mul": CheckBinary(new TestMul(), (a, b) => a * b, n); break;
-            case "div": CheckBinary(new TestDiv(), (a, b) => a / b, n); break;
-            case "relu-backward": CheckBinary(new TestReluBackward(), (a, b) => a > 0 ? b : 0, n); break;
-            case "flip-sub": CheckBinary(new Flip<TestSub>(default), (a, b) => b - a, n); break;
-            case "then-exp": CheckBinary(new Then<TestMul, TestExp>(default, default), (a, b) => Math.Exp(a * b), n); break;
+            case "sub": CheckBinary(new SubOperator(), (a, b) => a - b, n); break;
+            case "mul": CheckBinary(new MulOperator(), (a, b) => a * b, n); break;
+            case "div": CheckBinary(new DivOperator(), (a, b) => a / b, n); break;
+            case "relu-backward": CheckBinary(new StepGradient(), (a, b) => a > 0 ? b : 0, n); break;
+            case "flip-sub": CheckBinary(new Flip<SubOperator>(default), (a, b) => b - a, n); break;
+            case "then-exp": CheckBinary(new Then<MulOperator, ExpOperator>(default, default), (a, b) => Math.Exp(a * b), n); break;
             default: throw new ArgumentOutOfRangeException(nameof(op), op, null);
         }
     }
@@ -130,7 +131,7 @@ public abstract class KernelElementwiseTests<T>(KernelDeviceFixture fixture, Ker
         var expected = KernelHost.AsDouble(x).Select((v, i) => i == 0 ? 0 : v * v).ToArray();
         KernelHost.AssertClose(expected, by.Download(), KernelHost.Epsilon<T>());
 
-        Kernels.Zip(bx.Whole(), bx.Whole(), bx.Whole(), new TestMul());
+        Kernels.Zip(bx.Whole(), bx.Whole(), bx.Whole(), new MulOperator());
         KernelHost.AssertClose(KernelHost.AsDouble(x).Select(v => v * v).ToArray(), bx.Download(), KernelHost.Epsilon<T>());
     }
 
@@ -171,7 +172,7 @@ public abstract class KernelElementwiseTests<T>(KernelDeviceFixture fixture, Ker
                 using var bb = Accelerator.Upload(b);
                 using var by = Accelerator.Allocate1D<T>(n);
                 var (da, db) = (KernelHost.AsDouble(a), KernelHost.AsDouble(b));
-                Kernels.Zip(ba.Whole(), bb.Whole(), by.Whole(), new TestSub());
+                Kernels.Zip(ba.Whole(), bb.Whole(), by.Whole(), new SubOperator());
                 KernelHost.AssertClose(da.Select((v, i) => v - db[i]).ToArray(), by.Download(), KernelHost.Epsilon<T>(), what: $"a - b, {n} elements, {Threads(packs)} threads");
                 Kernels.Map(ba.Whole(), ba.Whole(), new TestNeg());
                 KernelHost.AssertClose(Array.ConvertAll(da, v => -v), ba.Download(), 0, what: $"-a in place, {n} elements");
@@ -183,9 +184,9 @@ public abstract class KernelElementwiseTests<T>(KernelDeviceFixture fixture, Ker
                     continue;
                 int rows = (int)(packs / 3), columns = 3 * lanes;
                 int[] shape = [rows, columns];
-                Kernels.Zip(shape, ba.Whole().SubView(0, rows * columns), new Strided<T>(bb.Whole(), [0, 1]), by.Whole().SubView(0, rows * columns), new TestSub());
+                Kernels.Zip(shape, ba.Whole().SubView(0, rows * columns), new Strided<T>(bb.Whole(), [0, 1]), by.Whole().SubView(0, rows * columns), new SubOperator());
                 KernelHost.AssertClose(Enumerable.Range(0, rows * columns).Select(i => -da[i] - db[i % columns]).ToArray(), by.Download()[..(rows * columns)], KernelHost.Epsilon<T>(), what: $"rows, {rows}×{columns}");
-                Kernels.Zip(shape, ba.Whole().SubView(0, rows * columns), new Strided<T>(bb.Whole(), [1, 0]), by.Whole().SubView(0, rows * columns), new TestSub());
+                Kernels.Zip(shape, ba.Whole().SubView(0, rows * columns), new Strided<T>(bb.Whole(), [1, 0]), by.Whole().SubView(0, rows * columns), new SubOperator());
                 KernelHost.AssertClose(Enumerable.Range(0, rows * columns).Select(i => -da[i] - db[i / columns]).ToArray(), by.Download()[..(rows * columns)], KernelHost.Epsilon<T>(), what: $"columns, {rows}×{columns}");
             }
         }
@@ -204,9 +205,9 @@ public abstract class KernelElementwiseTests<T>(KernelDeviceFixture fixture, Ker
         using var by = Accelerator.Allocate1D<T>(KernelHost.Count(shape));
 
         // Subtraction and division: a swapped operand would show.
-        Kernels.Zip(shape, new Strided<T>(ba.Whole(), sa), new Strided<T>(bb.Whole(), sb), by.Whole(), new TestSub());
+        Kernels.Zip(shape, new Strided<T>(ba.Whole(), sa), new Strided<T>(bb.Whole(), sb), by.Whole(), new SubOperator());
         KernelHost.AssertClose(Reference(shape, a, sa, b, sb, (x, y) => x - y), by.Download(), KernelHost.Epsilon<T>(), what: "a - b");
-        Kernels.Zip(shape, new Strided<T>(ba.Whole(), sa), new Strided<T>(bb.Whole(), sb), by.Whole(), new TestDiv());
+        Kernels.Zip(shape, new Strided<T>(ba.Whole(), sa), new Strided<T>(bb.Whole(), sb), by.Whole(), new DivOperator());
         KernelHost.AssertClose(Reference(shape, a, sa, b, sb, (x, y) => x / y), by.Download(), KernelHost.Epsilon<T>(), what: "a / b");
     }
 
@@ -229,7 +230,7 @@ public abstract class KernelElementwiseTests<T>(KernelDeviceFixture fixture, Ker
 
         Kernels.Copy(shape, new Strided<T>(bx.Whole(), strides), by.Whole());
         KernelHost.AssertClose(Gather(x, shape, strides, v => v), by.Download(), 0);
-        Kernels.Map(shape, new Strided<T>(bx.Whole(), strides), by.Whole(), new TestExp());
+        Kernels.Map(shape, new Strided<T>(bx.Whole(), strides), by.Whole(), new ExpOperator());
         KernelHost.AssertClose(Gather(x, shape, strides, Math.Exp), by.Download(), KernelHost.Epsilon<T>() * Fixture.MathTolerance, KernelHost.Absolute<T>());
     }
 

@@ -5,6 +5,7 @@ using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
+using AutoDiff.Gpu.Functions;
 
 namespace AutoDiff.Gpu.Tests;
 
@@ -257,50 +258,8 @@ public static class KernelHost
     }
 }
 
-// The operators of the tests, written as an engine op writes them; each summary is its formula.
-
-/// <summary>exp(x)</summary>
-public readonly struct TestExp : IUnaryOperator
-{
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => ElementaryMath.Exp(x);
-}
-
-/// <summary>log(x)</summary>
-public readonly struct TestLog : IUnaryOperator
-{
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => ElementaryMath.Log(x);
-}
-
-/// <summary>sin(x)</summary>
-public readonly struct TestSin : IUnaryOperator
-{
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => ElementaryMath.Sin(x);
-}
-
-/// <summary>cos(x)</summary>
-public readonly struct TestCos : IUnaryOperator
-{
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => ElementaryMath.Cos(x);
-}
-
-/// <summary>tanh(x)</summary>
-public readonly struct TestTanh : IUnaryOperator
-{
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => ElementaryMath.Tanh(x);
-}
-
-/// <summary>1 / (1 + exp(−x))</summary>
-public readonly struct TestSigmoid : IUnaryOperator
-{
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.One / (T.One + ElementaryMath.Exp(-x));
-}
-
-/// <summary>max(x, 0)</summary>
-public readonly struct TestRelu : IUnaryOperator
-{
-    // Written out as the engine's ReLU is: T.Max lowers to PTX's max, which drops a NaN operand.
-    public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x <= T.Zero ? T.Zero : x;
-}
+// The operators of the tests that the engine has no twin of (the others are the engine's own, from
+// AutoDiff.Gpu.Functions), written as an engine op writes them; each summary is its formula.
 
 /// <summary>−x</summary>
 public readonly struct TestNeg : IUnaryOperator
@@ -324,26 +283,3 @@ public struct TestRsub(double c) : IUnaryOperator
     public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => c.As<T>() - x;
 }
 
-/// <summary>a − b</summary>
-public readonly struct TestSub : IBinaryOperator
-{
-    public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a - b;
-}
-
-/// <summary>a·b</summary>
-public readonly struct TestMul : IBinaryOperator
-{
-    public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a * b;
-}
-
-/// <summary>a / b</summary>
-public readonly struct TestDiv : IBinaryOperator
-{
-    public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a / b;
-}
-
-/// <summary>b if a &gt; 0 else 0 (relu's backward: a = x, b = gy)</summary>
-public readonly struct TestReluBackward : IBinaryOperator
-{
-    public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a > T.Zero ? b : T.Zero;
-}
