@@ -239,7 +239,7 @@ public class KernelMatMulBenchmarks
         tiled.Accelerator.Synchronize();
     }
 
-    /// <summary>The tiled float32 kernel that loads, then computes (no prefetching), on the same buffers.</summary>
+    /// <summary>The tiled kernel that loads, then computes (no prefetching), on the same buffers.</summary>
     [Benchmark, Flops(2, 3)]
     public void MatMulFloat32TiledNoPrefetch()
     {
@@ -247,6 +247,12 @@ public class KernelMatMulBenchmarks
         tiled.Accelerator.Synchronize();
     }
 
+    [Benchmark, Flops(2, 3)]
+    public void MatMulFloat64TiledNoPrefetch()
+    {
+        loadThenCompute.MatMul(tad, tad, tcd, (int)N, (int)N, (int)N);
+        tiled.Accelerator.Synchronize();
+    }
 }
 
 /// <summary>

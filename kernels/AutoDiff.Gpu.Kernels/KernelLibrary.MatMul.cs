@@ -66,10 +66,10 @@ public sealed unsafe partial class KernelLibrary
     }
 
     /// <summary>
-    /// Whether the tiled float32 kernel fetches the next step's tiles while it computes
-    /// (<see cref="MatMulKernels.MatMulTiledPrefetch{T, TTile}"/>, 128×128 blocks) where groups hold 256 threads;
-    /// false keeps the kernel that loads, then computes (benchmarks compare the two). float64 keeps 64×64 blocks that
-    /// load, then compute: a 128×128 block's 64 float64 accumulators per thread leave too few registers.
+    /// Whether the tiled kernel fetches the next step's tiles while it computes
+    /// (<see cref="MatMulKernels.MatMulTiledPrefetch{T, TTile}"/>: 128×128 blocks for float32, 64×64 for float64) where
+    /// groups hold their threads; false keeps the kernel that loads, then computes (benchmarks compare the two).
+    /// float64 keeps 64×64 blocks: a 128×128 block's 64 float64 accumulators per thread leave too few registers.
     /// </summary>
     public bool PrefetchTiles { get; init; } = true;
 
@@ -79,24 +79,24 @@ public sealed unsafe partial class KernelLibrary
         // The tile whose thread count the accelerator's groups hold: 256 threads on GPUs (64 for float64), 2 on
         // the CPU accelerator.
         int group = accelerator.MaxNumThreadsPerGroup;
-        if (group >= 256 && typeof(T) == typeof(float) && PrefetchTiles)
-            TiledWith<T, LargeTile>(MatMulKernels.MatMulTiledPrefetch<T, LargeTile>, a, b, c, g, alpha, beta);
-        else if (group >= 256 && typeof(T) == typeof(float))
-            TiledWith<T, LargeTile>(MatMulKernels.MatMulTiled<T, LargeTile>, a, b, c, g, alpha, beta);
-        else if (group >= 64)
-            TiledWith<T, MediumTile>(MatMulKernels.MatMulTiled<T, MediumTile>, a, b, c, g, alpha, beta);
+        if (group >= MatMulKernels.Threads<LargeTile>() && typeof(T) == typeof(float))
+            TiledWith<T, LargeTile>(a, b, c, g, alpha, beta);
+        else if (group >= MatMulKernels.Threads<MediumTile>())
+            TiledWith<T, MediumTile>(a, b, c, g, alpha, beta);
         else
-            TiledWith<T, SmallTile>(MatMulKernels.MatMulTiled<T, SmallTile>, a, b, c, g, alpha, beta);
+            TiledWith<T, SmallTile>(a, b, c, g, alpha, beta);
     }
 
-    private void TiledWith<T, TTile>(Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulGeometry, T, T> kernel,
-        ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, T alpha, T beta)
+    private void TiledWith<T, TTile>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TTile : struct, IMatMulTile
     {
         long groups = (long)Ceiling(g.M, TTile.BlockM) * Ceiling(g.N, TTile.BlockN);
-        var config = new KernelConfig((int)groups, TTile.BlockM / 8 * (TTile.BlockN / 8));
-        Kernel(kernel)(config, a, b, c, g, alpha, beta);
+        var config = new KernelConfig((int)groups, MatMulKernels.Threads<TTile>());
+        var kernel = PrefetchTiles && MatMulKernels.Staged<TTile>() > 0
+            ? Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulGeometry, T, T>(MatMulKernels.MatMulTiledPrefetch<T, TTile>)
+            : Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulGeometry, T, T>(MatMulKernels.MatMulTiled<T, TTile>);
+        kernel(config, a, b, c, g, alpha, beta);
     }
 
     private MatMulImplementation ResolveMatMul()

@@ -247,7 +247,46 @@ public interface ITileSide
     static abstract void Put<T, TTile>(ArrayView<T> shared, MatMulGeometry g, int e, T value)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TTile : struct, IMatMulTile;
+
+    /// <summary>Where element <paramref name="thread"/> of the tile at step 0 of the group at <paramref name="at"/> lies.</summary>
+    static abstract TileCursor Cursor<TTile>(MatMulGeometry g, TilePlace at, int thread)
+        where TTile : struct, IMatMulTile;
+
+    /// <summary>
+    /// How far element e + r·threads lies from element e (threads = <see cref="MatMulKernels.Threads{TTile}"/>, a
+    /// multiple of the tile's extents), and how far one step through K moves an element in the matrix.
+    /// </summary>
+    static abstract TileSteps Steps<TTile>(MatMulGeometry g)
+        where TTile : struct, IMatMulTile;
 }
+
+/// <summary>
+/// Where one element of a tile side lies: its index in the stored matrix (read only when <see cref="Row"/> and
+/// <see cref="Depth"/> are inside it), its row (i of op(A), j of op(B)), its depth p and its slot in the shared tile.
+/// A thread of <see cref="MatMulKernels.MatMulTiledPrefetch{T, TTile}"/> keeps the cursor of its first element and
+/// reaches the others by <see cref="TileSteps"/>.
+/// </summary>
+public struct TileCursor
+{
+    /// <summary>Index in the stored matrix.</summary>
+    public long Index;
+
+    /// <summary>Row of op(A) (i) or column of op(B) (j).</summary>
+    public int Row;
+
+    /// <summary>Position along K (p).</summary>
+    public int Depth;
+
+    /// <summary>Index in the shared tile.</summary>
+    public int Slot;
+}
+
+/// <summary>
+/// Per r, how far element e + r·threads of a tile side lies from element e — in the stored matrix
+/// (<see cref="Index"/>), in rows, in depth and in the shared tile — and per step through K how far the matrix
+/// index moves (<see cref="Advance"/>); <see cref="Rows"/> bounds the rows (M for A, N for B). Uniform across a group.
+/// </summary>
+public readonly record struct TileSteps(long Index, int Row, int Depth, int Slot, long Advance, int Rows);
 
 /// <summary>op(A)[m0.., k0..], staged as sharedA[kk·BlockM + m].</summary>
 public readonly struct TileA : ITileSide
@@ -274,6 +313,28 @@ public readonly struct TileA : ITileSide
     {
         Place<TTile>(g, e, out int m, out int kk);
         shared[(kk * TTile.BlockM) + m] = value;
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TileCursor Cursor<TTile>(MatMulGeometry g, TilePlace at, int thread)
+        where TTile : struct, IMatMulTile
+    {
+        Place<TTile>(g, thread, out int m, out int kk);
+        int i = at.M0 + m;
+        return new() { Index = g.IndexA(i, kk), Row = i, Depth = kk, Slot = (kk * TTile.BlockM) + m };
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TileSteps Steps<TTile>(MatMulGeometry g)
+        where TTile : struct, IMatMulTile
+    {
+        int threads = MatMulKernels.Threads<TTile>();
+        // Stored K×M: e runs along m first, so r moves down K; stored M×K: e runs along K first, so r moves down M.
+        return g.TransposeA != 0
+            ? new((long)(threads / TTile.BlockM) * g.M, 0, threads / TTile.BlockM, threads, (long)TTile.BlockK * g.M, g.M)
+            : new((long)(threads / TTile.BlockK) * g.K, threads / TTile.BlockK, 0, threads / TTile.BlockK, TTile.BlockK, g.M);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -318,6 +379,28 @@ public readonly struct TileB : ITileSide
     {
         Place<TTile>(g, e, out int kk, out int n);
         shared[(kk * TTile.BlockN) + n] = value;
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TileCursor Cursor<TTile>(MatMulGeometry g, TilePlace at, int thread)
+        where TTile : struct, IMatMulTile
+    {
+        Place<TTile>(g, thread, out int kk, out int n);
+        int j = at.N0 + n;
+        return new() { Index = g.IndexB(kk, j), Row = j, Depth = kk, Slot = (kk * TTile.BlockN) + n };
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TileSteps Steps<TTile>(MatMulGeometry g)
+        where TTile : struct, IMatMulTile
+    {
+        int threads = MatMulKernels.Threads<TTile>();
+        // Stored N×K: e runs along K first, so r moves across N; stored K×N: e runs along n first, so r moves down K.
+        return g.TransposeB != 0
+            ? new((long)(threads / TTile.BlockK) * g.K, threads / TTile.BlockK, 0, threads / TTile.BlockK, TTile.BlockK, g.N)
+            : new((long)(threads / TTile.BlockN) * g.N, 0, threads / TTile.BlockN, threads, (long)TTile.BlockK * g.N, g.N);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -371,9 +454,11 @@ public static unsafe class MatMulKernels
 
     /// <summary>
     /// <see cref="MatMulTiled{T, TTile}"/> with the next step's tiles fetched from global memory into registers while
-    /// the group computes on the current ones, so a group's global-load latency overlaps its arithmetic instead of
-    /// stalling it at every step. For tiles whose shared A and B tiles are four elements per thread
-    /// (<see cref="LargeTile"/>: 128×128×8, 256 threads).
+    /// the group computes on the current ones: a thread issues all its loads of a step together, and their latency
+    /// overlaps the step's arithmetic instead of stalling the group at every step (<see cref="MatMulTiled{T, TTile}"/>
+    /// waits for each load in turn). For tiles whose shared A and B tiles are four or eight elements per thread
+    /// (<see cref="Staged{TTile}"/>: <see cref="LargeTile"/>, 128×128×8 with 256 threads, four; <see cref="MediumTile"/>,
+    /// 64×64×8 with 64 threads, eight).
     /// </summary>
     public static void MatMulTiledPrefetch<T, TTile>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -381,23 +466,29 @@ public static unsafe class MatMulKernels
     {
         var sharedA = SharedMemory.Allocate<T>(TTile.SharedA);
         var sharedB = SharedMemory.Allocate<T>(TTile.SharedB);
-        int threads = Group.DimX;
         int thread = Group.IdxX;
         var at = TilePlace.Of<TTile>(g, thread);
+        // A thread's elements of each tile lie a fixed step apart; its cursors move by one step through K at a time.
+        var stepsA = TileA.Steps<TTile>(g);
+        var stepsB = TileB.Steps<TTile>(g);
+        var cursorA = TileA.Cursor<TTile>(g, at, thread);
+        var cursorB = TileB.Cursor<TTile>(g, at, thread);
 
-        var fetchedA = Fetch<T, TTile, TileA>(a, g, at, 0, thread, threads);
-        var fetchedB = Fetch<T, TTile, TileB>(b, g, at, 0, thread, threads);
+        var fetchedA = Fetch<T, TTile>(a, g, cursorA, stepsA);
+        var fetchedB = Fetch<T, TTile>(b, g, cursorB, stepsB);
         var tile = default(RegisterTile<T>);
         for (int k0 = 0; k0 < g.K; k0 += TTile.BlockK)
         {
-            Stash<T, TTile, TileA>(sharedA, g, fetchedA, thread, threads);
-            Stash<T, TTile, TileB>(sharedB, g, fetchedB, thread, threads);
+            Stash<T, TTile>(sharedA, cursorA, stepsA, fetchedA);
+            Stash<T, TTile>(sharedB, cursorB, stepsB, fetchedB);
             Group.Barrier();
             // The next step's loads are in flight while this step computes.
             if (k0 + TTile.BlockK < g.K)
             {
-                fetchedA = Fetch<T, TTile, TileA>(a, g, at, k0 + TTile.BlockK, thread, threads);
-                fetchedB = Fetch<T, TTile, TileB>(b, g, at, k0 + TTile.BlockK, thread, threads);
+                cursorA = Advance<TTile>(cursorA, stepsA);
+                cursorB = Advance<TTile>(cursorB, stepsB);
+                fetchedA = Fetch<T, TTile>(a, g, cursorA, stepsA);
+                fetchedB = Fetch<T, TTile>(b, g, cursorB, stepsB);
             }
             tile = RegisterTile<T>.Accumulate<TTile>(tile, sharedA, sharedB, at);
             Group.Barrier();
@@ -405,32 +496,82 @@ public static unsafe class MatMulKernels
         tile.Store(c, g, at, alpha, beta);
     }
 
-    /// <summary>This thread's four elements of TSide's tile at step k0 (elements thread + r·threads), zero outside the matrix.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Quad<T> Fetch<T, TTile, TSide>(ArrayView<T> matrix, MatMulGeometry g, TilePlace at, int k0, int thread, int threads)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TTile : struct, IMatMulTile
-        where TSide : struct, ITileSide =>
-        new()
-        {
-            X = TSide.Element<T, TTile>(matrix, g, at, k0, thread),
-            Y = TSide.Element<T, TTile>(matrix, g, at, k0, thread + threads),
-            Z = TSide.Element<T, TTile>(matrix, g, at, k0, thread + (2 * threads)),
-            W = TSide.Element<T, TTile>(matrix, g, at, k0, thread + (3 * threads)),
-        };
+    /// <summary>Threads of a TTile group: one per 8×8 register tile.</summary>
+    public static int Threads<TTile>()
+        where TTile : struct, IMatMulTile =>
+        TTile.BlockM / 8 * (TTile.BlockN / 8);
 
-    /// <summary>Writes fetched elements to TSide's shared tile.</summary>
+    /// <summary>
+    /// Elements of each shared tile (A's and B's) that one thread of <see cref="MatMulTiledPrefetch{T, TTile}"/>
+    /// holds between steps: 4 or 8, else the tile cannot prefetch (0). The threads must also be a multiple of
+    /// every extent of the tiles, so that a thread's elements lie a fixed step apart (<see cref="TileSteps"/>).
+    /// </summary>
+    public static int Staged<TTile>()
+        where TTile : struct, IMatMulTile
+    {
+        int threads = Threads<TTile>();
+        int a = TTile.SharedA / threads, b = TTile.SharedB / threads;
+        bool whole = a * threads == TTile.SharedA && b * threads == TTile.SharedB;
+        bool affine = threads % TTile.BlockM == 0 && threads % TTile.BlockN == 0 && threads % TTile.BlockK == 0;
+        return whole && affine && a == b && (a == 4 || a == 8) ? a : 0;
+    }
+
+    /// <summary>Element r of a thread's share of a tile (zero outside the matrix).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Stash<T, TTile, TSide>(ArrayView<T> shared, MatMulGeometry g, Quad<T> q, int thread, int threads)
+    private static T Load<T>(ArrayView<T> matrix, MatMulGeometry g, TileCursor at, TileSteps steps, int r)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        at.Row + (r * steps.Row) < steps.Rows && at.Depth + (r * steps.Depth) < g.K ? matrix[at.Index + (r * steps.Index)] : T.Zero;
+
+    /// <summary>
+    /// This thread's elements of a tile (elements thread + r·threads, r &lt; <see cref="Staged{TTile}"/>), zero outside
+    /// the matrix; every load is issued before any is used.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Row8<T> Fetch<T, TTile>(ArrayView<T> matrix, MatMulGeometry g, TileCursor at, TileSteps steps)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TTile : struct, IMatMulTile
-        where TSide : struct, ITileSide
     {
-        TSide.Put<T, TTile>(shared, g, thread, q.X);
-        TSide.Put<T, TTile>(shared, g, thread + threads, q.Y);
-        TSide.Put<T, TTile>(shared, g, thread + (2 * threads), q.Z);
-        TSide.Put<T, TTile>(shared, g, thread + (3 * threads), q.W);
+        var fetched = new Row8<T>
+        {
+            V0 = Load(matrix, g, at, steps, 0),
+            V1 = Load(matrix, g, at, steps, 1),
+            V2 = Load(matrix, g, at, steps, 2),
+            V3 = Load(matrix, g, at, steps, 3),
+        };
+        if (Staged<TTile>() == 8)
+        {
+            fetched.V4 = Load(matrix, g, at, steps, 4);
+            fetched.V5 = Load(matrix, g, at, steps, 5);
+            fetched.V6 = Load(matrix, g, at, steps, 6);
+            fetched.V7 = Load(matrix, g, at, steps, 7);
+        }
+        return fetched;
     }
+
+    /// <summary>Writes fetched elements to their slots of the shared tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Stash<T, TTile>(ArrayView<T> shared, TileCursor at, TileSteps steps, Row8<T> fetched)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TTile : struct, IMatMulTile
+    {
+        shared[at.Slot] = fetched.V0;
+        shared[at.Slot + steps.Slot] = fetched.V1;
+        shared[at.Slot + (2 * steps.Slot)] = fetched.V2;
+        shared[at.Slot + (3 * steps.Slot)] = fetched.V3;
+        if (Staged<TTile>() == 8)
+        {
+            shared[at.Slot + (4 * steps.Slot)] = fetched.V4;
+            shared[at.Slot + (5 * steps.Slot)] = fetched.V5;
+            shared[at.Slot + (6 * steps.Slot)] = fetched.V6;
+            shared[at.Slot + (7 * steps.Slot)] = fetched.V7;
+        }
+    }
+
+    /// <summary>The cursor one step through K further.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TileCursor Advance<TTile>(TileCursor at, TileSteps steps)
+        where TTile : struct, IMatMulTile =>
+        new() { Index = at.Index + steps.Advance, Row = at.Row, Depth = at.Depth + TTile.BlockK, Slot = at.Slot };
 
     /// <summary>Stages TSide's tile at step k0 in shared memory, each thread taking elements thread + r·threads.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

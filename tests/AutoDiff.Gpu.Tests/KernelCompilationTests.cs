@@ -149,7 +149,7 @@ public sealed partial class KernelCompilationTests
         Add("matmul float64 medium tile", m, "MatMulTiled", [d, typeof(MediumTile)], "bar.sync", "ld.shared.v2.f64");
         Add("matmul float32 small tile", m, "MatMulTiled", [f, typeof(SmallTile)], "bar.sync");
         Add("matmul float32 large tile, prefetching", m, "MatMulTiledPrefetch", [f, typeof(LargeTile)], "bar.sync", "ld.shared.v4.f32", "!.local");
-        Add("matmul float64 large tile, prefetching", m, "MatMulTiledPrefetch", [d, typeof(LargeTile)], "bar.sync", "ld.shared.v2.f64", "!.local");
+        Add("matmul float64 medium tile, prefetching", m, "MatMulTiledPrefetch", [d, typeof(MediumTile)], "bar.sync", "ld.shared.v2.f64", "!.local");
         return cases;
     }
 

@@ -119,7 +119,8 @@ public sealed class KernelMatMulTestsPackedDouble(KernelFixture fixture) : Kerne
 
 /// <summary>
 /// The GPU tiles themselves with their GPU group sizes, simulated on a wide CPU accelerator: for float32 128×128
-/// blocks that fetch the next step while computing, or that load, then compute; for float64 64×64 blocks. K = 8
+/// blocks, for float64 64×64 blocks, each both ways: fetching the next step while computing, and loading, then
+/// computing. K = 8
 /// is one step, K = 9 and 20 end on a partial step.
 /// </summary>
 public sealed class KernelMatMulWideGroupTests(KernelFixture fixture) : IClassFixture<KernelFixture>
