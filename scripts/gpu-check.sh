@@ -16,7 +16,9 @@
 #   sine        the book's step 43 on the GPU, float32 then float64, 10,000 iterations each (issue 9's target:
 #               <= 280 us per iteration in float32)
 #   benchmarks  BenchmarkDotNet, quick job: the operator benchmarks through the engine (Ops*) and the kernel
-#               matmul (cuBLAS beside the tiled kernel forced); BENCH_FILTER replaces the filter
+#               matmul (cuBLAS beside the tiled kernel forced, with and without prefetching), and the kernel
+#               layer's exp, mul and sums with grids of 1, 2 and 4 waves (AUTODIFF_BENCH_WAVES); BENCH_FILTER
+#               replaces the filter
 #   torchops    baselines/torch_ops.py (PyTorch eager on the same operator cases)
 #   torchsine   baselines/torch_sine.py (PyTorch eager on the same training loop)
 #   torch       baselines/torch_seed.py (PyTorch eager on the seed's experiment, issue 7's reference)
@@ -54,15 +56,17 @@ limit_opencl=${LIMIT_OPENCL:-300}
 limit_openclhostile=${LIMIT_OPENCLHOSTILE:-40}
 limit_ptxas=${LIMIT_PTXAS:-30}
 limit_experiments=${LIMIT_EXPERIMENTS:-15}
-limit_sine=${LIMIT_SINE:-40}
-limit_benchmarks=${LIMIT_BENCHMARKS:-110}
+limit_sine=${LIMIT_SINE:-30}
+limit_benchmarks=${LIMIT_BENCHMARKS:-140}
 limit_torchops=${LIMIT_TORCHOPS:-30}
 limit_torchsine=${LIMIT_TORCHSINE:-40}
 limit_experiments_large=${LIMIT_EXPERIMENTS_LARGE:-55}
-limit_lifetimes=${LIMIT_LIFETIMES:-150}
+limit_lifetimes=${LIMIT_LIFETIMES:-130}
 limit_torch=${LIMIT_TORCH:-20}
 limit_cupy=${LIMIT_CUPY:-50}
-bench_filter=${BENCH_FILTER:-*Ops* *KernelMatMul*}
+bench_filter=${BENCH_FILTER:-*Ops* *KernelMatMul* *KernelElementwiseBenchmarks.Exp* *KernelElementwiseBenchmarks.Mul* *KernelBroadcastReduceBenchmarks.Sum*}
+# The kernel elementwise and reduction benchmarks compare these grid sizes (KernelLibrary.Waves).
+export AUTODIFF_BENCH_WAVES=${AUTODIFF_BENCH_WAVES:-1,2,4}
 
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(tests experiments lifetimes sine benchmarks torchops torchsine torch openclhostile ptxas)

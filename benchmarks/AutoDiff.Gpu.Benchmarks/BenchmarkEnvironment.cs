@@ -1,4 +1,5 @@
 using System.Globalization;
+using AutoDiff.Gpu.Kernels;
 
 namespace AutoDiff.Gpu.Benchmarks;
 
@@ -7,7 +8,8 @@ namespace AutoDiff.Gpu.Benchmarks;
 /// (<c>AUTODIFF_DEVICE</c> overrides it). The largest sizes (256M elements: 1 GB per float32 buffer) are
 /// included on GPUs and left out on the CPU accelerator unless <c>AUTODIFF_BENCH_LARGE=1</c>
 /// (<c>AUTODIFF_BENCH_LARGE=0</c> leaves them out everywhere). <c>AUTODIFF_BENCH_BALLAST_MB</c> lists the live
-/// managed ballasts the lifetime benchmarks run with (<see cref="PoolBenchmarks"/>), e.g. <c>0,200</c>.
+/// managed ballasts the lifetime benchmarks run with (<see cref="PoolBenchmarks"/>), e.g. <c>0,200</c>;
+/// <c>AUTODIFF_BENCH_WAVES</c> the grid sizes the kernel elementwise and reduction benchmarks compare, e.g. <c>1,2,4</c>.
 /// </summary>
 public static class BenchmarkEnvironment
 {
@@ -16,6 +18,9 @@ public static class BenchmarkEnvironment
 
     /// <summary>The environment variable listing the ballasts, in MB, comma-separated (default <c>0</c>: none).</summary>
     public const string BallastVariable = "AUTODIFF_BENCH_BALLAST_MB";
+
+    /// <summary>Lists the grid sizes in waves that the kernel elementwise and reduction benchmarks compare (<c>1,2,4</c>).</summary>
+    public const string WavesVariable = "AUTODIFF_BENCH_WAVES";
 
     /// <summary>The large size: 256M float32 elements, 1 GB per buffer (as the PyTorch baseline's largest size).</summary>
     public const long Large = 256_000_000;
@@ -41,20 +46,30 @@ public static class BenchmarkEnvironment
 
     /// <summary>The ballasts in MB from <see cref="BallastVariable"/>, in the order given; <c>[0]</c> when unset.</summary>
     /// <exception cref="InvalidOperationException">The variable holds something else than whole numbers of MB.</exception>
-    public static IReadOnlyList<int> Ballasts()
+    public static IReadOnlyList<int> Ballasts() => WholeNumbers(BallastVariable, 0, 0, "number of MB; write e.g. 0,200");
+
+    /// <summary>
+    /// The grid sizes (<see cref="KernelLibrary.Waves"/>) the kernel elementwise and reduction benchmarks run with, from
+    /// <see cref="WavesVariable"/>; the library's default alone when unset.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The variable holds something else than whole numbers from 1.</exception>
+    public static IReadOnlyList<int> Waves() => WholeNumbers(WavesVariable, LaunchPlan.GpuWaves, 1, "number of waves from 1; write e.g. 1,2,4");
+
+    /// <summary>The distinct whole numbers, at least <paramref name="minimum"/>, that <paramref name="variable"/> lists, in order; [<paramref name="unset"/>] when it lists none.</summary>
+    private static List<int> WholeNumbers(string variable, int unset, int minimum, string expected)
     {
-        string? value = Environment.GetEnvironmentVariable(BallastVariable);
+        string? value = Environment.GetEnvironmentVariable(variable);
         if (string.IsNullOrWhiteSpace(value))
-            return [0];
-        var sizes = new List<int>();
+            return [unset];
+        List<int> numbers = [];
         foreach (string part in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int mb))
-                throw new InvalidOperationException($"{BallastVariable}={value}: '{part}' is not a whole number of MB; write e.g. 0,200");
-            if (!sizes.Contains(mb))
-                sizes.Add(mb);
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int number) || number < minimum)
+                throw new InvalidOperationException($"{variable}={value}: '{part}' is not a whole {expected}");
+            if (!numbers.Contains(number))
+                numbers.Add(number);
         }
-        return sizes.Count > 0 ? sizes : [0];
+        return numbers.Count > 0 ? numbers : [unset];
     }
 
     /// <summary>Opens the device the benchmarks measure.</summary>

@@ -23,7 +23,7 @@ public sealed class KernelBench : IDisposable
 {
     private readonly Context context;
 
-    public KernelBench(bool allowCuBlas = true)
+    public KernelBench(bool allowCuBlas = true, int waves = LaunchPlan.GpuWaves)
     {
         var kind = BenchmarkEnvironment.Kind switch
         {
@@ -35,7 +35,7 @@ public sealed class KernelBench : IDisposable
         context = Context.Create(builder => builder.Cuda().OpenCL().CPU(cpu).EnableAlgorithms().Optimize(OptimizationLevel.O2));
         var device = context.Devices.First(d => d.AcceleratorType == kind);
         Accelerator = device.CreateAccelerator(context);
-        Kernels = new KernelLibrary(Accelerator) { AllowCuBlas = allowCuBlas };
+        Kernels = new KernelLibrary(Accelerator) { AllowCuBlas = allowCuBlas, Waves = waves };
     }
 
     public Accelerator Accelerator { get; }

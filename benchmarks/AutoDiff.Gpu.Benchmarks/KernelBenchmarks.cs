@@ -22,6 +22,10 @@ public class KernelElementwiseBenchmarks
     [ParamsSource(nameof(Sizes))]
     public long N { get; set; }
 
+    /// <summary>Waves of the GPU grids (<see cref="KernelLibrary.Waves"/>): the default, or those <c>AUTODIFF_BENCH_WAVES</c> lists.</summary>
+    [ParamsSource(nameof(WaveCounts))]
+    public int Waves { get; set; } = LaunchPlan.GpuWaves;
+
     /// <summary>4Mi, and 256Mi on GPUs.</summary>
     public static IEnumerable<long> Sizes()
     {
@@ -30,10 +34,12 @@ public class KernelElementwiseBenchmarks
             yield return 1L << 28;
     }
 
+    public static IEnumerable<int> WaveCounts() => BenchmarkEnvironment.Waves();
+
     [GlobalSetup]
     public void Setup()
     {
-        bench = new KernelBench();
+        bench = new KernelBench(waves: Waves);
         x = bench.Filled(N, 0.75f);
         b = bench.Filled(N, 1.25f);
         y = bench.Filled(N, 0f);
@@ -102,6 +108,10 @@ public class KernelBroadcastReduceBenchmarks
     [ParamsSource(nameof(Sizes))]
     public long N { get; set; }
 
+    /// <summary>Waves of the GPU grids (<see cref="KernelLibrary.Waves"/>): the default, or those <c>AUTODIFF_BENCH_WAVES</c> lists.</summary>
+    [ParamsSource(nameof(WaveCounts))]
+    public int Waves { get; set; } = LaunchPlan.GpuWaves;
+
     public static IEnumerable<long> Sizes()
     {
         yield return 2048L * 2048;
@@ -109,11 +119,13 @@ public class KernelBroadcastReduceBenchmarks
             yield return 16384L * 16384;
     }
 
+    public static IEnumerable<int> WaveCounts() => BenchmarkEnvironment.Waves();
+
     [GlobalSetup]
     public void Setup()
     {
         side = (int)Math.Sqrt(N);
-        bench = new KernelBench();
+        bench = new KernelBench(waves: Waves);
         x = bench.Filled(N, 0.5f);
         row = bench.Filled(side, 2f);
         y = bench.Filled(N, 0f);

@@ -47,7 +47,7 @@ config = config
     .AddDiagnoser(MemoryDiagnoser.Default);
 
 var best = Environment.GetEnvironmentVariable(Device.EnvironmentVariable) is { Length: > 0 } spec ? spec : "best";
-Console.WriteLine($"AutoDiff.Gpu benchmarks: device {best} ({BenchmarkEnvironment.Kind}); 256M sizes {(BenchmarkEnvironment.IncludeLarge ? "included" : "left out")}; ballast {string.Join(",", BenchmarkEnvironment.Ballasts())} MB; {Environment.ProcessorCount} cores; {(commandLineJob ? "command-line" : quick ? "quick" : "default")} job");
+Console.WriteLine($"AutoDiff.Gpu benchmarks: device {best} ({BenchmarkEnvironment.Kind}); 256M sizes {(BenchmarkEnvironment.IncludeLarge ? "included" : "left out")}; ballast {string.Join(",", BenchmarkEnvironment.Ballasts())} MB; kernel grids of {string.Join(",", BenchmarkEnvironment.Waves())} waves; {Environment.ProcessorCount} cores; {(commandLineJob ? "command-line" : quick ? "quick" : "default")} job");
 foreach (var info in Device.List())
     Console.WriteLine($"  present: {info}");
 

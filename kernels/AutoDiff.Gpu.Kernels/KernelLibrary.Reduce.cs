@@ -76,7 +76,7 @@ public sealed unsafe partial class KernelLibrary
             // of 256, two waves of them (8 per SM, twice) striding over the rows. Groups of 64 or more: an SM
             // holds at most 32 groups, which is all its threads only from 64 up.
             group = LaunchPlan.PowerOfTwoGroup(accelerator, (int)Math.Clamp(CeilingPowerOfTwo(n / 64), 64, ReduceKernels.MaxGroup));
-            parallel = ReduceParallelism > 0 ? ReduceParallelism : LaunchPlan.GpuWaves * LaunchPlan.Wave(accelerator, group);
+            parallel = ReduceParallelism > 0 ? ReduceParallelism : waves * LaunchPlan.Wave(accelerator, group);
             // A segment gives each thread at least one unrolled step (16 elements). All of 256Mi elements as one
             // row on an H100 or H200 (132 SMs): two waves' worth, 1056 segments for groups of 512, 124 float packs
             // a thread; the second pass folds the 1056 partials in one group.
@@ -110,7 +110,7 @@ public sealed unsafe partial class KernelLibrary
             RunChunked(new RowsBody<T, TReduce, TPost>(Pointer(x), Pointer(y), n, segment, segments, post), items, ChunkedThreads(items, rows * n));
             return;
         }
-        var config2 = new KernelConfig((int)Math.Min(items, LaunchPlan.GpuWaves * LaunchPlan.Wave(accelerator, group)), group);
+        var config2 = new KernelConfig((int)Math.Min(items, waves * LaunchPlan.Wave(accelerator, group)), group);
         RunPacked<T, RowsLaunch<T, TReduce, TPost>>(new(x, y, rows, n, segment, segments, config2, post), Aligned(x), n);
     }
 

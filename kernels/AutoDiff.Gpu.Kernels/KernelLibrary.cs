@@ -80,8 +80,24 @@ public sealed unsafe partial class KernelLibrary
             launch.Run<T, Single<T>>(this);
     }
 
+    /// <summary>
+    /// Waves of resident groups that grid-stride launches and the row reductions size their grids for on GPUs
+    /// (<see cref="LaunchPlan.GpuWaves"/> unless set; benchmarks compare others). At least 1.
+    /// </summary>
+    public int Waves
+    {
+        get => waves;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            waves = value;
+        }
+    }
+
+    private readonly int waves = LaunchPlan.GpuWaves;
+
     /// <summary>The grid-stride configuration for <paramref name="n"/> work items (n ≥ 1).</summary>
-    private KernelConfig GridStride(long n) => LaunchPlan.For(accelerator, Math.Max(1, n), KernelStyle.Packed).Config;
+    private KernelConfig GridStride(long n) => LaunchPlan.For(accelerator, Math.Max(1, n), KernelStyle.Packed, waves).Config;
 
     /// <summary>
     /// How chunked launches run (tests compare the two): on the calling thread, with thread-pool workers for

@@ -56,8 +56,15 @@ public readonly record struct LaunchPlan(KernelConfig Config, long Chunk)
     public static LaunchPlan For(Accelerator accelerator, long n) => For(accelerator, n, KernelStyle.Auto);
 
     /// <summary>The launch plan for <paramref name="n"/> work items (n ≥ 1) on <paramref name="accelerator"/> in <paramref name="style"/>.</summary>
-    public static LaunchPlan For(Accelerator accelerator, long n, KernelStyle style)
+    public static LaunchPlan For(Accelerator accelerator, long n, KernelStyle style) => For(accelerator, n, style, GpuWaves);
+
+    /// <summary>
+    /// The launch plan for <paramref name="n"/> work items (n ≥ 1) on <paramref name="accelerator"/> in
+    /// <paramref name="style"/>, a grid-stride grid of at most <paramref name="waves"/> waves of groups.
+    /// </summary>
+    public static LaunchPlan For(Accelerator accelerator, long n, KernelStyle style, int waves)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(waves, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1L);
         if (Resolve(accelerator, style) == KernelStyle.Chunked)
         {
@@ -72,7 +79,7 @@ public readonly record struct LaunchPlan(KernelConfig Config, long Chunk)
         int group = Math.Min(GpuGroupSize, accelerator.MaxNumThreadsPerGroup);
         // Two waves of resident groups (an H100 or H200: 132 SMs × 4 groups of 512, twice), fewer when the
         // array is small; threads stride over the rest.
-        long groups = Math.Min(GpuWaves * Wave(accelerator, group), (n + group - 1) / group);
+        long groups = Math.Min(waves * Wave(accelerator, group), (n + group - 1) / group);
         return new LaunchPlan(new KernelConfig((int)groups, group), 1);
     }
 
