@@ -17,8 +17,8 @@
 #               <= 280 us per iteration in float32)
 #   benchmarks  BenchmarkDotNet, quick job: the operator benchmarks through the engine (Ops*) and the kernel
 #               matmul (cuBLAS beside the tiled kernel forced, with and without prefetching), and the kernel
-#               layer's exp, mul and sums with grids of 1, 2 and 4 waves (AUTODIFF_BENCH_WAVES); BENCH_FILTER
-#               replaces the filter
+#               layer's exp, sum of all and sum over the last axis with grids of 1, 2 and 4 waves
+#               (AUTODIFF_BENCH_WAVES); BENCH_FILTER replaces the filter
 #   torchops    baselines/torch_ops.py (PyTorch eager on the same operator cases)
 #   torchsine   baselines/torch_sine.py (PyTorch eager on the same training loop)
 #   torch       baselines/torch_seed.py (PyTorch eager on the seed's experiment, issue 7's reference)
@@ -64,7 +64,7 @@ limit_experiments_large=${LIMIT_EXPERIMENTS_LARGE:-55}
 limit_lifetimes=${LIMIT_LIFETIMES:-130}
 limit_torch=${LIMIT_TORCH:-20}
 limit_cupy=${LIMIT_CUPY:-50}
-bench_filter=${BENCH_FILTER:-*Ops* *KernelMatMul* *KernelElementwiseBenchmarks.Exp* *KernelElementwiseBenchmarks.Mul* *KernelBroadcastReduceBenchmarks.Sum*}
+bench_filter=${BENCH_FILTER:-*Ops* *KernelMatMul* *KernelElementwiseBenchmarks.Exp* *KernelBroadcastReduceBenchmarks.SumAll* *KernelBroadcastReduceBenchmarks.SumLastAxis*}
 # The kernel elementwise and reduction benchmarks compare these grid sizes (KernelLibrary.Waves).
 export AUTODIFF_BENCH_WAVES=${AUTODIFF_BENCH_WAVES:-1,2,4}
 
