@@ -120,8 +120,7 @@ public sealed class KernelMatMulTestsPackedDouble(KernelFixture fixture) : Kerne
 /// <summary>
 /// The GPU tiles themselves with their GPU group sizes, simulated on a wide CPU accelerator: for float32 128×128
 /// blocks, for float64 64×64 blocks, each both ways: fetching the next step while computing, and loading, then
-/// computing. K = 8
-/// is one step, K = 9 and 20 end on a partial step.
+/// computing. K = 8 is one step, K = 9 and 20 end on a partial step, K = 100 moves through 13 steps.
 /// </summary>
 public sealed class KernelMatMulWideGroupTests(KernelFixture fixture) : IClassFixture<KernelFixture>
 {
@@ -131,6 +130,8 @@ public sealed class KernelMatMulWideGroupTests(KernelFixture fixture) : IClassFi
     [InlineData(5, 3, 17, false, true)]
     [InlineData(128, 128, 8, true, false)]
     [InlineData(1, 1, 1, false, false)]
+    [InlineData(70, 130, 100, false, true)]
+    [InlineData(70, 130, 100, true, false)]
     public void GPU_tiles_match_the_reference(int m, int n, int k, bool transposeA, bool transposeB)
     {
         foreach (bool prefetch in new[] { true, false })
