@@ -431,21 +431,6 @@ public sealed class CpuSharedLaunchTests
         Assert.All(counts, c => Assert.Equal(1, c));
     }
 
-    [Fact]
-    public void A_thread_pool_worker_joins_a_shared_launch()
-    {
-        // Chunk 0 (the caller's) waits for another thread to run a chunk. Another launch may hold the one
-        // slot helpers join (tests run in parallel), so a few tries are allowed.
-        bool helped = false;
-        for (int attempt = 0; attempt < 5 && !helped; attempt++)
-        {
-            var seen = new HelpedBody.State();
-            CpuLaunch.Run(new HelpedBody(seen, Environment.CurrentManagedThreadId), 8, 2);
-            helped = seen.OtherThreads > 0;
-        }
-        Assert.True(helped, "no thread-pool worker ran a chunk of a shared launch in 5 tries of 2 s");
-    }
-
     private readonly unsafe struct CountingBody(int* counts) : ICpuBody
     {
         private readonly int* counts = counts;
@@ -464,6 +449,32 @@ public sealed class CpuSharedLaunchTests
             if (item >= start && item < start + count)
                 throw new InvalidOperationException($"item {item} failed");
         }
+    }
+}
+
+[CollectionDefinition(nameof(SharedLaunchAlone), DisableParallelization = true)]
+public sealed class SharedLaunchAlone;
+
+/// <summary>
+/// A thread-pool worker joins a shared launch. It runs alone: with other tests in parallel, their launches can hold
+/// the one slot helpers join, and their work can keep every pool thread busy, for seconds at a time.
+/// </summary>
+[Collection(nameof(SharedLaunchAlone))]
+public sealed class CpuSharedLaunchHelperTests
+{
+    [Fact]
+    public void A_thread_pool_worker_joins_a_shared_launch()
+    {
+        // Chunk 0 (the caller's) waits up to 2 s for another thread to run a chunk; a pool that is slow to
+        // start a worker gets a few tries.
+        bool helped = false;
+        for (int attempt = 0; attempt < 5 && !helped; attempt++)
+        {
+            var seen = new HelpedBody.State();
+            CpuLaunch.Run(new HelpedBody(seen, Environment.CurrentManagedThreadId), 8, 2);
+            helped = seen.OtherThreads > 0;
+        }
+        Assert.True(helped, "no thread-pool worker ran a chunk of a shared launch in 5 tries of 2 s");
     }
 
     private readonly struct HelpedBody(HelpedBody.State state, int caller) : ICpuBody
