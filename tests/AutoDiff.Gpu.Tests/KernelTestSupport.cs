@@ -171,6 +171,32 @@ public static class KernelHost
         where T : unmanaged, IFloatingPointIeee754<T> =>
         Array.ConvertAll(values, v => double.CreateTruncating(v));
 
+    /// <summary>
+    /// ⊕ of x viewed as (outer, n, inner) over its middle axis, in float64 on the host: the reference of the reduction
+    /// kernels, with the largest sum of magnitudes over one result (what a sum's rounding scales with).
+    /// </summary>
+    public static (double[] Result, double Magnitude) Reduce(double[] x, long outer, long n, long inner, Func<double, double, double> combine, double identity)
+    {
+        var result = new double[outer * inner];
+        double magnitude = 0;
+        for (long o = 0; o < outer; o++)
+        {
+            for (long r = 0; r < inner; r++)
+            {
+                double acc = identity, abs = 0;
+                for (long j = 0; j < n; j++)
+                {
+                    double v = x[((o * n) + j) * inner + r];
+                    acc = combine(acc, v);
+                    abs += Math.Abs(v);
+                }
+                result[(o * inner) + r] = acc;
+                magnitude = Math.Max(magnitude, abs);
+            }
+        }
+        return (result, magnitude);
+    }
+
     /// <summary>Relative tolerance of one rounding in T, with room for a library's last-place differences.</summary>
     public static double Epsilon<T>()
         where T : unmanaged, IFloatingPointIeee754<T> =>
