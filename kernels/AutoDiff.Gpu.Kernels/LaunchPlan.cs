@@ -77,8 +77,8 @@ public readonly record struct LaunchPlan(KernelConfig Config, long Chunk)
         }
 
         int group = Math.Min(GpuGroupSize, accelerator.MaxNumThreadsPerGroup);
-        // Two waves of resident groups (an H100 or H200: 132 SMs × 4 groups of 512, twice), fewer when the
-        // array is small; threads stride over the rest.
+        // `waves` waves of resident groups (by default two: on an H100 or H200, 132 SMs × 4 groups of 512, twice),
+        // fewer when the array is small; threads stride over the rest.
         long groups = Math.Min(waves * Wave(accelerator, group), (n + group - 1) / group);
         return new LaunchPlan(new KernelConfig((int)groups, group), 1);
     }
