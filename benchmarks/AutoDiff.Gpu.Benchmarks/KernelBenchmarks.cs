@@ -183,7 +183,7 @@ public class KernelBroadcastReduceBenchmarks
 public class KernelMatMulBenchmarks
 {
     private KernelBench bench = null!, tiled = null!;
-    private KernelLibrary loadThenCompute = null!;
+    private KernelLibrary loadThenCompute = null!, registerTiles = null!;
     private ArrayView<float> a, b, c;
     private ArrayView<double> ad, bd, cd;
     private ArrayView<float> ta, tc;
@@ -205,8 +205,9 @@ public class KernelMatMulBenchmarks
     {
         bench = new KernelBench();
         tiled = new KernelBench(allowCuBlas: false);
-        loadThenCompute = new KernelLibrary(tiled.Accelerator) { AllowCuBlas = false, PrefetchTiles = false };
-        Console.WriteLine($"// matmul: {bench.Kernels.MatMulImplementation}{(bench.Kernels.CuBlasUnavailableReason is { } reason ? $" (cuBLAS: {reason})" : "")}; forced: {tiled.Kernels.MatMulImplementation}");
+        loadThenCompute = new KernelLibrary(tiled.Accelerator) { AllowCuBlas = false, PrefetchTiles = false, TensorCores = false };
+        registerTiles = new KernelLibrary(tiled.Accelerator) { AllowCuBlas = false, TensorCores = false };
+        Console.WriteLine($"// matmul: {bench.Kernels.MatMulImplementation}{(bench.Kernels.CuBlasUnavailableReason is { } reason ? $" (cuBLAS: {reason})" : "")}; forced: {tiled.Kernels.MatMulImplementation}, float64 on the matrix units: {tiled.Kernels.Float64TensorCores}");
         long n2 = N * N;
         (a, b, c) = (bench.Filled(n2, 0.5f), bench.Filled(n2, 0.25f), bench.Filled(n2, 0f));
         (ad, bd, cd) = (bench.Filled(n2, 0.5), bench.Filled(n2, 0.25), bench.Filled(n2, 0.0));
@@ -263,6 +264,14 @@ public class KernelMatMulBenchmarks
     public void MatMulFloat64TiledNoPrefetch()
     {
         loadThenCompute.MatMul(tad, tad, tcd, (int)N, (int)N, (int)N);
+        tiled.Accelerator.Synchronize();
+    }
+
+    /// <summary>The float64 tiled kernel on the ordinary units (register tiles, prefetching) where the matrix units would run <see cref="MatMulFloat64Tiled"/>.</summary>
+    [Benchmark, Flops(2, 3)]
+    public void MatMulFloat64TiledNoTensorCores()
+    {
+        registerTiles.MatMul(tad, tad, tcd, (int)N, (int)N, (int)N);
         tiled.Accelerator.Synchronize();
     }
 }

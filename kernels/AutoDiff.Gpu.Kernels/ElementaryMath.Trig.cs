@@ -193,11 +193,9 @@ public static partial class ElementaryMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double MulAdd(double a, double b, double c)
     {
+        // Through 32-bit halves: a float64 output of inline PTX would cost a local store at every call (InlinePtx).
         if (CudaAsm.IsSupported)
-        {
-            CudaAsm.Emit("fma.rn.f64 %0, %1, %2, %3;", out double result, a, b, c);
-            return result;
-        }
+            return InlinePtx.FusedMultiplyAdd(a, b, c);
         return (a * b) + c;
     }
 

@@ -73,9 +73,33 @@ public sealed unsafe partial class KernelLibrary
     /// </summary>
     public bool PrefetchTiles { get; init; } = true;
 
+    /// <summary>
+    /// Whether the tiled float64 product may run on the GPU's float64 matrix units (default true): PTX's
+    /// <c>mma.sync</c> 8×8×4 on CUDA SM 8.0 and later (<see cref="MatMulKernels.MatMulTensorCores{TTile}"/>), where
+    /// float64 runs twice as fast as on the ordinary units; false keeps the register-tile kernel (benchmarks compare
+    /// the two). <see cref="Float64TensorCores"/> says whether it is in use.
+    /// </summary>
+    public bool TensorCores { get; init; } = true;
+
+    /// <summary>Whether tiled float64 products here run on the matrix units (<see cref="TensorCores"/> on a CUDA accelerator of SM 8.0 or later).</summary>
+    public bool Float64TensorCores =>
+        TensorCores
+        && accelerator.MaxNumThreadsPerGroup >= TensorCoreTile.Threads
+        && (EmulateTensorCores ? accelerator.WarpSize == 32 : accelerator is CudaAccelerator { Architecture: { } architecture } && architecture >= CudaArchitecture.SM_80);
+
+    /// <summary>Runs the matrix-unit kernel where inline PTX does not run (a CPU accelerator with 32-lane warps), from warp shuffles: tests check its layout so.</summary>
+    internal bool EmulateTensorCores { get; init; }
+
     private void Tiled<T>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(double) && Float64TensorCores)
+        {
+            long blocks = (long)Ceiling(g.M, TensorCoreTile.BlockM) * Ceiling(g.N, TensorCoreTile.BlockN);
+            Kernel<ArrayView<double>, ArrayView<double>, ArrayView<double>, MatMulGeometry, double, double>(MatMulKernels.MatMulTensorCores<TensorCoreTile>)(
+                new KernelConfig((int)blocks, TensorCoreTile.Threads), a.Cast<double>(), b.Cast<double>(), c.Cast<double>(), g, double.CreateTruncating(alpha), double.CreateTruncating(beta));
+            return;
+        }
         // The tile whose thread count the accelerator's groups hold: 256 threads on GPUs (64 for float64), 2 on
         // the CPU accelerator.
         int group = accelerator.MaxNumThreadsPerGroup;

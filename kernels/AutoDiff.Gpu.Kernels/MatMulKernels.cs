@@ -62,6 +62,9 @@ public interface IMatMulTile
 
     /// <summary>Elements of the shared B tile, BlockK·BlockN.</summary>
     static abstract int SharedB { get; }
+
+    /// <summary>Threads of a group: one per 8×8 register tile, (BlockM/8)·(BlockN/8), or one per lane of the warps of <see cref="TensorCoreTile"/>.</summary>
+    static abstract int Threads { get; }
 }
 
 /// <summary>128×128 blocks, K steps of 8, 256 threads: float32 on GPUs.</summary>
@@ -81,6 +84,9 @@ public readonly struct LargeTile : IMatMulTile
 
     /// <inheritdoc/>
     public static int SharedB => 8 * 128;
+
+    /// <inheritdoc/>
+    public static int Threads => 128 / 8 * (128 / 8);
 }
 
 /// <summary>64×64 blocks, K steps of 8, 64 threads: float64 on GPUs (twice the registers per accumulator).</summary>
@@ -100,6 +106,9 @@ public readonly struct MediumTile : IMatMulTile
 
     /// <inheritdoc/>
     public static int SharedB => 8 * 64;
+
+    /// <inheritdoc/>
+    public static int Threads => 64 / 8 * (64 / 8);
 }
 
 /// <summary>16×8 blocks, K steps of 4, 2 threads: the same kernel on accelerators with tiny groups (the CPU accelerator).</summary>
@@ -119,6 +128,9 @@ public readonly struct SmallTile : IMatMulTile
 
     /// <inheritdoc/>
     public static int SharedB => 4 * 8;
+
+    /// <inheritdoc/>
+    public static int Threads => 16 / 8 * (8 / 8);
 }
 
 /// <summary>Eight values held in registers: a row of a thread's register tile, or a fragment of A or B.</summary>
@@ -421,7 +433,7 @@ public readonly struct TileB : ITileSide
 }
 
 /// <summary>The matrix-product kernels (see <see cref="MatMulGeometry"/>).</summary>
-public static unsafe class MatMulKernels
+public static unsafe partial class MatMulKernels
 {
     /// <summary>
     /// Tiled <c>C = alpha·op(A)·op(B) + beta·C</c>: group g computes one TTile block of C; per step through K
@@ -496,10 +508,10 @@ public static unsafe class MatMulKernels
         tile.Store(c, g, at, alpha, beta);
     }
 
-    /// <summary>Threads of a TTile group: one per 8×8 register tile.</summary>
+    /// <summary>Threads of a TTile group (<see cref="IMatMulTile.Threads"/>).</summary>
     public static int Threads<TTile>()
         where TTile : struct, IMatMulTile =>
-        TTile.BlockM / 8 * (TTile.BlockN / 8);
+        TTile.Threads;
 
     /// <summary>
     /// Elements of each shared tile (A's and B's) that one thread of <see cref="MatMulTiledPrefetch{T, TTile}"/>

@@ -136,7 +136,8 @@ internal static class Program
         try
         {
             using var device = Device.Open(info.Kind, info.Index);
-            return device.CuBlasUnavailableReason is { } reason ? $"{device.MatMulImplementation} ({reason})" : device.MatMulImplementation.ToString();
+            string units = device.MatMulImplementation == AutoDiff.Gpu.Kernels.MatMulImplementation.Tiled && device.Float64TensorCores ? ", float64 on the matrix units" : "";
+            return device.CuBlasUnavailableReason is { } reason ? $"{device.MatMulImplementation} ({reason}){units}" : device.MatMulImplementation.ToString();
         }
         catch (Exception e) when (e is DeviceNotFoundException or InvalidOperationException or NotSupportedException)
         {

@@ -2,6 +2,7 @@ using System.Numerics;
 using AutoDiff.Gpu.Kernels;
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
 
 namespace AutoDiff.Gpu.Tests;
 
@@ -21,6 +22,10 @@ public abstract class KernelMatMulTests<T>(KernelDeviceFixture fixture, KernelSt
             Assert.Equal(MatMulImplementation.Tiled, tiled.MatMulImplementation);
             Assert.Contains("AllowCuBlas", tiled.CuBlasUnavailableReason, StringComparison.Ordinal);
             Assert.True(Kernels.MatMulImplementation == MatMulImplementation.CuBlas || Kernels.CuBlasUnavailableReason is not null);
+            // float64 on the matrix units from compute capability 8.0 on, unless turned off.
+            bool matrixUnits = Accelerator is CudaAccelerator { Architecture: { } architecture } && architecture >= CudaArchitecture.SM_80;
+            Assert.Equal(matrixUnits, tiled.Float64TensorCores);
+            Assert.All(Fixture.OtherTiledMatMuls, other => Assert.False(other.Float64TensorCores));
             return;
         }
         var expected = Style == KernelStyle.Chunked ? MatMulImplementation.Blocked : MatMulImplementation.Tiled;
@@ -45,8 +50,8 @@ public abstract class KernelMatMulTests<T>(KernelDeviceFixture fixture, KernelSt
                 KernelMatMul.Check<T>(Accelerator, Kernels, m, n, k, transposeA, transposeB);
                 if (Fixture.TiledMatMul is { } tiled)
                     KernelMatMul.Check<T>(Accelerator, tiled, m, n, k, transposeA, transposeB);
-                if (Fixture.TiledMatMulWithoutPrefetch is { } loadThenCompute)
-                    KernelMatMul.Check<T>(Accelerator, loadThenCompute, m, n, k, transposeA, transposeB);
+                foreach (var other in Fixture.OtherTiledMatMuls)
+                    KernelMatMul.Check<T>(Accelerator, other, m, n, k, transposeA, transposeB);
             }
         }
     }
@@ -120,18 +125,30 @@ public sealed class KernelMatMulTestsPackedDouble(KernelFixture fixture) : Kerne
 /// <summary>
 /// The GPU tiles themselves with their GPU group sizes, simulated on a wide CPU accelerator: for float32 128×128
 /// blocks, for float64 64×64 blocks, each both ways: fetching the next step while computing, and loading, then
-/// computing. K = 8 is one step, K = 9 and 20 end on a partial step, K = 100 moves through 13 steps.
+/// computing; and float64 on the matrix units. K = 8 is one step, K = 9 and 20 end on a partial step, K = 100 moves
+/// through 13 steps (7 of 16 on the matrix units).
 /// </summary>
 public sealed class KernelMatMulWideGroupTests(KernelFixture fixture) : IClassFixture<KernelFixture>
 {
+    /// <summary>
+    /// Shapes for the GPU tiles (m, n, k, transposeA, transposeB): partial blocks, partial and several steps through K
+    /// (8 and 16 deep), every transpose, and one block exactly.
+    /// </summary>
+    public static TheoryData<int, int, int, bool, bool> Shapes() => new()
+    {
+        { 130, 257, 20, false, false },
+        { 130, 129, 9, true, true },
+        { 5, 3, 17, false, true },
+        { 128, 128, 8, true, false },
+        { 64, 64, 16, true, false },
+        { 1, 1, 1, false, false },
+        { 70, 130, 100, false, true },
+        { 70, 130, 100, true, false },
+        { 65, 33, 4, true, true },
+    };
+
     [Theory]
-    [InlineData(130, 257, 20, false, false)]
-    [InlineData(130, 129, 9, true, true)]
-    [InlineData(5, 3, 17, false, true)]
-    [InlineData(128, 128, 8, true, false)]
-    [InlineData(1, 1, 1, false, false)]
-    [InlineData(70, 130, 100, false, true)]
-    [InlineData(70, 130, 100, true, false)]
+    [MemberData(nameof(Shapes))]
     public void GPU_tiles_match_the_reference(int m, int n, int k, bool transposeA, bool transposeB)
     {
         foreach (bool prefetch in new[] { true, false })
@@ -140,6 +157,30 @@ public sealed class KernelMatMulWideGroupTests(KernelFixture fixture) : IClassFi
             KernelMatMul.Check<float>(fixture.Wide, kernels, m, n, k, transposeA, transposeB);
             KernelMatMul.Check<double>(fixture.Wide, kernels, m, n, k, transposeA, transposeB);
         }
+    }
+
+    /// <summary>
+    /// The float64 matrix-unit kernel's layout — fragments, padded shared tiles, 32×32 warp tiles of 64×64 blocks, 16
+    /// deep a step — with each 8×8×4 operation computed by every lane from the fragments the other lanes would give
+    /// (the PTX instruction runs on CUDA only).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Tensor_core_tiles_match_the_reference(int m, int n, int k, bool transposeA, bool transposeB)
+    {
+        var kernels = new KernelLibrary(fixture.Wide, KernelStyle.Packed) { EmulateTensorCores = true };
+        Assert.True(kernels.Float64TensorCores);
+        KernelMatMul.Check<double>(fixture.Wide, kernels, m, n, k, transposeA, transposeB);
+    }
+
+    [Fact]
+    public void Tensor_cores_are_used_only_where_there_are_any()
+    {
+        Assert.True(MatMulKernels.TensorCoreTileFits<TensorCoreTile>());
+        Assert.False(new KernelLibrary(fixture.Wide, KernelStyle.Packed).Float64TensorCores);
+        Assert.False(new KernelLibrary(fixture.Wide, KernelStyle.Packed) { EmulateTensorCores = true, TensorCores = false }.Float64TensorCores);
+        // The engine's CPU accelerator: groups of one thread per core, too narrow for four warps.
+        Assert.False(fixture.Packed.Float64TensorCores);
     }
 }
 

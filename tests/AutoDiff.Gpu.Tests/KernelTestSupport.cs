@@ -18,7 +18,8 @@ public abstract class KernelDeviceFixture : IDisposable
 {
     private readonly Context context;
     private readonly Accelerator? accelerator;
-    private readonly KernelLibrary? chunked, packed, tiled, tiledWithoutPrefetch;
+    private readonly KernelLibrary? chunked, packed, tiled;
+    private readonly KernelLibrary[] otherTiled = [];
 
     protected KernelDeviceFixture(AcceleratorType type)
     {
@@ -45,7 +46,11 @@ public abstract class KernelDeviceFixture : IDisposable
         else
         {
             tiled = new KernelLibrary(accelerator) { AllowCuBlas = false };
-            tiledWithoutPrefetch = new KernelLibrary(accelerator) { AllowCuBlas = false, PrefetchTiles = false };
+            otherTiled =
+            [
+                new KernelLibrary(accelerator) { AllowCuBlas = false, TensorCores = false },
+                new KernelLibrary(accelerator) { AllowCuBlas = false, PrefetchTiles = false, TensorCores = false },
+            ];
         }
     }
 
@@ -67,8 +72,11 @@ public abstract class KernelDeviceFixture : IDisposable
     /// <summary>On GPUs, a library that keeps the tiled matrix product (no cuBLAS); null on the CPU accelerator.</summary>
     public KernelLibrary? TiledMatMul => tiled;
 
-    /// <summary>On GPUs, the same with the tiled kernel that loads, then computes (no prefetching); null on the CPU accelerator.</summary>
-    public KernelLibrary? TiledMatMulWithoutPrefetch => tiledWithoutPrefetch;
+    /// <summary>
+    /// On GPUs, the tiled product's other kernels: float64 on the ordinary units where <see cref="TiledMatMul"/> uses the
+    /// matrix units (register tiles, prefetching), and the kernel that loads, then computes; empty on the CPU accelerator.
+    /// </summary>
+    public IReadOnlyList<KernelLibrary> OtherTiledMatMuls => otherTiled;
 
     public virtual void Dispose()
     {

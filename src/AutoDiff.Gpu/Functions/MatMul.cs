@@ -69,6 +69,19 @@ namespace AutoDiff.Gpu
             }
         }
 
+        /// <summary>
+        /// Whether the tiled product (<see cref="MatMulImplementation.Tiled"/>) computes float64 on the GPU's float64
+        /// matrix units: CUDA devices of compute capability 8.0 and later (A100, H100, H200).
+        /// </summary>
+        public bool Float64TensorCores
+        {
+            get
+            {
+                ThrowIfDisposed();
+                return Kernels.Float64TensorCores;
+            }
+        }
+
         /// <summary>Why cuBLAS is not used on a CUDA device (library missing, failed call), or null (in use, or not CUDA).</summary>
         public string? CuBlasUnavailableReason
         {

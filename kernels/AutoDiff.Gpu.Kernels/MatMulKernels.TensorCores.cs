@@ -1,0 +1,235 @@
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Runtime.Cuda;
+
+// Tiles are plain data with public fields, and implement their interface's static members.
+#pragma warning disable CA1051, CA1000
+
+namespace AutoDiff.Gpu.Kernels;
+
+/// <summary>
+/// 64×64 blocks, K steps of 16, 128 threads: four warps of 32×32 tiles on the float64 matrix units
+/// (<see cref="MatMulKernels.MatMulTensorCores{TTile}"/>).
+/// </summary>
+public readonly struct TensorCoreTile : IMatMulTile
+{
+    /// <inheritdoc/>
+    public static int BlockM => 64;
+
+    /// <inheritdoc/>
+    public static int BlockN => 64;
+
+    /// <inheritdoc/>
+    public static int BlockK => 16;
+
+    /// <inheritdoc/>
+    public static int SharedA => 16 * 64;
+
+    /// <inheritdoc/>
+    public static int SharedB => 16 * 64;
+
+    /// <inheritdoc/>
+    public static int Threads => 64 / 32 * (64 / 32) * 32;
+}
+
+/// <summary>
+/// Where a tile side's element (row r of the block, depth p of the step) lies in its padded shared tile:
+/// r·<see cref="Row"/> + p·<see cref="Depth"/>. The stored matrix's contiguous axis is contiguous in shared memory
+/// too, so a warp's stores from coalesced loads hit distinct banks; the other axis is padded (by 4 elements when
+/// depth is contiguous, by 8 when rows are), so that the 32 lanes' fragment loads of an 8×4 (or 4×8) slice fill
+/// two 128-byte wavefronts, the least 32 float64 values take.
+/// </summary>
+/// <param name="Row">Elements between rows.</param>
+/// <param name="Depth">Elements between depths.</param>
+public readonly record struct PaddedLayout(int Row, int Depth)
+{
+    /// <summary>The layout of a side whose stored matrix is contiguous along K (A stored M×K, B stored N×K) or along its rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static PaddedLayout Of<TTile>(bool depthContiguous, int rows)
+        where TTile : struct, IMatMulTile =>
+        depthContiguous ? new(TTile.BlockK + 4, 1) : new(1, rows + 8);
+
+    /// <summary>The cursor's slot in this layout, for a block whose rows start at <paramref name="origin"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TileCursor Place(TileCursor at, int origin) =>
+        new() { Index = at.Index, Row = at.Row, Depth = at.Depth, Slot = ((at.Row - origin) * Row) + (at.Depth * Depth) };
+
+    /// <summary>The steps with the slot step of this layout.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TileSteps Place(TileSteps steps) =>
+        new(steps.Index, steps.Row, steps.Depth, (steps.Row * Row) + (steps.Depth * Depth), steps.Advance, steps.Rows);
+}
+
+/// <summary>
+/// Where the lanes of a warp find their fragments of one tile side in its padded shared tile: lane l's element of
+/// 8×8×4 operation i (row or column of 8×8 tiles i), depth p0 of the step, is A[8i + l / 4, p0 + l % 4] (or B's
+/// [p0 + l % 4, 8i + l / 4]) at <see cref="At"/>.
+/// </summary>
+/// <param name="Shared">The shared tile.</param>
+/// <param name="Warp">Slot of the warp's first row at depth 0.</param>
+/// <param name="Layout">The tile's layout.</param>
+public readonly record struct Fragments(ArrayView<double> Shared, int Warp, PaddedLayout Layout)
+{
+    /// <summary>Lane <paramref name="lane"/>'s element of operation <paramref name="i"/> at depth <paramref name="p0"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double At(int lane, int i, int p0) => Shared[Warp + (((lane / 4) + (8 * i)) * Layout.Row) + ((p0 + (lane % 4)) * Layout.Depth)];
+}
+
+/// <summary>A warp's 32×32 block of C on the matrix units: 4×4 tiles of 8×8, two elements of each per lane.</summary>
+public struct WarpTile
+{
+    /// <summary>Row i of tiles: tile (i, j) is V(2j), V(2j+1).</summary>
+    public Row8<double> R0, R1, R2, R3;
+
+    /// <summary>
+    /// tile + A·B over depths p0..p0+3 of the staged tiles: 16 operations of 8×8×4 (<see cref="InlinePtx.MatrixMultiplyAccumulate"/>).
+    /// Where inline PTX does not run (the CPU accelerator, in tests), each lane computes its elements of the same
+    /// operations from the fragments the other lanes would give (<see cref="Fragments.At"/> of lane 4g + p for A,
+    /// of lane 4n + p for B), so the layout is checked without the instruction.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static WarpTile Accumulate(WarpTile tile, Fragments a, Fragments b, int lane, int p0)
+    {
+        if (CudaAsm.IsSupported)
+        {
+            var bs = new Quad<double> { X = b.At(lane, 0, p0), Y = b.At(lane, 1, p0), Z = b.At(lane, 2, p0), W = b.At(lane, 3, p0) };
+            tile.R0 = Operate(tile.R0, a.At(lane, 0, p0), bs);
+            tile.R1 = Operate(tile.R1, a.At(lane, 1, p0), bs);
+            tile.R2 = Operate(tile.R2, a.At(lane, 2, p0), bs);
+            tile.R3 = Operate(tile.R3, a.At(lane, 3, p0), bs);
+            return tile;
+        }
+        tile.R0 = Emulate(tile.R0, a, b, lane, 0, p0);
+        tile.R1 = Emulate(tile.R1, a, b, lane, 1, p0);
+        tile.R2 = Emulate(tile.R2, a, b, lane, 2, p0);
+        tile.R3 = Emulate(tile.R3, a, b, lane, 3, p0);
+        return tile;
+    }
+
+    /// <summary>C[i, j] = alpha·tile + beta·C[i, j] for this lane's elements that lie inside C; row and column of its first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Store(ArrayView<double> c, MatMulGeometry g, int row, int column, double alpha, double beta)
+    {
+        MatMulKernels.StoreTileRow(c, g, R0, row, column, alpha, beta);
+        MatMulKernels.StoreTileRow(c, g, R1, row + 8, column, alpha, beta);
+        MatMulKernels.StoreTileRow(c, g, R2, row + 16, column, alpha, beta);
+        MatMulKernels.StoreTileRow(c, g, R3, row + 24, column, alpha, beta);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Row8<double> Operate(Row8<double> row, double a, Quad<double> b)
+    {
+        var t0 = InlinePtx.MatrixMultiplyAccumulate(new() { D0 = row.V0, D1 = row.V1 }, a, b.X);
+        var t1 = InlinePtx.MatrixMultiplyAccumulate(new() { D0 = row.V2, D1 = row.V3 }, a, b.Y);
+        var t2 = InlinePtx.MatrixMultiplyAccumulate(new() { D0 = row.V4, D1 = row.V5 }, a, b.Z);
+        var t3 = InlinePtx.MatrixMultiplyAccumulate(new() { D0 = row.V6, D1 = row.V7 }, a, b.W);
+        return new() { V0 = t0.D0, V1 = t0.D1, V2 = t1.D0, V3 = t1.D1, V4 = t2.D0, V5 = t2.D1, V6 = t3.D0, V7 = t3.D1 };
+    }
+
+    /// <summary>
+    /// Row i of tiles as the operations compute it: D[g, 2t + e] = C[g, 2t + e] + Σp A[g, p]·B[p, 2t + e], where lane
+    /// 4g + p gives A[g, p] and lane 4n + p gives B[p, n] (g = lane / 4, t = lane % 4).
+    /// </summary>
+    private static Row8<double> Emulate(Row8<double> row, Fragments a, Fragments b, int lane, int i, int p0)
+    {
+        int g = lane / 4, n = 2 * (lane % 4);
+        for (int p = 0; p < 4; p++)
+        {
+            double ap = a.At((4 * g) + p, i, p0);
+            row.V0 += ap * b.At((4 * n) + p, 0, p0);
+            row.V1 += ap * b.At((4 * (n + 1)) + p, 0, p0);
+            row.V2 += ap * b.At((4 * n) + p, 1, p0);
+            row.V3 += ap * b.At((4 * (n + 1)) + p, 1, p0);
+            row.V4 += ap * b.At((4 * n) + p, 2, p0);
+            row.V5 += ap * b.At((4 * (n + 1)) + p, 2, p0);
+            row.V6 += ap * b.At((4 * n) + p, 3, p0);
+            row.V7 += ap * b.At((4 * (n + 1)) + p, 3, p0);
+        }
+        return row;
+    }
+}
+
+// The float64 product on the matrix units.
+public static partial class MatMulKernels
+{
+    /// <summary>
+    /// <c>C = alpha·op(A)·op(B) + beta·C</c> in float64 on the matrix units of CUDA SM 8.0 and later (PTX's
+    /// <c>mma.sync</c> m8n8k4, <see cref="InlinePtx.MatrixMultiplyAccumulate"/>), 32-lane warps required. Group g
+    /// computes one TTile block of C; its warps split the block into 32×32 tiles (TTile.BlockN / 32 across). Per step
+    /// through K the group stages op(A)'s and op(B)'s tiles in padded shared tiles (<see cref="PaddedLayout"/>, zero
+    /// outside the matrices, so any M, N, K works) while the next step's elements are fetched into registers, as in
+    /// <see cref="MatMulTiledPrefetch{T, TTile}"/>; then every warp runs 16 matrix operations per 4 of depth. Where
+    /// inline PTX does not run (the CPU accelerator, in tests) each lane computes the same operations from shared
+    /// memory (<see cref="WarpTile.Accumulate"/>).
+    /// </summary>
+    public static void MatMulTensorCores<TTile>(ArrayView<double> a, ArrayView<double> b, ArrayView<double> c, MatMulGeometry g, double alpha, double beta)
+        where TTile : struct, IMatMulTile
+    {
+        // Padded to BlockK + 4 a row when depth is contiguous, BlockK·(rows + 8) otherwise: the first is larger when rows ≥ 2·BlockK.
+        var sharedA = SharedMemory.Allocate<double>(TTile.BlockM * (TTile.BlockK + 4));
+        var sharedB = SharedMemory.Allocate<double>(TTile.BlockN * (TTile.BlockK + 4));
+        int thread = Group.IdxX;
+        int tilesN = (g.N + TTile.BlockN - 1) / TTile.BlockN;
+        var at = new TilePlace(Grid.IdxX / tilesN * TTile.BlockM, Grid.IdxX % tilesN * TTile.BlockN, 0, 0, 0, 0);
+        var layoutA = PaddedLayout.Of<TTile>(g.TransposeA == 0, TTile.BlockM);
+        var layoutB = PaddedLayout.Of<TTile>(g.TransposeB != 0, TTile.BlockN);
+        var stepsA = layoutA.Place(TileA.Steps<TTile>(g));
+        var stepsB = layoutB.Place(TileB.Steps<TTile>(g));
+        var cursorA = layoutA.Place(TileA.Cursor<TTile>(g, at, thread), at.M0);
+        var cursorB = layoutB.Place(TileB.Cursor<TTile>(g, at, thread), at.N0);
+
+        // Warp w computes the 32×32 tile of C at (warpRow, warpColumn) of the block.
+        int warp = thread / 32, lane = thread % 32;
+        int warpRow = warp / (TTile.BlockN / 32) * 32, warpColumn = warp % (TTile.BlockN / 32) * 32;
+        var fragmentsA = new Fragments(sharedA, warpRow * layoutA.Row, layoutA);
+        var fragmentsB = new Fragments(sharedB, warpColumn * layoutB.Row, layoutB);
+
+        var fetchedA = Fetch<double, TTile>(a, g, cursorA, stepsA);
+        var fetchedB = Fetch<double, TTile>(b, g, cursorB, stepsB);
+        var tile = default(WarpTile);
+        for (int k0 = 0; k0 < g.K; k0 += TTile.BlockK)
+        {
+            Stash<double, TTile>(sharedA, cursorA, stepsA, fetchedA);
+            Stash<double, TTile>(sharedB, cursorB, stepsB, fetchedB);
+            Group.Barrier();
+            if (k0 + TTile.BlockK < g.K)
+            {
+                cursorA = Advance<TTile>(cursorA, stepsA);
+                cursorB = Advance<TTile>(cursorB, stepsB);
+                fetchedA = Fetch<double, TTile>(a, g, cursorA, stepsA);
+                fetchedB = Fetch<double, TTile>(b, g, cursorB, stepsB);
+            }
+            for (int p = 0; p < TTile.BlockK; p += 4)
+                tile = WarpTile.Accumulate(tile, fragmentsA, fragmentsB, lane, p);
+            Group.Barrier();
+        }
+        tile.Store(c, g, at.M0 + warpRow + (lane / 4), at.N0 + warpColumn + (2 * (lane % 4)), alpha, beta);
+    }
+
+    /// <summary>
+    /// Whether <see cref="MatMulTensorCores{TTile}"/> can run a TTile: 32-lane warps that tile the block, a 4-deep
+    /// multiple of depth, staging of 4 or 8 elements a thread (<see cref="Staged{TTile}"/>), and rows ≥ 2·depth (the
+    /// padded tiles' size).
+    /// </summary>
+    public static bool TensorCoreTileFits<TTile>()
+        where TTile : struct, IMatMulTile =>
+        TTile.BlockM % 32 == 0 && TTile.BlockN % 32 == 0 && TTile.Threads == TTile.BlockM / 32 * (TTile.BlockN / 32) * 32
+        && TTile.BlockK % 4 == 0 && Staged<TTile>() > 0 && TTile.BlockM >= 2 * TTile.BlockK && TTile.BlockN >= 2 * TTile.BlockK;
+
+    /// <summary>A lane's elements of one row of 8×8 tiles: tile j's two at columns column + 8j and column + 8j + 1 of row <paramref name="i"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void StoreTileRow(ArrayView<double> c, MatMulGeometry g, Row8<double> row, int i, int column, double alpha, double beta)
+    {
+        if (i >= g.M)
+            return;
+        long start = (long)i * g.N;
+        Store(c, g, start, column, row.V0, alpha, beta);
+        Store(c, g, start, column + 1, row.V1, alpha, beta);
+        Store(c, g, start, column + 8, row.V2, alpha, beta);
+        Store(c, g, start, column + 9, row.V3, alpha, beta);
+        Store(c, g, start, column + 16, row.V4, alpha, beta);
+        Store(c, g, start, column + 17, row.V5, alpha, beta);
+        Store(c, g, start, column + 24, row.V6, alpha, beta);
+        Store(c, g, start, column + 25, row.V7, alpha, beta);
+    }
+}
