@@ -211,8 +211,9 @@ public struct RegisterTile<T>
     {
         for (int kk = 0; kk < TTile.BlockK; kk++)
         {
-            var av = Row8<T>.Load(sharedA, (kk * TTile.BlockM) + at.RowA, (kk * TTile.BlockM) + at.RowB);
-            var bv = Row8<T>.Load(sharedB, (kk * TTile.BlockN) + at.ColumnA, (kk * TTile.BlockN) + at.ColumnB);
+            int rowA = kk * MatMulKernels.Padded(TTile.BlockM), rowB = kk * MatMulKernels.Padded(TTile.BlockN);
+            var av = Row8<T>.Load(sharedA, rowA + at.RowA, rowA + at.RowB);
+            var bv = Row8<T>.Load(sharedB, rowB + at.ColumnA, rowB + at.ColumnB);
             tile.R0 = Row8<T>.MultiplyAdd(tile.R0, av.V0, bv);
             tile.R1 = Row8<T>.MultiplyAdd(tile.R1, av.V1, bv);
             tile.R2 = Row8<T>.MultiplyAdd(tile.R2, av.V2, bv);
@@ -300,7 +301,7 @@ public struct TileCursor
 /// </summary>
 public readonly record struct TileSteps(long Index, int Row, int Depth, int Slot, long Advance, int Rows);
 
-/// <summary>op(A)[m0.., k0..], staged as sharedA[kk·BlockM + m].</summary>
+/// <summary>op(A)[m0.., k0..], staged as sharedA[kk·Padded(BlockM) + m] (the matrix-unit kernel places it in its own layout).</summary>
 public readonly struct TileA : ITileSide
 {
     /// <inheritdoc/>
@@ -324,7 +325,7 @@ public readonly struct TileA : ITileSide
         where TTile : struct, IMatMulTile
     {
         Place<TTile>(g, e, out int m, out int kk);
-        shared[(kk * TTile.BlockM) + m] = value;
+        shared[(kk * MatMulKernels.Padded(TTile.BlockM)) + m] = value;
     }
 
     /// <inheritdoc/>
@@ -334,7 +335,7 @@ public readonly struct TileA : ITileSide
     {
         Place<TTile>(g, thread, out int m, out int kk);
         int i = at.M0 + m;
-        return new() { Index = g.IndexA(i, kk), Row = i, Depth = kk, Slot = (kk * TTile.BlockM) + m };
+        return new() { Index = g.IndexA(i, kk), Row = i, Depth = kk, Slot = (kk * MatMulKernels.Padded(TTile.BlockM)) + m };
     }
 
     /// <inheritdoc/>
@@ -345,7 +346,7 @@ public readonly struct TileA : ITileSide
         int threads = MatMulKernels.Threads<TTile>();
         // Stored K×M: e runs along m first, so r moves down K; stored M×K: e runs along K first, so r moves down M.
         return g.TransposeA != 0
-            ? new((long)(threads / TTile.BlockM) * g.M, 0, threads / TTile.BlockM, threads, (long)TTile.BlockK * g.M, g.M)
+            ? new((long)(threads / TTile.BlockM) * g.M, 0, threads / TTile.BlockM, threads / TTile.BlockM * MatMulKernels.Padded(TTile.BlockM), (long)TTile.BlockK * g.M, g.M)
             : new((long)(threads / TTile.BlockK) * g.K, threads / TTile.BlockK, 0, threads / TTile.BlockK, TTile.BlockK, g.M);
     }
 
@@ -366,7 +367,7 @@ public readonly struct TileA : ITileSide
     }
 }
 
-/// <summary>op(B)[k0.., n0..], staged as sharedB[kk·BlockN + n].</summary>
+/// <summary>op(B)[k0.., n0..], staged as sharedB[kk·Padded(BlockN) + n].</summary>
 public readonly struct TileB : ITileSide
 {
     /// <inheritdoc/>
@@ -390,7 +391,7 @@ public readonly struct TileB : ITileSide
         where TTile : struct, IMatMulTile
     {
         Place<TTile>(g, e, out int kk, out int n);
-        shared[(kk * TTile.BlockN) + n] = value;
+        shared[(kk * MatMulKernels.Padded(TTile.BlockN)) + n] = value;
     }
 
     /// <inheritdoc/>
@@ -400,7 +401,7 @@ public readonly struct TileB : ITileSide
     {
         Place<TTile>(g, thread, out int kk, out int n);
         int j = at.N0 + n;
-        return new() { Index = g.IndexB(kk, j), Row = j, Depth = kk, Slot = (kk * TTile.BlockN) + n };
+        return new() { Index = g.IndexB(kk, j), Row = j, Depth = kk, Slot = (kk * MatMulKernels.Padded(TTile.BlockN)) + n };
     }
 
     /// <inheritdoc/>
@@ -412,7 +413,7 @@ public readonly struct TileB : ITileSide
         // Stored N×K: e runs along K first, so r moves across N; stored K×N: e runs along n first, so r moves down K.
         return g.TransposeB != 0
             ? new((long)(threads / TTile.BlockK) * g.K, threads / TTile.BlockK, 0, threads / TTile.BlockK, TTile.BlockK, g.N)
-            : new((long)(threads / TTile.BlockN) * g.N, 0, threads / TTile.BlockN, threads, (long)TTile.BlockK * g.N, g.N);
+            : new((long)(threads / TTile.BlockN) * g.N, 0, threads / TTile.BlockN, threads / TTile.BlockN * MatMulKernels.Padded(TTile.BlockN), (long)TTile.BlockK * g.N, g.N);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -445,8 +446,8 @@ public static unsafe partial class MatMulKernels
         where T : unmanaged, IFloatingPointIeee754<T>
         where TTile : struct, IMatMulTile
     {
-        var sharedA = SharedMemory.Allocate<T>(TTile.SharedA);
-        var sharedB = SharedMemory.Allocate<T>(TTile.SharedB);
+        var sharedA = SharedMemory.Allocate<T>(TTile.BlockK * Padded(TTile.BlockM));
+        var sharedB = SharedMemory.Allocate<T>(TTile.BlockK * Padded(TTile.BlockN));
         int threads = Group.DimX;
         int thread = Group.IdxX;
         var at = TilePlace.Of<TTile>(g, thread);
@@ -454,7 +455,7 @@ public static unsafe partial class MatMulKernels
         var tile = default(RegisterTile<T>);
         for (int k0 = 0; k0 < g.K; k0 += TTile.BlockK)
         {
-            // Stage op(A)[m0.., k0..] as sharedA[kk·BlockM + m] and op(B)[k0.., n0..] as sharedB[kk·BlockN + n].
+            // Stage op(A)[m0.., k0..] as sharedA[kk·Padded(BlockM) + m] and op(B)[k0.., n0..] as sharedB[kk·Padded(BlockN) + n].
             Stage<T, TTile, TileA>(a, sharedA, g, at, k0, thread, threads);
             Stage<T, TTile, TileB>(b, sharedB, g, at, k0, thread, threads);
             Group.Barrier();
@@ -476,8 +477,8 @@ public static unsafe partial class MatMulKernels
         where T : unmanaged, IFloatingPointIeee754<T>
         where TTile : struct, IMatMulTile
     {
-        var sharedA = SharedMemory.Allocate<T>(TTile.SharedA);
-        var sharedB = SharedMemory.Allocate<T>(TTile.SharedB);
+        var sharedA = SharedMemory.Allocate<T>(TTile.BlockK * Padded(TTile.BlockM));
+        var sharedB = SharedMemory.Allocate<T>(TTile.BlockK * Padded(TTile.BlockN));
         int thread = Group.IdxX;
         var at = TilePlace.Of<TTile>(g, thread);
         // A thread's elements of each tile lie a fixed step apart; its cursors move by one step through K at a time.
@@ -507,6 +508,15 @@ public static unsafe partial class MatMulKernels
         }
         tile.Store(c, g, at, alpha, beta);
     }
+
+    /// <summary>
+    /// Elements between depths of a register-tile kernel's shared tile of <paramref name="rows"/> rows (stored depth by
+    /// depth): 4 more than the rows, so that a warp's stores of elements read along K (A stored M×K, B stored N×K: 4
+    /// rows × 8 depths in a float32 warp) fall in 32 different banks, where an unpadded tile put all 8 depths of a row
+    /// in one bank. Rows stay 16-byte aligned for the four-element loads of the register tiles.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Padded(int rows) => rows + 4;
 
     /// <summary>Threads of a TTile group (<see cref="IMatMulTile.Threads"/>).</summary>
     public static int Threads<TTile>()
