@@ -16,7 +16,8 @@
 #   sine        the book's step 43 on the GPU, float32 then float64, 10,000 iterations each (issue 9's target:
 #               <= 280 us per iteration in float32)
 #   benchmarks  BenchmarkDotNet, quick job: the operator benchmarks through the engine (Ops*) and the kernel
-#               matmul (cuBLAS beside the tiled kernel forced, with and without prefetching), and the kernel
+#               matmul (cuBLAS beside the tiled kernel forced, with and without prefetching, float64 on the
+#               matrix units and on the ordinary ones), and the kernel
 #               layer's exp, sum of all and sum over the last axis with grids of 1, 2 and 4 waves
 #               (AUTODIFF_BENCH_WAVES); BENCH_FILTER replaces the filter
 #   torchops    baselines/torch_ops.py (PyTorch eager on the same operator cases)
@@ -24,8 +25,8 @@
 #   torch       baselines/torch_seed.py (PyTorch eager on the seed's experiment, issue 7's reference)
 #   openclhostile  the test program's hostile suite on OpenCL (PoCL on the GPU machine's CPU): issue 8's concurrent
 #               launches, disposal under load and the rest
-# and, not in the default list:
 #   ptxas       registers, stack frame and spills of every kernel of the compilation tests (CUDA's ptxas -v)
+# and, not in the default list:
 #   opencl      the test program's OpenCL suites (PoCL compiles every kernel on the CPU: slow)
 #   large       the experiments program at 645^3 (268M elements)
 #   cupy        baselines/dezero_cupy_seed.py (DeZero on CuPy, the seed's experiment)
