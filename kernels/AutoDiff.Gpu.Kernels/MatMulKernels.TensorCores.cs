@@ -156,18 +156,21 @@ public static partial class MatMulKernels
     /// <c>C = alpha·op(A)·op(B) + beta·C</c> in float64 on the matrix units of CUDA SM 8.0 and later (PTX's
     /// <c>mma.sync</c> m8n8k4, <see cref="InlinePtx.MatrixMultiplyAccumulate"/>), 32-lane warps required. Group g
     /// computes one TTile block of C; its warps split the block into 32×32 tiles (TTile.BlockN / 32 across). Per step
-    /// through K the group stages op(A)'s and op(B)'s tiles in padded shared tiles (<see cref="PaddedLayout"/>, zero
-    /// outside the matrices, so any M, N, K works) while the next step's elements are fetched into registers, as in
-    /// <see cref="MatMulTiledPrefetch{T, TTile}"/>; then every warp runs 16 matrix operations per 4 of depth. Where
+    /// through K the warps run 16 matrix operations per 4 of depth on one stage of op(A)'s and op(B)'s tiles in padded
+    /// shared memory (<see cref="PaddedLayout"/>, zero outside the matrices, so any M, N, K works) while the next
+    /// step's elements are fetched into registers (as in <see cref="MatMulTiledPrefetch{T, TTile}"/>), then stored to
+    /// the other stage: one barrier a step. Where
     /// inline PTX does not run (the CPU accelerator, in tests) each lane computes the same operations from shared
     /// memory (<see cref="WarpTile.Accumulate"/>).
     /// </summary>
     public static void MatMulTensorCores<TTile>(ArrayView<double> a, ArrayView<double> b, ArrayView<double> c, MatMulGeometry g, double alpha, double beta)
         where TTile : struct, IMatMulTile
     {
-        // Padded to BlockK + 4 a row when depth is contiguous, BlockK·(rows + 8) otherwise: the first is larger when rows ≥ 2·BlockK.
-        var sharedA = SharedMemory.Allocate<double>(TTile.BlockM * (TTile.BlockK + 4));
-        var sharedB = SharedMemory.Allocate<double>(TTile.BlockN * (TTile.BlockK + 4));
+        // Two stages of each tile, padded to BlockK + 4 a row when depth is contiguous, BlockK·(rows + 8) otherwise:
+        // the first is larger when rows ≥ 2·BlockK.
+        int stageA = TTile.BlockM * (TTile.BlockK + 4), stageB = TTile.BlockN * (TTile.BlockK + 4);
+        var sharedA = SharedMemory.Allocate<double>(2 * TTile.BlockM * (TTile.BlockK + 4));
+        var sharedB = SharedMemory.Allocate<double>(2 * TTile.BlockN * (TTile.BlockK + 4));
         int thread = Group.IdxX;
         int tilesN = (g.N + TTile.BlockN - 1) / TTile.BlockN;
         var at = new TilePlace(Grid.IdxX / tilesN * TTile.BlockM, Grid.IdxX % tilesN * TTile.BlockN, 0, 0, 0, 0);
@@ -181,27 +184,37 @@ public static partial class MatMulKernels
         // Warp w computes the 32×32 tile of C at (warpRow, warpColumn) of the block.
         int warp = thread / 32, lane = thread % 32;
         int warpRow = warp / (TTile.BlockN / 32) * 32, warpColumn = warp % (TTile.BlockN / 32) * 32;
-        var fragmentsA = new Fragments(sharedA, warpRow * layoutA.Row, layoutA);
-        var fragmentsB = new Fragments(sharedB, warpColumn * layoutB.Row, layoutB);
 
-        var fetchedA = Fetch<double, TTile>(a, g, cursorA, stepsA);
-        var fetchedB = Fetch<double, TTile>(b, g, cursorB, stepsB);
+        // Step s computes on stage s % 2 while the next step's elements arrive in registers; they go to the other
+        // stage, whose last readers passed the previous barrier, so one barrier a step suffices.
+        Stash<double, TTile>(sharedA, cursorA, stepsA, Fetch<double, TTile>(a, g, cursorA, stepsA));
+        Stash<double, TTile>(sharedB, cursorB, stepsB, Fetch<double, TTile>(b, g, cursorB, stepsB));
+        Group.Barrier();
         var tile = default(WarpTile);
+        int stage = 0;
         for (int k0 = 0; k0 < g.K; k0 += TTile.BlockK)
         {
-            Stash<double, TTile>(sharedA, cursorA, stepsA, fetchedA);
-            Stash<double, TTile>(sharedB, cursorB, stepsB, fetchedB);
-            Group.Barrier();
-            if (k0 + TTile.BlockK < g.K)
+            bool more = k0 + TTile.BlockK < g.K;
+            var fetchedA = default(Row8<double>);
+            var fetchedB = default(Row8<double>);
+            if (more)
             {
                 cursorA = Advance<TTile>(cursorA, stepsA);
                 cursorB = Advance<TTile>(cursorB, stepsB);
                 fetchedA = Fetch<double, TTile>(a, g, cursorA, stepsA);
                 fetchedB = Fetch<double, TTile>(b, g, cursorB, stepsB);
             }
+            var fragmentsA = new Fragments(sharedA, (stage * stageA) + (warpRow * layoutA.Row), layoutA);
+            var fragmentsB = new Fragments(sharedB, (stage * stageB) + (warpColumn * layoutB.Row), layoutB);
             for (int p = 0; p < TTile.BlockK; p += 4)
                 tile = WarpTile.Accumulate(tile, fragmentsA, fragmentsB, lane, p);
-            Group.Barrier();
+            if (more)
+            {
+                stage = 1 - stage;
+                Stash<double, TTile>(sharedA, Shifted(cursorA, stage * stageA), stepsA, fetchedA);
+                Stash<double, TTile>(sharedB, Shifted(cursorB, stage * stageB), stepsB, fetchedB);
+                Group.Barrier();
+            }
         }
         tile.Store(c, g, at.M0 + warpRow + (lane / 4), at.N0 + warpColumn + (2 * (lane % 4)), alpha, beta);
     }
@@ -215,6 +228,11 @@ public static partial class MatMulKernels
         where TTile : struct, IMatMulTile =>
         TTile.BlockM % 32 == 0 && TTile.BlockN % 32 == 0 && TTile.Threads == TTile.BlockM / 32 * (TTile.BlockN / 32) * 32
         && TTile.BlockK % 4 == 0 && Staged<TTile>() > 0 && TTile.BlockM >= 2 * TTile.BlockK && TTile.BlockN >= 2 * TTile.BlockK;
+
+    /// <summary>The cursor with its shared slot <paramref name="offset"/> further (another stage of the tile).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TileCursor Shifted(TileCursor at, int offset) =>
+        new() { Index = at.Index, Row = at.Row, Depth = at.Depth, Slot = at.Slot + offset };
 
     /// <summary>A lane's elements of one row of 8×8 tiles: tile j's two at columns column + 8j and column + 8j + 1 of row <paramref name="i"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
