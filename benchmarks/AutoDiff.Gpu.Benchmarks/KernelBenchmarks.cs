@@ -183,7 +183,7 @@ public class KernelBroadcastReduceBenchmarks
 public class KernelMatMulBenchmarks
 {
     private KernelBench bench = null!, tiled = null!;
-    private KernelLibrary loadThenCompute = null!, registerTiles = null!;
+    private KernelLibrary loadThenCompute = null!, registerTiles = null!, largeTensorCoreTiles = null!;
     private ArrayView<float> a, b, c;
     private ArrayView<double> ad, bd, cd;
     private ArrayView<float> ta, tc;
@@ -207,6 +207,7 @@ public class KernelMatMulBenchmarks
         tiled = new KernelBench(allowCuBlas: false);
         loadThenCompute = new KernelLibrary(tiled.Accelerator) { AllowCuBlas = false, PrefetchTiles = false, TensorCores = false };
         registerTiles = new KernelLibrary(tiled.Accelerator) { AllowCuBlas = false, TensorCores = false };
+        largeTensorCoreTiles = new KernelLibrary(tiled.Accelerator) { AllowCuBlas = false, LargeTensorCoreTiles = true };
         Console.WriteLine($"// matmul: {bench.Kernels.MatMulImplementation}{(bench.Kernels.CuBlasUnavailableReason is { } reason ? $" (cuBLAS: {reason})" : "")}; forced: {tiled.Kernels.MatMulImplementation}, float64 on the matrix units: {tiled.Kernels.Float64TensorCores}");
         long n2 = N * N;
         (a, b, c) = (bench.Filled(n2, 0.5f), bench.Filled(n2, 0.25f), bench.Filled(n2, 0f));
@@ -272,6 +273,14 @@ public class KernelMatMulBenchmarks
     public void MatMulFloat64TiledNoTensorCores()
     {
         registerTiles.MatMul(tad, tad, tcd, (int)N, (int)N, (int)N);
+        tiled.Accelerator.Synchronize();
+    }
+
+    /// <summary>The float64 matrix-unit kernel in 128×128 blocks of eight 32×64 warp tiles (64×64 blocks of four 32×32 in <see cref="MatMulFloat64Tiled"/>).</summary>
+    [Benchmark, Flops(2, 3)]
+    public void MatMulFloat64TiledLargeTensorCoreTiles()
+    {
+        largeTensorCoreTiles.MatMul(tad, tad, tcd, (int)N, (int)N, (int)N);
         tiled.Accelerator.Synchronize();
     }
 }

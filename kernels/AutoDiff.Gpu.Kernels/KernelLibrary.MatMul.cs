@@ -84,8 +84,11 @@ public sealed unsafe partial class KernelLibrary
     /// <summary>Whether tiled float64 products here run on the matrix units (<see cref="TensorCores"/> on a CUDA accelerator of SM 8.0 or later).</summary>
     public bool Float64TensorCores =>
         TensorCores
-        && accelerator.MaxNumThreadsPerGroup >= TensorCoreTile.Threads
+        && accelerator.MaxNumThreadsPerGroup >= (LargeTensorCoreTiles ? LargeTensorCoreTile.Threads : TensorCoreTile.Threads)
         && (EmulateTensorCores ? accelerator.WarpSize == 32 : accelerator is CudaAccelerator { Architecture: { } architecture } && architecture >= CudaArchitecture.SM_80);
+
+    /// <summary>Runs the matrix-unit kernel in 128×128 blocks (<see cref="LargeTensorCoreTile"/>) instead of 64×64 ones: benchmarks and tests compare the two.</summary>
+    internal bool LargeTensorCoreTiles { get; init; }
 
     /// <summary>Runs the matrix-unit kernel where inline PTX does not run (a CPU accelerator with 32-lane warps), from warp shuffles: tests check its layout so.</summary>
     internal bool EmulateTensorCores { get; init; }
@@ -95,11 +98,14 @@ public sealed unsafe partial class KernelLibrary
     {
         if (typeof(T) == typeof(double) && Float64TensorCores)
         {
-            long blocks = (long)Ceiling(g.M, TensorCoreTile.BlockM) * Ceiling(g.N, TensorCoreTile.BlockN);
-            Kernel<ArrayView<double>, ArrayView<double>, ArrayView<double>, MatMulGeometry, double, double>(MatMulKernels.MatMulTensorCores<TensorCoreTile>)(
-                new KernelConfig((int)blocks, TensorCoreTile.Threads), a.Cast<double>(), b.Cast<double>(), c.Cast<double>(), g, double.CreateTruncating(alpha), double.CreateTruncating(beta));
+            var (da, db, dc) = (a.Cast<double>(), b.Cast<double>(), c.Cast<double>());
+            if (LargeTensorCoreTiles)
+                OnMatrixUnits<LargeTensorCoreTile>(da, db, dc, g, double.CreateTruncating(alpha), double.CreateTruncating(beta));
+            else
+                OnMatrixUnits<TensorCoreTile>(da, db, dc, g, double.CreateTruncating(alpha), double.CreateTruncating(beta));
             return;
         }
+
         // The tile whose thread count the accelerator's groups hold: 256 threads on GPUs (64 for float64), 2 on
         // the CPU accelerator.
         int group = accelerator.MaxNumThreadsPerGroup;
@@ -109,6 +115,14 @@ public sealed unsafe partial class KernelLibrary
             TiledWith<T, MediumTile>(a, b, c, g, alpha, beta);
         else
             TiledWith<T, SmallTile>(a, b, c, g, alpha, beta);
+    }
+
+    private void OnMatrixUnits<TTile>(ArrayView<double> a, ArrayView<double> b, ArrayView<double> c, MatMulGeometry g, double alpha, double beta)
+        where TTile : struct, ITensorCoreTile
+    {
+        long blocks = (long)Ceiling(g.M, TTile.BlockM) * Ceiling(g.N, TTile.BlockN);
+        Kernel<ArrayView<double>, ArrayView<double>, ArrayView<double>, MatMulGeometry, double, double>(MatMulKernels.MatMulTensorCores<TTile>)(
+            new KernelConfig((int)blocks, TTile.Threads), a, b, c, g, alpha, beta);
     }
 
     private void TiledWith<T, TTile>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, T alpha, T beta)

@@ -7,11 +7,18 @@ using ILGPU.Runtime.Cuda;
 
 namespace AutoDiff.Gpu.Kernels;
 
+/// <summary>A block geometry of <see cref="MatMulKernels.MatMulTensorCores{TTile}"/>: its warps' tiles of C are 32 rows by <see cref="WarpColumns"/>.</summary>
+public interface ITensorCoreTile : IMatMulTile
+{
+    /// <summary>Columns of a warp's tile of C: 32 (one <see cref="WarpTile"/>) or 64 (two side by side, sharing A's fragments).</summary>
+    static abstract int WarpColumns { get; }
+}
+
 /// <summary>
 /// 64×64 blocks, K steps of 16, 128 threads: four warps of 32×32 tiles on the float64 matrix units
-/// (<see cref="MatMulKernels.MatMulTensorCores{TTile}"/>).
+/// (<see cref="MatMulKernels.MatMulTensorCores{TTile}"/>); 40 KB of shared memory, 3 groups per SM.
 /// </summary>
-public readonly struct TensorCoreTile : IMatMulTile
+public readonly struct TensorCoreTile : ITensorCoreTile
 {
     /// <inheritdoc/>
     public static int BlockM => 64;
@@ -30,6 +37,38 @@ public readonly struct TensorCoreTile : IMatMulTile
 
     /// <inheritdoc/>
     public static int Threads => 64 / 32 * (64 / 32) * 32;
+
+    /// <inheritdoc/>
+    public static int WarpColumns => 32;
+}
+
+/// <summary>
+/// 128×128 blocks, K steps of 8, 256 threads: eight warps of 32×64 tiles (<see cref="MatMulKernels.MatMulTensorCores{TTile}"/>),
+/// half the traffic from L2 per operation of <see cref="TensorCoreTile"/>, twice the accumulators per thread; 48 KB of
+/// shared memory, one group per SM.
+/// </summary>
+public readonly struct LargeTensorCoreTile : ITensorCoreTile
+{
+    /// <inheritdoc/>
+    public static int BlockM => 128;
+
+    /// <inheritdoc/>
+    public static int BlockN => 128;
+
+    /// <inheritdoc/>
+    public static int BlockK => 8;
+
+    /// <inheritdoc/>
+    public static int SharedA => 8 * 128;
+
+    /// <inheritdoc/>
+    public static int SharedB => 8 * 128;
+
+    /// <inheritdoc/>
+    public static int Threads => 128 / 32 * (128 / 64) * 32;
+
+    /// <inheritdoc/>
+    public static int WarpColumns => 64;
 }
 
 /// <summary>
@@ -82,21 +121,22 @@ public struct WarpTile
     public Row8<double> R0, R1, R2, R3;
 
     /// <summary>
-    /// tile + A·B over depths p0..p0+3 of the staged tiles: 16 operations of 8×8×4 (<see cref="InlinePtx.MatrixMultiplyAccumulate"/>).
-    /// Where inline PTX does not run (the CPU accelerator, in tests), each lane computes its elements of the same
-    /// operations from the fragments the other lanes would give (<see cref="Fragments.At"/> of lane 4g + p for A,
-    /// of lane 4n + p for B), so the layout is checked without the instruction.
+    /// tile + A·B over depths p0..p0+3 of the staged tiles: 16 operations of 8×8×4 (<see cref="InlinePtx.MatrixMultiplyAccumulate"/>)
+    /// with this lane's fragments of A, <paramref name="ownA"/> (<see cref="FragmentsOf"/>: loaded once for the tiles
+    /// of a wide warp). Where inline PTX does not run (the CPU accelerator, in tests), each lane computes its elements
+    /// of the same operations from the fragments the other lanes would give (<see cref="Fragments.At"/> of lane 4g + p
+    /// for A, of lane 4n + p for B), so the layout is checked without the instruction.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static WarpTile Accumulate(WarpTile tile, Fragments a, Fragments b, int lane, int p0)
+    public static WarpTile Accumulate(WarpTile tile, Fragments a, Quad<double> ownA, Fragments b, int lane, int p0)
     {
         if (CudaAsm.IsSupported)
         {
-            var bs = new Quad<double> { X = b.At(lane, 0, p0), Y = b.At(lane, 1, p0), Z = b.At(lane, 2, p0), W = b.At(lane, 3, p0) };
-            tile.R0 = Operate(tile.R0, a.At(lane, 0, p0), bs);
-            tile.R1 = Operate(tile.R1, a.At(lane, 1, p0), bs);
-            tile.R2 = Operate(tile.R2, a.At(lane, 2, p0), bs);
-            tile.R3 = Operate(tile.R3, a.At(lane, 3, p0), bs);
+            var bs = FragmentsOf(b, lane, p0);
+            tile.R0 = Operate(tile.R0, ownA.X, bs);
+            tile.R1 = Operate(tile.R1, ownA.Y, bs);
+            tile.R2 = Operate(tile.R2, ownA.Z, bs);
+            tile.R3 = Operate(tile.R3, ownA.W, bs);
             return tile;
         }
         tile.R0 = Emulate(tile.R0, a, b, lane, 0, p0);
@@ -105,6 +145,11 @@ public struct WarpTile
         tile.R3 = Emulate(tile.R3, a, b, lane, 3, p0);
         return tile;
     }
+
+    /// <summary>This lane's fragments of the four operations (rows of tiles for A, columns for B) at depth <paramref name="p0"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Quad<double> FragmentsOf(Fragments side, int lane, int p0) =>
+        new() { X = side.At(lane, 0, p0), Y = side.At(lane, 1, p0), Z = side.At(lane, 2, p0), W = side.At(lane, 3, p0) };
 
     /// <summary>C[i, j] = alpha·tile + beta·C[i, j] for this lane's elements that lie inside C; row and column of its first.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -164,7 +209,7 @@ public static partial class MatMulKernels
     /// memory (<see cref="WarpTile.Accumulate"/>).
     /// </summary>
     public static void MatMulTensorCores<TTile>(ArrayView<double> a, ArrayView<double> b, ArrayView<double> c, MatMulGeometry g, double alpha, double beta)
-        where TTile : struct, IMatMulTile
+        where TTile : struct, ITensorCoreTile
     {
         // Two stages of each tile, padded to BlockK + 4 a row when depth is contiguous, BlockK·(rows + 8) otherwise:
         // the first is larger when rows ≥ 2·BlockK.
@@ -181,9 +226,10 @@ public static partial class MatMulKernels
         var cursorA = layoutA.Place(TileA.Cursor<TTile>(g, at, thread), at.M0);
         var cursorB = layoutB.Place(TileB.Cursor<TTile>(g, at, thread), at.N0);
 
-        // Warp w computes the 32×32 tile of C at (warpRow, warpColumn) of the block.
+        // Warp w computes the 32×WarpColumns tile of C at (warpRow, warpColumn) of the block: one WarpTile per 32 columns.
         int warp = thread / 32, lane = thread % 32;
-        int warpRow = warp / (TTile.BlockN / 32) * 32, warpColumn = warp % (TTile.BlockN / 32) * 32;
+        int warpRow = warp / (TTile.BlockN / TTile.WarpColumns) * 32, warpColumn = warp % (TTile.BlockN / TTile.WarpColumns) * TTile.WarpColumns;
+        bool wide = TTile.WarpColumns == 64;
 
         // Step s computes on stage s % 2 while the next step's elements arrive in registers; they go to the other
         // stage, whose last readers passed the previous barrier, so one barrier a step suffices.
@@ -191,6 +237,7 @@ public static partial class MatMulKernels
         Stash<double, TTile>(sharedB, cursorB, stepsB, Fetch<double, TTile>(b, g, cursorB, stepsB));
         Group.Barrier();
         var tile = default(WarpTile);
+        var right = default(WarpTile);
         int stage = 0;
         for (int k0 = 0; k0 < g.K; k0 += TTile.BlockK)
         {
@@ -206,8 +253,14 @@ public static partial class MatMulKernels
             }
             var fragmentsA = new Fragments(sharedA, (stage * stageA) + (warpRow * layoutA.Row), layoutA);
             var fragmentsB = new Fragments(sharedB, (stage * stageB) + (warpColumn * layoutB.Row), layoutB);
+            var fragmentsRight = new Fragments(sharedB, fragmentsB.Warp + (32 * layoutB.Row), layoutB);
             for (int p = 0; p < TTile.BlockK; p += 4)
-                tile = WarpTile.Accumulate(tile, fragmentsA, fragmentsB, lane, p);
+            {
+                var ownA = WarpTile.FragmentsOf(fragmentsA, lane, p);
+                tile = WarpTile.Accumulate(tile, fragmentsA, ownA, fragmentsB, lane, p);
+                if (wide)
+                    right = WarpTile.Accumulate(right, fragmentsA, ownA, fragmentsRight, lane, p);
+            }
             if (more)
             {
                 stage = 1 - stage;
@@ -216,18 +269,23 @@ public static partial class MatMulKernels
                 Group.Barrier();
             }
         }
-        tile.Store(c, g, at.M0 + warpRow + (lane / 4), at.N0 + warpColumn + (2 * (lane % 4)), alpha, beta);
+        int row = at.M0 + warpRow + (lane / 4), column = at.N0 + warpColumn + (2 * (lane % 4));
+        tile.Store(c, g, row, column, alpha, beta);
+        if (wide)
+            right.Store(c, g, row, column + 32, alpha, beta);
     }
 
     /// <summary>
-    /// Whether <see cref="MatMulTensorCores{TTile}"/> can run a TTile: 32-lane warps that tile the block, a 4-deep
-    /// multiple of depth, staging of 4 or 8 elements a thread (<see cref="Staged{TTile}"/>), and rows ≥ 2·depth (the
-    /// padded tiles' size).
+    /// Whether <see cref="MatMulTensorCores{TTile}"/> can run a TTile: 32-lane warps that tile the block with 32×32 or
+    /// 32×64 tiles, a 4-deep multiple of depth, staging of 4 or 8 elements a thread (<see cref="Staged{TTile}"/>), rows
+    /// ≥ 2·depth (the padded tiles' size), and two stages within the 48 KB of shared memory a group may declare.
     /// </summary>
     public static bool TensorCoreTileFits<TTile>()
-        where TTile : struct, IMatMulTile =>
-        TTile.BlockM % 32 == 0 && TTile.BlockN % 32 == 0 && TTile.Threads == TTile.BlockM / 32 * (TTile.BlockN / 32) * 32
-        && TTile.BlockK % 4 == 0 && Staged<TTile>() > 0 && TTile.BlockM >= 2 * TTile.BlockK && TTile.BlockN >= 2 * TTile.BlockK;
+        where TTile : struct, ITensorCoreTile =>
+        TTile.WarpColumns is 32 or 64 && TTile.BlockM % 32 == 0 && TTile.BlockN % TTile.WarpColumns == 0
+        && TTile.Threads == TTile.BlockM / 32 * (TTile.BlockN / TTile.WarpColumns) * 32
+        && TTile.BlockK % 4 == 0 && Staged<TTile>() > 0 && TTile.BlockM >= 2 * TTile.BlockK && TTile.BlockN >= 2 * TTile.BlockK
+        && 2 * (TTile.BlockM + TTile.BlockN) * (TTile.BlockK + 4) * sizeof(double) <= 48 * 1024;
 
     /// <summary>The cursor with its shared slot <paramref name="offset"/> further (another stage of the tile).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

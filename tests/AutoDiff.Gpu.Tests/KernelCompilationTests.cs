@@ -97,7 +97,7 @@ public sealed partial class KernelCompilationTests
         File.WriteAllText(Path.Combine(folder, file + ".ptx"), assembly);
     }
 
-    private static readonly HashSet<string> CudaOnly = ["matmul float64 tensor cores"];
+    private static readonly HashSet<string> CudaOnly = ["matmul float64 tensor cores", "matmul float64 tensor cores large tile"];
 
     /// <summary>The environment variable naming a folder for the compiled kernels' PTX.</summary>
     public const string PtxFolderVariable = "AUTODIFF_PTX_DIR";
@@ -157,6 +157,7 @@ public sealed partial class KernelCompilationTests
         Add("matmul float64 medium tile, prefetching", m, "MatMulTiledPrefetch", [d, typeof(MediumTile)], "bar.sync", "ld.shared.v2.f64", "!.local");
         // 4×4 operations of the warp's 32×32 tile per 4 of depth, 16 deep a step; operands in 32-bit halves (InlinePtx).
         Add("matmul float64 tensor cores", m, "MatMulTensorCores", [typeof(TensorCoreTile)], "bar.sync", "mma.sync.aligned.m8n8k4.row.col.f64.f64.f64.f64", "!st.local.f64", "!ld.local.f64");
+        Add("matmul float64 tensor cores large tile", m, "MatMulTensorCores", [typeof(LargeTensorCoreTile)], "bar.sync", "mma.sync.aligned.m8n8k4.row.col.f64.f64.f64.f64", "!st.local.f64", "!ld.local.f64");
         return cases;
     }
 

@@ -160,23 +160,27 @@ public sealed class KernelMatMulWideGroupTests(KernelFixture fixture) : IClassFi
     }
 
     /// <summary>
-    /// The float64 matrix-unit kernel's layout — fragments, padded shared tiles, 32×32 warp tiles of 64×64 blocks, 16
-    /// deep a step — with each 8×8×4 operation computed by every lane from the fragments the other lanes would give
+    /// The float64 matrix-unit kernel's layout — fragments, padded shared tiles in two stages, 32×32 warp tiles of 64×64
+    /// blocks 16 deep a step, and 32×64 ones of 128×128 blocks 8 deep — with each 8×8×4 operation computed by every lane from the fragments the other lanes would give
     /// (the PTX instruction runs on CUDA only).
     /// </summary>
     [Theory]
     [MemberData(nameof(Shapes))]
     public void Tensor_core_tiles_match_the_reference(int m, int n, int k, bool transposeA, bool transposeB)
     {
-        var kernels = new KernelLibrary(fixture.Wide, KernelStyle.Packed) { EmulateTensorCores = true };
-        Assert.True(kernels.Float64TensorCores);
-        KernelMatMul.Check<double>(fixture.Wide, kernels, m, n, k, transposeA, transposeB);
+        foreach (bool large in new[] { false, true })
+        {
+            var kernels = new KernelLibrary(fixture.Wide, KernelStyle.Packed) { EmulateTensorCores = true, LargeTensorCoreTiles = large };
+            Assert.True(kernels.Float64TensorCores);
+            KernelMatMul.Check<double>(fixture.Wide, kernels, m, n, k, transposeA, transposeB);
+        }
     }
 
     [Fact]
     public void Tensor_cores_are_used_only_where_there_are_any()
     {
         Assert.True(MatMulKernels.TensorCoreTileFits<TensorCoreTile>());
+        Assert.True(MatMulKernels.TensorCoreTileFits<LargeTensorCoreTile>());
         Assert.False(new KernelLibrary(fixture.Wide, KernelStyle.Packed).Float64TensorCores);
         Assert.False(new KernelLibrary(fixture.Wide, KernelStyle.Packed) { EmulateTensorCores = true, TensorCores = false }.Float64TensorCores);
         // The engine's CPU accelerator: groups of one thread per core, too narrow for four warps.
