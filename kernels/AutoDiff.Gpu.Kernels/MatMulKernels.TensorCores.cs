@@ -93,6 +93,10 @@ public readonly record struct PaddedLayout(int Row, int Depth)
     public TileCursor Place(TileCursor at, int origin) =>
         new() { Index = at.Index, Row = at.Row, Depth = at.Depth, Slot = ((at.Row - origin) * Row) + (at.Depth * Depth) };
 
+    /// <summary>Slot of lane <paramref name="lane"/>'s fragment element relative to its warp's first: row lane / 4, depth lane % 4.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Lane(int lane) => ((lane >> 2) * Row) + ((lane & 3) * Depth);
+
     /// <summary>The steps with the slot step of this layout.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TileSteps Place(TileSteps steps) =>
@@ -102,16 +106,21 @@ public readonly record struct PaddedLayout(int Row, int Depth)
 /// <summary>
 /// Where the lanes of a warp find their fragments of one tile side in its padded shared tile: lane l's element of
 /// 8×8×4 operation i (row or column of 8×8 tiles i), depth p0 of the step, is A[8i + l / 4, p0 + l % 4] (or B's
-/// [p0 + l % 4, 8i + l / 4]) at <see cref="At"/>.
+/// [p0 + l % 4, 8i + l / 4]) at <see cref="At"/>; this lane's own at <see cref="Mine"/>.
 /// </summary>
 /// <param name="Shared">The shared tile.</param>
 /// <param name="Warp">Slot of the warp's first row at depth 0.</param>
 /// <param name="Layout">The tile's layout.</param>
-public readonly record struct Fragments(ArrayView<double> Shared, int Warp, PaddedLayout Layout)
+/// <param name="Own">Slot of this lane's element of operation 0 at depth 0: Warp + Layout.Lane(lane).</param>
+public readonly record struct Fragments(ArrayView<double> Shared, int Warp, PaddedLayout Layout, int Own)
 {
     /// <summary>Lane <paramref name="lane"/>'s element of operation <paramref name="i"/> at depth <paramref name="p0"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double At(int lane, int i, int p0) => Shared[Warp + (((lane / 4) + (8 * i)) * Layout.Row) + ((p0 + (lane % 4)) * Layout.Depth)];
+    public double At(int lane, int i, int p0) => Shared[Warp + Layout.Lane(lane) + (8 * i * Layout.Row) + (p0 * Layout.Depth)];
+
+    /// <summary>This lane's element of operation <paramref name="i"/> at depth <paramref name="p0"/> (<see cref="At"/> with its slot precomputed).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double Mine(int i, int p0) => Shared[Own + (8 * i * Layout.Row) + (p0 * Layout.Depth)];
 }
 
 /// <summary>A warp's 32×32 block of C on the matrix units: 4×4 tiles of 8×8, two elements of each per lane.</summary>
@@ -122,7 +131,7 @@ public struct WarpTile
 
     /// <summary>
     /// tile + A·B over depths p0..p0+3 of the staged tiles: 16 operations of 8×8×4 (<see cref="InlinePtx.MatrixMultiplyAccumulate"/>)
-    /// with this lane's fragments of A, <paramref name="ownA"/> (<see cref="FragmentsOf"/>: loaded once for the tiles
+    /// with this lane's fragments of A, <paramref name="ownA"/> (<see cref="FragmentsOf"/>: loaded once for both tiles
     /// of a wide warp). Where inline PTX does not run (the CPU accelerator, in tests), each lane computes its elements
     /// of the same operations from the fragments the other lanes would give (<see cref="Fragments.At"/> of lane 4g + p
     /// for A, of lane 4n + p for B), so the layout is checked without the instruction.
@@ -132,7 +141,7 @@ public struct WarpTile
     {
         if (CudaAsm.IsSupported)
         {
-            var bs = FragmentsOf(b, lane, p0);
+            var bs = FragmentsOf(b, p0);
             tile.R0 = Operate(tile.R0, ownA.X, bs);
             tile.R1 = Operate(tile.R1, ownA.Y, bs);
             tile.R2 = Operate(tile.R2, ownA.Z, bs);
@@ -148,8 +157,8 @@ public struct WarpTile
 
     /// <summary>This lane's fragments of the four operations (rows of tiles for A, columns for B) at depth <paramref name="p0"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Quad<double> FragmentsOf(Fragments side, int lane, int p0) =>
-        new() { X = side.At(lane, 0, p0), Y = side.At(lane, 1, p0), Z = side.At(lane, 2, p0), W = side.At(lane, 3, p0) };
+    public static Quad<double> FragmentsOf(Fragments side, int p0) =>
+        new() { X = side.Mine(0, p0), Y = side.Mine(1, p0), Z = side.Mine(2, p0), W = side.Mine(3, p0) };
 
     /// <summary>C[i, j] = alpha·tile + beta·C[i, j] for this lane's elements that lie inside C; row and column of its first.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -227,9 +236,10 @@ public static partial class MatMulKernels
         var cursorB = layoutB.Place(TileB.Cursor<TTile>(g, at, thread), at.N0);
 
         // Warp w computes the 32×WarpColumns tile of C at (warpRow, warpColumn) of the block: one WarpTile per 32 columns.
-        int warp = thread / 32, lane = thread % 32;
+        int warp = thread >> 5, lane = thread & 31;
         int warpRow = warp / (TTile.BlockN / TTile.WarpColumns) * 32, warpColumn = warp % (TTile.BlockN / TTile.WarpColumns) * TTile.WarpColumns;
         bool wide = TTile.WarpColumns == 64;
+        int laneA = layoutA.Lane(lane), laneB = layoutB.Lane(lane);
 
         // Step s computes on stage s % 2 while the next step's elements arrive in registers; they go to the other
         // stage, whose last readers passed the previous barrier, so one barrier a step suffices.
@@ -251,12 +261,13 @@ public static partial class MatMulKernels
                 fetchedA = Fetch<double, TTile>(a, g, cursorA, stepsA);
                 fetchedB = Fetch<double, TTile>(b, g, cursorB, stepsB);
             }
-            var fragmentsA = new Fragments(sharedA, (stage * stageA) + (warpRow * layoutA.Row), layoutA);
-            var fragmentsB = new Fragments(sharedB, (stage * stageB) + (warpColumn * layoutB.Row), layoutB);
-            var fragmentsRight = new Fragments(sharedB, fragmentsB.Warp + (32 * layoutB.Row), layoutB);
+            int warpA = (stage * stageA) + (warpRow * layoutA.Row), warpB = (stage * stageB) + (warpColumn * layoutB.Row), warpRight = warpB + (32 * layoutB.Row);
+            var fragmentsA = new Fragments(sharedA, warpA, layoutA, warpA + laneA);
+            var fragmentsB = new Fragments(sharedB, warpB, layoutB, warpB + laneB);
+            var fragmentsRight = new Fragments(sharedB, warpRight, layoutB, warpRight + laneB);
             for (int p = 0; p < TTile.BlockK; p += 4)
             {
-                var ownA = WarpTile.FragmentsOf(fragmentsA, lane, p);
+                var ownA = WarpTile.FragmentsOf(fragmentsA, p);
                 tile = WarpTile.Accumulate(tile, fragmentsA, ownA, fragmentsB, lane, p);
                 if (wide)
                     right = WarpTile.Accumulate(right, fragmentsA, ownA, fragmentsRight, lane, p);
