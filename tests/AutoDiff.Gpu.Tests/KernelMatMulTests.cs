@@ -25,7 +25,7 @@ public abstract class KernelMatMulTests<T>(KernelDeviceFixture fixture, KernelSt
             // float64 on the matrix units from compute capability 8.0 on, unless turned off.
             bool matrixUnits = Accelerator is CudaAccelerator { Architecture: { } architecture } && architecture >= CudaArchitecture.SM_80;
             Assert.Equal(matrixUnits, tiled.Float64TensorCores);
-            Assert.All(Fixture.OtherTiledMatMuls, other => Assert.False(other.Float64TensorCores));
+            Assert.Equal([false, matrixUnits, false], Fixture.OtherTiledMatMuls.Select(other => other.Float64TensorCores));
             return;
         }
         var expected = Style == KernelStyle.Chunked ? MatMulImplementation.Blocked : MatMulImplementation.Tiled;

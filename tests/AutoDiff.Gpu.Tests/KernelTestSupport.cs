@@ -49,6 +49,7 @@ public abstract class KernelDeviceFixture : IDisposable
             otherTiled =
             [
                 new KernelLibrary(accelerator) { AllowCuBlas = false, TensorCores = false },
+                new KernelLibrary(accelerator) { AllowCuBlas = false, LargeTensorCoreTiles = true },
                 new KernelLibrary(accelerator) { AllowCuBlas = false, PrefetchTiles = false, TensorCores = false },
             ];
         }
@@ -74,7 +75,8 @@ public abstract class KernelDeviceFixture : IDisposable
 
     /// <summary>
     /// On GPUs, the tiled product's other kernels: float64 on the ordinary units where <see cref="TiledMatMul"/> uses the
-    /// matrix units (register tiles, prefetching), and the kernel that loads, then computes; empty on the CPU accelerator.
+    /// matrix units (register tiles, prefetching), the matrix units in 128×128 blocks, and the kernel that loads, then
+    /// computes; empty on the CPU accelerator.
     /// </summary>
     public IReadOnlyList<KernelLibrary> OtherTiledMatMuls => otherTiled;
 
