@@ -19,7 +19,8 @@
 #               matmul (cuBLAS beside the tiled kernel forced, with and without prefetching, float64 on the
 #               matrix units and on the ordinary ones), and the kernel
 #               layer's exp, sum of all and sum over the last axis with grids of 1, 2 and 4 waves
-#               (AUTODIFF_BENCH_WAVES); BENCH_FILTER replaces the filter
+#               (AUTODIFF_BENCH_WAVES), each group of patterns a run of its own; BENCH_FILTER replaces the groups
+#               (patterns separated by spaces, groups by ';')
 #   torchops    baselines/torch_ops.py (PyTorch eager on the same operator cases)
 #   torchsine   baselines/torch_sine.py (PyTorch eager on the same training loop)
 #   torch       baselines/torch_seed.py (PyTorch eager on the seed's experiment, issue 7's reference)
@@ -65,7 +66,8 @@ limit_experiments_large=${LIMIT_EXPERIMENTS_LARGE:-55}
 limit_lifetimes=${LIMIT_LIFETIMES:-130}
 limit_torch=${LIMIT_TORCH:-20}
 limit_cupy=${LIMIT_CUPY:-50}
-bench_filter=${BENCH_FILTER:-*Ops* *KernelMatMul* *KernelElementwiseBenchmarks.Exp* *KernelBroadcastReduceBenchmarks.SumAll* *KernelBroadcastReduceBenchmarks.SumLastAxis*}
+# Groups of patterns separated by ';', each its own run, in this order (the tiled products first: the furthest target).
+bench_filter=${BENCH_FILTER:-*KernelMatMul*;*Ops*;*KernelElementwiseBenchmarks.Exp* *KernelBroadcastReduceBenchmarks.SumAll* *KernelBroadcastReduceBenchmarks.SumLastAxis*}
 # The kernel elementwise and reduction benchmarks compare these grid sizes (KernelLibrary.Waves).
 export AUTODIFF_BENCH_WAVES=${AUTODIFF_BENCH_WAVES:-1,2,4}
 
@@ -264,16 +266,31 @@ for step in "${steps[@]}"; do
       exe=$(program AutoDiff.Gpu.Benchmarks)
       if [ -x "$exe" ]; then
         artifacts=$(mktemp -d)
-        read -r -a filters <<< "$bench_filter"  # patterns, split on spaces, never expanded as file names
-        run "benchmarks (--quick, $bench_filter)" "$limit_benchmarks" "$out/benchmarks.log" "$exe" --quick --artifacts "$artifacts" --filter "${filters[@]}"
+        : > "$out/benchmarks.log"
+        # One run per group of patterns, in order, sharing the step's limit: BenchmarkDotNet prints its tables when a
+        # run ends, so a run cut short by the limit loses its own tables only.
+        deadline=$(( $(date +%s) + limit_benchmarks ))
+        IFS=';' read -r -a groups <<< "$bench_filter"
+        for group in "${groups[@]}"; do
+          left=$(( deadline - $(date +%s) ))
+          if [ "$left" -le 5 ]; then
+            say "== benchmarks ($group): skipped, the step's ${limit_benchmarks} s are spent"
+            continue
+          fi
+          read -r -a filters <<< "$group"  # patterns, split on spaces, never expanded as file names
+          log=$(mktemp)
+          run "benchmarks (--quick, $group)" "$left" "$log" "$exe" --quick --artifacts "$artifacts" --filter "${filters[@]}"
+          cat "$log" >> "$out/benchmarks.log"
+          head -n 2 "$log" | tee -a "$summary"
+          grep -E '^\|' "$log" | grep -vE '^\|[-:| ]*\|$' | tee -a "$summary"
+          rm -f "$log"
+        done
         : > "$out/benchmarks.md"
         for report in "$artifacts"/results/*-report-github.md; do
           [ -e "$report" ] || continue
           { printf '## %s\n\n' "$(basename "$report" -report-github.md)"; cat "$report"; printf '\n'; } >> "$out/benchmarks.md"
         done
         rm -rf "$artifacts"
-        head -n 2 "$out/benchmarks.log" | tee -a "$summary"
-        grep -E '^\|' "$out/benchmarks.log" | grep -vE '^\|[-:| ]*\|$' | tee -a "$summary"
       else
         say "== benchmarks: skipped ($exe not unpacked)"
       fi
