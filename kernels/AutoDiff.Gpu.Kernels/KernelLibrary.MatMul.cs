@@ -121,7 +121,7 @@ public sealed unsafe partial class KernelLibrary
         where TTile : struct, ITensorCoreTile
     {
         long blocks = (long)Ceiling(g.M, TTile.BlockM) * Ceiling(g.N, TTile.BlockN);
-        Kernel<ArrayView<double>, ArrayView<double>, ArrayView<double>, MatMulGeometry, double, double>(MatMulKernels.MatMulTensorCores<TTile>)(
+        Kernel<ArrayView<double>, ArrayView<double>, ArrayView<double>, MatMulGeometry, double, double>(MatMulKernels.MatMulTensorCores<TTile>, TTile.Threads, TTile.GroupsPerMultiprocessor)(
             new KernelConfig((int)blocks, TTile.Threads), a, b, c, g, alpha, beta);
     }
 
@@ -132,8 +132,8 @@ public sealed unsafe partial class KernelLibrary
         long groups = (long)Ceiling(g.M, TTile.BlockM) * Ceiling(g.N, TTile.BlockN);
         var config = new KernelConfig((int)groups, MatMulKernels.Threads<TTile>());
         var kernel = PrefetchTiles && MatMulKernels.Staged<TTile>() > 0
-            ? Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulGeometry, T, T>(MatMulKernels.MatMulTiledPrefetch<T, TTile>)
-            : Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulGeometry, T, T>(MatMulKernels.MatMulTiled<T, TTile>);
+            ? Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulGeometry, T, T>(MatMulKernels.MatMulTiledPrefetch<T, TTile>, TTile.Threads, TTile.GroupsPerMultiprocessor)
+            : Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulGeometry, T, T>(MatMulKernels.MatMulTiled<T, TTile>, TTile.Threads, TTile.GroupsPerMultiprocessor);
         kernel(config, a, b, c, g, alpha, beta);
     }
 

@@ -189,6 +189,11 @@ public sealed unsafe partial class KernelLibrary
         where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct =>
         (Action<KernelConfig, T1, T2, T3, T4, T5, T6>)Cached(method, static (a, m) => a.LoadStreamKernel((Action<T1, T2, T3, T4, T5, T6>)m));
 
+    /// <summary>A kernel compiled for groups of <paramref name="threads"/> threads, <paramref name="groups"/> of them resident per multiprocessor (see <see cref="IMatMulTile.GroupsPerMultiprocessor"/>).</summary>
+    private Action<KernelConfig, T1, T2, T3, T4, T5, T6> Kernel<T1, T2, T3, T4, T5, T6>(Action<T1, T2, T3, T4, T5, T6> method, int threads, int groups)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct =>
+        (Action<KernelConfig, T1, T2, T3, T4, T5, T6>)Cached(method, new KernelSpecialization(threads, groups), static (a, m, bounds) => a.LoadStreamKernel((Action<T1, T2, T3, T4, T5, T6>)m, bounds));
+
     private Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7> Kernel<T1, T2, T3, T4, T5, T6, T7>(Action<T1, T2, T3, T4, T5, T6, T7> method)
         where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct =>
         (Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7>)Cached(method, static (a, m) => a.LoadStreamKernel((Action<T1, T2, T3, T4, T5, T6, T7>)m));
@@ -197,7 +202,11 @@ public sealed unsafe partial class KernelLibrary
         where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct =>
         (Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8>)Cached(method, static (a, m) => a.LoadStreamKernel((Action<T1, T2, T3, T4, T5, T6, T7, T8>)m));
 
-    private Delegate Cached(Delegate method, Func<Accelerator, Delegate, Delegate> load)
+    private Delegate Cached(Delegate method, Func<Accelerator, Delegate, Delegate> load) =>
+        Cached(method, load, static (a, m, plain) => plain(a, m));
+
+    /// <summary>The kernel of <paramref name="method"/>, loaded once by <paramref name="load"/> with <paramref name="state"/> (no closure per call).</summary>
+    private Delegate Cached<TState>(Delegate method, TState state, Func<Accelerator, Delegate, TState, Delegate> load)
     {
         // Readers see an immutable snapshot; a new kernel publishes a copy with one more entry.
         if (Volatile.Read(ref kernels).TryGetValue(method, out var cached))
@@ -206,7 +215,7 @@ public sealed unsafe partial class KernelLibrary
         {
             if (kernels.TryGetValue(method, out var again))
                 return again;
-            var loaded = load(accelerator, method);
+            var loaded = load(accelerator, method, state);
             Volatile.Write(ref kernels, new Dictionary<Delegate, Delegate>(kernels) { [method] = loaded });
             CompiledCount++;
             return loaded;

@@ -39,6 +39,9 @@ public readonly struct TensorCoreTile : ITensorCoreTile
     public static int Threads => 64 / 32 * (64 / 32) * 32;
 
     /// <inheritdoc/>
+    public static int GroupsPerMultiprocessor => 3; // 168 registers a thread
+
+    /// <inheritdoc/>
     public static int WarpColumns => 32;
 }
 
@@ -66,6 +69,9 @@ public readonly struct LargeTensorCoreTile : ITensorCoreTile
 
     /// <inheritdoc/>
     public static int Threads => 128 / 32 * (128 / 64) * 32;
+
+    /// <inheritdoc/>
+    public static int GroupsPerMultiprocessor => 1; // 255 registers a thread, no cap
 
     /// <inheritdoc/>
     public static int WarpColumns => 64;

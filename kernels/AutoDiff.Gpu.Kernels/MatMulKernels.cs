@@ -65,6 +65,13 @@ public interface IMatMulTile
 
     /// <summary>Threads of a group: one per 8×8 register tile, (BlockM/8)·(BlockN/8), or one per lane of the warps of <see cref="TensorCoreTile"/>.</summary>
     static abstract int Threads { get; }
+
+    /// <summary>
+    /// Groups a GPU multiprocessor should hold at once: the kernels are compiled for it (PTX's <c>.minnctapersm</c>, with
+    /// <c>.maxntid</c> = <see cref="Threads"/>), which caps a thread's registers at 65,536 / (Threads · groups), so a
+    /// compiler that would take a few more registers cannot halve the groups resident.
+    /// </summary>
+    static abstract int GroupsPerMultiprocessor { get; }
 }
 
 /// <summary>128×128 blocks, K steps of 8, 256 threads: float32 on GPUs.</summary>
@@ -87,6 +94,9 @@ public readonly struct LargeTile : IMatMulTile
 
     /// <inheritdoc/>
     public static int Threads => 128 / 8 * (128 / 8);
+
+    /// <inheritdoc/>
+    public static int GroupsPerMultiprocessor => 2; // 128 registers a thread
 }
 
 /// <summary>64×64 blocks, K steps of 8, 64 threads: float64 on GPUs (twice the registers per accumulator).</summary>
@@ -109,6 +119,9 @@ public readonly struct MediumTile : IMatMulTile
 
     /// <inheritdoc/>
     public static int Threads => 64 / 8 * (64 / 8);
+
+    /// <inheritdoc/>
+    public static int GroupsPerMultiprocessor => 4; // 256 registers a thread, no cap
 }
 
 /// <summary>16×8 blocks, K steps of 4, 2 threads: the same kernel on accelerators with tiny groups (the CPU accelerator).</summary>
@@ -131,6 +144,9 @@ public readonly struct SmallTile : IMatMulTile
 
     /// <inheritdoc/>
     public static int Threads => 16 / 8 * (8 / 8);
+
+    /// <inheritdoc/>
+    public static int GroupsPerMultiprocessor => 1; // the CPU accelerator
 }
 
 /// <summary>Eight values held in registers: a row of a thread's register tile, or a fragment of A or B.</summary>

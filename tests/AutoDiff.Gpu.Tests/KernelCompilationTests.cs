@@ -21,7 +21,7 @@ namespace AutoDiff.Gpu.Tests;
 /// </summary>
 public sealed partial class KernelCompilationTests
 {
-    private static readonly Dictionary<string, (MethodInfo Kernel, string[] Ptx)> Cases = Build();
+    private static readonly Dictionary<string, (MethodInfo Kernel, string[] Ptx, KernelSpecialization Bounds)> Cases = Build();
 
     public static TheoryData<string> Names() => [.. Cases.Keys];
 
@@ -29,12 +29,12 @@ public sealed partial class KernelCompilationTests
     [MemberData(nameof(Names))]
     public void Kernel_compiles_to_PTX_and_OpenCL(string name)
     {
-        var (kernel, expected) = Cases[name];
+        var (kernel, expected, bounds) = Cases[name];
         using var context = Context.Create(builder => builder.Cuda().OpenCL().EnableAlgorithms().Optimize(OptimizationLevel.O2));
         var entry = EntryPointDescription.FromExplicitlyGroupedKernel(kernel);
 
         using var ptx = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_80, null);
-        string assembly = ((PTXCompiledKernel)ptx.Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
+        string assembly = ((PTXCompiledKernel)ptx.Compile(entry, bounds)).PTXAssembly;
         Assert.Contains(".entry", assembly, StringComparison.Ordinal);
         SavePtx(name, assembly);
         // A call ILGPU cannot resolve (1.5.3 leaves Math.FusedMultiplyAdd so) compiles here but fails the driver's PTX JIT.
@@ -79,7 +79,7 @@ public sealed partial class KernelCompilationTests
         if (CudaOnly.Contains(name))
             return;
         using var cl = new CLBackend(context, new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: true, int64_Atomics: true, subGroups: false), CLDeviceVendor.Other, CLCVersion.CL20);
-        string source = ((CLCompiledKernel)cl.Compile(entry, KernelSpecialization.Empty)).Source;
+        string source = ((CLCompiledKernel)cl.Compile(entry, bounds)).Source;
         Assert.Contains("kernel", source, StringComparison.Ordinal);
     }
 
@@ -102,11 +102,17 @@ public sealed partial class KernelCompilationTests
     /// <summary>The environment variable naming a folder for the compiled kernels' PTX.</summary>
     public const string PtxFolderVariable = "AUTODIFF_PTX_DIR";
 
-    private static Dictionary<string, (MethodInfo, string[])> Build()
+    private static Dictionary<string, (MethodInfo, string[], KernelSpecialization)> Build()
     {
-        var cases = new Dictionary<string, (MethodInfo, string[])>();
+        var cases = new Dictionary<string, (MethodInfo, string[], KernelSpecialization)>();
         void Add(string name, Type owner, string method, Type[] arguments, params string[] ptx) =>
-            cases.Add(name, (owner.GetMethod(method)!.MakeGenericMethod(arguments), ptx));
+            cases.Add(name, (owner.GetMethod(method)!.MakeGenericMethod(arguments), ptx, KernelSpecialization.Empty));
+        // The tiled products as the library loads them: compiled for their group size and groups per multiprocessor.
+        void AddTiled<TTile>(string name, string method, Type[] arguments, params string[] ptx)
+            where TTile : struct, IMatMulTile =>
+            cases.Add(name, (typeof(MatMulKernels).GetMethod(method)!.MakeGenericMethod(arguments),
+                [.. ptx, $".maxntid {TTile.Threads}, 1, 1", $".minnctapersm {TTile.GroupsPerMultiprocessor}"],
+                new KernelSpecialization(TTile.Threads, TTile.GroupsPerMultiprocessor)));
         var e = typeof(ElementwiseKernels);
         var (f, d) = (typeof(float), typeof(double));
 
@@ -149,15 +155,14 @@ public sealed partial class KernelCompilationTests
         Add("gather and scatter-add float32", i, "Index", [f], "red.add.global.f32");
         Add("gather and scatter-add float64", i, "Index", [d], "red.add.global.f64");
 
-        var m = typeof(MatMulKernels);
-        Add("matmul float32 large tile", m, "MatMulTiled", [f, typeof(LargeTile)], "bar.sync", "ld.shared.v4.f32", "!.local");
-        Add("matmul float64 medium tile", m, "MatMulTiled", [d, typeof(MediumTile)], "bar.sync", "ld.shared.v2.f64");
-        Add("matmul float32 small tile", m, "MatMulTiled", [f, typeof(SmallTile)], "bar.sync");
-        Add("matmul float32 large tile, prefetching", m, "MatMulTiledPrefetch", [f, typeof(LargeTile)], "bar.sync", "ld.shared.v4.f32", "!.local");
-        Add("matmul float64 medium tile, prefetching", m, "MatMulTiledPrefetch", [d, typeof(MediumTile)], "bar.sync", "ld.shared.v2.f64", "!.local");
-        // 4×4 operations of the warp's 32×32 tile per 4 of depth, 16 deep a step; operands in 32-bit halves (InlinePtx).
-        Add("matmul float64 tensor cores", m, "MatMulTensorCores", [typeof(TensorCoreTile)], "bar.sync", "mma.sync.aligned.m8n8k4.row.col.f64.f64.f64.f64", "!st.local.f64", "!ld.local.f64");
-        Add("matmul float64 tensor cores large tile", m, "MatMulTensorCores", [typeof(LargeTensorCoreTile)], "bar.sync", "mma.sync.aligned.m8n8k4.row.col.f64.f64.f64.f64", "!st.local.f64", "!ld.local.f64");
+        AddTiled<LargeTile>("matmul float32 large tile", "MatMulTiled", [f, typeof(LargeTile)], "bar.sync", "ld.shared.v4.f32", "!.local");
+        AddTiled<MediumTile>("matmul float64 medium tile", "MatMulTiled", [d, typeof(MediumTile)], "bar.sync", "ld.shared.v2.f64");
+        AddTiled<SmallTile>("matmul float32 small tile", "MatMulTiled", [f, typeof(SmallTile)], "bar.sync");
+        AddTiled<LargeTile>("matmul float32 large tile, prefetching", "MatMulTiledPrefetch", [f, typeof(LargeTile)], "bar.sync", "ld.shared.v4.f32", "!.local");
+        AddTiled<MediumTile>("matmul float64 medium tile, prefetching", "MatMulTiledPrefetch", [d, typeof(MediumTile)], "bar.sync", "ld.shared.v2.f64", "!.local");
+        // 4×4 operations of the warp's 32×32 tile per 4 of depth; operands in 32-bit halves (InlinePtx), so no 64-bit local memory.
+        AddTiled<TensorCoreTile>("matmul float64 tensor cores", "MatMulTensorCores", [typeof(TensorCoreTile)], "bar.sync", "mma.sync.aligned.m8n8k4.row.col.f64.f64.f64.f64", "!st.local.f64", "!ld.local.f64");
+        AddTiled<LargeTensorCoreTile>("matmul float64 tensor cores large tile", "MatMulTensorCores", [typeof(LargeTensorCoreTile)], "bar.sync", "mma.sync.aligned.m8n8k4.row.col.f64.f64.f64.f64", "!st.local.f64", "!ld.local.f64");
         return cases;
     }
 
