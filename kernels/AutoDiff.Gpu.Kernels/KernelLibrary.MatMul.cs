@@ -90,7 +90,7 @@ public sealed unsafe partial class KernelLibrary
     /// <summary>Runs the matrix-unit kernel in 128×128 blocks (<see cref="LargeTensorCoreTile"/>) instead of 64×64 ones: benchmarks and tests compare the two.</summary>
     internal bool LargeTensorCoreTiles { get; init; }
 
-    /// <summary>Runs the matrix-unit kernel where inline PTX does not run (a CPU accelerator with 32-lane warps), from warp shuffles: tests check its layout so.</summary>
+    /// <summary>Runs the matrix-unit kernel where inline PTX does not run (a CPU accelerator with 32-lane warps), each lane computing the operations from shared memory: tests check its layout so.</summary>
     internal bool EmulateTensorCores { get; init; }
 
     private void Tiled<T>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, T alpha, T beta)

@@ -126,7 +126,7 @@ public sealed class KernelMatMulTestsPackedDouble(KernelFixture fixture) : Kerne
 /// The GPU tiles themselves with their GPU group sizes, simulated on a wide CPU accelerator: for float32 128×128
 /// blocks, for float64 64×64 blocks, each both ways: fetching the next step while computing, and loading, then
 /// computing; and float64 on the matrix units. K = 8 is one step, K = 9 and 20 end on a partial step, K = 100 moves
-/// through 13 steps (7 of 16 on the matrix units).
+/// through 13 steps of 8 (7 of 16 in the matrix units' 64×64 blocks).
 /// </summary>
 public sealed class KernelMatMulWideGroupTests(KernelFixture fixture) : IClassFixture<KernelFixture>
 {
@@ -161,8 +161,8 @@ public sealed class KernelMatMulWideGroupTests(KernelFixture fixture) : IClassFi
 
     /// <summary>
     /// The float64 matrix-unit kernel's layout — fragments, padded shared tiles in two stages, 32×32 warp tiles of 64×64
-    /// blocks 16 deep a step, and 32×64 ones of 128×128 blocks 8 deep — with each 8×8×4 operation computed by every lane from the fragments the other lanes would give
-    /// (the PTX instruction runs on CUDA only).
+    /// blocks 16 deep a step, and 32×64 ones of 128×128 blocks 8 deep — with each 8×8×4 operation computed by every
+    /// lane from the fragments the other lanes would give (the PTX instruction runs on CUDA only).
     /// </summary>
     [Theory]
     [MemberData(nameof(Shapes))]
@@ -183,7 +183,7 @@ public sealed class KernelMatMulWideGroupTests(KernelFixture fixture) : IClassFi
         Assert.True(MatMulKernels.TensorCoreTileFits<LargeTensorCoreTile>());
         Assert.False(new KernelLibrary(fixture.Wide, KernelStyle.Packed).Float64TensorCores);
         Assert.False(new KernelLibrary(fixture.Wide, KernelStyle.Packed) { EmulateTensorCores = true, TensorCores = false }.Float64TensorCores);
-        // The engine's CPU accelerator: groups of one thread per core, too narrow for four warps.
+        // The engine's CPU accelerator: no matrix units, whatever its group size.
         Assert.False(fixture.Packed.Float64TensorCores);
     }
 }
