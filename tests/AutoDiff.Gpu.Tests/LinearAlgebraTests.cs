@@ -22,6 +22,7 @@ public abstract class LinearAlgebraTests<TFixture>(TFixture fixture) : IClassFix
             case DeviceKind.Cpu:
                 Assert.Equal(MatMulImplementation.Blocked, implementation);
                 Assert.Null(Device.CuBlasUnavailableReason);
+                Assert.False(Device.Float64TensorCores);
                 break;
             case DeviceKind.Cuda:
                 Assert.NotEqual(MatMulImplementation.Blocked, implementation);
@@ -30,6 +31,7 @@ public abstract class LinearAlgebraTests<TFixture>(TFixture fixture) : IClassFix
                 break;
             default:
                 Assert.Equal(MatMulImplementation.Tiled, implementation);
+                Assert.False(Device.Float64TensorCores); // OpenCL: register tiles only
                 break;
         }
     }
