@@ -88,11 +88,12 @@ public readonly struct LargeTensorCoreTile : ITensorCoreTile
 /// <param name="Depth">Elements between depths.</param>
 public readonly record struct PaddedLayout(int Row, int Depth)
 {
-    /// <summary>The layout of a side whose stored matrix is contiguous along K (A stored M×K, B stored N×K) or along its rows.</summary>
+    /// <summary>The layout of a side, by whether its stored matrix is contiguous along K (<see cref="ITileSide.DepthContiguous"/>) or along its rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static PaddedLayout Of<TTile>(bool depthContiguous, int rows)
-        where TTile : struct, IMatMulTile =>
-        depthContiguous ? new(TTile.BlockK + 4, 1) : new(1, rows + 8);
+    public static PaddedLayout Of<TTile, TSide>(MatMulGeometry g)
+        where TTile : struct, IMatMulTile
+        where TSide : struct, ITileSide =>
+        TSide.DepthContiguous(g) ? new(TTile.BlockK + 4, 1) : new(1, TSide.BlockRows<TTile>() + 8);
 
     /// <summary>The cursor's slot in this layout, for a block whose rows start at <paramref name="origin"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -122,11 +123,15 @@ public readonly record struct Fragments(ArrayView<double> Shared, int Warp, Padd
 {
     /// <summary>Lane <paramref name="lane"/>'s element of operation <paramref name="i"/> at depth <paramref name="p0"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double At(int lane, int i, int p0) => Shared[Warp + Layout.Lane(lane) + (8 * i * Layout.Row) + (p0 * Layout.Depth)];
+    public double At(int lane, int i, int p0) => Shared[Warp + Layout.Lane(lane) + Offset(i, p0)];
 
     /// <summary>This lane's element of operation <paramref name="i"/> at depth <paramref name="p0"/> (<see cref="At"/> with its slot precomputed).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double Mine(int i, int p0) => Shared[Own + (8 * i * Layout.Row) + (p0 * Layout.Depth)];
+    public double Mine(int i, int p0) => Shared[Own + Offset(i, p0)];
+
+    /// <summary>Slot of operation <paramref name="i"/>'s element at depth <paramref name="p0"/> relative to operation 0's at depth 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Offset(int i, int p0) => (8 * i * Layout.Row) + (p0 * Layout.Depth);
 }
 
 /// <summary>A warp's 32×32 block of C on the matrix units: 4×4 tiles of 8×8, two elements of each per lane.</summary>
@@ -219,9 +224,8 @@ public static partial class MatMulKernels
     /// through K the warps run 16 matrix operations per 4 of depth on one stage of op(A)'s and op(B)'s tiles in padded
     /// shared memory (<see cref="PaddedLayout"/>, zero outside the matrices, so any M, N, K works) while the next
     /// step's elements are fetched into registers (as in <see cref="MatMulTiledPrefetch{T, TTile}"/>), then stored to
-    /// the other stage: one barrier a step. Where
-    /// inline PTX does not run (the CPU accelerator, in tests) each lane computes the same operations from shared
-    /// memory (<see cref="WarpTile.Accumulate"/>).
+    /// the other stage: one barrier a step. Where inline PTX does not run (the CPU accelerator, in tests) each lane
+    /// computes the same operations from shared memory (<see cref="WarpTile.Accumulate"/>).
     /// </summary>
     public static void MatMulTensorCores<TTile>(ArrayView<double> a, ArrayView<double> b, ArrayView<double> c, MatMulGeometry g, double alpha, double beta)
         where TTile : struct, ITensorCoreTile
@@ -234,12 +238,12 @@ public static partial class MatMulKernels
         int thread = Group.IdxX;
         int tilesN = (g.N + TTile.BlockN - 1) / TTile.BlockN;
         var at = new TilePlace(Grid.IdxX / tilesN * TTile.BlockM, Grid.IdxX % tilesN * TTile.BlockN, 0, 0, 0, 0);
-        var layoutA = PaddedLayout.Of<TTile>(g.TransposeA == 0, TTile.BlockM);
-        var layoutB = PaddedLayout.Of<TTile>(g.TransposeB != 0, TTile.BlockN);
-        var stepsA = layoutA.Place(TileA.Steps<TTile>(g));
-        var stepsB = layoutB.Place(TileB.Steps<TTile>(g));
-        var cursorA = layoutA.Place(TileA.Cursor<TTile>(g, at, thread), at.M0);
-        var cursorB = layoutB.Place(TileB.Cursor<TTile>(g, at, thread), at.N0);
+        var layoutA = PaddedLayout.Of<TTile, TileA>(g);
+        var layoutB = PaddedLayout.Of<TTile, TileB>(g);
+        var stepsA = layoutA.Place(TileSide.Steps<TTile, TileA>(g));
+        var stepsB = layoutB.Place(TileSide.Steps<TTile, TileB>(g));
+        var cursorA = layoutA.Place(TileSide.Cursor<TTile, TileA>(g, at, thread), at.M0);
+        var cursorB = layoutB.Place(TileSide.Cursor<TTile, TileB>(g, at, thread), at.N0);
 
         // Warp w computes the 32×WarpColumns tile of C at (warpRow, warpColumn) of the block: one WarpTile per 32 columns.
         int warp = thread >> 5, lane = thread & 31;

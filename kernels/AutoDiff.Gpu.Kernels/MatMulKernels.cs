@@ -259,34 +259,26 @@ public struct RegisterTile<T>
 }
 
 /// <summary>
-/// One operand of a tiled product: how element e of its staged tile maps to the matrix (read along the stored
-/// matrix's contiguous axis, so a warp's loads coalesce) and to the shared tile.
+/// One operand of a tiled product, A or B, as the tiles see it: a matrix of <see cref="Rows"/> rows (i of op(A), j of
+/// op(B)) by K, stored along K or along its rows. <see cref="TileSide"/> maps element e of a staged tile to the
+/// matrix (read along the stored matrix's contiguous axis, so a warp's loads coalesce) and to the shared tile.
 /// </summary>
 public interface ITileSide
 {
-    /// <summary>Elements of the shared tile.</summary>
-    static abstract int Elements<TTile>() where TTile : struct, IMatMulTile;
+    /// <summary>Whether the stored matrix is contiguous along K (A stored M×K, B stored N×K), else along its rows.</summary>
+    static abstract bool DepthContiguous(MatMulGeometry g);
 
-    /// <summary>Element e of the tile at step k0 of the group at <paramref name="at"/>; zero outside the matrix.</summary>
-    static abstract T Element<T, TTile>(ArrayView<T> matrix, MatMulGeometry g, TilePlace at, int k0, int e)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TTile : struct, IMatMulTile;
+    /// <summary>Rows of the side: M for A, N for B.</summary>
+    static abstract int Rows(MatMulGeometry g);
 
-    /// <summary>Stores element e of the tile at its place in the shared tile.</summary>
-    static abstract void Put<T, TTile>(ArrayView<T> shared, MatMulGeometry g, int e, T value)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TTile : struct, IMatMulTile;
+    /// <summary>Rows of a group's block: BlockM for A, BlockN for B.</summary>
+    static abstract int BlockRows<TTile>() where TTile : struct, IMatMulTile;
 
-    /// <summary>Where element <paramref name="thread"/> of the tile at step 0 of the group at <paramref name="at"/> lies.</summary>
-    static abstract TileCursor Cursor<TTile>(MatMulGeometry g, TilePlace at, int thread)
-        where TTile : struct, IMatMulTile;
+    /// <summary>The first row of the block of the group at <paramref name="at"/>.</summary>
+    static abstract int Origin(TilePlace at);
 
-    /// <summary>
-    /// How far element e + r·threads lies from element e (threads = <see cref="MatMulKernels.Threads{TTile}"/>, a
-    /// multiple of the tile's extents), and how far one step through K moves an element in the matrix.
-    /// </summary>
-    static abstract TileSteps Steps<TTile>(MatMulGeometry g)
-        where TTile : struct, IMatMulTile;
+    /// <summary>Index of (row, depth) in the stored matrix: op(A)[i, p] or op(B)[p, j].</summary>
+    static abstract long Index(MatMulGeometry g, int row, int depth);
 }
 
 /// <summary>
@@ -317,134 +309,124 @@ public struct TileCursor
 /// </summary>
 public readonly record struct TileSteps(long Index, int Row, int Depth, int Slot, long Advance, int Rows);
 
-/// <summary>op(A)[m0.., k0..], staged as sharedA[kk·Padded(BlockM) + m] (the matrix-unit kernel places it in its own layout).</summary>
+/// <summary>op(A): M rows; stored M×K (contiguous along K) unless TransposeA.</summary>
 public readonly struct TileA : ITileSide
 {
     /// <inheritdoc/>
-    public static int Elements<TTile>() where TTile : struct, IMatMulTile => TTile.SharedA;
+    public static bool DepthContiguous(MatMulGeometry g) => g.TransposeA == 0;
+
+    /// <inheritdoc/>
+    public static int Rows(MatMulGeometry g) => g.M;
+
+    /// <inheritdoc/>
+    public static int BlockRows<TTile>() where TTile : struct, IMatMulTile => TTile.BlockM;
+
+    /// <inheritdoc/>
+    public static int Origin(TilePlace at) => at.M0;
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Element<T, TTile>(ArrayView<T> matrix, MatMulGeometry g, TilePlace at, int k0, int e)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TTile : struct, IMatMulTile
-    {
-        Place<TTile>(g, e, out int m, out int kk);
-        int i = at.M0 + m, p = k0 + kk;
-        return i < g.M && p < g.K ? matrix[g.IndexA(i, p)] : T.Zero;
-    }
-
-    /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Put<T, TTile>(ArrayView<T> shared, MatMulGeometry g, int e, T value)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TTile : struct, IMatMulTile
-    {
-        Place<TTile>(g, e, out int m, out int kk);
-        shared[(kk * MatMulKernels.Padded(TTile.BlockM)) + m] = value;
-    }
-
-    /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TileCursor Cursor<TTile>(MatMulGeometry g, TilePlace at, int thread)
-        where TTile : struct, IMatMulTile
-    {
-        Place<TTile>(g, thread, out int m, out int kk);
-        int i = at.M0 + m;
-        return new() { Index = g.IndexA(i, kk), Row = i, Depth = kk, Slot = (kk * MatMulKernels.Padded(TTile.BlockM)) + m };
-    }
-
-    /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TileSteps Steps<TTile>(MatMulGeometry g)
-        where TTile : struct, IMatMulTile
-    {
-        int threads = MatMulKernels.Threads<TTile>();
-        // Stored K×M: e runs along m first, so r moves down K; stored M×K: e runs along K first, so r moves down M.
-        return g.TransposeA != 0
-            ? new((long)(threads / TTile.BlockM) * g.M, 0, threads / TTile.BlockM, threads / TTile.BlockM * MatMulKernels.Padded(TTile.BlockM), (long)TTile.BlockK * g.M, g.M)
-            : new((long)(threads / TTile.BlockK) * g.K, threads / TTile.BlockK, 0, threads / TTile.BlockK, TTile.BlockK, g.M);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Place<TTile>(MatMulGeometry g, int e, out int m, out int kk)
-        where TTile : struct, IMatMulTile
-    {
-        if (g.TransposeA != 0)
-        {
-            kk = e / TTile.BlockM;
-            m = e - (kk * TTile.BlockM);
-        }
-        else
-        {
-            m = e / TTile.BlockK;
-            kk = e - (m * TTile.BlockK);
-        }
-    }
+    public static long Index(MatMulGeometry g, int row, int depth) => g.IndexA(row, depth);
 }
 
-/// <summary>op(B)[k0.., n0..], staged as sharedB[kk·Padded(BlockN) + n].</summary>
+/// <summary>op(B): N rows (its columns); stored N×K (contiguous along K) when TransposeB, else K×N.</summary>
 public readonly struct TileB : ITileSide
 {
     /// <inheritdoc/>
-    public static int Elements<TTile>() where TTile : struct, IMatMulTile => TTile.SharedB;
+    public static bool DepthContiguous(MatMulGeometry g) => g.TransposeB != 0;
+
+    /// <inheritdoc/>
+    public static int Rows(MatMulGeometry g) => g.N;
+
+    /// <inheritdoc/>
+    public static int BlockRows<TTile>() where TTile : struct, IMatMulTile => TTile.BlockN;
+
+    /// <inheritdoc/>
+    public static int Origin(TilePlace at) => at.N0;
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Element<T, TTile>(ArrayView<T> matrix, MatMulGeometry g, TilePlace at, int k0, int e)
+    public static long Index(MatMulGeometry g, int row, int depth) => g.IndexB(depth, row);
+}
+
+/// <summary>
+/// The staging of one tile side (<see cref="ITileSide"/>) in the register-tile kernels: element e of a group's
+/// tile at a step is row r, depth p of the block (e runs along the stored matrix's contiguous axis first), staged as
+/// shared[p·Padded(BlockRows) + r] (the matrix-unit kernel places it in its own layout).
+/// </summary>
+public static class TileSide
+{
+    /// <summary>Elements of the shared tile.</summary>
+    public static int Elements<TTile, TSide>()
+        where TTile : struct, IMatMulTile
+        where TSide : struct, ITileSide =>
+        TTile.BlockK * TSide.BlockRows<TTile>();
+
+    /// <summary>Element e of the tile at step k0 of the group at <paramref name="at"/>; zero outside the matrix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Element<T, TTile, TSide>(ArrayView<T> matrix, MatMulGeometry g, TilePlace at, int k0, int e)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TTile : struct, IMatMulTile
+        where TSide : struct, ITileSide
     {
-        Place<TTile>(g, e, out int kk, out int n);
-        int j = at.N0 + n, p = k0 + kk;
-        return j < g.N && p < g.K ? matrix[g.IndexB(p, j)] : T.Zero;
+        Place<TTile, TSide>(g, e, out int r, out int kk);
+        int row = TSide.Origin(at) + r, p = k0 + kk;
+        return row < TSide.Rows(g) && p < g.K ? matrix[TSide.Index(g, row, p)] : T.Zero;
     }
 
-    /// <inheritdoc/>
+    /// <summary>Stores element e of the tile at its place in the shared tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Put<T, TTile>(ArrayView<T> shared, MatMulGeometry g, int e, T value)
+    public static void Put<T, TTile, TSide>(ArrayView<T> shared, MatMulGeometry g, int e, T value)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TTile : struct, IMatMulTile
+        where TSide : struct, ITileSide
     {
-        Place<TTile>(g, e, out int kk, out int n);
-        shared[(kk * MatMulKernels.Padded(TTile.BlockN)) + n] = value;
+        Place<TTile, TSide>(g, e, out int r, out int kk);
+        shared[(kk * MatMulKernels.Padded(TSide.BlockRows<TTile>())) + r] = value;
     }
 
-    /// <inheritdoc/>
+    /// <summary>Where element <paramref name="thread"/> of the tile at step 0 of the group at <paramref name="at"/> lies.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TileCursor Cursor<TTile>(MatMulGeometry g, TilePlace at, int thread)
+    public static TileCursor Cursor<TTile, TSide>(MatMulGeometry g, TilePlace at, int thread)
         where TTile : struct, IMatMulTile
+        where TSide : struct, ITileSide
     {
-        Place<TTile>(g, thread, out int kk, out int n);
-        int j = at.N0 + n;
-        return new() { Index = g.IndexB(kk, j), Row = j, Depth = kk, Slot = (kk * MatMulKernels.Padded(TTile.BlockN)) + n };
+        Place<TTile, TSide>(g, thread, out int r, out int kk);
+        int row = TSide.Origin(at) + r;
+        return new() { Index = TSide.Index(g, row, kk), Row = row, Depth = kk, Slot = (kk * MatMulKernels.Padded(TSide.BlockRows<TTile>())) + r };
     }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// How far element e + r·threads lies from element e (threads = <see cref="MatMulKernels.Threads{TTile}"/>, a
+    /// multiple of the tile's extents), and how far one step through K moves an element in the matrix.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TileSteps Steps<TTile>(MatMulGeometry g)
+    public static TileSteps Steps<TTile, TSide>(MatMulGeometry g)
         where TTile : struct, IMatMulTile
+        where TSide : struct, ITileSide
     {
-        int threads = MatMulKernels.Threads<TTile>();
-        // Stored N×K: e runs along K first, so r moves across N; stored K×N: e runs along n first, so r moves down K.
-        return g.TransposeB != 0
-            ? new((long)(threads / TTile.BlockK) * g.K, threads / TTile.BlockK, 0, threads / TTile.BlockK, TTile.BlockK, g.N)
-            : new((long)(threads / TTile.BlockN) * g.N, 0, threads / TTile.BlockN, threads / TTile.BlockN * MatMulKernels.Padded(TTile.BlockN), (long)TTile.BlockK * g.N, g.N);
+        int threads = MatMulKernels.Threads<TTile>(), blockRows = TSide.BlockRows<TTile>(), rows = TSide.Rows(g);
+        // Contiguous along K: e runs along K first, so r moves down the rows; else e runs along the rows first, so r
+        // moves down K.
+        return TSide.DepthContiguous(g)
+            ? new((long)(threads / TTile.BlockK) * g.K, threads / TTile.BlockK, 0, threads / TTile.BlockK, TTile.BlockK, rows)
+            : new((long)(threads / blockRows) * rows, 0, threads / blockRows, threads / blockRows * MatMulKernels.Padded(blockRows), (long)TTile.BlockK * rows, rows);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Place<TTile>(MatMulGeometry g, int e, out int kk, out int n)
+    private static void Place<TTile, TSide>(MatMulGeometry g, int e, out int row, out int depth)
         where TTile : struct, IMatMulTile
+        where TSide : struct, ITileSide
     {
-        if (g.TransposeB != 0)
+        if (TSide.DepthContiguous(g))
         {
-            n = e / TTile.BlockK;
-            kk = e - (n * TTile.BlockK);
+            row = e / TTile.BlockK;
+            depth = e - (row * TTile.BlockK);
         }
         else
         {
-            kk = e / TTile.BlockN;
-            n = e - (kk * TTile.BlockN);
+            depth = e / TSide.BlockRows<TTile>();
+            row = e - (depth * TSide.BlockRows<TTile>());
         }
     }
 }
@@ -498,10 +480,10 @@ public static unsafe partial class MatMulKernels
         int thread = Group.IdxX;
         var at = TilePlace.Of<TTile>(g, thread);
         // A thread's elements of each tile lie a fixed step apart; its cursors move by one step through K at a time.
-        var stepsA = TileA.Steps<TTile>(g);
-        var stepsB = TileB.Steps<TTile>(g);
-        var cursorA = TileA.Cursor<TTile>(g, at, thread);
-        var cursorB = TileB.Cursor<TTile>(g, at, thread);
+        var stepsA = TileSide.Steps<TTile, TileA>(g);
+        var stepsB = TileSide.Steps<TTile, TileB>(g);
+        var cursorA = TileSide.Cursor<TTile, TileA>(g, at, thread);
+        var cursorB = TileSide.Cursor<TTile, TileB>(g, at, thread);
 
         var fetchedA = Fetch<T, TTile>(a, g, cursorA, stepsA);
         var fetchedB = Fetch<T, TTile>(b, g, cursorB, stepsB);
@@ -618,8 +600,8 @@ public static unsafe partial class MatMulKernels
         where TTile : struct, IMatMulTile
         where TSide : struct, ITileSide
     {
-        for (int e = thread; e < TSide.Elements<TTile>(); e += threads)
-            TSide.Put<T, TTile>(shared, g, e, TSide.Element<T, TTile>(matrix, g, at, k0, e));
+        for (int e = thread; e < TileSide.Elements<TTile, TSide>(); e += threads)
+            TileSide.Put<T, TTile, TSide>(shared, g, e, TileSide.Element<T, TTile, TSide>(matrix, g, at, k0, e));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
