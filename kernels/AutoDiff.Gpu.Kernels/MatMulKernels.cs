@@ -54,7 +54,7 @@ public interface IMatMulTile
     /// <summary>Columns of C per group (a multiple of 8).</summary>
     static abstract int BlockN { get; }
 
-    /// <summary>Depth of one step through K.</summary>
+    /// <summary>Depth of one step through K (a multiple of 4).</summary>
     static abstract int BlockK { get; }
 
     /// <summary>Elements of the shared A tile, BlockK·BlockM.</summary>
@@ -157,13 +157,12 @@ public struct Row8<T>
     /// <summary>The values.</summary>
     public T V0, V1, V2, V3, V4, V5, V6, V7;
 
-    /// <summary>Elements [first, first+4) and [second, second+4) of <paramref name="shared"/>, as four-element loads (both multiples of 4).</summary>
+    /// <summary>Element quads <paramref name="index"/> of <paramref name="first"/> and <paramref name="second"/>: two four-element loads.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Row8<T> Load(ArrayView<T> shared, int first, int second)
+    public static Row8<T> Load(ArrayView<Quad<T>> first, ArrayView<Quad<T>> second, int index)
     {
-        var quads = shared.Cast<Quad<T>>();
-        var a = quads[first / 4];
-        var b = quads[second / 4];
+        var a = first[index];
+        var b = second[index];
         return new() { V0 = a.X, V1 = a.Y, V2 = a.Z, V3 = a.W, V4 = b.X, V5 = b.Y, V6 = b.Z, V7 = b.W };
     }
 
@@ -220,26 +219,64 @@ public struct RegisterTile<T>
     /// <summary>The rows.</summary>
     public Row8<T> R0, R1, R2, R3, R4, R5, R6, R7;
 
-    /// <summary>tile + the product of the staged op(A) and op(B) tiles, one step of TTile's depth.</summary>
+    /// <summary>
+    /// tile + the product of the staged op(A) and op(B) tiles, one step of TTile's depth (a multiple of 4), four float32
+    /// depths or two float64 ones an iteration: each thread's quads of A and of B are fixed offsets from four addresses
+    /// that move once an iteration, so a shared load is one instruction. (With more depths an iteration the compiler
+    /// hoists later depths' loads until the 8×8 tile's registers spill.)
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static RegisterTile<T> Accumulate<TTile>(RegisterTile<T> tile, ArrayView<T> sharedA, ArrayView<T> sharedB, TilePlace at)
         where TTile : struct, IMatMulTile
     {
-        for (int kk = 0; kk < TTile.BlockK; kk++)
+        var quadsA = sharedA.Cast<Quad<T>>();
+        var quadsB = sharedB.Cast<Quad<T>>();
+        var fragments = new Fragments8(
+            quadsA.SubView(at.RowA / 4), quadsA.SubView(at.RowB / 4), quadsB.SubView(at.ColumnA / 4), quadsB.SubView(at.ColumnB / 4));
+        bool single = Interop.SizeOf<T>() == sizeof(float);
+        int depths = single ? 4 : 2;
+        for (int kk = depths; ; kk += depths)
         {
-            int rowA = kk * MatMulKernels.Padded(TTile.BlockM), rowB = kk * MatMulKernels.Padded(TTile.BlockN);
-            var av = Row8<T>.Load(sharedA, rowA + at.RowA, rowA + at.RowB);
-            var bv = Row8<T>.Load(sharedB, rowB + at.ColumnA, rowB + at.ColumnB);
-            tile.R0 = Row8<T>.MultiplyAdd(tile.R0, av.V0, bv);
-            tile.R1 = Row8<T>.MultiplyAdd(tile.R1, av.V1, bv);
-            tile.R2 = Row8<T>.MultiplyAdd(tile.R2, av.V2, bv);
-            tile.R3 = Row8<T>.MultiplyAdd(tile.R3, av.V3, bv);
-            tile.R4 = Row8<T>.MultiplyAdd(tile.R4, av.V4, bv);
-            tile.R5 = Row8<T>.MultiplyAdd(tile.R5, av.V5, bv);
-            tile.R6 = Row8<T>.MultiplyAdd(tile.R6, av.V6, bv);
-            tile.R7 = Row8<T>.MultiplyAdd(tile.R7, av.V7, bv);
+            tile = Depth<TTile>(tile, fragments, 0);
+            tile = Depth<TTile>(tile, fragments, 1);
+            if (single)
+            {
+                tile = Depth<TTile>(tile, fragments, 2);
+                tile = Depth<TTile>(tile, fragments, 3);
+            }
+            // Views may not move past the tile's end, so the last iteration leaves them.
+            if (kk >= TTile.BlockK)
+                return tile;
+            fragments = fragments.Advance(depths * MatMulKernels.Padded(TTile.BlockM) / 4, depths * MatMulKernels.Padded(TTile.BlockN) / 4);
         }
+    }
+
+    /// <summary>tile + the outer product of the staged tiles' fragments at depth <paramref name="kk"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static RegisterTile<T> Depth<TTile>(RegisterTile<T> tile, Fragments8 fragments, int kk)
+        where TTile : struct, IMatMulTile
+    {
+        // Padded rows are multiples of 4 elements: whole quads.
+        var av = Row8<T>.Load(fragments.RowA, fragments.RowB, kk * MatMulKernels.Padded(TTile.BlockM) / 4);
+        var bv = Row8<T>.Load(fragments.ColumnA, fragments.ColumnB, kk * MatMulKernels.Padded(TTile.BlockN) / 4);
+        tile.R0 = Row8<T>.MultiplyAdd(tile.R0, av.V0, bv);
+        tile.R1 = Row8<T>.MultiplyAdd(tile.R1, av.V1, bv);
+        tile.R2 = Row8<T>.MultiplyAdd(tile.R2, av.V2, bv);
+        tile.R3 = Row8<T>.MultiplyAdd(tile.R3, av.V3, bv);
+        tile.R4 = Row8<T>.MultiplyAdd(tile.R4, av.V4, bv);
+        tile.R5 = Row8<T>.MultiplyAdd(tile.R5, av.V5, bv);
+        tile.R6 = Row8<T>.MultiplyAdd(tile.R6, av.V6, bv);
+        tile.R7 = Row8<T>.MultiplyAdd(tile.R7, av.V7, bv);
         return tile;
+    }
+
+    /// <summary>A thread's four quads of the shared tiles at one depth: its rows of A and its columns of B.</summary>
+    private readonly record struct Fragments8(ArrayView<Quad<T>> RowA, ArrayView<Quad<T>> RowB, ArrayView<Quad<T>> ColumnA, ArrayView<Quad<T>> ColumnB)
+    {
+        /// <summary>The quads <paramref name="quadsA"/> and <paramref name="quadsB"/> further.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Fragments8 Advance(int quadsA, int quadsB) =>
+            new(RowA.SubView(quadsA), RowB.SubView(quadsA), ColumnA.SubView(quadsB), ColumnB.SubView(quadsB));
     }
 
     /// <summary>C[i, j] = alpha·tile + beta·C[i, j] for the tile's rows and columns that lie inside C.</summary>
