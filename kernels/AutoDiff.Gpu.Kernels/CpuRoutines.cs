@@ -56,16 +56,9 @@ internal static unsafe partial class CpuRoutines
             T* pb = b + ob;
             T* py = y + oy;
             if (sa == 1 && sb == 1 && sy == 1)
-            {
-                for (int j = 0; j < run; j++)
-                    py[j] = op.Apply(pa[j], pb[j]);
-            }
+                Contiguous(pa, pb, py, run, op);
             else if (sa == 1 && sb == 0 && sy == 1)
-            {
-                T vb = *pb;
-                for (int j = 0; j < run; j++)
-                    py[j] = op.Apply(pa[j], vb);
-            }
+                ContiguousByOne(pa, *pb, py, run, op);
             else
             {
                 for (int j = 0; j < run; j++)
@@ -86,6 +79,42 @@ internal static unsafe partial class CpuRoutines
                 coordinate[d + 1]++;
             }
         }
+    }
+
+    /// <summary>
+    /// <c>y[j] = op(a[j], b[j])</c> for j &lt; count, a vector at a time where the operator has a SIMD form (the same
+    /// values as its scalar one, which takes the rest). y may be a or b: each vector is loaded before its result is stored.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Contiguous<T, TOp>(T* a, T* b, T* y, long count, TOp op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IBinaryOperator
+    {
+        long j = 0;
+        if (TOp.Vectorized && Vector.IsHardwareAccelerated)
+        {
+            for (int lanes = Vector<T>.Count; j + lanes <= count; j += lanes)
+                Vector.Store(op.ApplyVector(Vector.Load(a + j), Vector.Load(b + j)), y + j);
+        }
+        for (; j < count; j++)
+            y[j] = op.Apply(a[j], b[j]);
+    }
+
+    /// <summary><c>y[j] = op(a[j], b)</c> for j &lt; count, as <see cref="Contiguous"/>: the broadcast of one value of b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ContiguousByOne<T, TOp>(T* a, T b, T* y, long count, TOp op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IBinaryOperator
+    {
+        long j = 0;
+        if (TOp.Vectorized && Vector.IsHardwareAccelerated)
+        {
+            var vb = new Vector<T>(b);
+            for (int lanes = Vector<T>.Count; j + lanes <= count; j += lanes)
+                Vector.Store(op.ApplyVector(Vector.Load(a + j), vb), y + j);
+        }
+        for (; j < count; j++)
+            y[j] = op.Apply(a[j], b);
     }
 
     /// <summary>Side of the square tiles of <see cref="StridedTiles"/>.</summary>
@@ -132,19 +161,16 @@ internal static unsafe partial class CpuRoutines
 // The elementwise bodies. The CPU accelerator's loop code runs about twice as fast fully optimized:
 // AggressiveOptimization skips the tier-0 JIT.
 
-/// <summary>Chunked <c>y[i] = op(a[i], b[i])</c> over items i. A map is this body with b = a and <see cref="UnaryAsBinary{TOp}"/>.</summary>
+/// <summary>
+/// Chunked <c>y[i] = op(a[i], b[i])</c> over items i, a vector at a time where the operator has a SIMD form (the
+/// same values as its scalar one, which takes the rest). A map is this body with b = a and <see cref="UnaryAsBinary{TOp}"/>.
+/// </summary>
 internal readonly unsafe struct ZipBody<T, TOp>(Address<T> a, Address<T> b, Address<T> y, TOp op) : ICpuBody
     where T : unmanaged, IFloatingPointIeee754<T>
     where TOp : struct, IBinaryOperator
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(long start, long count)
-    {
-        T* pa = (T*)a + start, pb = (T*)b + start, py = (T*)y + start;
-        var f = op;
-        for (long i = 0; i < count; i++)
-            py[i] = f.Apply(pa[i], pb[i]);
-    }
+    public void Run(long start, long count) => CpuRoutines.Contiguous((T*)a + start, (T*)b + start, (T*)y + start, count, op);
 }
 
 /// <summary>Chunked <c>y[i] = value</c> over items i.</summary>

@@ -2,6 +2,9 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using ILGPU;
 
+// The generic wrappers implement the operator interfaces' static Vectorized.
+#pragma warning disable CA1000
+
 namespace AutoDiff.Gpu.Kernels;
 
 // Operators are struct functors. Their Apply is an instance method so that an operator can carry runtime
@@ -17,17 +20,37 @@ namespace AutoDiff.Gpu.Kernels;
 // wrappers below: see Parameter for why. Scalar.To converts on the host.
 
 /// <summary>An elementwise function of one value, <c>y = f(x)</c>.</summary>
+/// <remarks>
+/// An operator may also give a SIMD form for the CPU accelerator's contiguous loops: <see cref="Vectorized"/> true and
+/// <see cref="ApplyVector{T}(Vector{T})"/> equal, lane for lane and bit for bit, to <see cref="Apply{T}(T)"/>, so that
+/// a result never depends on where an element falls in a chunk. GPU kernels use <see cref="Apply{T}(T)"/> only.
+/// </remarks>
 public interface IUnaryOperator
 {
     /// <summary>Computes the function for one element.</summary>
     T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>Whether <see cref="ApplyVector{T}(Vector{T})"/> is implemented (a constant for each operator type).</summary>
+    static virtual bool Vectorized => false;
+
+    /// <summary>Computes the function for a vector of elements (CPU only; called only where <see cref="Vectorized"/>).</summary>
+    Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        throw new NotSupportedException($"{GetType().Name} has no vector form");
 }
 
 /// <summary>An elementwise function of two values, <c>y = f(a, b)</c>.</summary>
+/// <remarks>The SIMD form is optional, as <see cref="IUnaryOperator"/>'s.</remarks>
 public interface IBinaryOperator
 {
     /// <summary>Computes the function for one pair of elements.</summary>
     T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>Whether <see cref="ApplyVector{T}(Vector{T}, Vector{T})"/> is implemented (a constant for each operator type).</summary>
+    static virtual bool Vectorized => false;
+
+    /// <summary>Computes the function for vectors of pairs (CPU only; called only where <see cref="Vectorized"/>).</summary>
+    Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
+        throw new NotSupportedException($"{GetType().Name} has no vector form");
 }
 
 /// <summary>
@@ -107,6 +130,12 @@ public readonly struct IdentityOperator : IUnaryOperator
 {
     /// <inheritdoc/>
     public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x;
+
+    /// <inheritdoc/>
+    public static bool Vectorized => true;
+
+    /// <inheritdoc/>
+    public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => x;
 }
 
 /// <summary>a + b</summary>
@@ -114,6 +143,12 @@ public readonly struct PlusOperator : IBinaryOperator
 {
     /// <inheritdoc/>
     public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a + b;
+
+    /// <inheritdoc/>
+    public static bool Vectorized => true;
+
+    /// <inheritdoc/>
+    public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => a + b;
 }
 
 /// <summary>x·c</summary>
@@ -124,6 +159,12 @@ public struct ScaleOperator(double c) : IUnaryOperator
 
     /// <inheritdoc/>
     public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x * c.As<T>();
+
+    /// <inheritdoc/>
+    public static bool Vectorized => true;
+
+    /// <inheritdoc/>
+    public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => x * c.As<T>();
 }
 
 /// <summary>outer(inner(x))</summary>
@@ -140,6 +181,12 @@ public struct Compose<TOuter, TInner>(TOuter outer, TInner inner) : IUnaryOperat
 
     /// <inheritdoc/>
     public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => outer.Apply(inner.Apply(x));
+
+    /// <inheritdoc/>
+    public static bool Vectorized => TOuter.Vectorized && TInner.Vectorized;
+
+    /// <inheritdoc/>
+    public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => outer.ApplyVector(inner.ApplyVector(x));
 }
 
 /// <summary>then(op(a, b))</summary>
@@ -156,6 +203,12 @@ public struct Then<TOp, TThen>(TOp op, TThen then) : IBinaryOperator
 
     /// <inheritdoc/>
     public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => then.Apply(op.Apply(a, b));
+
+    /// <inheritdoc/>
+    public static bool Vectorized => TOp.Vectorized && TThen.Vectorized;
+
+    /// <inheritdoc/>
+    public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => then.ApplyVector(op.ApplyVector(a, b));
 }
 
 /// <summary>op(b, a)</summary>
@@ -168,6 +221,12 @@ public struct Flip<TOp>(TOp op) : IBinaryOperator
 
     /// <inheritdoc/>
     public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => op.Apply(b, a);
+
+    /// <inheritdoc/>
+    public static bool Vectorized => TOp.Vectorized;
+
+    /// <inheritdoc/>
+    public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => op.ApplyVector(b, a);
 }
 
 /// <summary>op(a) (b is ignored): a unary operator where a binary one is expected, as kernels that serve maps and zips take.</summary>
@@ -180,6 +239,12 @@ public struct UnaryAsBinary<TOp>(TOp op) : IBinaryOperator
 
     /// <inheritdoc/>
     public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => op.Apply(a);
+
+    /// <inheritdoc/>
+    public static bool Vectorized => TOp.Vectorized;
+
+    /// <inheritdoc/>
+    public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => op.ApplyVector(a);
 }
 
 /// <summary>Σ x (identity 0)</summary>

@@ -1,0 +1,142 @@
+using System.Numerics;
+using AutoDiff.Gpu.Functions;
+using AutoDiff.Gpu.Kernels;
+
+namespace AutoDiff.Gpu.Tests;
+
+/// <summary>
+/// The SIMD forms that the CPU accelerator's contiguous loops run (<see cref="IUnaryOperator.ApplyVector{T}(Vector{T})"/>)
+/// give, lane for lane, the bits of the scalar form: on vectors whose every lane takes the common path, and on vectors
+/// with a special value (0, −0, a subnormal, ±∞, NaN, a result past overflow or underflow) at each lane in turn.
+/// </summary>
+public sealed class ElementaryMathVectorTests
+{
+    private const int Count = 200_000;
+
+    public static TheoryData<string> Functions() => ["exp", "log", "tanh", "sigmoid", "exp-of-difference", "scale-then-exp"];
+
+    [Theory]
+    [MemberData(nameof(Functions))]
+    public void Float32_vectors_equal_the_scalar_form(string name)
+    {
+        var (_, _, low, high) = ElementaryMathExpLogTests.Single(Domain(name));
+        // The odd samples are uniform over the domain's values: nearly all on the common path.
+        var common = ElementaryMathSamples.Singles(low, high, Count, 11).Where((_, i) => i % 2 == 1).ToArray();
+        var mixed = ElementaryMathSamples.Singles(low * 2, high, Count, 12);
+        Check(name, common);
+        Check(name, mixed);
+        Check(name, WithSpecials(common, ElementaryMathSamples.SingleSpecials));
+    }
+
+    [Theory]
+    [MemberData(nameof(Functions))]
+    public void Float64_vectors_equal_the_scalar_form(string name)
+    {
+        var (_, _, low, high) = ElementaryMathExpLogTests.Double(Domain(name));
+        var common = ElementaryMathSamples.Doubles(low, high, Count, 11).Where((_, i) => i % 2 == 1).ToArray();
+        var mixed = ElementaryMathSamples.Doubles(low * 2, high, Count, 12);
+        Check(name, common);
+        Check(name, mixed);
+        Check(name, WithSpecials(common, ElementaryMathSamples.DoubleSpecials));
+    }
+
+    [Fact]
+    public void Operators_without_a_vector_form_say_so()
+    {
+        Assert.True(Vectorized<ExpOperator>());
+        Assert.True(Vectorized<Compose<ScaleOperator, TanhOperator>>());
+        Assert.True(VectorizedBinary<UnaryAsBinary<SigmoidOperator>>());
+        Assert.False(VectorizedBinary<UnaryAsBinary<SinOperator>>());
+        Assert.False(Vectorized<SinOperator>());
+        // A composition is vectorized only where both parts are.
+        Assert.False(Vectorized<Compose<ExpOperator, SinOperator>>());
+        var error = Assert.Throws<NotSupportedException>(() => ApplyVector(default(SinOperator), Vector<float>.One));
+        Assert.Contains("SinOperator", error.Message, StringComparison.Ordinal);
+    }
+
+    private static string Domain(string name) => name switch
+    {
+        "sigmoid" => "tanh",
+        "exp-of-difference" or "scale-then-exp" => "exp",
+        _ => name,
+    };
+
+    /// <summary>Every special value at every lane of a vector of common values.</summary>
+    private static T[] WithSpecials<T>(T[] common, T[] specials)
+        where T : unmanaged
+    {
+        int lanes = Vector<T>.Count;
+        var values = new List<T>();
+        int next = 0;
+        foreach (T special in specials)
+        {
+            for (int lane = 0; lane < lanes; lane++)
+            {
+                for (int i = 0; i < lanes; i++)
+                    values.Add(i == lane ? special : common[next++ % common.Length]);
+            }
+        }
+        return [.. values];
+    }
+
+    private static void Check<T>(string name, T[] xs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (name)
+        {
+            case "exp": Check(name, xs, default(ExpOperator)); break;
+            case "log": Check(name, xs, default(LogOperator)); break;
+            case "tanh": Check(name, xs, default(TanhOperator)); break;
+            case "sigmoid": Check(name, xs, default(SigmoidOperator)); break;
+            case "exp-of-difference": Check(name, xs, new UnaryAsBinaryFirst<ExpOfDifferenceOperator>()); break;
+            default: Check(name, xs, new Compose<ExpOperator, ScaleOperator>(default, new ScaleOperator(-0.5))); break;
+        }
+    }
+
+    private static void Check<T, TOp>(string name, T[] xs, TOp op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IUnaryOperator
+    {
+        int lanes = Vector<T>.Count;
+        for (int start = 0; start + lanes <= xs.Length; start += lanes)
+        {
+            var y = ApplyVector(op, new Vector<T>(xs, start));
+            for (int lane = 0; lane < lanes; lane++)
+            {
+                T x = xs[start + lane];
+                T expected = op.Apply(x);
+                if (!SameBits(y[lane], expected))
+                    Assert.Fail($"{name}({x}) in {typeof(T).Name}, lane {lane}: vector {y[lane]}, scalar {expected}");
+            }
+        }
+    }
+
+    private static bool SameBits<T>(T a, T b)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        (T.IsNaN(a) && T.IsNaN(b)) || (typeof(T) == typeof(float)
+            ? BitConverter.SingleToInt32Bits(float.CreateTruncating(a)) == BitConverter.SingleToInt32Bits(float.CreateTruncating(b))
+            : BitConverter.DoubleToInt64Bits(double.CreateTruncating(a)) == BitConverter.DoubleToInt64Bits(double.CreateTruncating(b)));
+
+    private static bool Vectorized<TOp>()
+        where TOp : IUnaryOperator => TOp.Vectorized;
+
+    private static bool VectorizedBinary<TOp>()
+        where TOp : IBinaryOperator => TOp.Vectorized;
+
+    private static Vector<T> ApplyVector<T, TOp>(TOp op, Vector<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IUnaryOperator => op.ApplyVector(x);
+
+    /// <summary>A binary operator with a fixed second operand (0.25) as a unary one.</summary>
+    private struct UnaryAsBinaryFirst<TOp>() : IUnaryOperator
+        where TOp : struct, IBinaryOperator
+    {
+        private TOp op = default;
+
+        public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => op.Apply(x, T.CreateTruncating(0.25));
+
+        public static bool Vectorized => TOp.Vectorized;
+
+        public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => op.ApplyVector(x, new Vector<T>(T.CreateTruncating(0.25)));
+    }
+}
