@@ -15,6 +15,12 @@ namespace AutoDiff.Gpu.Functions
     {
         /// <inheritdoc/>
         public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => ElementaryMath.Cos(x);
+
+        /// <inheritdoc/>
+        public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => ElementaryMath.Cos(x);
     }
 }
 
