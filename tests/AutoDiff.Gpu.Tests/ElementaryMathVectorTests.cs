@@ -42,6 +42,53 @@ public sealed class ElementaryMathVectorTests
         Check(name, WithSpecials(common, ElementaryMathSamples.DoubleSpecials));
     }
 
+    /// <summary>The arithmetic operators and gradient steps, on pairs of common and special values in both types.</summary>
+    [Fact]
+    public void Arithmetic_vectors_equal_the_scalar_form()
+    {
+        CheckArithmetic(ElementaryMathSamples.Singles(-1e3f, 1e3f, 4096, 21), ElementaryMathSamples.SingleSpecials);
+        CheckArithmetic(ElementaryMathSamples.Doubles(-1e3, 1e3, 4096, 21), ElementaryMathSamples.DoubleSpecials);
+    }
+
+    private static void CheckArithmetic<T>(T[] common, T[] specials)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var a = WithSpecials(common, specials);
+        var b = a.Reverse().ToArray();
+        CheckBinary("a + b", a, b, default(AddOperator));
+        CheckBinary("a - b", a, b, default(SubOperator));
+        CheckBinary("a * b", a, b, default(MulOperator));
+        CheckBinary("a / b", a, b, default(DivOperator));
+        CheckBinary("2ab", a, b, default(SquareBackwardOperator));
+        CheckBinary("step", a, b, default(StepGradient));
+        CheckBinary("polynomial", a, b, new PolynomialGradient(-1.5, 0.25, -1));
+        CheckBinary("linear", a, b, new PolynomialGradient(3, 0.5));
+        CheckBinary("relu", a, b, new UnaryAsBinary<ReLUOperator>(default));
+        CheckBinary("x / c", a, b, new UnaryAsBinary<DivideByOperator>(new DivideByOperator(3)));
+        CheckBinary("c / x", a, b, new UnaryAsBinary<DivideIntoOperator>(new DivideIntoOperator(-3)));
+        CheckBinary("x·a + b", a, b, new UnaryAsBinary<AffineOperator>(new AffineOperator(0.1, -2)));
+        CheckBinary("x²", a, b, new UnaryAsBinary<SquareOperator>(default));
+        CheckBinary("-exp(b - a)", a, b, new Then<Flip<ExpOfDifferenceOperator>, ScaleOperator>(default, new ScaleOperator(-1)));
+    }
+
+    private static void CheckBinary<T, TOp>(string name, T[] a, T[] b, TOp op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IBinaryOperator
+    {
+        Assert.True(VectorizedBinary<TOp>(), name);
+        int lanes = Vector<T>.Count;
+        for (int start = 0; start + lanes <= a.Length; start += lanes)
+        {
+            var y = op.ApplyVector(new Vector<T>(a, start), new Vector<T>(b, start));
+            for (int lane = 0; lane < lanes; lane++)
+            {
+                T expected = op.Apply(a[start + lane], b[start + lane]);
+                if (!SameBits(y[lane], expected))
+                    Assert.Fail($"{name} of ({a[start + lane]}, {b[start + lane]}) in {typeof(T).Name}, lane {lane}: vector {y[lane]}, scalar {expected}");
+            }
+        }
+    }
+
     [Fact]
     public void Operators_without_a_vector_form_say_so()
     {

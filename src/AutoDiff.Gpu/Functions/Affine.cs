@@ -40,6 +40,12 @@ namespace AutoDiff.Gpu.Functions
 
         /// <inheritdoc/>
         public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => (x * a.As<T>()) + b.As<T>();
+
+        /// <inheritdoc/>
+        public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => (x * a.As<T>()) + new Vector<T>(b.As<T>());
     }
 }
 

@@ -45,6 +45,12 @@ namespace AutoDiff.Gpu.Functions
     {
         /// <inheritdoc/>
         public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a / b;
+
+        /// <inheritdoc/>
+        public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => a / b;
     }
 
     /// <summary>x / c</summary>
@@ -55,6 +61,12 @@ namespace AutoDiff.Gpu.Functions
 
         /// <inheritdoc/>
         public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x / c.As<T>();
+
+        /// <inheritdoc/>
+        public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => x / new Vector<T>(c.As<T>());
     }
 
     /// <summary>c / x</summary>
@@ -65,6 +77,12 @@ namespace AutoDiff.Gpu.Functions
 
         /// <inheritdoc/>
         public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => c.As<T>() / x;
+
+        /// <inheritdoc/>
+        public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Vector<T>(c.As<T>()) / x;
     }
 }
 

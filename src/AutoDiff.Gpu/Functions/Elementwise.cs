@@ -143,6 +143,20 @@ namespace AutoDiff.Gpu.Functions
         }
 
         /// <inheritdoc/>
+        public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var d = new Vector<T>(c.As<T>());
+            if (degree >= 1)
+                d *= a - new Vector<T>(r1.As<T>());
+            if (degree >= 2)
+                d *= a - new Vector<T>(r2.As<T>());
+            return b * d; // b is the gradient g
+        }
+
+        /// <inheritdoc/>
         public readonly Variable? Chain(Variable a, Variable g, Variable ggx) => degree switch
         {
             // (c(a − r1)(a − r2))′ = 2c(a − (r1 + r2)/2); (c(a − r1))′ = c, which makes the product c·g·ggx (one kernel, no a).

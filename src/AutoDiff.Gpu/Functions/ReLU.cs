@@ -15,6 +15,12 @@ namespace AutoDiff.Gpu.Functions
     {
         /// <inheritdoc/>
         public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x <= T.Zero ? T.Zero : x;
+
+        /// <inheritdoc/>
+        public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => Vector.ConditionalSelect(Vector.LessThanOrEqual(x, Vector<T>.Zero), Vector<T>.Zero, x);
     }
 
     /// <summary>g where a &gt; 0, else 0: the derivative of max(x, 0), whose own derivative is 0.</summary>
@@ -22,6 +28,12 @@ namespace AutoDiff.Gpu.Functions
     {
         /// <inheritdoc/>
         public T Apply<T>(T a, T g) where T : unmanaged, IFloatingPointIeee754<T> => a > T.Zero ? g : T.Zero;
+
+        /// <inheritdoc/>
+        public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => Vector.ConditionalSelect(Vector.GreaterThan(a, Vector<T>.Zero), b, Vector<T>.Zero);
 
         /// <inheritdoc/>
         public Variable? Chain(Variable a, Variable g, Variable ggx) => null;

@@ -46,6 +46,12 @@ namespace AutoDiff.Gpu.Functions
     {
         /// <inheritdoc/>
         public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x * x;
+
+        /// <inheritdoc/>
+        public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => x * x;
     }
 
     /// <summary>2·x·gy</summary>
@@ -53,6 +59,12 @@ namespace AutoDiff.Gpu.Functions
     {
         /// <inheritdoc/>
         public T Apply<T>(T x, T gy) where T : unmanaged, IFloatingPointIeee754<T> => (x + x) * gy;
+
+        /// <inheritdoc/>
+        public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => (a + a) * b;
     }
 }
 
