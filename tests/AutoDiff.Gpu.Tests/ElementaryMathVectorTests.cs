@@ -68,6 +68,11 @@ public sealed class ElementaryMathVectorTests
         CheckBinary("c / x", a, b, new UnaryAsBinary<DivideIntoOperator>(new DivideIntoOperator(-3)));
         CheckBinary("x·a + b", a, b, new UnaryAsBinary<AffineOperator>(new AffineOperator(0.1, -2)));
         CheckBinary("x²", a, b, new UnaryAsBinary<SquareOperator>(default));
+        foreach (double c in new[] { 2, 3, -2, 7, 0.5, 2.5, -1.5 })
+        {
+            CheckBinary($"x^{c}", a, b, new UnaryAsBinary<PowOperator>(new PowOperator(c)));
+            CheckBinary($"g·{c}·x^{c - 1}", a, b, new PowerGradient(c, c - 1));
+        }
         CheckBinary("-exp(b - a)", a, b, new Then<Flip<ExpOfDifferenceOperator>, ScaleOperator>(default, new ScaleOperator(-1)));
     }
 

@@ -179,6 +179,13 @@ namespace AutoDiff.Gpu.Functions
             c.Value == 0 ? T.Zero : g * (c.As<T>() * power.Apply(a)); // (x⁰)′ = 0 also at x = 0, where 0·0⁻¹ is NaN
 
         /// <inheritdoc/>
+        public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
+            c.Value == 0 ? Vector<T>.Zero : b * (new Vector<T>(c.As<T>()) * power.ApplyVector(a)); // b is the gradient g
+
+        /// <inheritdoc/>
         public Variable? Chain(Variable a, Variable g, Variable ggx)
         {
             double p = power.Exponent;

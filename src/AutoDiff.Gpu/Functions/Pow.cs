@@ -51,6 +51,34 @@ namespace AutoDiff.Gpu.Functions
             }
             return negative ? T.One / result : result;
         }
+
+        /// <inheritdoc/>
+        public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (whole < 0)
+            {
+                // The backend's pow, lane by lane.
+                Span<T> lanes = stackalloc T[Vector<T>.Count];
+                x.CopyTo(lanes);
+                for (int i = 0; i < lanes.Length; i++)
+                    lanes[i] = T.Pow(lanes[i], c.As<T>());
+                return new Vector<T>(lanes);
+            }
+            // Apply's products in Apply's order, so each lane has its bits (Vector<T> has no generic-math interface to share the loop).
+            var result = Vector<T>.One;
+            var square = x;
+            for (int n = whole; n > 0; n >>= 1)
+            {
+                if ((n & 1) != 0)
+                    result *= square;
+                if (n > 1)
+                    square *= square;
+            }
+            return negative ? Vector<T>.One / result : result;
+        }
     }
 }
 
