@@ -62,8 +62,12 @@ internal static unsafe partial class CpuRoutines
             {
                 part.Fill(TReduce.Identity<T>());
                 long stop = Math.Min(end, j + RowBlock);
-                for (long r = j; r < stop; r++)
-                    Accumulate<T, TReduce>(part, x + (((o * n) + r) * inner) + firstColumn);
+                long r = j;
+                T* row = x + (((o * n) + r) * inner) + firstColumn;
+                for (; r + 3 < stop; r += 4, row += 4 * inner)
+                    Accumulate4<T, TReduce>(part, row, inner);
+                for (; r < stop; r++, row += inner)
+                    Accumulate<T, TReduce>(part, row);
                 fixed (T* pp = part)
                     Accumulate<T, TReduce>(sum, pp);
             }
@@ -87,6 +91,32 @@ internal static unsafe partial class CpuRoutines
                 Vector.Store(TReduce.Combine(Vector.Load(pa + c), Vector.Load(source + c)), pa + c);
             for (; c < width; c++)
                 pa[c] = TReduce.Combine(pa[c], source[c]);
+        }
+    }
+
+    /// <summary>
+    /// acc[c] = (((acc[c] ⊕ s[c]) ⊕ s[c + stride]) ⊕ s[c + 2·stride]) ⊕ s[c + 3·stride]: four rows in one pass over
+    /// the accumulators, in the order that four <see cref="Accumulate{T, TReduce}"/> calls combine them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate4<T, TReduce>(Span<T> acc, T* source, long stride)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction
+    {
+        int width = acc.Length;
+        int c = 0;
+        T* s1 = source + stride, s2 = s1 + stride, s3 = s2 + stride;
+        fixed (T* pa = acc)
+        {
+            for (; c <= width - Vector<T>.Count; c += Vector<T>.Count)
+            {
+                var v = TReduce.Combine(Vector.Load(pa + c), Vector.Load(source + c));
+                v = TReduce.Combine(v, Vector.Load(s1 + c));
+                v = TReduce.Combine(v, Vector.Load(s2 + c));
+                Vector.Store(TReduce.Combine(v, Vector.Load(s3 + c)), pa + c);
+            }
+            for (; c < width; c++)
+                pa[c] = TReduce.Combine(TReduce.Combine(TReduce.Combine(TReduce.Combine(pa[c], source[c]), s1[c]), s2[c]), s3[c]);
         }
     }
 
