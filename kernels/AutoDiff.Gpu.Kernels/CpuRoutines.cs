@@ -59,6 +59,8 @@ internal static unsafe partial class CpuRoutines
                 Contiguous(pa, pb, py, run, op);
             else if (sa == 1 && sb == 0 && sy == 1)
                 ContiguousByOne(pa, *pb, py, run, op);
+            else if (sa == 0 && sb == 1 && sy == 1)
+                ContiguousByOne(pb, *pa, py, run, new Flip<TOp>(op));
             else
             {
                 for (int j = 0; j < run; j++)
@@ -100,7 +102,10 @@ internal static unsafe partial class CpuRoutines
             y[j] = op.Apply(a[j], b[j]);
     }
 
-    /// <summary><c>y[j] = op(a[j], b)</c> for j &lt; count, as <see cref="Contiguous"/>: the broadcast of one value of b.</summary>
+    /// <summary>
+    /// <c>y[j] = op(a[j], b)</c> for j &lt; count, as <see cref="Contiguous"/>: the broadcast of one value of b (of a, with
+    /// the operands swapped by <see cref="Flip{TOp}"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void ContiguousByOne<T, TOp>(T* a, T b, T* y, long count, TOp op)
         where T : unmanaged, IFloatingPointIeee754<T>
