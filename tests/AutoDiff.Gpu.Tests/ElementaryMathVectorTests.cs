@@ -68,6 +68,9 @@ public sealed class ElementaryMathVectorTests
         CheckBinary("c / x", a, b, new UnaryAsBinary<DivideIntoOperator>(new DivideIntoOperator(-3)));
         CheckBinary("x·a + b", a, b, new UnaryAsBinary<AffineOperator>(new AffineOperator(0.1, -2)));
         CheckBinary("x²", a, b, new UnaryAsBinary<SquareOperator>(default));
+        CheckBinary("(a − b)²", a, b, default(SquaredDifferenceOperator));
+        CheckBinary("c·a·b", a, b, new ScaledProductOperator(-0.75));
+        CheckBinary("a == b", a, a.Select((v, i) => i % 3 == 0 ? v : b[i]).ToArray(), default(EqualMaskOperator));
         foreach (double c in new[] { 2, 3, -2, 7, 0.5, 2.5, -1.5 })
         {
             CheckBinary($"x^{c}", a, b, new UnaryAsBinary<PowOperator>(new PowOperator(c)));

@@ -94,6 +94,12 @@ namespace AutoDiff.Gpu.Functions
     {
         /// <inheritdoc/>
         public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a == b ? T.One : T.Zero;
+
+        /// <inheritdoc/>
+        public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => Vector.ConditionalSelect(Vector.Equals(a, b), Vector<T>.One, Vector<T>.Zero);
     }
 
     /// <summary>a·b</summary>
@@ -101,6 +107,12 @@ namespace AutoDiff.Gpu.Functions
     {
         /// <inheritdoc/>
         public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a * b;
+
+        /// <inheritdoc/>
+        public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => a * b;
     }
 }
 

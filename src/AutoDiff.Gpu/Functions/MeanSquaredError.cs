@@ -89,6 +89,16 @@ namespace AutoDiff.Gpu.Functions
             T d = a - b;
             return d * d;
         }
+
+        /// <inheritdoc/>
+        public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var d = a - b;
+            return d * d;
+        }
     }
 
     /// <summary>c·a·b</summary>
@@ -99,6 +109,12 @@ namespace AutoDiff.Gpu.Functions
 
         /// <inheritdoc/>
         public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => c.As<T>() * a * b;
+
+        /// <inheritdoc/>
+        public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => new Vector<T>(c.As<T>()) * a * b;
     }
 }
 
