@@ -226,11 +226,9 @@ public struct RegisterTile<T>
     /// hoists later depths' loads until the 8×8 tile's registers spill.)
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static RegisterTile<T> Accumulate<TTile>(RegisterTile<T> tile, ArrayView<T> sharedA, ArrayView<T> sharedB, TilePlace at)
+    public static RegisterTile<T> Accumulate<TTile>(RegisterTile<T> tile, ArrayView<Quad<T>> quadsA, ArrayView<Quad<T>> quadsB, TilePlace at)
         where TTile : struct, IMatMulTile
     {
-        var quadsA = sharedA.Cast<Quad<T>>();
-        var quadsB = sharedB.Cast<Quad<T>>();
         var fragments = new Fragments8(
             quadsA.SubView(at.RowA / 4), quadsA.SubView(at.RowB / 4), quadsB.SubView(at.ColumnA / 4), quadsB.SubView(at.ColumnB / 4));
         bool single = Interop.SizeOf<T>() == sizeof(float);
@@ -494,7 +492,7 @@ public static unsafe partial class MatMulKernels
             Stage<T, TTile, TileA>(a, sharedA, g, at, k0, thread, threads);
             Stage<T, TTile, TileB>(b, sharedB, g, at, k0, thread, threads);
             Group.Barrier();
-            tile = RegisterTile<T>.Accumulate<TTile>(tile, sharedA, sharedB, at);
+            tile = RegisterTile<T>.Accumulate<TTile>(tile, sharedA.Cast<Quad<T>>(), sharedB.Cast<Quad<T>>(), at);
             Group.Barrier();
         }
         tile.Store(c, g, at, alpha, beta);
@@ -504,16 +502,20 @@ public static unsafe partial class MatMulKernels
     /// <see cref="MatMulTiled{T, TTile}"/> with the next step's tiles fetched from global memory into registers while
     /// the group computes on the current ones: a thread issues all its loads of a step together, and their latency
     /// overlaps the step's arithmetic instead of stalling the group at every step (<see cref="MatMulTiled{T, TTile}"/>
-    /// waits for each load in turn). For tiles whose shared A and B tiles are four or eight elements per thread
-    /// (<see cref="Staged{TTile}"/>: <see cref="LargeTile"/>, 128×128×8 with 256 threads, four; <see cref="MediumTile"/>,
-    /// 64×64×8 with 64 threads, eight).
+    /// waits for each load in turn). The shared tiles have two stages, so a step stores the next step's elements beside
+    /// the ones it reads and needs one barrier, not two. For tiles whose shared A and B tiles are four or eight elements
+    /// per thread (<see cref="Staged{TTile}"/>: <see cref="LargeTile"/>, 128×128×8 with 256 threads, four;
+    /// <see cref="MediumTile"/>, 64×64×8 with 64 threads, eight).
     /// </summary>
     public static void MatMulTiledPrefetch<T, TTile>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TTile : struct, IMatMulTile
     {
-        var sharedA = SharedMemory.Allocate<T>(TTile.BlockK * Padded(TTile.BlockM));
-        var sharedB = SharedMemory.Allocate<T>(TTile.BlockK * Padded(TTile.BlockN));
+        // Two stages of each tile: step s computes on stage s % 2 while the next step's elements arrive in registers;
+        // they go to the other stage, whose last readers passed the previous barrier, so one barrier a step suffices.
+        int stageA = TTile.BlockK * Padded(TTile.BlockM), stageB = TTile.BlockK * Padded(TTile.BlockN);
+        var sharedA = SharedMemory.Allocate<T>(2 * TTile.BlockK * Padded(TTile.BlockM));
+        var sharedB = SharedMemory.Allocate<T>(2 * TTile.BlockK * Padded(TTile.BlockN));
         int thread = Group.IdxX;
         var at = TilePlace.Of<TTile>(g, thread);
         // A thread's elements of each tile lie a fixed step apart; its cursors move by one step through K at a time.
@@ -522,24 +524,34 @@ public static unsafe partial class MatMulKernels
         var cursorA = TileSide.Cursor<TTile, TileA>(g, at, thread);
         var cursorB = TileSide.Cursor<TTile, TileB>(g, at, thread);
 
-        var fetchedA = Fetch<T, TTile>(a, g, cursorA, stepsA);
-        var fetchedB = Fetch<T, TTile>(b, g, cursorB, stepsB);
+        Stash<T, TTile>(sharedA, cursorA, stepsA, Fetch<T, TTile>(a, g, cursorA, stepsA));
+        Stash<T, TTile>(sharedB, cursorB, stepsB, Fetch<T, TTile>(b, g, cursorB, stepsB));
+        Group.Barrier();
         var tile = default(RegisterTile<T>);
+        int stage = 0;
         for (int k0 = 0; k0 < g.K; k0 += TTile.BlockK)
         {
-            Stash<T, TTile>(sharedA, cursorA, stepsA, fetchedA);
-            Stash<T, TTile>(sharedB, cursorB, stepsB, fetchedB);
-            Group.Barrier();
-            // The next step's loads are in flight while this step computes.
-            if (k0 + TTile.BlockK < g.K)
+            bool more = k0 + TTile.BlockK < g.K;
+            var fetchedA = default(Row8<T>);
+            var fetchedB = default(Row8<T>);
+            if (more)
             {
+                // The next step's loads are in flight while this step computes.
                 cursorA = Advance<TTile>(cursorA, stepsA);
                 cursorB = Advance<TTile>(cursorB, stepsB);
                 fetchedA = Fetch<T, TTile>(a, g, cursorA, stepsA);
                 fetchedB = Fetch<T, TTile>(b, g, cursorB, stepsB);
             }
-            tile = RegisterTile<T>.Accumulate<TTile>(tile, sharedA, sharedB, at);
-            Group.Barrier();
+            // Stages are whole quads (padded rows are multiples of 4): views of quads keep the loads four elements wide.
+            tile = RegisterTile<T>.Accumulate<TTile>(
+                tile, sharedA.Cast<Quad<T>>().SubView(stage * stageA / 4, stageA / 4), sharedB.Cast<Quad<T>>().SubView(stage * stageB / 4, stageB / 4), at);
+            if (more)
+            {
+                stage = 1 - stage;
+                Stash<T, TTile>(sharedA, Shifted(cursorA, stage * stageA), stepsA, fetchedA);
+                Stash<T, TTile>(sharedB, Shifted(cursorB, stage * stageB), stepsB, fetchedB);
+                Group.Barrier();
+            }
         }
         tile.Store(c, g, at, alpha, beta);
     }
