@@ -405,14 +405,27 @@ public static partial class ElementaryMath
 
     /// <summary>f on each lane of x: the path for vectors with a lane the SIMD steps do not cover.</summary>
     private static Vector<TElement> Lanes<TElement>(Vector<TElement> x, Func<TElement, TElement> f)
+        where TElement : unmanaged =>
+        VectorLanes.Map(x, f, static (value, function) => function(value));
+
+    private static NotSupportedException Unsupported<T>() => new($"ElementaryMath's vector forms take float32 or float64 lanes, not {typeof(T).Name}");
+}
+
+/// <summary>A scalar function on each lane of a vector: what a SIMD form falls back to for lanes its steps do not cover (CPU only).</summary>
+public static class VectorLanes
+{
+    /// <summary>
+    /// <c>f(x[i], state)</c> for every lane i. A static lambda with the parameters in <paramref name="state"/> allocates
+    /// nothing per call.
+    /// </summary>
+    public static Vector<TElement> Map<TElement, TState>(Vector<TElement> x, TState state, Func<TElement, TState, TElement> f)
         where TElement : unmanaged
     {
+        ArgumentNullException.ThrowIfNull(f);
         Span<TElement> values = stackalloc TElement[Vector<TElement>.Count];
         x.CopyTo(values);
         for (int i = 0; i < values.Length; i++)
-            values[i] = f(values[i]);
+            values[i] = f(values[i], state);
         return new Vector<TElement>(values);
     }
-
-    private static NotSupportedException Unsupported<T>() => new($"ElementaryMath's vector forms take float32 or float64 lanes, not {typeof(T).Name}");
 }

@@ -59,14 +59,7 @@ namespace AutoDiff.Gpu.Functions
         public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (whole < 0)
-            {
-                // The backend's pow, lane by lane.
-                Span<T> lanes = stackalloc T[Vector<T>.Count];
-                x.CopyTo(lanes);
-                for (int i = 0; i < lanes.Length; i++)
-                    lanes[i] = T.Pow(lanes[i], c.As<T>());
-                return new Vector<T>(lanes);
-            }
+                return VectorLanes.Map(x, c.As<T>(), static (value, exponent) => T.Pow(value, exponent)); // the backend's pow
             // Apply's products in Apply's order, so each lane has its bits (Vector<T> has no generic-math interface to share the loop).
             var result = Vector<T>.One;
             var square = x;
