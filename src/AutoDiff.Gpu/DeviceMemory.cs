@@ -110,6 +110,11 @@ public readonly record struct MemoryStatistics(
 /// collections keep growing past both the budget and what the last full collection left, or before failing an
 /// allocation. Thread-safe.
 /// </para>
+/// <para>
+/// On the CPU accelerator the device is the host: a reservation is checked against what the host can still back
+/// (<see cref="HostMemory"/>) and backed at once, so that running out is a <see cref="DeviceOutOfMemoryException"/>
+/// and not the system killing the process at a first write.
+/// </para>
 /// </summary>
 #pragma warning disable CA1001 // the recording is the caller's to dispose; the pool only refers to it
 public sealed class DeviceMemory
@@ -142,6 +147,7 @@ public sealed class DeviceMemory
     private readonly Device device;
     private readonly long capacity;
     private readonly Lock gate = new();
+    private readonly HostAllowance host = new(HostMemory.Probe);
     private readonly Dictionary<long, Stack<MemoryBlock>> cached = [];
     private readonly List<MemoryBlock> lent = [];
     private readonly List<Segment> segments = [];
@@ -233,6 +239,20 @@ public sealed class DeviceMemory
                 budget = value;
                 adaptiveBudget = false;
             }
+        }
+    }
+
+    /// <summary>
+    /// Where a CPU accelerator's pool learns how much host memory it may still reserve (<see cref="HostMemory.Probe"/>;
+    /// tests replace it). Null answers mean unknown: the allocation is tried as it is.
+    /// </summary>
+    internal Func<HostHeadroom?> HostProbe
+    {
+        get => host.Probe;
+        set
+        {
+            lock (HostMemory.Gate)
+                host.Probe = value;
         }
     }
 
@@ -520,11 +540,7 @@ public sealed class DeviceMemory
         {
             try
             {
-                var buffer = device.Accelerator.Allocate1D<byte>(want);
-                // The pool roots every segment and frees it itself: never let a finalizer free device memory.
-#pragma warning disable CA1816 // suppressing another object's finalizer is the point here
-                GC.SuppressFinalize(buffer);
-#pragma warning restore CA1816
+                var buffer = AllocateFromDevice(want);
                 var segment = new Segment(buffer);
                 segments.Add(segment);
                 reserved += want;
@@ -542,6 +558,38 @@ public sealed class DeviceMemory
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// A device allocation of <paramref name="bytes"/>. On the CPU accelerator it is host memory: refused (as an
+    /// <see cref="InsufficientMemoryException"/> naming the host's numbers) when the host cannot back it, and backed at
+    /// once, so that running out is an exception here and not the system killing the process at a first write.
+    /// </summary>
+    private MemoryBuffer1D<byte, Stride1D.Dense> AllocateFromDevice(long bytes)
+    {
+        MemoryBuffer1D<byte, Stride1D.Dense> buffer;
+        if (device.Kind != DeviceKind.Cpu)
+        {
+            buffer = device.Accelerator.Allocate1D<byte>(bytes);
+        }
+        else
+        {
+            lock (HostMemory.Gate)
+            {
+                host.Take(bytes);
+                buffer = device.Accelerator.Allocate1D<byte>(bytes);
+                if (!HostMemory.Touch(buffer.NativePtr, bytes))
+                {
+                    buffer.Dispose();
+                    throw new InsufficientMemoryException($"host memory: the system could not back {bytes:N0} bytes");
+                }
+            }
+        }
+        // The pool roots every segment and frees it itself: never let a finalizer free device memory.
+#pragma warning disable CA1816 // suppressing another object's finalizer is the point here
+        GC.SuppressFinalize(buffer);
+#pragma warning restore CA1816
+        return buffer;
     }
 
     private static long RoundDown(long bytes) => bytes / SmallGranularity * SmallGranularity;
