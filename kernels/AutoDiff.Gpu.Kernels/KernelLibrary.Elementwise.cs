@@ -71,7 +71,11 @@ public sealed unsafe partial class KernelLibrary
         where T : unmanaged, IFloatingPointIeee754<T>
         where TOp : struct, IBinaryOperator
     {
-        var layout = StridedLayout.Create(shape, a.Strides, b.Strides, y.Strides);
+        if (!StridedLayout.TryCreate(shape, a.Strides, b.Strides, y.Strides, out var layout))
+        {
+            ElementwiseByOutermost(shape, a, b, y, op, unary);
+            return;
+        }
         CheckStrided(layout, a.View, b.View, y.View);
         Enter();
         if (layout.Count == 0)
@@ -107,6 +111,40 @@ public sealed unsafe partial class KernelLibrary
         {
             Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, StridedLayout, TOp>(ElementwiseKernels.ZipStrided)(GridStride(layout.Count), a.View, b.View, y.View, layout, op);
         }
+    }
+
+    /// <summary>
+    /// A launch with more dimensions than <see cref="StridedLayout.MaxRank"/> after merging (a transpose of a tensor
+    /// of rank 9 or more, say): one launch per index of the outermost dimension, each over the rest.
+    /// </summary>
+    private void ElementwiseByOutermost<T, TOp>(ReadOnlySpan<int> shape, Strided<T> a, Strided<T> b, Strided<T> y, TOp op, bool unary)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IBinaryOperator
+    {
+        Span<long> contiguous = stackalloc long[shape.Length];
+        long elements = 1;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            contiguous[d] = elements;
+            elements *= shape[d];
+        }
+        ReadOnlySpan<long> sa = a.Strides.IsEmpty ? contiguous : a.Strides;
+        ReadOnlySpan<long> sb = b.Strides.IsEmpty ? contiguous : b.Strides;
+        ReadOnlySpan<long> sy = y.Strides.IsEmpty ? contiguous : y.Strides;
+        var inner = shape[1..];
+        for (int i = 0; i < shape[0]; i++)
+        {
+            Elementwise(
+                inner,
+                new Strided<T>(Skip(a.View, i * sa[0]), sa[1..]),
+                new Strided<T>(Skip(b.View, i * sb[0]), sb[1..]),
+                new Strided<T>(Skip(y.View, i * sy[0]), sy[1..]),
+                op,
+                unary);
+        }
+
+        static ArrayView<T> Skip(ArrayView<T> view, long offset) =>
+            offset <= view.Length ? view.SubView(offset, view.Length - offset) : throw new ArgumentException($"the strides reach element {offset} of an operand with {view.Length} elements");
     }
 
     private void MapContiguous<T, TOp>(ArrayView<T> x, ArrayView<T> y, TOp op)

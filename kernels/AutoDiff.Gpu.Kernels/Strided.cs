@@ -119,12 +119,21 @@ public struct StridedLayout
     /// given strides (outermost first; empty for contiguous), dimensions of size 1 dropped and mergeable ones
     /// merged. Throws when the launch needs more than <see cref="MaxRank"/> dimensions.
     /// </summary>
-    public static StridedLayout Create(ReadOnlySpan<int> shape, scoped ReadOnlySpan<long> a, scoped ReadOnlySpan<long> b, scoped ReadOnlySpan<long> c)
+    public static StridedLayout Create(ReadOnlySpan<int> shape, scoped ReadOnlySpan<long> a, scoped ReadOnlySpan<long> b, scoped ReadOnlySpan<long> c) =>
+        TryCreate(shape, a, b, c, out var layout)
+            ? layout
+            : throw new ArgumentException($"strided launch over shape ({string.Join(", ", shape.ToArray())}) needs more than {MaxRank} dimensions after merging", nameof(shape));
+
+    /// <summary>
+    /// <see cref="Create"/>, false instead of an exception when the launch needs more than <see cref="MaxRank"/>
+    /// dimensions after merging (a launcher then splits the outermost dimension).
+    /// </summary>
+    public static bool TryCreate(ReadOnlySpan<int> shape, scoped ReadOnlySpan<long> a, scoped ReadOnlySpan<long> b, scoped ReadOnlySpan<long> c, out StridedLayout layout)
     {
         CheckStrides(shape, a, nameof(a));
         CheckStrides(shape, b, nameof(b));
         CheckStrides(shape, c, nameof(c));
-        var layout = new StridedLayout { Count = 1 };
+        layout = new StridedLayout { Count = 1 };
         Span<long> contiguous = stackalloc long[shape.Length];
         long count = 1;
         for (int d = shape.Length - 1; d >= 0; d--)
@@ -135,7 +144,7 @@ public struct StridedLayout
         }
         layout.Count = count;
         if (count == 0)
-            return layout;
+            return true;
         if (a.IsEmpty) a = contiguous;
         if (b.IsEmpty) b = contiguous;
         if (c.IsEmpty) c = contiguous;
@@ -157,11 +166,11 @@ public struct StridedLayout
                 }
             }
             if (r == MaxRank)
-                throw new ArgumentException($"strided launch over shape ({string.Join(", ", shape.ToArray())}) needs more than {MaxRank} dimensions after merging", nameof(shape));
+                return false;
             layout.Set(r, size, a[d], b[d], c[d]);
             layout.Rank = r + 1;
         }
-        return layout;
+        return true;
     }
 
     /// <summary>The largest offset operand <paramref name="operand"/> reaches, or −1 for an empty launch.</summary>

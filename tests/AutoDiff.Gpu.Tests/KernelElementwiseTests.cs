@@ -17,7 +17,7 @@ public static class KernelCases
 
     public static TheoryData<string, int> Binary() => Cross(BinaryOperators);
 
-    /// <summary>Pairs of operand shapes that broadcast: rows, columns, scalars, either side, outer products, rank 3 and rank 6.</summary>
+    /// <summary>Pairs of operand shapes that broadcast: rows, columns, scalars, either side, outer products, ranks 3, 6 and 10 (past a strided launch's 8 dimensions).</summary>
     public static TheoryData<int[], int[]> Broadcasts() => new()
     {
         { [5, 8], [8] },
@@ -36,6 +36,7 @@ public static class KernelCases
         { [2, 3, 1, 5, 1, 4], [3, 2, 5, 6, 1] },
         { [250, 200], [200] },
         { [250, 200], [250, 1] },
+        { [2, 1, 2, 1, 2, 1, 2, 1, 2, 1], [3, 1, 3, 1, 3, 1, 3, 1, 3] },
     };
 
     /// <summary>(outer, n, inner) views of reductions, each as planned and with the axis split into segments.</summary>
@@ -219,6 +220,8 @@ public abstract class KernelElementwiseTests<T>(KernelDeviceFixture fixture, Ker
     [InlineData(new[] { 64, 600 }, new[] { 1, 0 })]
     [InlineData(new[] { 3, 40, 50 }, new[] { 0, 2, 1 })]
     [InlineData(new[] { 33, 2, 70 }, new[] { 1, 2, 0 })]
+    [InlineData(new[] { 2, 3, 2, 3, 2, 3, 2, 3, 2, 3 }, new[] { 9, 8, 7, 6, 5, 4, 3, 2, 1, 0 })]
+    [InlineData(new[] { 3, 1, 2, 4, 2, 1, 2, 3, 2, 2, 2 }, new[] { 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 10 })]
     public void Transposes_with_any_axes_order_copy_and_map(int[] shapeX, int[] axes)
     {
         int[] shape = Array.ConvertAll(axes, axis => shapeX[axis]);
@@ -295,11 +298,18 @@ public abstract class KernelElementwiseTests<T>(KernelDeviceFixture fixture, Ker
         Assert.Throws<ArgumentException>(() => Kernels.Copy([2, 5], new Strided<T>(x.Whole(), [1]), y.Whole()));
         Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.Copy([2, 5], new Strided<T>(x.Whole(), [-5, 1]), y.Whole()));
         Assert.Throws<ArgumentException>(() => Kernels.Map<T, TestNeg>(x.Whole(), y.Whole().SubView(1)));
-        // Nine dimensions none of which merge: more than a layout holds.
-        using var big = Accelerator.Allocate1D<T>(1 << 9);
+        // Nine dimensions none of which merge: more than a layout holds (the launcher splits them; see the transposes).
         int[] shape = [2, 2, 2, 2, 2, 2, 2, 2, 2];
         long[] transposed = [1, 2, 4, 8, 16, 32, 64, 128, 256];
-        Assert.Throws<ArgumentException>(() => Kernels.Copy(shape, new Strided<T>(big.Whole(), transposed), big.Whole()));
+        Assert.False(StridedLayout.TryCreate(shape, transposed, default, default, out _));
+        var rank = Assert.Throws<ArgumentException>(() => StridedLayout.Create(shape, transposed, default, default));
+        Assert.Contains("needs more than 8 dimensions after merging", rank.Message, StringComparison.Ordinal);
+        // Out-of-range strides are still found when the launch is split.
+        using var big = Accelerator.Allocate1D<T>(1 << 9);
+        using var target = Accelerator.Allocate1D<T>(1 << 9);
+        long[] tooFar = [1, 2, 4, 8, 16, 32, 64, 128, 512];
+        var far = Assert.Throws<ArgumentException>(() => Kernels.Copy(shape, new Strided<T>(big.Whole(), tooFar), target.Whole()));
+        Assert.Contains("of an operand with 512 elements", far.Message, StringComparison.Ordinal);
     }
 
     [Fact]

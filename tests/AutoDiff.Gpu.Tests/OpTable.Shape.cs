@@ -25,6 +25,7 @@ public static partial class OpTable
         {
             (new Shape(7, 1000), []), (new Shape(33, 65), []), (new Shape(2, 3, 4), [1, 0, 2]), (new Shape(2, 3, 4), [2, 0, 1]),
             (new Shape(3, 5, 2, 7), [-1, 1, 0, 2]), (new Shape(1, 5), []), (new Shape(5), []),
+            (new Shape(2, 2, 2, 2, 2, 2, 2, 2, 2, 2), []), (new Shape(2, 2, 2, 2, 2, 2, 2, 2, 2, 2), [1, 0, 3, 2, 5, 4, 7, 6, 9, 8]),
         })
         {
             yield return new OpCase($"Transpose({string.Join(", ", axes)})", v => Transpose(v[0], axes), h => Transposed(h[0], axes), [shape]);

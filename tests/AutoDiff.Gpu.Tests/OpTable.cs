@@ -28,13 +28,15 @@ public static partial class OpTable
     /// <summary>Sizes for elementwise functions: one element, a few, and sizes that are not multiples of a warp, pack or group.</summary>
     private static readonly int[] Sizes = [1, 7, 1000, (6 * 512) + 7];
 
-    /// <summary>Shape pairs that broadcast (each way round is a case).</summary>
+    /// <summary>Shape pairs that broadcast (each way round is a case), up to rank 10.</summary>
     private static readonly (Shape A, Shape B)[] Broadcasts =
     [
         (new Shape(7, 1000), new Shape(1000)),
         (new Shape(3, 1), new Shape(1, 4)),
         (Shape.Scalar, new Shape(5)),
         (new Shape(2, 3, 4), new Shape(3, 1)),
+        // Rank 10 with no two dimensions that merge: more than a strided launch holds, split by its launcher.
+        (new Shape(2, 1, 2, 1, 2, 1, 2, 1, 2, 1), new Shape(1, 3, 1, 3, 1, 3, 1, 3, 1, 3)),
     ];
 
     private static readonly Lazy<Dictionary<string, OpCase>> All = new(() => Build().ToDictionary(c => c.Key));
