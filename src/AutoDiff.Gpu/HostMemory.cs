@@ -140,10 +140,13 @@ internal static partial class HostMemory
                 Marshal.WriteByte(address + (nint)(bytes - 1), 0);
                 return true;
             }
-            if (Marshal.GetLastPInvokeError() != Native.InvalidArgument)
+            int error = Marshal.GetLastPInvokeError();
+            if (error == Native.OutOfMemory)
                 return false;
-            // An older kernel: write the pages instead, from now on.
-            Volatile.Write(ref populateWorks, false);
+            // Unknown to an older kernel (EINVAL) or refused by a sandbox: write the pages instead, from now on.
+            // Interrupted (EINTR, EAGAIN): write this range's pages.
+            if (error is not (Native.Interrupted or Native.TryAgain))
+                Volatile.Write(ref populateWorks, false);
         }
         for (long offset = 0; offset < bytes; offset += page)
             Marshal.WriteByte(address + (nint)offset, 0);
@@ -246,7 +249,9 @@ internal static partial class HostMemory
     private static partial class Native
     {
         public const int PopulateWrite = 23; // MADV_POPULATE_WRITE
-        public const int InvalidArgument = 22; // EINVAL
+        public const int Interrupted = 4; // EINTR
+        public const int TryAgain = 11; // EAGAIN
+        public const int OutOfMemory = 12; // ENOMEM
 
         [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
         public static partial int Madvise(nint address, nuint length, int advice);
