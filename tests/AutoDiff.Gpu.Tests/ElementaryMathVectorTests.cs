@@ -71,7 +71,7 @@ public sealed class ElementaryMathVectorTests
         CheckBinary("(a − b)²", a, b, default(SquaredDifferenceOperator));
         CheckBinary("c·a·b", a, b, new ScaledProductOperator(-0.75));
         CheckBinary("a == b", a, a.Select((v, i) => i % 3 == 0 ? v : b[i]).ToArray(), default(EqualMaskOperator));
-        foreach (double c in new[] { 2, 3, -2, 7, 0.5, 2.5, -1.5 })
+        foreach (double c in new[] { 2, 3, -2, 7, 0.5, -0.5, 1.5, 2.5, -1.5 })
         {
             CheckBinary($"x^{c}", a, b, new UnaryAsBinary<PowOperator>(new PowOperator(c)));
             CheckBinary($"g·{c}·x^{c - 1}", a, b, new PowerGradient(c, c - 1));

@@ -22,6 +22,8 @@ public static class ElementwiseSpecialValues
         ["Pow(x, 3)"] = (x => Pow(x, 3), x => Math.Pow(x, 3)),
         ["Pow(x, -1)"] = (x => Pow(x, -1), x => Math.Pow(x, -1)),
         ["Pow(x, 0.5)"] = (x => Pow(x, 0.5), x => Math.Pow(x, 0.5)),
+        ["Pow(x, -0.5)"] = (x => Pow(x, -0.5), x => Math.Pow(x, -0.5)),
+        ["Pow(x, 1.5)"] = (x => Pow(x, 1.5), x => Math.Pow(x, 1.5)),
         ["x + 0"] = (x => x + 0, x => x + 0),
         ["x - 0"] = (x => x - 0, x => x - 0),
         ["x + 1.5"] = (x => x + 1.5, x => x + 1.5),

@@ -137,6 +137,9 @@ public sealed partial class KernelCompilationTests
             Add($"map {op} float32", e, "ZipPacked", [f, typeof(Float4), type], ptx);
             Add($"map {op} float64", e, "ZipPacked", [d, typeof(Double2), type], ptx);
         }
+        // x^±½ is the correctly rounded square root, not the backend's pow, in the engine's power operator.
+        Add("map engine pow float32", e, "ZipPacked", [f, typeof(Float4), typeof(UnaryAsBinary<AutoDiff.Gpu.Functions.PowOperator>)], "sqrt.rn.f32");
+        Add("map engine pow float64", e, "ZipPacked", [d, typeof(Double2), typeof(UnaryAsBinary<AutoDiff.Gpu.Functions.PowOperator>)], "sqrt.rn.f64");
         Add("fill float32", e, "FillPacked", [f, typeof(Float4)], "5st.global.v4.f32");
         Add("fill float64 single", e, "FillPacked", [d, typeof(Single<double>)]);
         Add("broadcast sub float32", e, "BroadcastPacked", [f, typeof(Float4), typeof(SubOperator)], "4<ld.global.v4.f32");

@@ -28,6 +28,7 @@ public static partial class OpTable
             Unary("Pow(x, 3)", x => Pow(x, 3), x => x * x * x),
             Unary("x.Pow(2.5)", x => x.Pow(2.5), x => Math.Pow(x, 2.5), low: 0.3, high: 2),
             Unary("Pow(x, 0.5)", x => Pow(x, 0.5), Math.Sqrt, low: 0.3, high: 2),
+            Unary("Pow(x, -0.5)", x => Pow(x, -0.5), x => 1 / Math.Sqrt(x), low: 0.3, high: 2),
             Unary("Pow(x, -2)", x => Pow(x, -2), x => 1 / (x * x), low: 0.5, high: 2),
 
             // Scalars on either side: one unary function each.

@@ -13,13 +13,15 @@ namespace AutoDiff.Gpu.Functions
 
     /// <summary>
     /// x^c. An integer exponent up to 64 in magnitude is a chain of products (exact for small powers, and defined
-    /// for negative x on every backend); any other goes to the backend's pow.
+    /// for negative x on every backend); c = ±½ (DeZero's way to write a square root) is the correctly rounded √x,
+    /// and its reciprocal; any other goes to the backend's pow.
     /// </summary>
     public struct PowOperator : IUnaryOperator
     {
         private const int LargestProductChain = 64;
 
         private readonly int whole;
+        private readonly int root; // 1 for c = ½, −1 for c = −½, else 0
         private readonly bool negative;
         private Parameter c; // not readonly: see Parameter
 
@@ -28,6 +30,7 @@ namespace AutoDiff.Gpu.Functions
         {
             this.c = c;
             whole = Math.Abs(c) <= LargestProductChain && c == Math.Floor(c) ? (int)Math.Abs(c) : -1;
+            root = Math.Abs(c) == 0.5 ? Math.Sign(c) : 0;
             negative = c < 0;
         }
 
@@ -37,6 +40,12 @@ namespace AutoDiff.Gpu.Functions
         /// <inheritdoc/>
         public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>
         {
+            if (root != 0)
+            {
+                // pow's square root: +0 at −0 and +∞ at −∞, where sqrt gives −0 and NaN.
+                var r = x == T.Zero ? T.Zero : x == T.NegativeInfinity ? T.PositiveInfinity : T.Sqrt(x);
+                return root < 0 ? T.One / r : r;
+            }
             if (whole < 0)
                 return T.Pow(x, c.As<T>());
             // Exponentiation by squaring; x^−n = 1 / x^n.
@@ -58,6 +67,13 @@ namespace AutoDiff.Gpu.Functions
         /// <inheritdoc/>
         public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T>
         {
+            if (root != 0)
+            {
+                var r = Vector.SquareRoot(x);
+                r = Vector.ConditionalSelect(Vector.Equals(x, Vector<T>.Zero), Vector<T>.Zero, r);
+                r = Vector.ConditionalSelect(Vector.Equals(x, new Vector<T>(T.NegativeInfinity)), new Vector<T>(T.PositiveInfinity), r);
+                return root < 0 ? Vector<T>.One / r : r;
+            }
             if (whole < 0)
                 return VectorLanes.Map(x, c.As<T>(), static (value, exponent) => T.Pow(value, exponent)); // the backend's pow
             // Apply's products in Apply's order, so each lane has its bits (Vector<T> has no generic-math interface to share the loop).
