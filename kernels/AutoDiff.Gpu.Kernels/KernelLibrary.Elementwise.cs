@@ -73,7 +73,7 @@ public sealed unsafe partial class KernelLibrary
     {
         if (!StridedLayout.TryCreate(shape, a.Strides, b.Strides, y.Strides, out var layout))
         {
-            ElementwiseByOutermost(shape, a, b, y, op, unary);
+            ElementwiseSplit(shape, a, b, y, op, unary);
             return;
         }
         CheckStrided(layout, a.View, b.View, y.View);
@@ -115,30 +115,45 @@ public sealed unsafe partial class KernelLibrary
 
     /// <summary>
     /// A launch with more dimensions than <see cref="StridedLayout.MaxRank"/> after merging (a transpose of a tensor
-    /// of rank 9 or more, say): one launch per index of the outermost dimension, each over the rest.
+    /// of rank 9 or more, say): one launch per index of its smallest dimension, each over the others (and so on,
+    /// until the rest fits a layout), so that a large dimension is never looped over on the host.
     /// </summary>
-    private void ElementwiseByOutermost<T, TOp>(ReadOnlySpan<int> shape, Strided<T> a, Strided<T> b, Strided<T> y, TOp op, bool unary)
+    private void ElementwiseSplit<T, TOp>(ReadOnlySpan<int> shape, Strided<T> a, Strided<T> b, Strided<T> y, TOp op, bool unary)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TOp : struct, IBinaryOperator
     {
-        Span<long> contiguous = stackalloc long[shape.Length];
+        int rank = shape.Length, split = -1;
+        Span<long> contiguous = stackalloc long[rank];
         long elements = 1;
-        for (int d = shape.Length - 1; d >= 0; d--)
+        for (int d = rank - 1; d >= 0; d--)
         {
             contiguous[d] = elements;
             elements *= shape[d];
+            if (shape[d] > 1 && (split < 0 || shape[d] <= shape[split]))
+                split = d;
         }
         ReadOnlySpan<long> sa = a.Strides.IsEmpty ? contiguous : a.Strides;
         ReadOnlySpan<long> sb = b.Strides.IsEmpty ? contiguous : b.Strides;
         ReadOnlySpan<long> sy = y.Strides.IsEmpty ? contiguous : y.Strides;
-        var inner = shape[1..];
-        for (int i = 0; i < shape[0]; i++)
+        Span<int> rest = stackalloc int[rank - 1];
+        Span<long> ra = stackalloc long[rank - 1], rb = stackalloc long[rank - 1], ry = stackalloc long[rank - 1];
+        for (int d = 0, r = 0; d < rank; d++)
         {
-            Elementwise(
-                inner,
-                new Strided<T>(Skip(a.View, i * sa[0]), sa[1..]),
-                new Strided<T>(Skip(b.View, i * sb[0]), sb[1..]),
-                new Strided<T>(Skip(y.View, i * sy[0]), sy[1..]),
+            if (d == split)
+                continue;
+            rest[r] = shape[d];
+            ra[r] = sa[d];
+            rb[r] = sb[d];
+            ry[r] = sy[d];
+            r++;
+        }
+        for (int i = 0; i < shape[split]; i++)
+        {
+            Elementwise<T, TOp>(
+                rest,
+                new Strided<T>(Skip(a.View, i * sa[split]), ra),
+                new Strided<T>(Skip(b.View, i * sb[split]), rb),
+                new Strided<T>(Skip(y.View, i * sy[split]), ry),
                 op,
                 unary);
         }

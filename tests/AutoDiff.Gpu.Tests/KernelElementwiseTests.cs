@@ -313,6 +313,27 @@ public abstract class KernelElementwiseTests<T>(KernelDeviceFixture fixture, Ker
     }
 
     [Fact]
+    public void A_launch_past_eight_dimensions_is_split_along_its_smallest_dimension()
+    {
+        // x is (500, 2, 2, 2, 2, 2, 2, 2, 2); its eight small axes reversed after the large one: nine dimensions that
+        // do not merge. Split along an axis of 2, it is two launches of eight dimensions, not 500.
+        int[] shapeX = [500, 2, 2, 2, 2, 2, 2, 2, 2];
+        int[] axes = [0, 8, 7, 6, 5, 4, 3, 2, 1];
+        int[] shape = Array.ConvertAll(axes, axis => shapeX[axis]);
+        long[] own = KernelHost.Contiguous(shapeX);
+        long[] strides = Array.ConvertAll(axes, axis => own[axis]);
+        var x = KernelHost.Values<T>(KernelHost.Count(shapeX), seed: 9);
+        using var bx = Accelerator.Upload(x);
+        using var by = Accelerator.Allocate1D<T>(x.Length);
+        int launches = 0;
+        var kernels = new KernelLibrary(Accelerator, Style, () => launches++);
+
+        kernels.Copy(shape, new Strided<T>(bx.Whole(), strides), by.Whole());
+        KernelHost.AssertClose(Gather(x, shape, strides, v => v), by.Download(), 0);
+        Assert.Equal(2, launches);
+    }
+
+    [Fact]
     public void Kernels_are_compiled_once_and_the_launch_hook_runs_per_launch()
     {
         int launches = 0;
