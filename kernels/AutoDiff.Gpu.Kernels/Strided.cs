@@ -126,7 +126,7 @@ public struct StridedLayout
 
     /// <summary>
     /// <see cref="Create"/>, false instead of an exception when the launch needs more than <see cref="MaxRank"/>
-    /// dimensions after merging (a launcher then splits the outermost dimension).
+    /// dimensions after merging (the launcher then splits it).
     /// </summary>
     public static bool TryCreate(ReadOnlySpan<int> shape, scoped ReadOnlySpan<long> a, scoped ReadOnlySpan<long> b, scoped ReadOnlySpan<long> c, out StridedLayout layout)
     {

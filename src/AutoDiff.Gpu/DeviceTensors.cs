@@ -66,14 +66,14 @@ public sealed partial class Device
     /// A tensor holding a copy of a multi-dimensional host array (<c>float[,]</c>, <c>double[,,]</c>, …), with its
     /// shape and element type.
     /// </summary>
-    /// <exception cref="ArgumentException">The elements are not float or double, or the array is empty.</exception>
+    /// <exception cref="ArgumentException">The elements are not float or double.</exception>
     public Tensor FromArray(Array data)
     {
         ArgumentNullException.ThrowIfNull(data);
         var dims = new int[data.Rank];
         for (int i = 0; i < dims.Length; i++)
             dims[i] = data.GetLength(i);
-        var shape = data.Length == 0 ? null : new Shape(dims);
+        var shape = new Shape(dims);
         var type = data.GetType().GetElementType();
         if (type == typeof(float))
             return FromSpan(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref System.Runtime.CompilerServices.Unsafe.As<byte, float>(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(data)), data.Length), shape);
@@ -85,18 +85,19 @@ public sealed partial class Device
     private Tensor FromHost<T>(T[] data, int[] shape) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(data, nameof(data));
-        return FromSpan<T>(data, shape is null || shape.Length == 0 ? new Shape(Math.Max(1, data.Length)) : new Shape(shape));
+        return FromSpan<T>(data, shape is null || shape.Length == 0 ? new Shape(data.Length) : new Shape(shape));
     }
 
-    private Tensor FromSpan<T>(ReadOnlySpan<T> data, Shape? shape) where T : unmanaged
+    private Tensor FromSpan<T>(ReadOnlySpan<T> data, Shape shape) where T : unmanaged
     {
-        if (data.Length == 0 || shape is null)
-            throw new ArgumentException("data is empty: a tensor holds at least one element", nameof(data));
         if (shape.Length != data.Length)
             throw new ArgumentException($"data has {data.Length} elements but shape {shape} needs {shape.Length}", nameof(shape));
         var y = Empty(shape, DTypeExtensions.Of<T>());
-        using (EnterLaunch())
-            y.View<T>().CopyFromCPU(data);
+        if (data.Length > 0)
+        {
+            using (EnterLaunch())
+                y.View<T>().CopyFromCPU(data);
+        }
         return y;
     }
 }

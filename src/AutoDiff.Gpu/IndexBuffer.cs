@@ -13,11 +13,9 @@ internal sealed class IndexBuffer
     private readonly Storage storage;
     private int disposed;
 
-    /// <summary>Copies <paramref name="indices"/> (at least one) to <paramref name="device"/>.</summary>
+    /// <summary>Copies <paramref name="indices"/> (possibly none) to <paramref name="device"/>.</summary>
     public IndexBuffer(Device device, ReadOnlySpan<int> indices)
     {
-        if (indices.IsEmpty)
-            throw new ArgumentException("an index buffer holds at least one index", nameof(indices));
         Length = indices.Length;
         try
         {
@@ -27,8 +25,11 @@ internal sealed class IndexBuffer
         {
             throw e.For($"{indices.Length:N0} indices:");
         }
-        using (device.EnterLaunch())
-            View.CopyFromCPU(indices);
+        if (Length > 0)
+        {
+            using (device.EnterLaunch())
+                View.CopyFromCPU(indices);
+        }
     }
 
     /// <summary>The device holding the indices.</summary>

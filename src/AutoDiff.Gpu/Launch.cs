@@ -336,6 +336,9 @@ internal static class Launch
         public void Run<T>(KernelLibrary kernels)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
+            // Nothing to copy; the offsets of an empty slice may lie past the end of its (empty) operand.
+            if ((launchShape ?? y.Shape).Length == 0)
+                return;
             var xv = x.View<T>();
             var yv = y.View<T>();
             kernels.Map(

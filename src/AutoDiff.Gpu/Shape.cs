@@ -5,16 +5,16 @@ public sealed class Shape : IEquatable<Shape>
 {
     private readonly int[] dims;
 
-    /// <summary>Creates a shape from its dimensions; each must be at least 1.</summary>
+    /// <summary>Creates a shape from its dimensions; each must be at least 0 (a dimension of 0 makes an empty tensor, as in NumPy).</summary>
     public Shape(params int[] dims)
     {
         ArgumentNullException.ThrowIfNull(dims);
         long length = 1;
         foreach (int d in dims)
         {
-            if (d < 1)
-                throw new ArgumentException($"shape ({string.Join(", ", dims)}) has a dimension of {d}: every dimension must be at least 1", nameof(dims));
-            if (length > long.MaxValue / d)
+            if (d < 0)
+                throw new ArgumentException($"shape ({string.Join(", ", dims)}) has a dimension of {d}: dimensions cannot be negative", nameof(dims));
+            if (d > 0 && length > long.MaxValue / d)
                 throw new ArgumentException($"shape ({string.Join(", ", dims)}) has more than 2^63 elements: no device holds it", nameof(dims));
             length *= d;
         }
@@ -59,7 +59,7 @@ public sealed class Shape : IEquatable<Shape>
             int db = i <= b.Rank ? b.dims[^i] : 1;
             if (da != db && da != 1 && db != 1)
                 throw new ArgumentException($"shapes {a} and {b} do not broadcast: dimension {da} against {db} (aligned on the right, each pair must be equal or 1)");
-            result[rank - i] = Math.Max(da, db);
+            result[rank - i] = da == 1 ? db : da; // 1 against 0 is 0: the empty side wins
         }
         return new Shape(result);
     }
@@ -132,13 +132,15 @@ public sealed class Shape : IEquatable<Shape>
         {
             if (result[i] == -1 && unknown < 0)
                 unknown = i;
-            else if (result[i] < 1)
-                throw new ArgumentException($"cannot reshape {this} to ({string.Join(", ", newDims)}): dimensions must be at least 1, with at most one -1", nameof(newDims));
+            else if (result[i] < 0)
+                throw new ArgumentException($"cannot reshape {this} to ({string.Join(", ", newDims)}): dimensions must be at least 0, with at most one -1", nameof(newDims));
             else
                 known = checked(known * result[i]);
         }
         if (unknown >= 0)
         {
+            if (known == 0)
+                throw new ArgumentException($"cannot reshape {this} ({Length} elements) to ({string.Join(", ", newDims)}): with a dimension of 0 beside it, -1 could be any size", nameof(newDims));
             if (Length % known != 0)
                 throw new ArgumentException($"cannot reshape {this} ({Length} elements) to ({string.Join(", ", newDims)}): {Length} is not a multiple of {known}", nameof(newDims));
             result[unknown] = (int)(Length / known);

@@ -105,6 +105,11 @@ public sealed class Tensor : IDisposable
         if (Length > Array.MaxLength)
             throw new InvalidOperationException($"tensor {Shape} has {Length:N0} elements, more than a host array holds ({Array.MaxLength:N0})");
         var result = new T[Length];
+        if (Length == 0)
+        {
+            ThrowIfDisposed();
+            return result;
+        }
         using (Device.EnterLaunch())
             View<T>().CopyToCPU(result);
         return result;
@@ -130,6 +135,8 @@ public sealed class Tensor : IDisposable
         ArgumentNullException.ThrowIfNull(device);
         ThrowIfDisposed();
         var y = device.Empty(Shape, DType);
+        if (Length == 0)
+            return y;
         if (device.SharesAcceleratorWith(Device))
         {
             using (Device.EnterLaunch())

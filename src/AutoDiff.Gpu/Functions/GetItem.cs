@@ -109,10 +109,10 @@ namespace AutoDiff.Gpu.Functions
                         if (entry.Step == 0)
                             throw new ArgumentException($"GetItem: {Where()}: slice {entry} on axis {axis} has step 0", nameof(index));
                         var (start, length) = Resolve(entry, n);
-                        if (length == 0)
-                            throw new ArgumentException($"GetItem: {Where()}: slice {entry} selects no element of axis {axis} (size {n}): a tensor holds at least one", nameof(index));
                         long step = entry.Step;
-                        if (step < 0)
+                        if (length == 0)
+                            (start, step) = (0, 1); // an empty axis, as NumPy's x[3:3]
+                        else if (step < 0)
                         {
                             // Read the same elements forwards, then reverse the axis.
                             start += (length - 1) * step;
@@ -197,8 +197,6 @@ namespace AutoDiff.Gpu.Functions
         private static int[] Normalized(TensorIndex entry, int axis, int n, Func<string> where)
         {
             var list = entry.IndicesShared;
-            if (list.Length == 0)
-                throw new ArgumentException($"GetItem: {where()}: the index array for axis {axis} is empty: a tensor holds at least one element");
             var result = new int[list.Length];
             for (int i = 0; i < list.Length; i++)
             {

@@ -26,7 +26,13 @@ namespace AutoDiff.Gpu.Functions
         protected override int Arity => 1;
 
         /// <inheritdoc/>
-        protected override Tensor[] Forward(Tensor[] xs) => [Launch.Reduce<TReduce, IdentityOperator>(xs[0], axes, keepDims)];
+        protected override Tensor[] Forward(Tensor[] xs)
+        {
+            // As NumPy: a maximum or minimum of no elements has no value (a sum's is 0, a mean's NaN).
+            if (xs[0].Shape.Length == 0 && Sum.KeptShape(xs[0].Shape, axes).Length > 0)
+                throw new ArgumentException($"{Name}: shape {xs[0].Shape} over {(axes.Length == 0 ? "all axes" : $"axes ({string.Join(", ", axes)})")} reduces an axis of size 0, and the {Name.ToLowerInvariant()} of no elements is undefined");
+            return [Launch.Reduce<TReduce, IdentityOperator>(xs[0], axes, keepDims)];
+        }
 
         /// <inheritdoc/>
         protected override Variable?[] Backward(Variable[] gys)

@@ -147,8 +147,6 @@ namespace AutoDiff.Gpu.Functions
         private int[] Checked(Shape shape, TakeGeometry g, long outer, long n)
         {
             var list = hostIndices!;
-            if (list.Length == 0)
-                throw new ArgumentException($"{Name}: no indices for axis {g.Axis} of shape {shape}: a tensor holds at least one element");
             if (g.PerSlice && list.Length != outer)
                 throw new ArgumentException($"{Name}: {list.Length} indices for the {outer} slices before axis {g.Axis} of shape {shape}: give one index per slice");
             var result = new int[list.Length];
