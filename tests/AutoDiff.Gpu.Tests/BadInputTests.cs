@@ -20,6 +20,18 @@ public sealed class BadInputTests(CpuFixture fixture) : IClassFixture<CpuFixture
     }
 
     [Fact]
+    public void Clip_flatten_expand_dims_and_log_softmax_name_what_is_wrong()
+    {
+        var x = new Variable(Device.FromArray([1f, 2f, 3f, 4f, 5f, 6f], 2, 3));
+        Assert.Contains("least value 2 must not be greater than the greatest 1", Assert.Throws<ArgumentException>(() => Clip(x, 2, 1)).Message, StringComparison.Ordinal);
+        Assert.Contains("scalar", Assert.Throws<ArgumentException>(() => Flatten(new Variable(Device.Scalar(1f)))).Message, StringComparison.Ordinal);
+        Assert.Contains("axis 3 is out of range for a new axis in shape (2, 3)", Assert.Throws<ArgumentOutOfRangeException>(() => ExpandDims(x, 3)).Message, StringComparison.Ordinal);
+        Assert.Contains("axis -3 is out of range for shape (2, 3)", Assert.Throws<ArgumentOutOfRangeException>(() => LogSoftmax(x, -3)).Message, StringComparison.Ordinal);
+        Assert.Equal(new Shape(1, 2, 3), ExpandDims(x, -3).Shape);
+        Assert.Equal([1f, 2f, 3f, 4f, 5f, 6f], x.Data.ToArray<float>());
+    }
+
+    [Fact]
     public void Mixing_float32_and_float64_names_both()
     {
         var a = new Variable(Device.FromArray([1f]));

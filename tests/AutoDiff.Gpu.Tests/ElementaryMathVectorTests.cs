@@ -68,6 +68,10 @@ public sealed class ElementaryMathVectorTests
         CheckBinary("c / x", a, b, new UnaryAsBinary<DivideIntoOperator>(new DivideIntoOperator(-3)));
         CheckBinary("x·a + b", a, b, new UnaryAsBinary<AffineOperator>(new AffineOperator(0.1, -2)));
         CheckBinary("x²", a, b, new UnaryAsBinary<SquareOperator>(default));
+        CheckBinary("leaky relu", a, b, new UnaryAsBinary<LeakyReLUOperator>(new LeakyReLUOperator(0.2)));
+        CheckBinary("leaky step", a, b, new LeakyStepGradient(0.1));
+        CheckBinary("clip", a, b, new UnaryAsBinary<ClipOperator>(new ClipOperator(-0.5, 0.25)));
+        CheckBinary("inside", a, b, new InsideGradient(-0.5, 0.25));
         CheckBinary("(a − b)²", a, b, default(SquaredDifferenceOperator));
         CheckBinary("c·a·b", a, b, new ScaledProductOperator(-0.75));
         CheckBinary("a == b", a, a.Select((v, i) => i % 3 == 0 ? v : b[i]).ToArray(), default(EqualMaskOperator));

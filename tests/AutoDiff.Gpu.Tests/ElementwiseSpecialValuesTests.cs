@@ -17,6 +17,8 @@ public static class ElementwiseSpecialValues
         ["Sigmoid"] = (Sigmoid, x => 1 / (1 + Math.Exp(-x))),
         ["ReLU"] = (ReLU, x => Math.Max(x, 0)),
         ["Neg"] = (Neg, x => -x),
+        ["LeakyReLU"] = (x => LeakyReLU(x), x => x > 0 ? x : 0.2 * x),
+        ["Clip(-1, 2)"] = (x => Clip(x, -1, 2), x => Math.Clamp(x, -1, 2)),
         ["Pow(x, 0)"] = (x => Pow(x, 0), x => Math.Pow(x, 0)),
         ["Pow(x, 2)"] = (x => Pow(x, 2), x => Math.Pow(x, 2)),
         ["Pow(x, 3)"] = (x => Pow(x, 3), x => Math.Pow(x, 3)),

@@ -23,6 +23,12 @@ public static partial class OpTable
             Unary("Sigmoid", Sigmoid, x => 1 / (1 + Math.Exp(-x))),
             Unary("ReLU(x > 0)", ReLU, x => Math.Max(x, 0), low: 0.1, high: 2),
             Unary("ReLU(x < 0)", ReLU, x => Math.Max(x, 0), low: -2, high: -0.1),
+            Unary("LeakyReLU(x > 0)", x => LeakyReLU(x), x => x, low: 0.1, high: 2),
+            Unary("LeakyReLU(x < 0, 0.1)", x => LeakyReLU(x, 0.1), x => 0.1 * x, low: -2, high: -0.1),
+            // Inside, and on either side of [−0.5, 0.7] away from its ends (the gradient has a step there).
+            Unary("Clip(inside)", x => Clip(x, -0.5, 0.7), x => x, low: -0.4, high: 0.6),
+            Unary("Clip(below)", x => Clip(x, -0.5, 0.7), x => -0.5, low: -2, high: -0.6),
+            Unary("Clip(above)", x => Clip(x, -0.5, 0.7), x => 0.7, low: 0.8, high: 2),
             Unary("Neg", Neg, x => -x),
             Unary("-x", x => -x, x => -x),
             Unary("Pow(x, 3)", x => Pow(x, 3), x => x * x * x),

@@ -36,7 +36,16 @@ public static partial class OpTable
                 h => HostArray.Zip(h[0], h[1], (a, b) => (a - b) * (a - b)).Reduce([], false, 0, (a, b) => a + b).Map(s => s / shape[0]), [shape, shape]);
         }
         foreach (var (shape, axis) in new[] { (new Shape(7), -1), (new Shape(3, 4), -1), (new Shape(3, 4), 0), (new Shape(2, 3, 4), 1), (new Shape(7, 1000), -1), (new Shape(1000, 3), 0) })
+        {
             yield return new OpCase($"Softmax(axis {axis})", v => Softmax(v[0], axis), h => SoftmaxOf(h[0], axis), [shape], -3, 3);
+            yield return new OpCase($"LogSoftmax(axis {axis})", v => LogSoftmax(v[0], axis), h => SoftmaxOf(h[0], axis).Map(Math.Log), [shape], -3, 3);
+        }
+        foreach (var shape in new[] { new Shape(5), new Shape(2, 3, 4), new Shape(7, 1, 3) })
+        {
+            yield return new OpCase("Flatten", v => Flatten(v[0]), h => Reshaped(h[0], new Shape(shape[0], (int)(shape.Length / shape[0]))), [shape]);
+            yield return new OpCase("ExpandDims(-1)", v => ExpandDims(v[0], -1), h => Reshaped(h[0], new Shape([.. shape.ToArray(), 1])), [shape]);
+            yield return new OpCase("ExpandDims(1)", v => ExpandDims(v[0], 1), h => Reshaped(h[0], new Shape([shape[0], 1, .. shape.ToArray()[1..]])), [shape]);
+        }
         foreach (var (n, c) in new[] { (1, 1), (3, 4), (7, 10), (100, 5), (2, 1000) })
         {
             int[] t = Enumerable.Range(0, n).Select(i => ((i * 7) + 3) % c).ToArray();
