@@ -140,6 +140,8 @@ public sealed partial class KernelCompilationTests
         // x^±½ is the correctly rounded square root, not the backend's pow, in the engine's power operator.
         Add("map engine pow float32", e, "ZipPacked", [f, typeof(Float4), typeof(UnaryAsBinary<AutoDiff.Gpu.Functions.PowOperator>)], "sqrt.rn.f32");
         Add("map engine pow float64", e, "ZipPacked", [d, typeof(Double2), typeof(UnaryAsBinary<AutoDiff.Gpu.Functions.PowOperator>)], "sqrt.rn.f64");
+        Add("map leaky relu float32", e, "ZipPacked", [f, typeof(Float4), typeof(UnaryAsBinary<AutoDiff.Gpu.Functions.LeakyReLUOperator>)]);
+        Add("zip clip gradient float64", e, "ZipPacked", [d, typeof(Double2), typeof(AutoDiff.Gpu.Functions.InsideGradient)]);
         Add("fill float32", e, "FillPacked", [f, typeof(Float4)], "5st.global.v4.f32");
         Add("fill float64 single", e, "FillPacked", [d, typeof(Single<double>)]);
         Add("broadcast sub float32", e, "BroadcastPacked", [f, typeof(Float4), typeof(SubOperator)], "4<ld.global.v4.f32");
@@ -151,6 +153,7 @@ public sealed partial class KernelCompilationTests
         var r = typeof(ReduceKernels);
         Add("sum rows float32", r, "ReduceRowsPacked", [f, typeof(Float4), typeof(SumReduction), typeof(IdentityOperator)], "bar.sync", ".shared", "5ld.global.v4.f32");
         Add("max rows float64 mean-scaled", r, "ReduceRowsPacked", [d, typeof(Double2), typeof(MaxReduction), typeof(ScaleOperator)], "bar.sync");
+        Add("sum rows float32 then log", r, "ReduceRowsPacked", [f, typeof(Float4), typeof(SumReduction), typeof(LogOperator)], "bar.sync", "!.approx", "!call"); // log-softmax's log Σ
         Add("min rows float32 single", r, "ReduceRowsPacked", [f, typeof(Single<float>), typeof(MinReduction), typeof(IdentityOperator)], "bar.sync");
         Add("sum columns float32", r, "ReduceColumnsPacked", [f, typeof(Float4), typeof(SumReduction), typeof(ScaleOperator)], "5ld.global.v4.f32");
         Add("max columns float64 single", r, "ReduceColumnsPacked", [d, typeof(Single<double>), typeof(MaxReduction), typeof(IdentityOperator)]);
