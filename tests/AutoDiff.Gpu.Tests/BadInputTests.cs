@@ -28,6 +28,9 @@ public sealed class BadInputTests(CpuFixture fixture) : IClassFixture<CpuFixture
         Assert.Contains("axis 3 is out of range for a new axis in shape (2, 3)", Assert.Throws<ArgumentOutOfRangeException>(() => ExpandDims(x, 3)).Message, StringComparison.Ordinal);
         Assert.Contains("axis -3 is out of range for shape (2, 3)", Assert.Throws<ArgumentOutOfRangeException>(() => LogSoftmax(x, -3)).Message, StringComparison.Ordinal);
         Assert.Equal(new Shape(1, 2, 3), ExpandDims(x, -3).Shape);
+        var t = new Variable(Device.FromArray([1f, 0f, 1f], 3));
+        Assert.Contains("targets of shape (3,) (3 elements) for x of shape (2, 3) (6)", Assert.Throws<ArgumentException>(() => SigmoidCrossEntropy(x, t)).Message, StringComparison.Ordinal);
+        Assert.Contains("scalar", Assert.Throws<ArgumentException>(() => BinaryCrossEntropy(new Variable(Device.Scalar(0.5f)), new Variable(Device.Scalar(1f)))).Message, StringComparison.Ordinal);
         Assert.Equal([1f, 2f, 3f, 4f, 5f, 6f], x.Data.ToArray<float>());
     }
 

@@ -142,6 +142,7 @@ public sealed partial class KernelCompilationTests
         Add("map engine pow float64", e, "ZipPacked", [d, typeof(Double2), typeof(UnaryAsBinary<AutoDiff.Gpu.Functions.PowOperator>)], "sqrt.rn.f64");
         Add("map leaky relu float32", e, "ZipPacked", [f, typeof(Float4), typeof(UnaryAsBinary<AutoDiff.Gpu.Functions.LeakyReLUOperator>)]);
         Add("zip clip gradient float64", e, "ZipPacked", [d, typeof(Double2), typeof(AutoDiff.Gpu.Functions.InsideGradient)]);
+        Add("zip logistic loss float32", e, "ZipPacked", [f, typeof(Float4), typeof(AutoDiff.Gpu.Functions.LogisticLossOperator)], "!.approx", "!call");
         Add("fill float32", e, "FillPacked", [f, typeof(Float4)], "5st.global.v4.f32");
         Add("fill float64 single", e, "FillPacked", [d, typeof(Single<double>)]);
         Add("broadcast sub float32", e, "BroadcastPacked", [f, typeof(Float4), typeof(SubOperator)], "4<ld.global.v4.f32");

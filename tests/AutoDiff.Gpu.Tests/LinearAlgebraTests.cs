@@ -195,6 +195,31 @@ public abstract class LinearAlgebraTests<TFixture>(TFixture fixture) : IClassFix
         Assert.Equal([0.5, -0.5, 0.0, 0.0], x.Grad!.ToDoubleArray());
     }
 
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Float64)]
+    public void Sigmoid_cross_entropy_of_confident_logits_is_finite_and_its_gradient_is_sigmoid_minus_target(DType dtype)
+    {
+        // σ(100) rounds to 1 and σ(−100) to 0: log(1 − p) and log(p) of the rounded p would be −∞ for the wrong target.
+        var x = new Variable(Device.FromArray([100.0, -100.0, 0.0, 100.0], new Shape(4)).To(dtype));
+        var t = new Variable(Device.FromArray([1.0, 0.0, 1.0, 0.0], new Shape(4)).To(dtype));
+        var loss = SigmoidCrossEntropy(x, t);
+        Assert.Equal((Math.Log(2) + 100) / 4, loss.Item(), dtype == DType.Float32 ? 1e-5 : 1e-12);
+        loss.Backward();
+        var g = x.Grad!.ToDoubleArray();
+        Assert.Equal([0.0, 0.0, -0.125, 0.25], g.Select(v => Math.Round(v, 9)).ToArray());
+        Assert.Equal([-25.0, 25.0, 0.0, -25.0], t.Grad!.ToDoubleArray());
+    }
+
+    [Fact]
+    public void Second_derivatives_of_sigmoid_cross_entropy_match_central_differences()
+    {
+        var x = Matrix(4, 3, DType.Float64, 13);
+        var t = Matrix(4, 3, DType.Float64, 14);
+        var result = GradientCheck.Run(v => FirstGradient(u => SigmoidCrossEntropy(u[0], u[1]), v), [x, t, Seed()]);
+        Assert.True(result.Passed, result.Detail);
+    }
+
     [Fact]
     public void Second_derivatives_of_softmax_cross_entropy_match_central_differences()
     {

@@ -35,6 +35,14 @@ public static partial class OpTable
             yield return new OpCase("MeanSquaredError", v => MeanSquaredError(v[0], v[1]),
                 h => HostArray.Zip(h[0], h[1], (a, b) => (a - b) * (a - b)).Reduce([], false, 0, (a, b) => a + b).Map(s => s / shape[0]), [shape, shape]);
         }
+        foreach (var shape in new[] { new Shape(1), new Shape(7), new Shape(100, 1), new Shape(3, 4) })
+        {
+            // Targets drawn from the same range as the logits: the formula, and its gradient in t, hold for any t.
+            yield return new OpCase("SigmoidCrossEntropy", v => SigmoidCrossEntropy(v[0], v[1]),
+                h => HostArray.Zip(h[0], h[1], (x, t) => Math.Max(x, 0) - (x * t) + Math.Log(1 + Math.Exp(-Math.Abs(x)))).Reduce([], false, 0, (a, b) => a + b).Map(s => s / shape[0]), [shape, shape], -3, 3);
+            yield return new OpCase("BinaryCrossEntropy", v => BinaryCrossEntropy(v[0], v[1]),
+                h => HostArray.Zip(h[0], h[1], (p, t) => (t * Math.Log(p)) + ((1 - t) * Math.Log(1 - p))).Reduce([], false, 0, (a, b) => a + b).Map(s => -s / shape[0]), [shape, shape], 0.05, 0.95);
+        }
         foreach (var (shape, axis) in new[] { (new Shape(7), -1), (new Shape(3, 4), -1), (new Shape(3, 4), 0), (new Shape(2, 3, 4), 1), (new Shape(7, 1000), -1), (new Shape(1000, 3), 0) })
         {
             yield return new OpCase($"Softmax(axis {axis})", v => Softmax(v[0], axis), h => SoftmaxOf(h[0], axis), [shape], -3, 3);

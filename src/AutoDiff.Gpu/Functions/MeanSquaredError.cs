@@ -14,13 +14,17 @@ namespace AutoDiff.Gpu.Functions
         protected override int Arity => 2;
 
         /// <inheritdoc/>
-        protected override Tensor[] Forward(Tensor[] xs)
+        protected override Tensor[] Forward(Tensor[] xs) => [SumOverLen<SquaredDifferenceOperator>(Name, xs[0], xs[1])];
+
+        /// <summary><c>Σ op(x0, x1) / len(x0)</c> for operands of one shape: one elementwise kernel and one reduction.</summary>
+        internal static Tensor SumOverLen<TOp>(string name, Tensor x0, Tensor x1)
+            where TOp : struct, IBinaryOperator
         {
-            int len = CheckOperands(Name, xs[0], xs[1]);
-            var squares = Launch.Zip(Name, xs[0], xs[1], default(SquaredDifferenceOperator));
-            var loss = Launch.Reduce<SumReduction, ScaleOperator>(squares, [], false, new ScaleOperator(1.0 / len));
-            squares.Dispose();
-            return [loss];
+            int len = CheckOperands(name, x0, x1);
+            var terms = Launch.Zip(name, x0, x1, default(TOp));
+            var loss = Launch.Reduce<SumReduction, ScaleOperator>(terms, [], false, new ScaleOperator(1.0 / len));
+            terms.Dispose();
+            return loss;
         }
 
         /// <inheritdoc/>
