@@ -110,7 +110,7 @@ public sealed class GpuCompilationTests
             "MapPacked" => Method(nameof(ElementwiseKernels.ZipPacked), typeof(float), typeof(Float4), typeof(UnaryAsBinary<Functions.SquareOperator>)),
             nameof(ElementwiseKernels.ZipPacked) => Method(nameof(ElementwiseKernels.ZipPacked), typeof(double), typeof(Double2), typeof(Functions.SquareBackwardOperator)),
             nameof(ElementwiseKernels.FillPacked) => Method(nameof(ElementwiseKernels.FillPacked), typeof(float), typeof(Float4)),
-            _ => Method(nameof(ElementwiseKernels.ZipPacked), typeof(float), typeof(Single<float>), typeof(Functions.AddOperator)),
+            _ => Method(nameof(ElementwiseKernels.ZipPacked), typeof(float), typeof(Single<float>), typeof(PlusOperator)),
         };
         using var context = Context.Create(builder => builder.Cuda().OpenCL().EnableAlgorithms().Optimize(OptimizationLevel.O2));
         var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
@@ -162,7 +162,7 @@ public sealed class PackedKernelTests(CpuFixture fixture) : IClassFixture<CpuFix
         Assert.Equal(a.Zip(b, (x, g) => (x + x) * g), y.ToArray<float>());
         kernels.Fill(y.View<float>(), 2.5f);
         Assert.All(y.ToArray<float>(), v => Assert.Equal(2.5f, v));
-        kernels.Zip<double, Functions.AddOperator>(tad.View<double>(), tad.View<double>(), yd.View<double>());
+        kernels.Zip<double, PlusOperator>(tad.View<double>(), tad.View<double>(), yd.View<double>());
         Assert.Equal(ad.Select(v => v + v), yd.ToArray<double>());
         kernels.Fill(yd.View<double>(), -1.0);
         Assert.All(yd.ToArray<double>(), v => Assert.Equal(-1.0, v));

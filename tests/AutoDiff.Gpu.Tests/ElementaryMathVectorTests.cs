@@ -55,7 +55,7 @@ public sealed class ElementaryMathVectorTests
     {
         var a = WithSpecials(common, specials);
         var b = a.Reverse().ToArray();
-        CheckBinary("a + b", a, b, default(AddOperator));
+        CheckBinary("a + b", a, b, default(PlusOperator));
         CheckBinary("a - b", a, b, default(SubOperator));
         CheckBinary("a * b", a, b, default(MulOperator));
         CheckBinary("a / b", a, b, default(DivOperator));

@@ -1,4 +1,3 @@
-using System.Numerics;
 using AutoDiff.Gpu.Kernels;
 
 namespace AutoDiff.Gpu.Functions
@@ -13,23 +12,10 @@ namespace AutoDiff.Gpu.Functions
         protected override int Arity => 2;
 
         /// <inheritdoc/>
-        protected override Tensor[] Forward(Tensor[] xs) => [Launch.Zip(Name, xs[0], xs[1], default(AddOperator))];
+        protected override Tensor[] Forward(Tensor[] xs) => [Launch.Zip(Name, xs[0], xs[1], default(PlusOperator))];
 
         /// <inheritdoc/>
         protected override Variable?[] Backward(Variable[] gys) => [F.SumTo(gys[0], Input(0).Shape), F.SumTo(gys[0], Input(1).Shape)];
-    }
-
-    /// <summary>a + b</summary>
-    public readonly struct AddOperator : IBinaryOperator
-    {
-        /// <inheritdoc/>
-        public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a + b;
-
-        /// <inheritdoc/>
-        public static bool Vectorized => true;
-
-        /// <inheritdoc/>
-        public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => a + b;
     }
 }
 

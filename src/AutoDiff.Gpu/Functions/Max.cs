@@ -70,7 +70,7 @@ namespace AutoDiff.Gpu.Functions
             try
             {
                 var y = Launch.Zip(Name, x, mk, default(EqualMaskOperator));
-                Launch.ZipInto(Name, y, gk, default(ProductOperator));
+                Launch.ZipInto(Name, y, gk, default(MulOperator));
                 return [y];
             }
             finally
@@ -106,19 +106,6 @@ namespace AutoDiff.Gpu.Functions
 
         /// <inheritdoc/>
         public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => Vector.ConditionalSelect(Vector.Equals(a, b), Vector<T>.One, Vector<T>.Zero);
-    }
-
-    /// <summary>a·b</summary>
-    public readonly struct ProductOperator : IBinaryOperator
-    {
-        /// <inheritdoc/>
-        public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a * b;
-
-        /// <inheritdoc/>
-        public static bool Vectorized => true;
-
-        /// <inheritdoc/>
-        public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => a * b;
     }
 }
 
