@@ -16,18 +16,26 @@ namespace AutoDiff.Gpu.Functions
         /// <inheritdoc/>
         protected override Tensor[] Forward(Tensor[] xs)
         {
-            var x = xs[0];
-            int a = Softmax.CheckAxis(Name, x.Shape, axis);
-            var max = Launch.Reduce<MaxReduction, IdentityOperator>(x, [a], keepDims: true);
-            var e = Launch.Zip(Name, x, max, default(ExpOfDifferenceOperator));
-            var sum = Launch.Reduce<SumReduction, LogOperator>(e, [a], keepDims: true);
-            e.Dispose();
-            var logZ = Launch.Zip(Name, sum, max, default(PlusOperator));
-            sum.Dispose();
-            max.Dispose();
-            var y = Launch.Zip(Name, x, logZ, default(SubOperator));
+            var logZ = LogSumExp(Name, xs[0], Softmax.CheckAxis(Name, xs[0].Shape, axis));
+            var y = Launch.Zip(Name, xs[0], logZ, default(SubOperator));
             logZ.Dispose();
             return [y];
+        }
+
+        /// <summary>
+        /// <c>m + log Σ exp(x − m)</c> along <paramref name="axis"/> (counted from the start), m the maximum, the axis
+        /// kept as 1: log Σ exp(x) without overflow or the log of 0; four launches.
+        /// </summary>
+        internal static Tensor LogSumExp(string name, Tensor x, int axis)
+        {
+            var max = Launch.Reduce<MaxReduction, IdentityOperator>(x, [axis], keepDims: true);
+            var e = Launch.Zip(name, x, max, default(ExpOfDifferenceOperator));
+            var logSum = Launch.Reduce<SumReduction, LogOperator>(e, [axis], keepDims: true);
+            e.Dispose();
+            var logSumExp = Launch.Zip(name, max, logSum, default(PlusOperator));
+            max.Dispose();
+            logSum.Dispose();
+            return logSumExp;
         }
 
         /// <inheritdoc/>

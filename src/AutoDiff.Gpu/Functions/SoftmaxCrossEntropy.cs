@@ -31,13 +31,7 @@ namespace AutoDiff.Gpu.Functions
             var x = xs[0];
             var (n, c) = CheckOperands(Name, x.Shape, labels);
             var rows = new Shape(n, 1);
-            var max = Launch.Reduce<MaxReduction, IdentityOperator>(x, [1], keepDims: true);
-            var e = Launch.Zip(Name, x, max, default(ExpOfDifferenceOperator));
-            var logSum = Launch.Reduce<SumReduction, LogOperator>(e, [1], keepDims: true);
-            e.Dispose();
-            var logSumExp = Launch.Zip(Name, max, logSum, default(AddOperator));
-            max.Dispose();
-            logSum.Dispose();
+            var logSumExp = LogSoftmax.LogSumExp(Name, x, 1);
             var ids = new IndexBuffer(x.Device, labels);
             var picked = Launch.Take(x, ids, rows, n, c, 1, perSlice: true);
             var terms = Launch.Zip(Name, logSumExp, picked, default(SubOperator));
