@@ -123,15 +123,13 @@ public sealed unsafe partial class KernelLibrary
         where TOp : struct, IBinaryOperator
     {
         int rank = shape.Length, split = -1;
-        Span<long> contiguous = stackalloc long[rank];
-        long elements = 1;
         for (int d = rank - 1; d >= 0; d--)
         {
-            contiguous[d] = elements;
-            elements *= shape[d];
             if (shape[d] > 1 && (split < 0 || shape[d] <= shape[split]))
                 split = d;
         }
+        Span<long> contiguous = stackalloc long[rank];
+        StridedLayout.ContiguousStrides(shape, contiguous);
         ReadOnlySpan<long> sa = a.Strides.IsEmpty ? contiguous : a.Strides;
         ReadOnlySpan<long> sb = b.Strides.IsEmpty ? contiguous : b.Strides;
         ReadOnlySpan<long> sy = y.Strides.IsEmpty ? contiguous : y.Strides;

@@ -133,15 +133,9 @@ public struct StridedLayout
         CheckStrides(shape, a, nameof(a));
         CheckStrides(shape, b, nameof(b));
         CheckStrides(shape, c, nameof(c));
-        layout = new StridedLayout { Count = 1 };
+        layout = new StridedLayout();
         Span<long> contiguous = stackalloc long[shape.Length];
-        long count = 1;
-        for (int d = shape.Length - 1; d >= 0; d--)
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(shape[d], nameof(shape));
-            contiguous[d] = count;
-            count *= shape[d];
-        }
+        long count = ContiguousStrides(shape, contiguous);
         layout.Count = count;
         if (count == 0)
             return true;
@@ -171,6 +165,22 @@ public struct StridedLayout
             layout.Rank = r + 1;
         }
         return true;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="strides"/> with the row-major strides of <paramref name="shape"/> (outermost first, the
+    /// innermost 1) and returns its element count.
+    /// </summary>
+    public static long ContiguousStrides(ReadOnlySpan<int> shape, Span<long> strides)
+    {
+        long count = 1;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(shape[d], nameof(shape));
+            strides[d] = count;
+            count *= shape[d];
+        }
+        return count;
     }
 
     /// <summary>The largest offset operand <paramref name="operand"/> reaches, or −1 for an empty launch.</summary>
