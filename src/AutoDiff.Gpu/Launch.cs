@@ -253,6 +253,24 @@ internal static class Launch
             throw new ArgumentException($"indices on {indices.Device.Id} cannot index a tensor on {x.Device.Id}");
     }
 
+    /// <summary>A new tensor of the stream's uniform or normal numbers (see <see cref="RandomArguments"/>).</summary>
+    public static Tensor Random(Device device, Shape shape, DType dtype, RandomArguments arguments)
+    {
+        var y = device.Empty(shape, dtype);
+        Run(device, dtype, new RandomBody(y, y, arguments));
+        return y;
+    }
+
+    /// <summary>y = x·(kept ? scale : 0), the elements kept chosen by the stream (see <see cref="RandomArguments"/>).</summary>
+    public static Tensor Dropout(Tensor x, RandomArguments arguments)
+    {
+        x.ThrowIfDisposed();
+        var y = x.Device.Empty(x.Shape, x.DType);
+        Run(x.Device, x.DType, new RandomBody(x, y, arguments));
+        GC.KeepAlive(x);
+        return y;
+    }
+
     /// <summary>The shape two operands broadcast to; the error names the function and both shapes.</summary>
     public static Shape BroadcastShape(string name, Shape a, Shape b)
     {
@@ -359,6 +377,18 @@ internal static class Launch
                 kernels.ScatterAdd(Y.View<T>(), Indices.View, X.View<T>(), Outer, N, Inner, PerSlice);
             else
                 kernels.Gather(X.View<T>(), Indices.View, Y.View<T>(), Outer, N, Inner, PerSlice);
+        }
+    }
+
+    private readonly struct RandomBody(Tensor x, Tensor y, RandomArguments arguments) : IBody
+    {
+        public void Run<T>(KernelLibrary kernels)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (arguments.Kind == RandomKind.Dropout)
+                kernels.Dropout(x.View<T>(), y.View<T>(), arguments);
+            else
+                kernels.Random(y.View<T>(), arguments);
         }
     }
 

@@ -35,10 +35,69 @@ public sealed class ConfigTests(CpuFixture fixture) : IClassFixture<CpuFixture>
     [Fact]
     public void Unknown_config_name_is_a_clear_error()
     {
-        var e = Assert.Throws<ArgumentException>(() => Config.UsingConfig("train", false));
-        Assert.Contains("train", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<ArgumentException>(() => Config.UsingConfig("training", false));
+        Assert.Contains("'training'", e.Message, StringComparison.Ordinal);
         Assert.Contains(Config.EnableBackpropName, e.Message, StringComparison.Ordinal);
+        Assert.Contains(Config.TrainName, e.Message, StringComparison.Ordinal);
         Assert.True(Config.EnableBackprop);
+        Assert.True(Config.Train);
+    }
+
+    [Fact]
+    public void Test_mode_restores_training_after_a_throwing_block_and_leaves_backprop_alone()
+    {
+        Assert.True(Config.Train);
+        Assert.Throws<InvalidOperationException>((Action)(() =>
+        {
+            using (Config.TestMode())
+            {
+                Assert.False(Config.Train);
+                Assert.True(Config.EnableBackprop);
+                throw new InvalidOperationException("inside");
+            }
+        }));
+        Assert.True(Config.Train);
+        using (Config.UsingConfig("train", false))
+        {
+            using (Config.NoGrad())
+            {
+                Assert.False(Config.Train);
+                Assert.False(Config.EnableBackprop);
+            }
+            Assert.False(Config.Train);
+            Assert.True(Config.EnableBackprop);
+            using (Config.UsingConfig(Config.TrainName, true))
+                Assert.True(Config.Train);
+            Assert.False(Config.Train);
+        }
+        Assert.True(Config.Train);
+    }
+
+    [Fact]
+    public void Switches_unwind_independently_when_scopes_close_out_of_order()
+    {
+        var test = Config.TestMode();
+        var noGrad = Config.NoGrad();
+        test.Dispose();
+        Assert.True(Config.Train);
+        Assert.False(Config.EnableBackprop);
+        noGrad.Dispose();
+        Assert.True(Config.EnableBackprop);
+        using (Config.TestMode())
+            Config.Train = true;
+        Assert.True(Config.Train);
+    }
+
+    [Fact]
+    public async Task Test_mode_flows_across_await()
+    {
+        using (Config.TestMode())
+        {
+            await Task.Yield();
+            Assert.False(Config.Train);
+            Assert.True(await Task.Run(() => !Config.Train));
+        }
+        Assert.True(Config.Train);
     }
 
     [Fact]

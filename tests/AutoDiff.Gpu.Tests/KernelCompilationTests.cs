@@ -163,6 +163,10 @@ public sealed partial class KernelCompilationTests
         Add("gather and scatter-add float32", i, "Index", [f], "red.add.global.f32");
         Add("gather and scatter-add float64", i, "Index", [d], "red.add.global.f64");
 
+        var random = typeof(RandomKernels);
+        Add("random float32", random, "Fill", [f], "sqrt.rn.f32", "!.approx", "!call");
+        Add("random float64", random, "Fill", [d], "sqrt.rn.f64", "!.approx", "!call");
+
         AddTiled<LargeTile>("matmul float32 large tile", "MatMulTiled", [f, typeof(LargeTile)], "bar.sync", "ld.shared.v4.f32", "!.local");
         AddTiled<MediumTile>("matmul float64 medium tile", "MatMulTiled", [d, typeof(MediumTile)], "bar.sync", "ld.shared.v2.f64");
         AddTiled<SmallTile>("matmul float32 small tile", "MatMulTiled", [f, typeof(SmallTile)], "bar.sync");

@@ -1,0 +1,199 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using ILGPU;
+
+namespace AutoDiff.Gpu.Kernels;
+
+/// <summary>
+/// Philox4x32-10 (Salmon, Moraes, Dror and Shaw, "Parallel random numbers: as easy as 1, 2, 3", SC 2011): a
+/// counter-based generator, four 32-bit words from a 128-bit counter and a 64-bit key in ten rounds of
+/// multiplications and exclusive ors. Every block of words is a pure function of (counter, key), so any thread
+/// computes any block, and the numbers are the same on every accelerator and for every launch shape.
+/// </summary>
+public static class Philox
+{
+    private const uint Multiplier0 = 0xD2511F53, Multiplier1 = 0xCD9E8D57;
+    private const uint KeyStep0 = 0x9E3779B9, KeyStep1 = 0xBB67AE85;
+
+    /// <summary>The block of counter (c0, c1, c2, c3) under key (k0, k1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static RandomWords Block(uint c0, uint c1, uint c2, uint c3, uint k0, uint k1)
+    {
+        for (int round = 0; round < 10; round++)
+        {
+            ulong p0 = (ulong)Multiplier0 * c0;
+            ulong p1 = (ulong)Multiplier1 * c2;
+            uint hi0 = (uint)(p0 >> 32), hi1 = (uint)(p1 >> 32);
+            (c0, c1, c2, c3) = (hi1 ^ c1 ^ k0, (uint)p1, hi0 ^ c3 ^ k1, (uint)p0);
+            k0 += KeyStep0;
+            k1 += KeyStep1;
+        }
+        return new RandomWords(c0, c1, c2, c3);
+    }
+}
+
+/// <summary>One Philox block: four independent, uniformly distributed 32-bit words.</summary>
+public readonly record struct RandomWords(uint W0, uint W1, uint W2, uint W3)
+{
+    /// <summary>Word <paramref name="k"/> (0–3).</summary>
+    public uint this[int k]
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => k switch
+    {
+            0 => W0,
+            1 => W1,
+            2 => W2,
+            _ => W3,
+        };
+    }
+}
+
+/// <summary>What a random launch computes.</summary>
+public enum RandomKind
+{
+    /// <summary>y = low + (high − low)·u, u uniform on [0, 1).</summary>
+    Uniform,
+
+    /// <summary>y = mean + std·z, z standard normal (Box–Muller).</summary>
+    Normal,
+
+    /// <summary>y = x·scale where the element is kept (probability 1 − ratio), else x·0 (inverted dropout).</summary>
+    Dropout,
+}
+
+/// <summary>
+/// A random launch, as a kernel argument: the stream (<see cref="Seed"/>, <see cref="Stream"/>), the kind and its
+/// parameters. Element i takes its words from the Philox block with counter (b, stream) and key seed, b = i / lanes:
+/// <list type="bullet">
+/// <item>uniform and normal float32, and dropout of either type: 4 elements a block, element i word i mod 4;</item>
+/// <item>uniform and normal float64: 2 elements a block, element i words 2(i mod 2) (low half) and 2(i mod 2) + 1
+/// (high half);</item>
+/// <item>a uniform u is the word's top 24 bits times 2⁻²⁴ (float32), or the 64-bit pair's top 53 bits times 2⁻⁵³
+/// (float64): exactly representable, on [0, 1);</item>
+/// <item>normals come in pairs from uniforms (u, v) of elements 2j and 2j + 1: r = √(−2 ln(1 − u)),
+/// z₂ⱼ = r·cos 2πv, z₂ⱼ₊₁ = r·sin 2πv;</item>
+/// <item>dropout keeps element i when its word is at least <see cref="Threshold"/> (ratio·2³², rounded).</item>
+/// </list>
+/// </summary>
+/// <param name="Seed">The key.</param>
+/// <param name="Stream">The counter's upper 64 bits: one stream per launch.</param>
+/// <param name="Kind">What to compute.</param>
+/// <param name="A">low, mean or scale.</param>
+/// <param name="B">high or std (unused by dropout).</param>
+/// <param name="Threshold">Dropout's threshold.</param>
+public readonly record struct RandomArguments(ulong Seed, ulong Stream, RandomKind Kind, Parameter A, Parameter B, uint Threshold)
+{
+    /// <summary>Elements per Philox block for element type <typeparamref name="T"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Lanes<T>()
+        where T : unmanaged =>
+        Kind == RandomKind.Dropout || Interop.SizeOf<T>() == sizeof(float) ? 4 : 2;
+
+    /// <summary>Blocks that cover <paramref name="n"/> elements of <typeparamref name="T"/>.</summary>
+    public long Blocks<T>(long n)
+        where T : unmanaged
+    {
+        long lanes = Lanes<T>();
+        return (n + lanes - 1) / lanes;
+    }
+
+    /// <summary>The Philox block <paramref name="b"/> of this stream.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public RandomWords Words(long b) =>
+        Philox.Block((uint)b, (uint)((ulong)b >> 32), (uint)Stream, (uint)(Stream >> 32), (uint)Seed, (uint)(Seed >> 32));
+
+    /// <summary>The parameters (<see cref="A"/>, <see cref="B"/>) as elements: read once a launch, not once an element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public (T A, T B) Parameters<T>()
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Parameter a = A, b = B;
+        return (a.As<T>(), b.As<T>());
+    }
+
+    /// <summary>
+    /// Element <paramref name="k"/> of block <paramref name="w"/> (below <see cref="Lanes{T}"/>), with the
+    /// <see cref="Parameters{T}"/> <paramref name="a"/> and <paramref name="b"/>; <paramref name="x"/> is the input
+    /// element for dropout, unused otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public T Element<T>(RandomWords w, int k, T x, T a, T b)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Kind == RandomKind.Dropout)
+            return x * (w[k] >= Threshold ? a : T.Zero);
+        if (Kind == RandomKind.Uniform)
+            return a + ((b - a) * Uniform<T>(w, k));
+        // Box–Muller on the pair of elements that k belongs to.
+        int first = k & ~1;
+        T u = Uniform<T>(w, first), v = Uniform<T>(w, first + 1);
+        T r = T.Sqrt(-(T.One + T.One) * ElementaryMath.Log(T.One - u));
+        T angle = T.Tau * v;
+        T z = (k & 1) == 0 ? ElementaryMath.Cos(angle) : ElementaryMath.Sin(angle);
+        return a + (b * (r * z));
+    }
+
+    /// <summary>The uniform of element k of a block, on [0, 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Uniform<T>(RandomWords w, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Interop.SizeOf<T>() == sizeof(float))
+        {
+            float u = (w[k] >> 8) * (1.0f / (1 << 24));
+            return Unsafe.As<float, T>(ref u);
+        }
+        ulong bits = (((ulong)w[(2 * k) + 1] << 32) | w[2 * k]) >> 11;
+        double d = (long)bits * (1.0 / (1L << 53));
+        return Unsafe.As<double, T>(ref d);
+    }
+}
+
+/// <summary>The random kernels: each thread computes whole Philox blocks (see <see cref="RandomArguments"/>).</summary>
+public static class RandomKernels
+{
+    /// <summary>Grid-stride over the blocks of y: <c>y[i] = element i</c> (x is read by dropout only).</summary>
+    public static void Fill<T>(ArrayView<T> x, ArrayView<T> y, RandomArguments arguments)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long n = y.Length;
+        int lanes = arguments.Lanes<T>();
+        long blocks = arguments.Blocks<T>(n);
+        long stride = ElementwiseKernels.GridStride();
+        bool reads = arguments.Kind == RandomKind.Dropout;
+        var (a, c) = arguments.Parameters<T>();
+        for (long b = Grid.GlobalIndex.X; b < blocks; b += stride)
+        {
+            var w = arguments.Words(b);
+            long first = b * lanes;
+            for (int k = 0; k < lanes; k++)
+            {
+                long i = first + k;
+                if (i < n)
+                    y[i] = arguments.Element(w, k, reads ? x[i] : T.Zero, a, c);
+            }
+        }
+    }
+}
+
+/// <summary>Chunked random fill: items are Philox blocks (see <see cref="RandomArguments"/>).</summary>
+internal readonly unsafe struct RandomBody<T>(Address<T> x, Address<T> y, long n, RandomArguments arguments) : ICpuBody
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public void Run(long start, long count)
+    {
+        T* xs = x, ys = y;
+        int lanes = arguments.Lanes<T>();
+        bool reads = arguments.Kind == RandomKind.Dropout;
+        var (a, c) = arguments.Parameters<T>();
+        for (long b = start; b < start + count; b++)
+        {
+            var w = arguments.Words(b);
+            long first = b * lanes;
+            int valid = (int)Math.Min(lanes, n - first);
+            for (int k = 0; k < valid; k++)
+                ys[first + k] = arguments.Element(w, k, reads ? xs[first + k] : T.Zero, a, c);
+        }
+    }
+}
