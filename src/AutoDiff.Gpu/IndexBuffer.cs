@@ -32,6 +32,32 @@ internal sealed class IndexBuffer
         }
     }
 
+    /// <summary>Rents room for <paramref name="length"/> indices on <paramref name="device"/>, for a kernel to write.</summary>
+    public IndexBuffer(Device device, int length)
+    {
+        Length = length;
+        try
+        {
+            storage = new Storage(device, (long)length * sizeof(int));
+        }
+        catch (DeviceOutOfMemoryException e)
+        {
+            throw e.For($"{length:N0} indices:");
+        }
+    }
+
+    /// <summary>Copies the indices to a new host array. Waits for pending work.</summary>
+    public int[] ToArray()
+    {
+        var result = new int[Length];
+        if (Length > 0)
+        {
+            using (Device.EnterLaunch())
+                View.CopyToCPU(result);
+        }
+        return result;
+    }
+
     /// <summary>The device holding the indices.</summary>
     public Device Device => storage.Device;
 

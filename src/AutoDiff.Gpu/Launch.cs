@@ -271,6 +271,54 @@ internal static class Launch
         return y;
     }
 
+    /// <summary>
+    /// The positions of the greatest (or least) elements of x along <paramref name="axis"/> (over all elements when
+    /// null), in the row-major order of the other axes, read back to the host.
+    /// </summary>
+    public static int[] ArgReduce(string name, Tensor x, int? axis, bool minimum)
+    {
+        x.ThrowIfDisposed();
+        var (outer, n, inner) = AroundAxis(name, x.Shape, axis);
+        if (n == 0 && outer * inner > 0)
+            throw new ArgumentException($"{name}: axis {(axis is null ? "of all elements" : axis.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))} of shape {x.Shape} is empty, so no element is {(minimum ? "least" : "greatest")}");
+        if (outer * inner > int.MaxValue)
+            throw new ArgumentException($"{name}: {outer * inner:N0} positions of shape {x.Shape} do not fit a host array");
+        var indices = new IndexBuffer(x.Device, (int)(outer * inner));
+        Run(x.Device, x.DType, new ArgReduceBody(x, indices, null, null, outer, n, inner, minimum));
+        GC.KeepAlive(x);
+        var result = indices.ToArray();
+        indices.Release();
+        return result;
+    }
+
+    /// <summary>hits[o, r] = 1 where the argmax of x along <paramref name="axis"/> is labels[o, r], else 0: a new tensor of the other axes' shape, in x's element type.</summary>
+    public static Tensor ArgMaxHits(string name, Tensor x, int axis, IndexBuffer labels)
+    {
+        CheckIndices(x, labels);
+        var (outer, n, inner) = AroundAxis(name, x.Shape, axis);
+        var dims = x.Shape.ToArray();
+        var hits = x.Device.Empty(new Shape([.. dims[..axis], .. dims[(axis + 1)..]]), x.DType);
+        Run(x.Device, x.DType, new ArgReduceBody(x, null, hits, labels, outer, n, inner, Minimum: false));
+        GC.KeepAlive(x);
+        GC.KeepAlive(labels);
+        return hits;
+    }
+
+    /// <summary>x viewed as (outer, n, inner) around <paramref name="axis"/> (all elements as one line when null); the error names the function, the axis and the shape.</summary>
+    private static (long Outer, long N, long Inner) AroundAxis(string name, Shape shape, int? axis)
+    {
+        if (axis is null)
+            return (1, shape.Length, 1);
+        int a = Functions.Softmax.CheckAxis(name, shape, axis.Value);
+        var dims = shape.ToArray();
+        long outer = 1, inner = 1;
+        for (int i = 0; i < a; i++)
+            outer *= dims[i];
+        for (int i = a + 1; i < dims.Length; i++)
+            inner *= dims[i];
+        return (outer, dims[a], inner);
+    }
+
     /// <summary>The shape two operands broadcast to; the error names the function and both shapes.</summary>
     public static Shape BroadcastShape(string name, Shape a, Shape b)
     {
@@ -389,6 +437,19 @@ internal static class Launch
                 kernels.Dropout(x.View<T>(), y.View<T>(), arguments);
             else
                 kernels.Random(y.View<T>(), arguments);
+        }
+    }
+
+    /// <summary>Positions into <paramref name="Indices"/>, or hits against <paramref name="Labels"/> into <paramref name="Hits"/>.</summary>
+    private readonly record struct ArgReduceBody(Tensor X, IndexBuffer? Indices, Tensor? Hits, IndexBuffer? Labels, long Outer, long N, long Inner, bool Minimum) : IBody
+    {
+        public void Run<T>(KernelLibrary kernels)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (Labels is not null)
+                kernels.ArgMaxHits(X.View<T>(), Labels.View, Hits!.View<T>(), Outer, N, Inner);
+            else
+                kernels.ArgReduce(X.View<T>(), Indices!.View, Outer, N, Inner, Minimum);
         }
     }
 

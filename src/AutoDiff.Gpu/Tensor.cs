@@ -42,7 +42,7 @@ internal sealed class Storage
 /// <see cref="Dispose"/>, when a <see cref="TensorScope"/> ends, or once the GC finds the tensor unreachable
 /// (see <see cref="DeviceMemory"/>): disposing is optional.
 /// </summary>
-public sealed class Tensor : IDisposable
+public sealed partial class Tensor : IDisposable
 {
     private readonly Storage storage;
     private int disposed;

@@ -166,6 +166,8 @@ public sealed partial class KernelCompilationTests
         var random = typeof(RandomKernels);
         Add("random float32", random, "Fill", [f], "sqrt.rn.f32", "!.approx", "!call");
         Add("random float64", random, "Fill", [d], "sqrt.rn.f64", "!.approx", "!call");
+        Add("argmax and hits float32", typeof(ArgReduceKernels), "ArgReduce", [f], "!call");
+        Add("argmax and hits float64", typeof(ArgReduceKernels), "ArgReduce", [d], "!call");
 
         AddTiled<LargeTile>("matmul float32 large tile", "MatMulTiled", [f, typeof(LargeTile)], "bar.sync", "ld.shared.v4.f32", "!.local");
         AddTiled<MediumTile>("matmul float64 medium tile", "MatMulTiled", [d, typeof(MediumTile)], "bar.sync", "ld.shared.v2.f64");
