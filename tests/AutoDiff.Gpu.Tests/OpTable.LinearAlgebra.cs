@@ -54,11 +54,46 @@ public static partial class OpTable
             yield return new OpCase("ExpandDims(-1)", v => ExpandDims(v[0], -1), h => Reshaped(h[0], new Shape([.. shape.ToArray(), 1])), [shape]);
             yield return new OpCase("ExpandDims(1)", v => ExpandDims(v[0], 1), h => Reshaped(h[0], new Shape([shape[0], 1, .. shape.ToArray()[1..]])), [shape]);
         }
+        foreach (var shape in new[] { new Shape(4, 3), new Shape(7, 2, 5), new Shape(2, 3, 4, 5), new Shape(100, 7) })
+        {
+            var channels = new Shape(shape[1]);
+            yield return new OpCase("BatchNorm(train)", v => BatchNorm(v[0], v[1], v[2], v[0].Data.Device.Zeros(channels, v[0].DType), v[0].Data.Device.Ones(channels, v[0].DType)),
+                h => BatchNormOf(h[0], h[1], h[2], 2e-5), [shape, channels, channels]);
+        }
         foreach (var (n, c) in new[] { (1, 1), (3, 4), (7, 10), (100, 5), (2, 1000) })
         {
             int[] t = Enumerable.Range(0, n).Select(i => ((i * 7) + 3) % c).ToArray();
             yield return new OpCase("SoftmaxCrossEntropy", v => SoftmaxCrossEntropy(v[0], t), h => CrossEntropyOf(h[0], t), [new(n, c)], -3, 3);
         }
+    }
+
+    /// <summary>γ·(x − μ)/√(σ² + ε) + β per channel (axis 1), μ and σ² (biased) over every other axis, on the host.</summary>
+    public static HostArray BatchNormOf(HostArray x, HostArray gamma, HostArray beta, double eps)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(gamma);
+        ArgumentNullException.ThrowIfNull(beta);
+        int c = x.Shape[1];
+        long inner = x.Length / x.Shape[0] / c;
+        int Channel(long i) => (int)(i / inner % c);
+        var sum = new double[c];
+        var count = new double[c];
+        for (long i = 0; i < x.Length; i++)
+        {
+            sum[Channel(i)] += x.Data[i];
+            count[Channel(i)]++;
+        }
+        var mean = sum.Select((s, k) => s / count[k]).ToArray();
+        var variance = new double[c];
+        for (long i = 0; i < x.Length; i++)
+            variance[Channel(i)] += (x.Data[i] - mean[Channel(i)]) * (x.Data[i] - mean[Channel(i)]) / count[Channel(i)];
+        var y = new double[x.Length];
+        for (long i = 0; i < x.Length; i++)
+        {
+            int k = Channel(i);
+            y[i] = (gamma.Data[k] * (x.Data[i] - mean[k]) / Math.Sqrt(variance[k] + eps)) + beta.Data[k];
+        }
+        return new HostArray(y, x.Shape);
     }
 
     /// <summary>−(1/N)·Σᵢ log softmax(x)[i, tᵢ] on the host.</summary>

@@ -222,5 +222,21 @@ namespace AutoDiff.Gpu
                 throw new ArgumentException($"PickPerRow: x must have rows and columns (2 axes or more), got shape {x.Shape}", nameof(x));
             return new Functions.Take(t, new Functions.TakeGeometry(1, 1, PerSlice: true)).Call(x)[0];
         }
+
+        /// <summary>
+        /// DeZero's <c>embed_id</c>: the rows <c>W[ids]</c> of the embedding matrix <paramref name="w"/> (V, D), an
+        /// (ids.Length, D) gather on the device whose backward adds each row's gradient into W's row (repeated ids
+        /// accumulate). Negative ids count from the end, as NumPy's.
+        /// </summary>
+        /// <exception cref="ArgumentException">W is not a matrix.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">An id is outside [−V, V).</exception>
+        public static Variable EmbedId(int[] ids, Variable w)
+        {
+            ArgumentNullException.ThrowIfNull(ids);
+            ArgumentNullException.ThrowIfNull(w);
+            if (w.NDim != 2)
+                throw new ArgumentException($"EmbedId: W must be a matrix (V, D), not {w.Shape}", nameof(w));
+            return Take(w, ids, axis: 0);
+        }
     }
 }
