@@ -113,39 +113,60 @@ public readonly record struct RandomArguments(ulong Seed, ulong Stream, RandomKi
     }
 
     /// <summary>
-    /// Element <paramref name="k"/> of block <paramref name="w"/> (below <see cref="Lanes{T}"/>), with the
-    /// <see cref="Parameters{T}"/> <paramref name="a"/> and <paramref name="b"/>; <paramref name="x"/> is the input
-    /// element for dropout, unused otherwise.
+    /// The elements of block <paramref name="w"/> (<see cref="Lanes{T}"/> of them; float64 uniform and normal blocks
+    /// leave Z and W zero), with the <see cref="Parameters{T}"/> <paramref name="a"/> and <paramref name="b"/>;
+    /// <paramref name="x"/> holds the block's input elements for dropout, and is unused otherwise. Whole blocks at
+    /// a time, so a normal pair takes one logarithm, one square root, one sine and one cosine.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public T Element<T>(RandomWords w, int k, T x, T a, T b)
+    public Quad<T> Block<T>(RandomWords w, Quad<T> x, T a, T b)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Kind == RandomKind.Dropout)
-            return x * (w[k] >= Threshold ? a : T.Zero);
-        if (Kind == RandomKind.Uniform)
-            return a + ((b - a) * Uniform<T>(w, k));
-        // Box–Muller on the pair of elements that k belongs to.
-        int first = k & ~1;
-        T u = Uniform<T>(w, first), v = Uniform<T>(w, first + 1);
-        T r = T.Sqrt(-(T.One + T.One) * ElementaryMath.Log(T.One - u));
-        T angle = T.Tau * v;
-        T z = (k & 1) == 0 ? ElementaryMath.Cos(angle) : ElementaryMath.Sin(angle);
-        return a + (b * (r * z));
-    }
-
-    /// <summary>The uniform of element k of a block, on [0, 1).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Uniform<T>(RandomWords w, int k)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
+            return new() { X = Drop(w.W0, x.X, a), Y = Drop(w.W1, x.Y, a), Z = Drop(w.W2, x.Z, a), W = Drop(w.W3, x.W, a) };
         if (Interop.SizeOf<T>() == sizeof(float))
         {
-            float u = (w[k] >> 8) * (1.0f / (1 << 24));
-            return Unsafe.As<float, T>(ref u);
+            var (v0, v1) = Pair(Single<T>(w.W0), Single<T>(w.W1), a, b);
+            var (v2, v3) = Pair(Single<T>(w.W2), Single<T>(w.W3), a, b);
+            return new() { X = v0, Y = v1, Z = v2, W = v3 };
         }
-        ulong bits = (((ulong)w[(2 * k) + 1] << 32) | w[2 * k]) >> 11;
-        double d = (long)bits * (1.0 / (1L << 53));
+        var (d0, d1) = Pair(Double<T>(w.W0, w.W1), Double<T>(w.W2, w.W3), a, b);
+        return new() { X = d0, Y = d1, Z = T.Zero, W = T.Zero };
+    }
+
+    /// <summary>x·scale where the word reaches the threshold, else x·0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private T Drop<T>(uint word, T x, T scale)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        x * (word >= Threshold ? scale : T.Zero);
+
+    /// <summary>Two elements from the uniforms (u, v): both uniform, or a Box–Muller pair.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private (T, T) Pair<T>(T u, T v, T a, T b)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Kind == RandomKind.Uniform)
+            return (a + ((b - a) * u), a + ((b - a) * v));
+        T r = T.Sqrt(-(T.One + T.One) * ElementaryMath.Log(T.One - u));
+        T angle = T.Tau * v;
+        return (a + (b * (r * ElementaryMath.Cos(angle))), a + (b * (r * ElementaryMath.Sin(angle))));
+    }
+
+    /// <summary>A float32 uniform on [0, 1): the word's top 24 bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Single<T>(uint word)
+        where T : unmanaged
+    {
+        float u = (word >> 8) * (1.0f / (1 << 24));
+        return Unsafe.As<float, T>(ref u);
+    }
+
+    /// <summary>A float64 uniform on [0, 1): the top 53 bits of (high, low).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Double<T>(uint low, uint high)
+        where T : unmanaged
+    {
+        double d = (long)((((ulong)high << 32) | low) >> 11) * (1.0 / (1L << 53));
         return Unsafe.As<double, T>(ref d);
     }
 }
@@ -165,15 +186,32 @@ public static class RandomKernels
         var (a, c) = arguments.Parameters<T>();
         for (long b = Grid.GlobalIndex.X; b < blocks; b += stride)
         {
-            var w = arguments.Words(b);
             long first = b * lanes;
-            for (int k = 0; k < lanes; k++)
+            var input = reads
+                ? new Quad<T> { X = Load(x, first, n), Y = Load(x, first + 1, n), Z = Load(x, first + 2, n), W = Load(x, first + 3, n) }
+                : default;
+            var v = arguments.Block(arguments.Words(b), input, a, c);
+            Store(y, first, n, v.X);
+            Store(y, first + 1, n, v.Y);
+            if (lanes == 4)
             {
-                long i = first + k;
-                if (i < n)
-                    y[i] = arguments.Element(w, k, reads ? x[i] : T.Zero, a, c);
+                Store(y, first + 2, n, v.Z);
+                Store(y, first + 3, n, v.W);
             }
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Load<T>(ArrayView<T> x, long i, long n)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        i < n ? x[i] : T.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<T>(ArrayView<T> y, long i, long n, T value)
+        where T : unmanaged
+    {
+        if (i < n)
+            y[i] = value;
     }
 }
 
@@ -187,13 +225,28 @@ internal readonly unsafe struct RandomBody<T>(Address<T> x, Address<T> y, long n
         int lanes = arguments.Lanes<T>();
         bool reads = arguments.Kind == RandomKind.Dropout;
         var (a, c) = arguments.Parameters<T>();
+        Span<T> tail = stackalloc T[4];
         for (long b = start; b < start + count; b++)
         {
-            var w = arguments.Words(b);
             long first = b * lanes;
             int valid = (int)Math.Min(lanes, n - first);
-            for (int k = 0; k < valid; k++)
-                ys[first + k] = arguments.Element(w, k, reads ? xs[first + k] : T.Zero, a, c);
+            var input = default(Quad<T>);
+            if (reads)
+            {
+                tail.Clear();
+                new ReadOnlySpan<T>(xs + first, valid).CopyTo(tail);
+                input = new Quad<T> { X = tail[0], Y = tail[1], Z = tail[2], W = tail[3] };
+            }
+            var v = arguments.Block(arguments.Words(b), input, a, c);
+            if (valid == lanes)
+            {
+                (ys[first], ys[first + 1]) = (v.X, v.Y);
+                if (lanes == 4)
+                    (ys[first + 2], ys[first + 3]) = (v.Z, v.W);
+                continue;
+            }
+            (tail[0], tail[1], tail[2], tail[3]) = (v.X, v.Y, v.Z, v.W);
+            tail[..valid].CopyTo(new Span<T>(ys + first, valid));
         }
     }
 }
