@@ -319,6 +319,20 @@ internal static class Launch
         return (outer, dims[a], inner);
     }
 
+    /// <summary>
+    /// An optimizer's step in place: <c>(p, s1, s2) = rule(p, g, s1, s2)</c> elementwise, g and the states of p's
+    /// shape (the states the rule does not keep may be null).
+    /// </summary>
+    public static void Update<TRule>(string name, Tensor p, Tensor g, Tensor? s1, Tensor? s2, TRule rule)
+        where TRule : struct, IUpdateRule
+    {
+        CheckCompatible(name, p, g);
+        if (!g.Shape.Equals(p.Shape))
+            throw new ArgumentException($"{name}: the gradient {g.Shape} does not match its parameter {p.Shape}");
+        Run(p.Device, p.DType, new UpdateBody<TRule>(p, g, s1, s2, rule));
+        GC.KeepAlive(g);
+    }
+
     /// <summary>The shape two operands broadcast to; the error names the function and both shapes.</summary>
     public static Shape BroadcastShape(string name, Shape a, Shape b)
     {
@@ -451,6 +465,14 @@ internal static class Launch
             else
                 kernels.ArgReduce(X.View<T>(), Indices!.View, Outer, N, Inner, Minimum);
         }
+    }
+
+    private readonly struct UpdateBody<TRule>(Tensor p, Tensor g, Tensor? s1, Tensor? s2, TRule rule) : IBody
+        where TRule : struct, IUpdateRule
+    {
+        public void Run<T>(KernelLibrary kernels)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            kernels.Update(p.View<T>(), g.View<T>(), s1 is null ? default : s1.View<T>(), s2 is null ? default : s2.View<T>(), rule);
     }
 
     private readonly struct MatMulBody(Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transposeA, bool transposeB, Tensor? bias) : IBody

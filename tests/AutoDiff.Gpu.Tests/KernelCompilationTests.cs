@@ -168,6 +168,8 @@ public sealed partial class KernelCompilationTests
         Add("random float64", random, "Fill", [d], "sqrt.rn.f64", "!.approx", "!call");
         Add("argmax and hits float32", typeof(ArgReduceKernels), "ArgReduce", [f], "!call");
         Add("argmax and hits float64", typeof(ArgReduceKernels), "ArgReduce", [d], "!call");
+        Add("update adam float32", typeof(UpdateKernels), "Update", [f, typeof(AutoDiff.Gpu.Optimizers.AdamRule)], "sqrt.rn.f32", "!call");
+        Add("update momentum float64", typeof(UpdateKernels), "Update", [d, typeof(AutoDiff.Gpu.Optimizers.MomentumRule)], "!call");
 
         AddTiled<LargeTile>("matmul float32 large tile", "MatMulTiled", [f, typeof(LargeTile)], "bar.sync", "ld.shared.v4.f32", "!.local");
         AddTiled<MediumTile>("matmul float64 medium tile", "MatMulTiled", [d, typeof(MediumTile)], "bar.sync", "ld.shared.v2.f64");

@@ -8,32 +8,13 @@ namespace AutoDiff.Gpu.Optimizers;
 /// gradient, in place on the device, one kernel per parameter. Parameters without a gradient are left alone.
 /// </summary>
 /// <param name="lr">The learning rate.</param>
-public sealed class Sgd(double lr = 0.01)
+public sealed class Sgd(double lr = 0.01) : Optimizer
 {
     /// <summary>The learning rate.</summary>
     public double Lr { get; set; } = lr;
 
-    /// <summary>Updates every parameter in <paramref name="parameters"/> that has a gradient.</summary>
-    /// <exception cref="ArgumentException">A gradient is on another device or of another element type than its parameter.</exception>
-    /// <exception cref="ObjectDisposedException">A parameter was disposed.</exception>
-    public void Update(params IEnumerable<Variable> parameters)
-    {
-        ArgumentNullException.ThrowIfNull(parameters);
-        foreach (var p in parameters)
-            UpdateOne(p);
-    }
-
-    /// <summary>Updates one parameter, if it has a gradient.</summary>
-    /// <exception cref="ArgumentException">The gradient is on another device or of another element type than the parameter.</exception>
-    /// <exception cref="ObjectDisposedException">The parameter was disposed.</exception>
-    public void UpdateOne(Variable parameter)
-    {
-        ArgumentNullException.ThrowIfNull(parameter);
-        if (parameter.IsDisposed)
-            throw parameter.DisposedError(nameof(Sgd));
-        if (parameter.GradInternal is { } grad)
-            Launch.ZipInto(nameof(Sgd), parameter.Data, grad.Data, new SgdOperator(Lr));
-    }
+    private protected override void Step(Variable parameter, Variable grad) =>
+        Launch.ZipInto(nameof(Sgd), parameter.Data, grad.Data, new SgdOperator(Lr));
 }
 
 /// <summary>p − lr·g</summary>

@@ -1,0 +1,68 @@
+using System.Runtime.CompilerServices;
+using AutoDiff.Gpu.Kernels;
+
+namespace AutoDiff.Gpu.Optimizers;
+
+/// <summary>
+/// DeZero's <c>Optimizer</c>: updates parameters from their gradients, in place on the device. Parameters without a
+/// gradient are left alone. An optimizer that keeps state (a velocity, moment estimates) keeps it per parameter, on
+/// the parameter's device, created as zeros on the first update and dropped with the parameter.
+/// </summary>
+public abstract class Optimizer
+{
+    private readonly ConditionalWeakTable<Variable, ParameterState> states = [];
+
+    /// <summary>Updates every parameter in <paramref name="parameters"/> that has a gradient.</summary>
+    /// <exception cref="ArgumentException">A gradient is on another device, of another element type or of another shape than its parameter.</exception>
+    /// <exception cref="ObjectDisposedException">A parameter was disposed.</exception>
+    public void Update(params IEnumerable<Variable> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        foreach (var p in parameters)
+            UpdateOne(p);
+    }
+
+    /// <summary>Updates one parameter, if it has a gradient.</summary>
+    /// <exception cref="ArgumentException">The gradient is on another device, of another element type or of another shape than the parameter.</exception>
+    /// <exception cref="ObjectDisposedException">The parameter was disposed.</exception>
+    public void UpdateOne(Variable parameter)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        if (parameter.IsDisposed)
+            throw parameter.DisposedError(GetType().Name);
+        if (parameter.GradInternal is { } grad)
+            Step(parameter, grad);
+    }
+
+    /// <summary>One update of <paramref name="parameter"/> by its gradient <paramref name="grad"/>.</summary>
+    private protected abstract void Step(Variable parameter, Variable grad);
+
+    /// <summary>
+    /// One launch of <paramref name="rule"/> over the parameter, its gradient and its states (zeros like the parameter
+    /// at its first update), counted as one more step of the parameter.
+    /// </summary>
+    private protected void Apply<TRule>(Variable parameter, Variable grad, TRule rule)
+        where TRule : struct, IUpdateRule
+    {
+        var state = StateOf(parameter);
+        var tensors = state.Tensors(parameter, TRule.States);
+        Launch.Update(GetType().Name, parameter.Data, grad.Data, tensors.ElementAtOrDefault(0), tensors.ElementAtOrDefault(1), rule);
+        state.Steps++;
+    }
+
+    /// <summary>Updates of <paramref name="parameter"/> made so far (Adam's t − 1 for the next one).</summary>
+    private protected long StepsOf(Variable parameter) => StateOf(parameter).Steps;
+
+    private ParameterState StateOf(Variable parameter) => states.GetValue(parameter, _ => new ParameterState());
+
+    /// <summary>One parameter's state tensors (made on its first update) and step count.</summary>
+    private sealed class ParameterState
+    {
+        private Tensor[]? tensors;
+
+        public long Steps { get; set; }
+
+        public Tensor[] Tensors(Variable parameter, int count) =>
+            tensors ??= Enumerable.Range(0, count).Select(_ => parameter.Data.Device.Zeros(parameter.Shape, parameter.DType)).ToArray();
+    }
+}
