@@ -62,7 +62,7 @@ public abstract class OptimizerTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public void Adam_fits_a_line_that_plain_descent_fits_slower()
+    public void Adam_fits_a_line()
     {
         // y = 2x + 1 on 50 points; 300 steps at α = 0.1.
         var xs = Enumerable.Range(0, 50).Select(i => i / 25.0 - 1).ToArray();
