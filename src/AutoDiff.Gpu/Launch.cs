@@ -277,6 +277,15 @@ internal static class Launch
     /// </summary>
     public static int[] ArgReduce(string name, Tensor x, int? axis, bool minimum)
     {
+        var indices = ArgReduceOnDevice(name, x, axis, minimum);
+        var result = indices.ToArray();
+        indices.Release();
+        return result;
+    }
+
+    /// <summary>The positions of <see cref="ArgReduce"/>, left on the device (for a gather by them).</summary>
+    public static IndexBuffer ArgReduceOnDevice(string name, Tensor x, int? axis, bool minimum)
+    {
         x.ThrowIfDisposed();
         var (outer, n, inner) = AroundAxis(name, x.Shape, axis);
         if (n == 0 && outer * inner > 0)
@@ -286,9 +295,7 @@ internal static class Launch
         var indices = new IndexBuffer(x.Device, (int)(outer * inner));
         Run(x.Device, x.DType, new ArgReduceBody(x, indices, null, null, outer, n, inner, minimum));
         GC.KeepAlive(x);
-        var result = indices.ToArray();
-        indices.Release();
-        return result;
+        return indices;
     }
 
     /// <summary>hits[o, r] = 1 where the argmax of x along <paramref name="axis"/> is labels[o, r], else 0: a new tensor of the other axes' shape, in x's element type.</summary>

@@ -57,7 +57,7 @@ public static partial class OpTable
     }
 
     /// <summary>Every row: each family of functions adds its rows in its own file (OpTable.*.cs).</summary>
-    private static IEnumerable<OpCase> Build() => ElementwiseRows().Concat(ShapeRows()).Concat(LinearAlgebraRows());
+    private static IEnumerable<OpCase> Build() => ElementwiseRows().Concat(ShapeRows()).Concat(LinearAlgebraRows()).Concat(ConvolutionRows());
 
     /// <summary>The same elements in another shape.</summary>
     public static HostArray Reshaped(HostArray h, Shape shape) => new(h.Data, shape);

@@ -1,0 +1,158 @@
+using System.Collections.Concurrent;
+
+namespace AutoDiff.Gpu.Functions
+{
+    /// <summary>
+    /// The windows of a 2-D convolution or pooling over x (N, C, H, W): kernel (KH, KW), stride (SH, SW) and zero
+    /// padding (PH, PW) on each side, giving OH = (H + 2·PH − KH)/SH + 1 rows and OW columns of windows, as DeZero's
+    /// <c>get_conv_outsize</c>.
+    /// </summary>
+    internal readonly record struct Windows(int C, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW)
+    {
+        private static readonly ConcurrentDictionary<Windows, int[]> Gathers = new();
+
+        public int OH => ((H + (2 * PH) - KH) / SH) + 1;
+
+        public int OW => ((W + (2 * PW) - KW) / SW) + 1;
+
+        /// <summary>Elements of one window over every channel: C·KH·KW.</summary>
+        public int Column => C * KH * KW;
+
+        /// <summary>The windows of x; the error names the function, the shape and the sizes.</summary>
+        public static Windows Of(string name, Shape x, (int H, int W) kernel, (int H, int W) stride, (int H, int W) pad)
+        {
+            if (x.Rank != 4)
+                throw new ArgumentException($"{name}: x must be (N, C, H, W), not {x}");
+            if (kernel.H < 1 || kernel.W < 1 || stride.H < 1 || stride.W < 1 || pad.H < 0 || pad.W < 0)
+                throw new ArgumentOutOfRangeException(nameof(kernel), $"{name}: kernel {kernel} and stride {stride} must be positive and padding {pad} not negative");
+            var w = new Windows(x[1], x[2], x[3], kernel.H, kernel.W, stride.H, stride.W, pad.H, pad.W);
+            if (x[2] + (2 * pad.H) < kernel.H || x[3] + (2 * pad.W) < kernel.W)
+                throw new ArgumentException($"{name}: a {kernel.H}×{kernel.W} kernel does not fit x {x} padded by {pad}");
+            if ((long)w.OH * w.OW * w.Column > int.MaxValue)
+                throw new ArgumentException($"{name}: {w.OH}×{w.OW} windows of {w.Column} elements per image of x {x} are more than 2^31");
+            return w;
+        }
+
+        /// <summary>
+        /// For each (oh, ow, c, kh, kw) of one image, row-major, the offset in its (C, H, W) of the element the window
+        /// reads, or <see cref="int.MaxValue"/> (out of range: reads 0, adds nothing) in the padding. Cached per geometry.
+        /// </summary>
+        public int[] Gather() => Gathers.GetOrAdd(this, static g =>
+        {
+            var offsets = new int[g.OH * g.OW * g.Column];
+            int i = 0;
+            for (int oh = 0; oh < g.OH; oh++)
+            {
+                for (int ow = 0; ow < g.OW; ow++)
+                {
+                    for (int c = 0; c < g.C; c++)
+                    {
+                        for (int kh = 0; kh < g.KH; kh++)
+                        {
+                            for (int kw = 0; kw < g.KW; kw++)
+                            {
+                                int h = (oh * g.SH) + kh - g.PH, w = (ow * g.SW) + kw - g.PW;
+                                offsets[i++] = h < 0 || h >= g.H || w < 0 || w >= g.W ? int.MaxValue : (((c * g.H) + h) * g.W) + w;
+                            }
+                        }
+                    }
+                }
+            }
+            return offsets;
+        });
+    }
+}
+
+namespace AutoDiff.Gpu
+{
+    public static partial class F
+    {
+        /// <summary>
+        /// DeZero's <c>im2col</c> (as a matrix): the windows of x (N, C, H, W) as rows, (N·OH·OW, C·KH·KW), zeros where a
+        /// window lies in the padding. One gather launch by offsets computed once per geometry; the backward adds each
+        /// element back where it was read (DeZero's <c>col2im</c>).
+        /// </summary>
+        /// <exception cref="ArgumentException">x is not 4-D, or the kernel does not fit the padded input.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">A kernel size or stride is not positive, or a padding negative.</exception>
+        public static Variable Im2col(Variable x, (int H, int W) kernel, (int H, int W) stride, (int H, int W) pad)
+        {
+            ArgumentNullException.ThrowIfNull(x);
+            var w = Functions.Windows.Of(nameof(Im2col), x.Shape, kernel, stride, pad);
+            var device = x.Data.Device;
+            device.ThrowIfDisposed();
+            var offsets = new IndexBuffer(device, w.Gather());
+            var rows = new Functions.Take(offsets, new Functions.TakeGeometry(1, 3, PerSlice: false)).Call(x)[0];
+            if (!Config.EnableBackprop)
+                offsets.Release();
+            return Reshape(rows, x.Shape[0] * w.OH * w.OW, w.Column);
+        }
+
+        /// <summary><see cref="Im2col(Variable, ValueTuple{int, int}, ValueTuple{int, int}, ValueTuple{int, int})"/> with square kernels, strides and paddings.</summary>
+        public static Variable Im2col(Variable x, int kernel, int stride = 1, int pad = 0) => Im2col(x, (kernel, kernel), (stride, stride), (pad, pad));
+
+        /// <summary>
+        /// DeZero's <c>conv2d</c>: x (N, C, H, W) with filters w (OC, C, KH, KW) and an optional bias b (OC,), stride and
+        /// zero padding, giving (N, OC, OH, OW): <see cref="Im2col(Variable, ValueTuple{int, int}, ValueTuple{int, int}, ValueTuple{int, int})"/>
+        /// then one matrix product with the filters as rows, as DeZero computes it. Differentiable in x, w and b, to every order.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes do not fit (x 4-D, w 4-D with x's channels, b of w's filters).</exception>
+        public static Variable Conv2d(Variable x, Variable w, Variable? b, (int H, int W) stride, (int H, int W) pad)
+        {
+            ArgumentNullException.ThrowIfNull(x);
+            ArgumentNullException.ThrowIfNull(w);
+            if (w.NDim != 4 || x.NDim != 4 || w.Shape[1] != x.Shape[1])
+                throw new ArgumentException($"{nameof(Conv2d)}: filters must be (OC, C, KH, KW) with x's C, for x (N, C, H, W): got x {x.Shape} and W {w.Shape}");
+            if (b is not null && !b.Shape.Equals(new Shape(w.Shape[0])))
+                throw new ArgumentException($"{nameof(Conv2d)}: the bias must be ({w.Shape[0]},) for W {w.Shape}, not {b.Shape}");
+            int n = x.Shape[0], filters = w.Shape[0];
+            var windows = Functions.Windows.Of(nameof(Conv2d), x.Shape, (w.Shape[2], w.Shape[3]), stride, pad);
+            var col = Im2col(x, (w.Shape[2], w.Shape[3]), stride, pad);
+            var y = MatMul(col, Reshape(w, filters, windows.Column), transposeA: false, transposeB: true);
+            if (b is not null)
+                y += b;
+            return Transpose(Reshape(y, n, windows.OH, windows.OW, filters), 0, 3, 1, 2);
+        }
+
+        /// <summary><see cref="Conv2d(Variable, Variable, Variable?, ValueTuple{int, int}, ValueTuple{int, int})"/> with square strides and paddings.</summary>
+        public static Variable Conv2d(Variable x, Variable w, Variable? b = null, int stride = 1, int pad = 0) => Conv2d(x, w, b, (stride, stride), (pad, pad));
+
+        /// <summary>
+        /// DeZero's <c>pooling</c> (max pooling): the greatest element of each window of each channel of x (N, C, H, W),
+        /// giving (N, C, OH, OW); zero padding takes part, as in DeZero. The gradient goes to the first greatest element of
+        /// each window only (its argmax, found on the device), as DeZero's and PyTorch's; a NaN in a window wins.
+        /// </summary>
+        public static Variable Pooling(Variable x, (int H, int W) kernel, (int H, int W) stride, (int H, int W) pad)
+        {
+            ArgumentNullException.ThrowIfNull(x);
+            var (n, c, windows, rows) = PerChannelWindows(nameof(Pooling), x, kernel, stride, pad);
+            var positions = Launch.ArgReduceOnDevice(nameof(Pooling), rows.Data, 1, minimum: false);
+            var picked = new Functions.Take(positions, new Functions.TakeGeometry(1, 1, PerSlice: true)).Call(rows)[0];
+            if (!Config.EnableBackprop)
+                positions.Release();
+            return Transpose(Reshape(picked, n, windows.OH, windows.OW, c), 0, 3, 1, 2);
+        }
+
+        /// <summary><see cref="Pooling(Variable, ValueTuple{int, int}, ValueTuple{int, int}, ValueTuple{int, int})"/> with square kernels, strides and paddings (DeZero's default stride is 1).</summary>
+        public static Variable Pooling(Variable x, int kernel, int stride = 1, int pad = 0) => Pooling(x, (kernel, kernel), (stride, stride), (pad, pad));
+
+        /// <summary>DeZero's <c>average_pooling</c>: the mean of each window of each channel of x (N, C, H, W), zero padding included, giving (N, C, OH, OW).</summary>
+        public static Variable AveragePooling(Variable x, (int H, int W) kernel, (int H, int W) stride, (int H, int W) pad)
+        {
+            ArgumentNullException.ThrowIfNull(x);
+            var (n, c, windows, rows) = PerChannelWindows(nameof(AveragePooling), x, kernel, stride, pad);
+            return Transpose(Reshape(Mean(rows, 1), n, windows.OH, windows.OW, c), 0, 3, 1, 2);
+        }
+
+        /// <summary><see cref="AveragePooling(Variable, ValueTuple{int, int}, ValueTuple{int, int}, ValueTuple{int, int})"/> with square kernels, strides and paddings.</summary>
+        public static Variable AveragePooling(Variable x, int kernel, int stride = 1, int pad = 0) => AveragePooling(x, (kernel, kernel), (stride, stride), (pad, pad));
+
+        /// <summary>The windows of x as rows of KH·KW, one per (n, oh, ow, c).</summary>
+        private static (int N, int C, Functions.Windows Windows, Variable Rows) PerChannelWindows(string name, Variable x, (int H, int W) kernel, (int H, int W) stride, (int H, int W) pad)
+        {
+            var windows = Functions.Windows.Of(name, x.Shape, kernel, stride, pad);
+            int n = x.Shape[0], c = x.Shape[1];
+            var col = Im2col(x, kernel, stride, pad);
+            return (n, c, windows, Reshape(col, n * windows.OH * windows.OW * c, kernel.H * kernel.W));
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using AutoDiff.Gpu.Layers;
+using AutoDiff.Gpu.Optimizers;
+using static AutoDiff.Gpu.F;
+
+namespace AutoDiff.Gpu.Tests;
+
+/// <summary>
+/// Convolution and pooling beyond their op-table rows: where max pooling's gradient goes, NaN, second derivatives,
+/// bad input, and a small convolutional classifier trained end to end. Bound to each accelerator kind below.
+/// </summary>
+public abstract class ConvolutionTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : DeviceFixture
+{
+    protected Device Device => fixture.Require();
+
+    [Fact]
+    public void Max_pooling_sends_each_windows_gradient_to_its_first_greatest_element()
+    {
+        var x = new Variable(Device.Ones(new Shape(1, 2, 4, 4), DType.Float64));
+        var y = Pooling(x, 2, 2);
+        Assert.Equal(new Shape(1, 2, 2, 2), y.Shape);
+        Sum(y).Backward();
+        // Ties everywhere: only the top-left element of each 2×2 window gets the gradient.
+        var g = x.Grad!.Data.ToDoubleArray();
+        for (int i = 0; i < g.Length; i++)
+        {
+            int h = i / 4 % 4, w = i % 4;
+            Assert.Equal(h % 2 == 0 && w % 2 == 0 ? 1.0 : 0.0, g[i]);
+        }
+        var withNaN = Device.FromArray([1.0, double.NaN, 3.0, 2.0], 1, 1, 2, 2);
+        Assert.True(double.IsNaN(Pooling(new Variable(withNaN), 2).Data.Item()));
+    }
+
+    [Fact]
+    public void Second_derivatives_of_a_convolution_match_central_differences()
+    {
+        var x = new Variable(HostArray.Random(new Shape(2, 2, 4, 4), 31).ToTensor(Device, DType.Float64));
+        var w = new Variable(HostArray.Random(new Shape(3, 2, 2, 2), 32).ToTensor(Device, DType.Float64));
+        var seed = new Variable(HostArray.Random(new Shape(2, 2, 4, 4), 33).ToTensor(Device, DType.Float64));
+        var result = GradientCheck.Run(v =>
+        {
+            using var recording = Config.UsingConfig(Config.EnableBackpropName, true);
+            Sum(Square(Conv2d(v[0], v[1], null, stride: 1, pad: 1))).Backward(createGraph: true);
+            var g = Sum(v[0].Grad! * v[2]);
+            foreach (var u in v)
+                u.ClearGrad();
+            return g;
+        }, [x, w, seed]);
+        Assert.True(result.Passed, result.Detail);
+    }
+
+    [Fact]
+    public void Bad_input_names_the_shapes()
+    {
+        var x = new Variable(Device.Ones(1, 3, 5, 5));
+        Assert.Contains("x must be (N, C, H, W), not (3, 5, 5)", Assert.Throws<ArgumentException>(() => Im2col(new Variable(Device.Ones(3, 5, 5)), 2)).Message, StringComparison.Ordinal);
+        Assert.Contains("got x (1, 3, 5, 5) and W (4, 2, 3, 3)", Assert.Throws<ArgumentException>(() => Conv2d(x, new Variable(Device.Ones(4, 2, 3, 3)))).Message, StringComparison.Ordinal);
+        Assert.Contains("the bias must be (4,)", Assert.Throws<ArgumentException>(() => Conv2d(x, new Variable(Device.Ones(4, 3, 3, 3)), new Variable(Device.Ones(3)))).Message, StringComparison.Ordinal);
+        Assert.Contains("a 6×6 kernel does not fit x (1, 3, 5, 5)", Assert.Throws<ArgumentException>(() => Pooling(x, 6)).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => AveragePooling(x, 2, stride: 0));
+    }
+
+    [Fact]
+    public void A_small_convolutional_classifier_learns_where_the_bright_square_is()
+    {
+        // 1×8×8 images, a 3×3 bright square in the left or the right half: class 0 or 1.
+        const int n = 32;
+        var random = new Random(5);
+        var images = new double[n * 64];
+        var labels = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            labels[i] = i % 2;
+            int top = random.Next(0, 6), left = (labels[i] == 0 ? 0 : 4) + random.Next(0, 2);
+            for (int h = 0; h < 3; h++)
+                for (int w = 0; w < 3; w++)
+                    images[(i * 64) + ((top + h) * 8) + left + w] = 1;
+        }
+        Device.Random.ManualSeed(11);
+        var x = new Variable(Device.FromArray(images, n, 1, 8, 8).To(DType.Float32));
+        var conv = new Layers.Conv2d(4, kernel: 3, pad: 1, noBias: true);
+        var fc = new Linear(2);
+        var optimizer = new Adam(alpha: 0.05);
+        double accuracy = 0, loss = double.NaN;
+        for (int step = 0; step < 60 && accuracy < 1; step++)
+        {
+            var features = Pooling(ReLU(conv.Call(x)), 2, 2);
+            var scores = fc.Call(Reshape(features, n, 4 * 4 * 4));
+            var l = SoftmaxCrossEntropy(scores, labels);
+            conv.ClearGrads();
+            fc.ClearGrads();
+            l.Backward();
+            optimizer.Update([.. conv.Params(), .. fc.Params()]);
+            loss = l.Data.Item();
+            accuracy = Accuracy(scores, labels).Data.Item();
+        }
+        Assert.True(accuracy == 1, $"accuracy {accuracy}, loss {loss}");
+        Assert.Equal(new Shape(4, 1, 3, 3), conv.W!.Shape);
+        Assert.Null(conv.B);
+    }
+}
+
+public sealed class CpuConvolutionTests(CpuFixture fixture) : ConvolutionTests<CpuFixture>(fixture);
+
+public sealed class CudaConvolutionTests(CudaFixture fixture) : ConvolutionTests<CudaFixture>(fixture);
+
+public sealed class OpenCLConvolutionTests(OpenCLFixture fixture) : ConvolutionTests<OpenCLFixture>(fixture);

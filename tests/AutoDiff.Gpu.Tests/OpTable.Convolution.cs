@@ -1,0 +1,95 @@
+using static AutoDiff.Gpu.F;
+
+namespace AutoDiff.Gpu.Tests;
+
+/// <summary>Rows of convolutions and pooling, against direct loops over the windows on the host.</summary>
+public static partial class OpTable
+{
+    private static IEnumerable<OpCase> ConvolutionRows()
+    {
+        yield return new OpCase("Im2col(3×2, stride 2×1, pad 1×0)", v => Im2col(v[0], (3, 2), (2, 1), (1, 0)), h => Im2colOf(h[0], (3, 2), (2, 1), (1, 0)), [new(2, 3, 5, 4)]);
+        yield return new OpCase("Im2col(1)", v => Im2col(v[0], 1), h => Im2colOf(h[0], (1, 1), (1, 1), (0, 0)), [new(1, 2, 3, 3)]);
+        yield return new OpCase("Conv2d(stride 1, pad 1)", v => Conv2d(v[0], v[1], v[2], stride: 1, pad: 1), h => Conv2dOf(h[0], h[1], h[2], (1, 1), (1, 1)), [new(2, 3, 6, 5), new(4, 3, 3, 3), new(4)]);
+        yield return new OpCase("Conv2d(stride 2, no bias)", v => Conv2d(v[0], v[1], null, stride: 2), h => Conv2dOf(h[0], h[1], null, (2, 2), (0, 0)), [new(2, 2, 7, 7), new(3, 2, 3, 3)]);
+        yield return new OpCase("Conv2d(stride 2×1, pad 0×2)", v => Conv2d(v[0], v[1], v[2], (2, 1), (0, 2)), h => Conv2dOf(h[0], h[1], h[2], (2, 1), (0, 2)), [new(1, 2, 5, 4), new(3, 2, 2, 3), new(3)]);
+        yield return new OpCase("Conv2d(1×1)", v => Conv2d(v[0], v[1], v[2]), h => Conv2dOf(h[0], h[1], h[2], (1, 1), (0, 0)), [new(3, 4, 2, 3), new(5, 4, 1, 1), new(5)]);
+        foreach (var (k, s, p) in new[] { (2, 2, 0), (3, 1, 1), (3, 2, 1) })
+        {
+            yield return new OpCase($"Pooling({k}, stride {s}, pad {p})", v => Pooling(v[0], k, s, p), h => PoolOf(h[0], k, s, p, max: true), [new(2, 3, 6, 5)]);
+            yield return new OpCase($"AveragePooling({k}, stride {s}, pad {p})", v => AveragePooling(v[0], k, s, p), h => PoolOf(h[0], k, s, p, max: false), [new(2, 3, 6, 5)]);
+        }
+    }
+
+    /// <summary>x[n, c, h, w], 0 in the padding.</summary>
+    private static double At(HostArray x, int n, int c, int h, int w) =>
+        h < 0 || h >= x.Shape[2] || w < 0 || w >= x.Shape[3] ? 0 : x.Data[(((((n * x.Shape[1]) + c) * x.Shape[2]) + h) * x.Shape[3]) + w];
+
+    private static (int OH, int OW) OutputSize(HostArray x, (int H, int W) k, (int H, int W) s, (int H, int W) p) =>
+        (((x.Shape[2] + (2 * p.H) - k.H) / s.H) + 1, ((x.Shape[3] + (2 * p.W) - k.W) / s.W) + 1);
+
+    /// <summary>Rows (n, oh, ow) of columns (c, kh, kw), as DeZero's im2col with to_matrix.</summary>
+    public static HostArray Im2colOf(HostArray x, (int H, int W) k, (int H, int W) s, (int H, int W) p)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var (oh, ow) = OutputSize(x, k, s, p);
+        int n = x.Shape[0], c = x.Shape[1];
+        var y = new List<double>();
+        for (int i = 0; i < n; i++)
+            for (int r = 0; r < oh; r++)
+                for (int q = 0; q < ow; q++)
+                    for (int ch = 0; ch < c; ch++)
+                        for (int a = 0; a < k.H; a++)
+                            for (int b = 0; b < k.W; b++)
+                                y.Add(At(x, i, ch, (r * s.H) + a - p.H, (q * s.W) + b - p.W));
+        return new HostArray([.. y], new Shape(n * oh * ow, c * k.H * k.W));
+    }
+
+    /// <summary>y[n, o, r, q] = b[o] + Σ x[n, c, r·sh + a − ph, q·sw + b − pw]·w[o, c, a, b].</summary>
+    public static HostArray Conv2dOf(HostArray x, HostArray w, HostArray? bias, (int H, int W) s, (int H, int W) p)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(w);
+        int n = x.Shape[0], c = x.Shape[1], filters = w.Shape[0], kh = w.Shape[2], kw = w.Shape[3];
+        var (oh, ow) = OutputSize(x, (kh, kw), s, p);
+        var y = new double[n * filters * oh * ow];
+        int index = 0;
+        for (int i = 0; i < n; i++)
+            for (int o = 0; o < filters; o++)
+                for (int r = 0; r < oh; r++)
+                    for (int q = 0; q < ow; q++)
+                    {
+                        double sum = bias?.Data[o] ?? 0;
+                        for (int ch = 0; ch < c; ch++)
+                            for (int a = 0; a < kh; a++)
+                                for (int b = 0; b < kw; b++)
+                                    sum += At(x, i, ch, (r * s.H) + a - p.H, (q * s.W) + b - p.W) * w.Data[(((((o * c) + ch) * kh) + a) * kw) + b];
+                        y[index++] = sum;
+                    }
+        return new HostArray(y, new Shape(n, filters, oh, ow));
+    }
+
+    /// <summary>The maximum (or mean) of each window of each channel, zero padding included.</summary>
+    public static HostArray PoolOf(HostArray x, int k, int s, int p, bool max)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var (oh, ow) = OutputSize(x, (k, k), (s, s), (p, p));
+        int n = x.Shape[0], c = x.Shape[1];
+        var y = new double[n * c * oh * ow];
+        int index = 0;
+        for (int i = 0; i < n; i++)
+            for (int ch = 0; ch < c; ch++)
+                for (int r = 0; r < oh; r++)
+                    for (int q = 0; q < ow; q++)
+                    {
+                        double acc = max ? double.NegativeInfinity : 0;
+                        for (int a = 0; a < k; a++)
+                            for (int b = 0; b < k; b++)
+                            {
+                                double v = At(x, i, ch, (r * s) + a - p, (q * s) + b - p);
+                                acc = max ? Math.Max(acc, v) : acc + (v / (k * k));
+                            }
+                        y[index++] = acc;
+                    }
+        return new HostArray(y, new Shape(n, c, oh, ow));
+    }
+}
