@@ -13,10 +13,11 @@ public static class ArgReduceKernels
 {
     /// <summary>
     /// Grid-stride over the outer·inner lines: <c>indices[o·inner + r]</c> = the position along j of the line
-    /// x[o, ·, r]; with labels (<paramref name="labels"/> not empty), <c>hits[o·inner + r]</c> = 1 where that position
-    /// equals <c>labels[o·inner + r]</c>, else 0, and indices is not written.
+    /// x[o, ·, r]; with <paramref name="compare"/> 1, <c>hits[o·inner + r]</c> = 1 where that position equals
+    /// <c>labels[o·inner + r]</c>, else 0, and indices is not written. The views a mode does not use are never read or
+    /// written (a launcher passes another view of the same type for them, never an empty one).
     /// </summary>
-    public static void ArgReduce<T>(ArrayView<T> x, ArrayView<int> indices, ArrayView<int> labels, ArrayView<T> hits, ArgGeometry geometry)
+    public static void ArgReduce<T>(ArrayView<T> x, ArrayView<int> indices, ArrayView<int> labels, ArrayView<T> hits, ArgGeometry geometry, int compare)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         long lines = geometry.Outer * geometry.Inner;
@@ -24,7 +25,7 @@ public static class ArgReduceKernels
         for (long i = Grid.GlobalIndex.X; i < lines; i += stride)
         {
             int index = geometry.Scan<T, ViewElements<T>>(new ViewElements<T>(x), i);
-            if (labels.Length > 0)
+            if (compare != 0)
                 hits[i] = index == labels[i] ? T.One : T.Zero;
             else
                 indices[i] = index;

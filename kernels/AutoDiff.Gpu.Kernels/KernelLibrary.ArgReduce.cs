@@ -48,6 +48,11 @@ public sealed unsafe partial class KernelLibrary
         if (style == KernelStyle.Chunked)
             RunChunked(new ArgReduceBody<T>(Pointer(x), Pointer(indices), Pointer(labels), Pointer(hits), geometry), lines, ChunkedThreads(lines, x.Length));
         else
-            Kernel<ArrayView<T>, ArrayView<int>, ArrayView<int>, ArrayView<T>, ArgGeometry>(ArgReduceKernels.ArgReduce)(GridStride(lines), x, indices, labels, hits, geometry);
+        {
+            // The views of the other mode stand in for the unused ones: no launch passes an empty view.
+            bool compare = labels.Length > 0;
+            Kernel<ArrayView<T>, ArrayView<int>, ArrayView<int>, ArrayView<T>, ArgGeometry, int>(ArgReduceKernels.ArgReduce)(
+                GridStride(lines), x, compare ? labels : indices, compare ? labels : indices, compare ? hits : x, geometry, compare ? 1 : 0);
+        }
     }
 }
