@@ -50,7 +50,7 @@ public abstract class LayerTests<TFixture>(TFixture fixture) : IClassFixture<TFi
         var model = new Mlp([4, 3, 1]);
         var x = new Variable(Device.Ones(new Shape(2, 5), DType.Float64));
         Sum(model.Call(x)).Backward();
-        Assert.Equal(["l0.W", "l0.b", "l1.W", "l1.b", "l2.W", "l2.b"], model.NamedParams().Select(p => p.Name));
+        Assert.Equal(["l0/W", "l0/b", "l1/W", "l1/b", "l2/W", "l2/b"], model.NamedParams().Select(p => p.Name));
         Assert.All(model.Params(), p => Assert.NotNull(p.Grad));
         model.ClearGrads();
         Assert.All(model.Params(), p => Assert.Null(p.Grad));
@@ -80,6 +80,75 @@ public abstract class LayerTests<TFixture>(TFixture fixture) : IClassFixture<TFi
         }
         Assert.True(last < 0.1, $"loss {first} → {last}");
         Assert.True(last < first / 3, $"loss {first} → {last}");
+    }
+
+    /// <summary>np.savez_compressed of 'l0/W' = [[1.5, -2, 3.25], [4, 5, -6.5]] (float32) and 'l0/b' = [0.5, 0.25, -1] (float64).</summary>
+    private const string NumPyArchive =
+        "UEsDBBQAAAAIAAAAIQBO2dQTWgAAAJgAAAAIABQAbDAvVy5ucHkBABAAmAAAAAAAAABaAAAAAAAAAJvsF+obEMnIUMZQrZ6SWpxcpG6loG6TZqKuo6Cell9UUpSYF59flJIKEndLzClOBYoXZyQWpAL5GkY6CsaaOgq1CmQDLgaGA/YMQIKBIcCBgaEBiBcA8YUDAFBLAwQUAAAACAAAACEAR5rS608AAACYAAAACAAUAGwwL2IubnB5AQAQAJgAAAAAAAAATwAAAAAAAACb7BfqGxDJyFDGUK2eklqcXKRupaBuk2ahrqOgnpZfVFKUmBefX5SSChJ3S8wpTgWKF2ckFqQC+RrGOpo6CrUKFAAuBjB4YA+hL0DpD/sBUEsBAhQDFAAAAAgAAAAhAE7Z1BNaAAAAmAAAAAgAAAAAAAAAAAAAAIABAAAAAGwwL1cubnB5UEsBAhQDFAAAAAgAAAAhAEea0utPAAAAmAAAAAgAAAAAAAAAAAAAAIABlAAAAGwwL2IubnB5UEsFBgAAAAACAAIAbAAAAB0BAAAAAA==";
+
+    [Fact]
+    public void Weights_saved_as_npz_load_back_into_a_model_of_the_same_layout()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"autodiff-weights-{Guid.NewGuid():N}.npz");
+        try
+        {
+            Device.Random.ManualSeed(3);
+            var x = new Variable(Device.RandN(4, 5));
+            var model = new Mlp([6, 2]);
+            var y = model.Call(x).Data.ToArray<float>();
+            model.SaveWeights(path);
+
+            var other = new Mlp([6, 2]);
+            other.Call(x);
+            Assert.NotEqual(y, other.Call(x).Data.ToArray<float>());
+            other.LoadWeights(path);
+            Assert.Equal(y, other.Call(x).Data.ToArray<float>());
+
+            // NumPy's layout: each entry starts with the magic and a header padded to 64 bytes.
+            using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+            Assert.Equal(["l0/W.npy", "l0/b.npy", "l1/W.npy", "l1/b.npy"], zip.Entries.Select(e => e.FullName));
+            using var entry = zip.GetEntry("l0/W.npy")!.Open();
+            var head = new byte[128];
+            entry.ReadExactly(head);
+            Assert.Equal("\u0093NUMPY", System.Text.Encoding.Latin1.GetString(head, 0, 6));
+            int headerLength = head[8] | (head[9] << 8);
+            Assert.Equal(0, (10 + headerLength) % 64);
+            Assert.StartsWith("{'descr': '<f4', 'fortran_order': False, 'shape': (5, 6), }", System.Text.Encoding.ASCII.GetString(head, 10, headerLength), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Weights_written_by_numpy_load_in_each_parameters_element_type()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"autodiff-numpy-{Guid.NewGuid():N}.npz");
+        try
+        {
+            File.WriteAllBytes(path, Convert.FromBase64String(NumPyArchive));
+            var model = new Mlp([3]);
+            model.Call(new Variable(Device.Ones(1, 2)));
+            model.LoadWeights(path);
+            Assert.Equal([1.5f, -2f, 3.25f, 4f, 5f, -6.5f], model.Layers[0].W!.Data.ToArray<float>());
+            Assert.Equal([0.5f, 0.25f, -1f], model.Layers[0].B!.Data.ToArray<float>());
+
+            // Nothing changes when a parameter does not fit, or is missing.
+            var wide = new Mlp([4]);
+            wide.Call(new Variable(Device.Ones(1, 2)));
+            var before = wide.Layers[0].B!.Data.ToArray<float>();
+            Assert.Contains("'l0/W' is (2, 3), the parameter (2, 4)", Assert.Throws<InvalidDataException>(() => wide.LoadWeights(path)).Message, StringComparison.Ordinal);
+            Assert.Equal(before, wide.Layers[0].B!.Data.ToArray<float>());
+            var deeper = new Mlp([3, 1]);
+            deeper.Call(new Variable(Device.Ones(1, 2)));
+            Assert.Contains("has no array 'l1/W'", Assert.Throws<InvalidDataException>(() => deeper.LoadWeights(path)).Message, StringComparison.Ordinal);
+            Assert.Contains("l0/W, l0/b of Mlp are not made yet", Assert.Throws<InvalidOperationException>(() => new Mlp([3]).LoadWeights(path)).Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
