@@ -62,6 +62,42 @@ public abstract class OptimizerTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public void Weight_decay_adds_rate_times_p_to_each_gradient_once_even_when_two_share_one()
+    {
+        var a = new Variable(Device.FromArray([1.0, 2.0]));
+        var b = new Variable(Device.FromArray([3.0, -4.0]));
+        // Add's backward hands both inputs the same gradient.
+        Sum(a + b).Backward();
+        new Sgd(lr: 0.5).AddHook(new WeightDecay(0.1)).Update(a, b);
+        Assert.Equal([1 - (0.5 * (1 + 0.1)), 2 - (0.5 * (1 + 0.2))], a.Data.ToDoubleArray());
+        Assert.Equal([3 - (0.5 * (1 + 0.3)), -4 - (0.5 * (1 - 0.4))], b.Data.ToDoubleArray());
+    }
+
+    [Fact]
+    public void Gradient_clipping_scales_all_gradients_to_the_largest_norm_together()
+    {
+        var a = new Variable(Device.FromArray([3.0]));
+        var b = new Variable(Device.FromArray([0.0, 4.0]).To(DType.Float32));
+        a.Grad = new Variable(Device.FromArray([3.0]));
+        b.Grad = new Variable(Device.FromArray([0.0, 4.0]).To(DType.Float32));
+        var clip = new ClipGrad(maxNorm: 1);
+        var sgd = new Sgd(lr: 1).AddHook(clip);
+        sgd.Update(a, b);
+        Assert.Equal(5, clip.LastNorm, 12);
+        double scale = 1 / (5 + 1e-6);
+        Assert.Equal(3 - (3 * scale), a.Data.Item(), 12);
+        // float32: the scaled gradient and the step round in float32.
+        Assert.Equal(0f, b.Data.ToArray<float>()[0]);
+        Assert.Equal(4 - (4 * scale), b.Data.ToArray<float>()[1], 6);
+        Assert.Equal(1, Math.Sqrt(Math.Pow(a.Grad!.Data.Item(), 2) + b.Grad!.Data.ToDoubleArray().Sum(v => v * v)), 5);
+
+        // Below the largest norm, nothing is scaled.
+        var small = new Variable(Device.FromArray([1.0])) { Grad = new Variable(Device.FromArray([0.5])) };
+        new Sgd(lr: 1).AddHook(new ClipGrad(maxNorm: 1)).Update(small);
+        Assert.Equal(0.5, small.Data.Item());
+    }
+
+    [Fact]
     public void Adam_fits_a_line()
     {
         // y = 2x + 1 on 50 points; 300 steps at α = 0.1.

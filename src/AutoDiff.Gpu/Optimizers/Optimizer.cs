@@ -12,13 +12,37 @@ public abstract class Optimizer
 {
     private readonly ConditionalWeakTable<Variable, ParameterState> states = [];
 
-    /// <summary>Updates every parameter in <paramref name="parameters"/> that has a gradient.</summary>
+    /// <summary>The hooks <see cref="Update"/> runs on the parameters with gradients before it updates them, in order.</summary>
+    public IList<IOptimizerHook> Hooks { get; } = [];
+
+    /// <summary>Adds <paramref name="hook"/> (DeZero's <c>add_hook</c>) and returns this optimizer.</summary>
+    public Optimizer AddHook(IOptimizerHook hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        Hooks.Add(hook);
+        return this;
+    }
+
+    /// <summary>
+    /// Updates every parameter in <paramref name="parameters"/> that has a gradient, after the <see cref="Hooks"/> have
+    /// seen them all (weight decay, gradient clipping).
+    /// </summary>
     /// <exception cref="ArgumentException">A gradient is on another device, of another element type or of another shape than its parameter.</exception>
-    /// <exception cref="ObjectDisposedException">A parameter was disposed.</exception>
+    /// <exception cref="ObjectDisposedException">A parameter was disposed (checked before anything changes).</exception>
     public void Update(params IEnumerable<Variable> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        foreach (var p in parameters)
+        var all = parameters.ToList();
+        foreach (var p in all)
+        {
+            ArgumentNullException.ThrowIfNull(p, nameof(parameters));
+            if (p.IsDisposed)
+                throw p.DisposedError(GetType().Name);
+        }
+        var withGrad = all.Where(p => p.GradInternal is not null).Distinct().ToList();
+        foreach (var hook in Hooks)
+            hook.Apply(withGrad);
+        foreach (var p in withGrad)
             UpdateOne(p);
     }
 
