@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using ILGPU;
 
 namespace AutoDiff.Gpu.Kernels;
@@ -219,34 +221,102 @@ public static class RandomKernels
 internal readonly unsafe struct RandomBody<T>(Address<T> x, Address<T> y, long n, RandomArguments arguments) : ICpuBody
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(long start, long count)
     {
         T* xs = x, ys = y;
         int lanes = arguments.Lanes<T>();
         bool reads = arguments.Kind == RandomKind.Dropout;
         var (a, c) = arguments.Parameters<T>();
-        Span<T> tail = stackalloc T[4];
-        for (long b = start; b < start + count; b++)
+        Span<RandomWords> words = stackalloc RandomWords[PhiloxVector.Blocks];
+        long end = start + count;
+        for (long b = start; b < end;)
         {
-            long first = b * lanes;
-            int valid = (int)Math.Min(lanes, n - first);
-            var input = default(Quad<T>);
-            if (reads)
+            // Four blocks' words at once in SIMD lanes where the host has them, then each block's elements as the GPU
+            // kernel makes them.
+            int blocks = 1;
+            if (PhiloxVector.IsSupported && b + PhiloxVector.Blocks <= end)
             {
-                tail.Clear();
-                new ReadOnlySpan<T>(xs + first, valid).CopyTo(tail);
-                input = new Quad<T> { X = tail[0], Y = tail[1], Z = tail[2], W = tail[3] };
+                PhiloxVector.Words(arguments, b, words);
+                blocks = PhiloxVector.Blocks;
             }
-            var v = arguments.Block(arguments.Words(b), input, a, c);
-            if (valid == lanes)
+            else
             {
+                words[0] = arguments.Words(b);
+            }
+            for (int j = 0; j < blocks; j++, b++)
+            {
+                long first = b * lanes;
+                if (first + lanes > n)
+                {
+                    Tail(first, words[j], a, c);
+                    continue;
+                }
+                // Dropout blocks have four lanes in either element type.
+                var input = reads ? new Quad<T> { X = xs[first], Y = xs[first + 1], Z = xs[first + 2], W = xs[first + 3] } : default;
+                var v = arguments.Block(words[j], input, a, c);
                 (ys[first], ys[first + 1]) = (v.X, v.Y);
                 if (lanes == 4)
                     (ys[first + 2], ys[first + 3]) = (v.Z, v.W);
-                continue;
             }
-            (tail[0], tail[1], tail[2], tail[3]) = (v.X, v.Y, v.Z, v.W);
-            tail[..valid].CopyTo(new Span<T>(ys + first, valid));
         }
+    }
+
+    /// <summary>The last, partial block: only its elements below n are read and written.</summary>
+    private void Tail(long first, RandomWords w, T a, T c)
+    {
+        int valid = (int)(n - first);
+        Span<T> tail = stackalloc T[4];
+        if (arguments.Kind == RandomKind.Dropout)
+            new ReadOnlySpan<T>((T*)x + first, valid).CopyTo(tail);
+        var v = arguments.Block(w, new Quad<T> { X = tail[0], Y = tail[1], Z = tail[2], W = tail[3] }, a, c);
+        (tail[0], tail[1], tail[2], tail[3]) = (v.X, v.Y, v.Z, v.W);
+        tail[..valid].CopyTo(new Span<T>((T*)y + first, valid));
+    }
+}
+
+/// <summary>
+/// Philox4x32-10 for four consecutive blocks at once on the host, each 32-bit word in the low half of a 64-bit SIMD lane
+/// (AVX2's 32×32→64-bit multiply takes those halves; what the upper halves hold is never read). The same words as
+/// <see cref="Philox.Block"/>: the kernel tests compare every element with that mapping.
+/// </summary>
+internal static unsafe class PhiloxVector
+{
+    /// <summary>Blocks per call.</summary>
+    public const int Blocks = 4;
+
+    public static bool IsSupported => Avx2.IsSupported;
+
+    /// <summary>The words of blocks b … b + 3 of the stream into <paramref name="words"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Words(RandomArguments arguments, long b, Span<RandomWords> words)
+    {
+        var blocks = Vector256.Create((ulong)b, (ulong)b + 1, (ulong)b + 2, (ulong)b + 3);
+        var c0 = blocks;
+        var c1 = blocks >>> 32;
+        var c2 = Vector256.Create(arguments.Stream & uint.MaxValue);
+        var c3 = Vector256.Create(arguments.Stream >> 32);
+        var k0 = Vector256.Create(arguments.Seed & uint.MaxValue);
+        var k1 = Vector256.Create(arguments.Seed >> 32);
+        var m0 = Vector256.Create(0xD2511F53u);
+        var m1 = Vector256.Create(0xCD9E8D57u);
+        var w0 = Vector256.Create(0x9E3779B9ul);
+        var w1 = Vector256.Create(0xBB67AE85ul);
+        for (int round = 0; round < 10; round++)
+        {
+            var p0 = Avx2.Multiply(c0.AsUInt32(), m0);
+            var p1 = Avx2.Multiply(c2.AsUInt32(), m1);
+            (c0, c1, c2, c3) = ((p1 >>> 32) ^ c1 ^ k0, p1, (p0 >>> 32) ^ c3 ^ k1, p0);
+            k0 += w0;
+            k1 += w1;
+        }
+        // The low halves of the four lanes of each word, then one block's four words from each vector.
+        var all = stackalloc ulong[4 * Blocks];
+        c0.Store(all);
+        c1.Store(all + Blocks);
+        c2.Store(all + (2 * Blocks));
+        c3.Store(all + (3 * Blocks));
+        for (int j = 0; j < Blocks; j++)
+            words[j] = new RandomWords((uint)all[j], (uint)all[Blocks + j], (uint)all[(2 * Blocks) + j], (uint)all[(3 * Blocks) + j]);
     }
 }
