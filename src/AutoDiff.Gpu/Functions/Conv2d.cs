@@ -9,6 +9,8 @@ namespace AutoDiff.Gpu.Functions
     /// </summary>
     internal readonly record struct Windows(int C, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW)
     {
+        private const int MaxCachedGeometries = 64;
+
         private static readonly ConcurrentDictionary<Windows, int[]> Gathers = new();
 
         public int OH => ((H + (2 * PH) - KH) / SH) + 1;
@@ -37,7 +39,15 @@ namespace AutoDiff.Gpu.Functions
         /// For each (oh, ow, c, kh, kw) of one image, row-major, the offset in its (C, H, W) of the element the window
         /// reads, or <see cref="int.MaxValue"/> (out of range: reads 0, adds nothing) in the padding. Cached per geometry.
         /// </summary>
-        public int[] Gather() => Gathers.GetOrAdd(this, static g =>
+        public int[] Gather()
+        {
+            // A loop over few geometries hits the cache; one over ever new image sizes must not grow it without end.
+            if (Gathers.Count >= MaxCachedGeometries && !Gathers.ContainsKey(this))
+                Gathers.Clear();
+            return Gathers.GetOrAdd(this, Offsets);
+        }
+
+        private static int[] Offsets(Windows g)
         {
             var offsets = new int[g.OH * g.OW * g.Column];
             int i = 0;
@@ -59,7 +69,7 @@ namespace AutoDiff.Gpu.Functions
                 }
             }
             return offsets;
-        });
+        }
     }
 }
 
