@@ -156,7 +156,7 @@ public readonly record struct RandomArguments(ulong Seed, ulong Stream, RandomKi
 
     /// <summary>A float32 uniform on [0, 1): the word's top 24 bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Single<T>(uint word)
+    internal static T Single<T>(uint word)
         where T : unmanaged
     {
         float u = (word >> 8) * (1.0f / (1 << 24));
@@ -165,7 +165,7 @@ public readonly record struct RandomArguments(ulong Seed, ulong Stream, RandomKi
 
     /// <summary>A float64 uniform on [0, 1): the top 53 bits of (high, low).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Double<T>(uint low, uint high)
+    internal static T Double<T>(uint low, uint high)
         where T : unmanaged
     {
         double d = (long)((((ulong)high << 32) | low) >> 11) * (1.0 / (1L << 53));
@@ -239,6 +239,12 @@ internal readonly unsafe struct RandomBody<T>(Address<T> x, Address<T> y, long n
             {
                 PhiloxVector.Words(arguments, b, words);
                 blocks = PhiloxVector.Blocks;
+                if (arguments.Kind == RandomKind.Normal && NormalVector.Fits<T>() && (b + blocks) * lanes <= n)
+                {
+                    NormalVector.Store(words, a, c, ys + (b * lanes));
+                    b += blocks;
+                    continue;
+                }
             }
             else
             {
@@ -318,5 +324,48 @@ internal static unsafe class PhiloxVector
         c3.Store(all + (3 * Blocks));
         for (int j = 0; j < Blocks; j++)
             words[j] = new RandomWords((uint)all[j], (uint)all[Blocks + j], (uint)all[(2 * Blocks) + j], (uint)all[(3 * Blocks) + j]);
+    }
+}
+
+/// <summary>
+/// Box–Muller on the four blocks of <see cref="PhiloxVector"/> in one vector of pairs, where the host's vectors hold
+/// exactly their pairs (8 float32 pairs, 4 float64 ones: 256-bit vectors): <see cref="ElementaryMath"/>'s vector
+/// logarithm, sine and cosine and the vector square root give each lane the bits of the scalar steps
+/// (<see cref="RandomArguments.Block{T}"/>), so the numbers do not depend on the path.
+/// </summary>
+internal static unsafe class NormalVector
+{
+    /// <summary>Pairs per four blocks: 8 in float32 (two a block), 4 in float64 (one a block).</summary>
+    public static bool Fits<T>()
+        where T : unmanaged =>
+        Vector<T>.Count == (Unsafe.SizeOf<T>() == sizeof(float) ? 2 : 1) * PhiloxVector.Blocks && Vector.IsHardwareAccelerated;
+
+    /// <summary>The 16 (float32) or 8 (float64) normals of the four blocks, mean a and deviation b, to <paramref name="y"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Store<T>(ReadOnlySpan<RandomWords> words, T a, T b, T* y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int count = Vector<T>.Count;
+        Span<T> us = stackalloc T[count];
+        Span<T> vs = stackalloc T[count];
+        bool single = Unsafe.SizeOf<T>() == sizeof(float);
+        for (int lane = 0; lane < count; lane++)
+        {
+            var w = words[single ? lane / 2 : lane];
+            int p = single ? lane % 2 : 0;
+            (us[lane], vs[lane]) = single
+                ? (RandomArguments.Single<T>(w[2 * p]), RandomArguments.Single<T>(w[(2 * p) + 1]))
+                : (RandomArguments.Double<T>(w.W0, w.W1), RandomArguments.Double<T>(w.W2, w.W3));
+        }
+        var u = new Vector<T>(us);
+        var v = new Vector<T>(vs);
+        var r = Vector.SquareRoot(new Vector<T>(-(T.One + T.One)) * ElementaryMath.Log(Vector<T>.One - u));
+        var angle = new Vector<T>(T.Tau) * v;
+        var mean = new Vector<T>(a);
+        var deviation = new Vector<T>(b);
+        var first = mean + (deviation * (r * ElementaryMath.Cos(angle)));
+        var second = mean + (deviation * (r * ElementaryMath.Sin(angle)));
+        for (int lane = 0; lane < count; lane++)
+            (y[2 * lane], y[(2 * lane) + 1]) = (first[lane], second[lane]);
     }
 }
