@@ -50,8 +50,25 @@ public abstract class ConvolutionTests<TFixture>(TFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public void Deconv2d_is_the_adjoint_of_conv2d_with_the_same_filters()
+    {
+        // ⟨conv(x, W), y⟩ = ⟨x, deconv(y, W)⟩ for x (2, 3, 7, 7), W (4, 3, 3, 3), stride 2, padding 1: the transposed
+        // convolution of conv's 4×4 output is 7×7 again, SH·(4 − 1) + KH − 2·PH.
+        var x = new Variable(HostArray.Random(new Shape(2, 3, 7, 7), 41).ToTensor(Device, DType.Float64));
+        var w = new Variable(HostArray.Random(new Shape(4, 3, 3, 3), 42).ToTensor(Device, DType.Float64));
+        var conv = Conv2d(x, w, null, stride: 2, pad: 1);
+        var y = new Variable(HostArray.Random(conv.Shape, 43).ToTensor(Device, DType.Float64));
+        var back = Deconv2d(y, w, null, stride: 2, pad: 1);
+        Assert.Equal(x.Shape, back.Shape);
+        Assert.Equal(Sum(conv * y).Data.Item(), Sum(x * back).Data.Item(), 10);
+    }
+
+    [Fact]
     public void Bad_input_names_the_shapes()
     {
+        Assert.Contains("filters must be (C, OC, KH, KW) with x's C", Assert.Throws<ArgumentException>(() => Deconv2d(new Variable(Device.Ones(1, 3, 4, 4)), new Variable(Device.Ones(2, 3, 3, 3)))).Message, StringComparison.Ordinal);
+        Assert.Contains("gives an empty output", Assert.Throws<ArgumentException>(() => Deconv2d(new Variable(Device.Ones(1, 2, 1, 1)), new Variable(Device.Ones(2, 3, 1, 1)), null, stride: 1, pad: 1)).Message, StringComparison.Ordinal);
+        Assert.Contains("are (18, 18), not (18, 17)", Assert.Throws<ArgumentException>(() => Col2im(new Variable(Device.Ones(18, 17)), new Shape(2, 3, 5, 4), (3, 2), (2, 1), (1, 0))).Message, StringComparison.Ordinal);
         var x = new Variable(Device.Ones(1, 3, 5, 5));
         Assert.Contains("x must be (N, C, H, W), not (3, 5, 5)", Assert.Throws<ArgumentException>(() => Im2col(new Variable(Device.Ones(3, 5, 5)), 2)).Message, StringComparison.Ordinal);
         Assert.Contains("got x (1, 3, 5, 5) and W (4, 2, 3, 3)", Assert.Throws<ArgumentException>(() => Conv2d(x, new Variable(Device.Ones(4, 2, 3, 3)))).Message, StringComparison.Ordinal);

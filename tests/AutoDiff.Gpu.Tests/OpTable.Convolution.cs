@@ -13,6 +13,9 @@ public static partial class OpTable
         yield return new OpCase("Conv2d(stride 2, no bias)", v => Conv2d(v[0], v[1], null, stride: 2), h => Conv2dOf(h[0], h[1], null, (2, 2), (0, 0)), [new(2, 2, 7, 7), new(3, 2, 3, 3)]);
         yield return new OpCase("Conv2d(stride 2×1, pad 0×2)", v => Conv2d(v[0], v[1], v[2], (2, 1), (0, 2)), h => Conv2dOf(h[0], h[1], h[2], (2, 1), (0, 2)), [new(1, 2, 5, 4), new(3, 2, 2, 3), new(3)]);
         yield return new OpCase("Conv2d(1×1)", v => Conv2d(v[0], v[1], v[2]), h => Conv2dOf(h[0], h[1], h[2], (1, 1), (0, 0)), [new(3, 4, 2, 3), new(5, 4, 1, 1), new(5)]);
+        yield return new OpCase("Col2im(3×2, stride 2×1, pad 1×0)", v => Col2im(v[0], new Shape(2, 3, 5, 4), (3, 2), (2, 1), (1, 0)), h => Col2imOf(h[0], new Shape(2, 3, 5, 4), (3, 2), (2, 1), (1, 0)), [new(2 * 3 * 3, 3 * 3 * 2)]);
+        yield return new OpCase("Deconv2d(stride 2, pad 1)", v => Deconv2d(v[0], v[1], v[2], stride: 2, pad: 1), h => Deconv2dOf(h[0], h[1], h[2], (2, 2), (1, 1)), [new(2, 3, 4, 3), new(3, 2, 3, 3), new(2)]);
+        yield return new OpCase("Deconv2d(stride 1, no bias)", v => Deconv2d(v[0], v[1]), h => Deconv2dOf(h[0], h[1], null, (1, 1), (0, 0)), [new(1, 2, 3, 3), new(2, 4, 2, 2)]);
         foreach (var (k, s, p) in new[] { (2, 2, 0), (3, 1, 1), (3, 2, 1) })
         {
             yield return new OpCase($"Pooling({k}, stride {s}, pad {p})", v => Pooling(v[0], k, s, p), h => PoolOf(h[0], k, s, p, max: true), [new(2, 3, 6, 5)]);
@@ -65,6 +68,57 @@ public static partial class OpTable
                                     sum += At(x, i, ch, (r * s.H) + a - p.H, (q * s.W) + b - p.W) * w.Data[(((((o * c) + ch) * kh) + a) * kw) + b];
                         y[index++] = sum;
                     }
+        return new HostArray(y, new Shape(n, filters, oh, ow));
+    }
+
+    /// <summary>Each element of the rows (n, oh, ow) × (c, kh, kw) added where im2col reads it from an image of <paramref name="image"/>.</summary>
+    public static HostArray Col2imOf(HostArray cols, Shape image, (int H, int W) k, (int H, int W) s, (int H, int W) p)
+    {
+        ArgumentNullException.ThrowIfNull(cols);
+        ArgumentNullException.ThrowIfNull(image);
+        int n = image[0], c = image[1], height = image[2], width = image[3];
+        int oh = ((height + (2 * p.H) - k.H) / s.H) + 1, ow = ((width + (2 * p.W) - k.W) / s.W) + 1;
+        var y = new double[image.Length];
+        int index = 0;
+        for (int i = 0; i < n; i++)
+            for (int r = 0; r < oh; r++)
+                for (int q = 0; q < ow; q++)
+                    for (int ch = 0; ch < c; ch++)
+                        for (int a = 0; a < k.H; a++)
+                            for (int b = 0; b < k.W; b++)
+                            {
+                                int h = (r * s.H) + a - p.H, w = (q * s.W) + b - p.W;
+                                double v = cols.Data[index++];
+                                if (h >= 0 && h < height && w >= 0 && w < width)
+                                    y[(((((i * c) + ch) * height) + h) * width) + w] += v;
+                            }
+        return new HostArray(y, image);
+    }
+
+    /// <summary>y[n, o, i·sh + a − ph, j·sw + b − pw] += x[n, c, i, j]·w[c, o, a, b], plus b[o].</summary>
+    public static HostArray Deconv2dOf(HostArray x, HostArray w, HostArray? bias, (int H, int W) s, (int H, int W) p)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(w);
+        int n = x.Shape[0], c = x.Shape[1], height = x.Shape[2], width = x.Shape[3], filters = w.Shape[1], kh = w.Shape[2], kw = w.Shape[3];
+        int oh = (s.H * (height - 1)) + kh - (2 * p.H), ow = (s.W * (width - 1)) + kw - (2 * p.W);
+        var y = new double[n * filters * oh * ow];
+        for (int i = 0; i < n; i++)
+            for (int o = 0; o < filters; o++)
+            {
+                for (int r = 0; r < oh * ow; r++)
+                    y[(((i * filters) + o) * oh * ow) + r] = bias?.Data[o] ?? 0;
+                for (int ch = 0; ch < c; ch++)
+                    for (int r = 0; r < height; r++)
+                        for (int q = 0; q < width; q++)
+                            for (int a = 0; a < kh; a++)
+                                for (int b = 0; b < kw; b++)
+                                {
+                                    int h = (r * s.H) + a - p.H, col = (q * s.W) + b - p.W;
+                                    if (h >= 0 && h < oh && col >= 0 && col < ow)
+                                        y[(((((i * filters) + o) * oh) + h) * ow) + col] += x.Data[(((((i * c) + ch) * height) + r) * width) + q] * w.Data[(((((ch * filters) + o) * kh) + a) * kw) + b];
+                                }
+            }
         return new HostArray(y, new Shape(n, filters, oh, ow));
     }
 

@@ -97,6 +97,60 @@ namespace AutoDiff.Gpu
             return Reshape(rows, x.Shape[0] * w.OH * w.OW, w.Column);
         }
 
+        /// <summary>
+        /// DeZero's <c>col2im</c>, the adjoint of <see cref="Im2col(Variable, ValueTuple{int, int}, ValueTuple{int, int}, ValueTuple{int, int})"/>:
+        /// rows of windows (N·OH·OW, C·KH·KW) added back into an image of <paramref name="image"/> (N, C, H, W), each
+        /// element where im2col would have read it (overlapping windows add up; the padding drops). One scatter-add
+        /// launch; the backward is im2col.
+        /// </summary>
+        /// <exception cref="ArgumentException">The rows do not have the shape im2col gives for the image.</exception>
+        public static Variable Col2im(Variable cols, Shape image, (int H, int W) kernel, (int H, int W) stride, (int H, int W) pad)
+        {
+            ArgumentNullException.ThrowIfNull(cols);
+            ArgumentNullException.ThrowIfNull(image);
+            var w = Functions.Windows.Of(nameof(Col2im), image, kernel, stride, pad);
+            var expected = new Shape(image[0] * w.OH * w.OW, w.Column);
+            if (!cols.Shape.Equals(expected))
+                throw new ArgumentException($"{nameof(Col2im)}: the windows of an image {image} with kernel {kernel}, stride {stride} and padding {pad} are {expected}, not {cols.Shape}");
+            var device = cols.Data.Device;
+            device.ThrowIfDisposed();
+            var offsets = new IndexBuffer(device, w.Gather());
+            var y = new Functions.TakeGrad(offsets, new Functions.TakeGeometry(1, 3, PerSlice: false), image).Call(Reshape(cols, image[0], w.OH * w.OW * w.Column))[0];
+            if (!Config.EnableBackprop)
+                offsets.Release();
+            return y;
+        }
+
+        /// <summary>
+        /// DeZero's <c>deconv2d</c> (a transposed convolution): x (N, C, H, W) with filters w (C, OC, KH, KW) and an
+        /// optional bias b (OC,), giving (N, OC, SH·(H − 1) + KH − 2·PH, SW·(W − 1) + KW − 2·PW): one matrix product
+        /// then <see cref="Col2im"/>. The adjoint of <see cref="Conv2d(Variable, Variable, Variable?, ValueTuple{int, int}, ValueTuple{int, int})"/>
+        /// with the same filters, stride and padding; differentiable in x, w and b, to every order.
+        /// </summary>
+        /// <exception cref="ArgumentException">The shapes do not fit, or the output would be empty.</exception>
+        public static Variable Deconv2d(Variable x, Variable w, Variable? b, (int H, int W) stride, (int H, int W) pad)
+        {
+            ArgumentNullException.ThrowIfNull(x);
+            ArgumentNullException.ThrowIfNull(w);
+            if (w.NDim != 4 || x.NDim != 4 || w.Shape[0] != x.Shape[1])
+                throw new ArgumentException($"{nameof(Deconv2d)}: filters must be (C, OC, KH, KW) with x's C, for x (N, C, H, W): got x {x.Shape} and W {w.Shape}");
+            if (b is not null && !b.Shape.Equals(new Shape(w.Shape[1])))
+                throw new ArgumentException($"{nameof(Deconv2d)}: the bias must be ({w.Shape[1]},) for W {w.Shape}, not {b.Shape}");
+            if (stride.H < 1 || stride.W < 1 || pad.H < 0 || pad.W < 0)
+                throw new ArgumentOutOfRangeException(nameof(stride), $"{nameof(Deconv2d)}: stride {stride} must be positive and padding {pad} not negative");
+            int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], width = x.Shape[3], filters = w.Shape[1], kh = w.Shape[2], kw = w.Shape[3];
+            int oh = (stride.H * (h - 1)) + kh - (2 * pad.H), ow = (stride.W * (width - 1)) + kw - (2 * pad.W);
+            if (oh < 1 || ow < 1)
+                throw new ArgumentException($"{nameof(Deconv2d)}: x {x.Shape} with {kh}×{kw} filters, stride {stride} and padding {pad} gives an empty output ({oh}×{ow})");
+            var rows = Reshape(Transpose(x, 0, 2, 3, 1), n * h * width, c);
+            var cols = MatMul(rows, Reshape(w, c, filters * kh * kw));
+            var y = Col2im(cols, new Shape(n, filters, oh, ow), (kh, kw), stride, pad);
+            return b is null ? y : y + Reshape(b, 1, filters, 1, 1);
+        }
+
+        /// <summary><see cref="Deconv2d(Variable, Variable, Variable?, ValueTuple{int, int}, ValueTuple{int, int})"/> with square strides and paddings.</summary>
+        public static Variable Deconv2d(Variable x, Variable w, Variable? b = null, int stride = 1, int pad = 0) => Deconv2d(x, w, b, (stride, stride), (pad, pad));
+
         /// <summary><see cref="Im2col(Variable, ValueTuple{int, int}, ValueTuple{int, int}, ValueTuple{int, int})"/> with square kernels, strides and paddings.</summary>
         public static Variable Im2col(Variable x, int kernel, int stride = 1, int pad = 0) => Im2col(x, (kernel, kernel), (stride, stride), (pad, pad));
 
