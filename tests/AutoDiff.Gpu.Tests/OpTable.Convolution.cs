@@ -30,21 +30,33 @@ public static partial class OpTable
     private static (int OH, int OW) OutputSize(HostArray x, (int H, int W) k, (int H, int W) s, (int H, int W) p) =>
         (((x.Shape[2] + (2 * p.H) - k.H) / s.H) + 1, ((x.Shape[3] + (2 * p.W) - k.W) / s.W) + 1);
 
-    /// <summary>Rows (n, oh, ow) of columns (c, kh, kw), as DeZero's im2col with to_matrix.</summary>
-    public static HostArray Im2colOf(HostArray x, (int H, int W) k, (int H, int W) s, (int H, int W) p)
+    /// <summary>
+    /// For each element of im2col's rows (n, oh, ow) × (c, kh, kw), in order, the offset in an image of
+    /// <paramref name="image"/> it reads, or −1 in the padding: written out as loops, apart from the engine's offsets.
+    /// </summary>
+    private static IEnumerable<long> WindowReads(Shape image, (int H, int W) k, (int H, int W) s, (int H, int W) p)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        var (oh, ow) = OutputSize(x, k, s, p);
-        int n = x.Shape[0], c = x.Shape[1];
-        var y = new List<double>();
+        int n = image[0], c = image[1], height = image[2], width = image[3];
+        int oh = ((height + (2 * p.H) - k.H) / s.H) + 1, ow = ((width + (2 * p.W) - k.W) / s.W) + 1;
         for (int i = 0; i < n; i++)
             for (int r = 0; r < oh; r++)
                 for (int q = 0; q < ow; q++)
                     for (int ch = 0; ch < c; ch++)
                         for (int a = 0; a < k.H; a++)
                             for (int b = 0; b < k.W; b++)
-                                y.Add(At(x, i, ch, (r * s.H) + a - p.H, (q * s.W) + b - p.W));
-        return new HostArray([.. y], new Shape(n * oh * ow, c * k.H * k.W));
+                            {
+                                int h = (r * s.H) + a - p.H, w = (q * s.W) + b - p.W;
+                                yield return h < 0 || h >= height || w < 0 || w >= width ? -1 : (((((long)i * c) + ch) * height) + h) * width + w;
+                            }
+    }
+
+    /// <summary>Rows (n, oh, ow) of columns (c, kh, kw), as DeZero's im2col with to_matrix.</summary>
+    public static HostArray Im2colOf(HostArray x, (int H, int W) k, (int H, int W) s, (int H, int W) p)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var (oh, ow) = OutputSize(x, k, s, p);
+        var y = WindowReads(x.Shape, k, s, p).Select(o => o < 0 ? 0 : x.Data[o]).ToArray();
+        return new HostArray(y, new Shape(x.Shape[0] * oh * ow, x.Shape[1] * k.H * k.W));
     }
 
     /// <summary>y[n, o, r, q] = b[o] + Σ x[n, c, r·sh + a − ph, q·sw + b − pw]·w[o, c, a, b].</summary>
@@ -76,22 +88,14 @@ public static partial class OpTable
     {
         ArgumentNullException.ThrowIfNull(cols);
         ArgumentNullException.ThrowIfNull(image);
-        int n = image[0], c = image[1], height = image[2], width = image[3];
-        int oh = ((height + (2 * p.H) - k.H) / s.H) + 1, ow = ((width + (2 * p.W) - k.W) / s.W) + 1;
         var y = new double[image.Length];
         int index = 0;
-        for (int i = 0; i < n; i++)
-            for (int r = 0; r < oh; r++)
-                for (int q = 0; q < ow; q++)
-                    for (int ch = 0; ch < c; ch++)
-                        for (int a = 0; a < k.H; a++)
-                            for (int b = 0; b < k.W; b++)
-                            {
-                                int h = (r * s.H) + a - p.H, w = (q * s.W) + b - p.W;
-                                double v = cols.Data[index++];
-                                if (h >= 0 && h < height && w >= 0 && w < width)
-                                    y[(((((i * c) + ch) * height) + h) * width) + w] += v;
-                            }
+        foreach (long offset in WindowReads(image, k, s, p))
+        {
+            double v = cols.Data[index++];
+            if (offset >= 0)
+                y[offset] += v;
+        }
         return new HostArray(y, image);
     }
 
