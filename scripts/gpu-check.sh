@@ -20,7 +20,8 @@
 #               matmul (cuBLAS beside the tiled kernel forced, with and without prefetching, float64 on the
 #               matrix units and on the ordinary ones), and the kernel
 #               layer's exp, sum of all and sum over the last axis with grids of 1, 2 and 4 waves
-#               (AUTODIFF_BENCH_WAVES), each group of patterns a run of its own; BENCH_FILTER replaces the groups
+#               (AUTODIFF_BENCH_WAVES), then, last and only in what time is left, rand, randn and dropout through
+#               the engine (RandomBenchmarks); each group of patterns a run of its own; BENCH_FILTER replaces the groups
 #               (patterns separated by spaces, groups by ';')
 #   torchops    baselines/torch_ops.py (PyTorch eager on the same operator cases)
 #   torchsine   baselines/torch_sine.py (PyTorch eager on the same training loop)
@@ -69,7 +70,7 @@ limit_lifetimes=${LIMIT_LIFETIMES:-130}
 limit_torch=${LIMIT_TORCH:-20}
 limit_cupy=${LIMIT_CUPY:-50}
 # Groups of patterns separated by ';', each its own run, in this order (the tiled products first: the furthest target).
-bench_filter=${BENCH_FILTER:-*KernelMatMul*;*Ops*;*KernelElementwiseBenchmarks.Exp* *KernelBroadcastReduceBenchmarks.SumAll* *KernelBroadcastReduceBenchmarks.SumLastAxis*}
+bench_filter=${BENCH_FILTER:-*KernelMatMul*;*Ops*;*KernelElementwiseBenchmarks.Exp* *KernelBroadcastReduceBenchmarks.SumAll* *KernelBroadcastReduceBenchmarks.SumLastAxis*;*RandomBenchmarks*}
 # The kernel elementwise and reduction benchmarks compare these grid sizes (KernelLibrary.Waves).
 export AUTODIFF_BENCH_WAVES=${AUTODIFF_BENCH_WAVES:-1,2,4}
 
