@@ -187,6 +187,36 @@ public sealed partial class Variable : IDisposable
         Generation = function.Generation + 1;
     }
 
+    /// <summary>Forgets the function that made this variable (DeZero's <c>unchain</c>): a backward pass stops here.</summary>
+    public void Unchain() => Creator = null;
+
+    /// <summary>
+    /// Forgets every function of the graph behind this variable (DeZero's <c>unchain_backward</c>), which a truncated
+    /// backpropagation through time calls after each stretch: the recorded functions, and the tensors only they held,
+    /// become garbage, and the next backward pass stops at this variable.
+    /// </summary>
+    public void UnchainBackward()
+    {
+        var pending = new Stack<Function>();
+        if (Creator is { } creator)
+            pending.Push(creator);
+        Unchain();
+        var seen = new HashSet<Function>(ReferenceEqualityComparer.Instance);
+        while (pending.TryPop(out var f))
+        {
+            if (!seen.Add(f))
+                continue;
+            foreach (var x in f.Inputs)
+            {
+                if (x.Creator is { } c)
+                {
+                    pending.Push(c);
+                    x.Unchain();
+                }
+            }
+        }
+    }
+
     /// <summary>
     /// Replaces the gradient; the caller holds this variable's lock. The new one gains a hold, the old one loses
     /// its and, with <paramref name="disposeOld"/>, goes back to the pool when nothing else claims it.
