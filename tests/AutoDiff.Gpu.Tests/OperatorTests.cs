@@ -82,6 +82,19 @@ public abstract class OperatorTests<TFixture>(TFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public void Sum_as_a_method_is_DeZeros_x_sum()
+    {
+        var x = new Variable(Device.FromArray(new double[,] { { 1, 2, 3 }, { 4, 5, 6 } }));
+        Assert.Equal(21.0, x.Sum().Data.Item());
+        Assert.Equal([5.0, 7, 9], x.Sum(0).Data.ToDoubleArray());
+        var rows = x.Sum([1], keepDims: true);
+        Assert.Equal(new Shape(2, 1), rows.Shape);
+        Assert.Equal([6.0, 15], rows.Data.ToDoubleArray());
+        x.Sum(-1).Sum().Backward();
+        Assert.Equal([1.0, 1, 1, 1, 1, 1], x.Grad!.Data.ToDoubleArray());
+    }
+
+    [Fact]
     public void Powers_have_their_derivatives_at_zero()
     {
         var x = new Variable(Device.FromArray([0.0, -0.0]));

@@ -53,4 +53,16 @@ namespace AutoDiff.Gpu
         /// <summary>The sum over one axis (negative counts from the end).</summary>
         public static Variable Sum(Variable x, int axis, bool keepDims = false) => new Functions.Sum([axis], keepDims).Call(x)[0];
     }
+
+    public sealed partial class Variable
+    {
+        /// <summary>The sum of every element (DeZero's <c>x.sum()</c>; <see cref="F.Sum(Variable)"/>).</summary>
+        public Variable Sum() => F.Sum(this);
+
+        /// <summary>The sum over <paramref name="axes"/> (DeZero's <c>x.sum(axis, keepdims)</c>; <see cref="F.Sum(Variable, int[], bool)"/>).</summary>
+        public Variable Sum(int[] axes, bool keepDims = false) => F.Sum(this, axes, keepDims);
+
+        /// <summary>The sum over one axis (<see cref="F.Sum(Variable, int, bool)"/>).</summary>
+        public Variable Sum(int axis, bool keepDims = false) => F.Sum(this, axis, keepDims);
+    }
 }
