@@ -33,6 +33,75 @@ public static class ArgReduceKernels
     }
 }
 
+/// <summary>
+/// argmax and argmin of long rows (inner = 1) on GPUs: one group per row, grid-stride over the rows. Each thread scans
+/// the row's elements a group apart (coalesced), keeping its best (value, position); the group then halves the pairs in
+/// shared memory. A pair beats another when it is a NaN and the other is not, or is greater (less), or is equal (both
+/// NaN) at a smaller position: the first extreme, or the first NaN, whatever the group size.
+/// </summary>
+public static class ArgReduceRowKernels
+{
+    /// <summary>As <see cref="ArgReduceKernels.ArgReduce{T}"/> for inner = 1, a group a row.</summary>
+    public static void ArgReduceRows<T>(ArrayView<T> x, ArrayView<int> indices, ArrayView<int> labels, ArrayView<T> hits, ArgGeometry geometry, int compare)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var values = SharedMemory.Allocate<T>(ReduceKernels.MaxGroup);
+        var positions = SharedMemory.Allocate<int>(ReduceKernels.MaxGroup);
+        int thread = Group.IdxX;
+        long n = geometry.Length;
+        bool minimum = geometry.Minimum != 0;
+        for (long row = Grid.IdxX; row < geometry.Outer; row += Grid.DimX)
+        {
+            long start = row * n;
+            T best = T.Zero;
+            int at = -1;
+            for (long j = thread; j < n; j += Group.DimX)
+            {
+                T v = x[start + j];
+                if (Beats(v, (int)j, best, at, minimum))
+                    (best, at) = (v, (int)j);
+            }
+            values[thread] = best;
+            positions[thread] = at;
+            Group.Barrier();
+            for (int width = Group.DimX / 2; width > 0; width /= 2)
+            {
+                if (thread < width && Beats(values[thread + width], positions[thread + width], values[thread], positions[thread], minimum))
+                {
+                    values[thread] = values[thread + width];
+                    positions[thread] = positions[thread + width];
+                }
+                Group.Barrier();
+            }
+            if (thread == 0)
+            {
+                if (compare != 0)
+                    hits[row] = positions[0] == labels[row] ? T.One : T.Zero;
+                else
+                    indices[row] = positions[0];
+            }
+            Group.Barrier();
+        }
+    }
+
+    /// <summary>Whether (v, i) beats (w, j); a position of −1 is no element and beats nothing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Beats<T>(T v, int i, T w, int j, bool minimum)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (i < 0)
+            return false;
+        if (j < 0)
+            return true;
+        bool vNaN = T.IsNaN(v), wNaN = T.IsNaN(w);
+        if (vNaN || wNaN)
+            return vNaN && (!wNaN || i < j);
+        if (minimum ? v < w : v > w)
+            return true;
+        return v == w && i < j;
+    }
+}
+
 /// <summary>Reads element i of an operand: a view in GPU kernels, an address in the CPU accelerator's loops.</summary>
 public interface IElements<T>
     where T : unmanaged

@@ -6,6 +6,9 @@ namespace AutoDiff.Gpu.Kernels;
 // The arg-reduction family: argmax and argmin along an axis, and a classifier's hits against labels.
 public sealed unsafe partial class KernelLibrary
 {
+    /// <summary>Rows at least this long take a group each on GPUs (one thread a row reads them uncoalesced).</summary>
+    private const long LongRow = 256;
+
     /// <summary>
     /// Launches <c>indices[o, r]</c> = the position along j of the greatest (<paramref name="minimum"/> false) or least
     /// x[o, j, r] for x viewed as (outer, n, inner): the first one, or the first NaN (NumPy's argmax and argmin).
@@ -51,8 +54,18 @@ public sealed unsafe partial class KernelLibrary
         {
             // The views of the other mode stand in for the unused ones: no launch passes an empty view.
             bool compare = labels.Length > 0;
-            Kernel<ArrayView<T>, ArrayView<int>, ArrayView<int>, ArrayView<T>, ArgGeometry, int>(ArgReduceKernels.ArgReduce)(
-                GridStride(lines), x, compare ? labels : indices, compare ? labels : indices, compare ? hits : x, geometry, compare ? 1 : 0);
+            var (i, l, h) = (compare ? labels : indices, compare ? labels : indices, compare ? hits : x);
+            if (inner == 1 && n >= LongRow)
+            {
+                // Long rows: a group a row, its threads reading the row a group apart.
+                int group = LaunchPlan.PowerOfTwoGroup(accelerator, (int)Math.Clamp(CeilingPowerOfTwo(n / 16), 32, ReduceKernels.MaxGroup));
+                var config = new KernelConfig((int)Math.Min(outer, waves * LaunchPlan.Wave(accelerator, group)), group);
+                Kernel<ArrayView<T>, ArrayView<int>, ArrayView<int>, ArrayView<T>, ArgGeometry, int>(ArgReduceRowKernels.ArgReduceRows)(config, x, i, l, h, geometry, compare ? 1 : 0);
+            }
+            else
+            {
+                Kernel<ArrayView<T>, ArrayView<int>, ArrayView<int>, ArrayView<T>, ArgGeometry, int>(ArgReduceKernels.ArgReduce)(GridStride(lines), x, i, l, h, geometry, compare ? 1 : 0);
+            }
         }
     }
 }

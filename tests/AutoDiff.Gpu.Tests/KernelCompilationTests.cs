@@ -168,6 +168,7 @@ public sealed partial class KernelCompilationTests
         Add("random float64", random, "Fill", [d], "sqrt.rn.f64", "!.approx", "!call");
         Add("argmax and hits float32", typeof(ArgReduceKernels), "ArgReduce", [f], "!call");
         Add("argmax and hits float64", typeof(ArgReduceKernels), "ArgReduce", [d], "!call");
+        Add("argmax of long rows float32", typeof(ArgReduceRowKernels), "ArgReduceRows", [f], "bar.sync", "!call");
         Add("update adam float32", typeof(UpdateKernels), "Update", [f, typeof(AutoDiff.Gpu.Optimizers.AdamRule)], "sqrt.rn.f32", "!call");
         Add("update momentum float64", typeof(UpdateKernels), "Update", [d, typeof(AutoDiff.Gpu.Optimizers.MomentumRule)], "!call");
 
