@@ -28,9 +28,7 @@ public sealed class BatchNorm : Layer
     /// <inheritdoc/>
     protected override Variable Forward(Variable[] inputs)
     {
-        if (inputs.Length != 1)
-            throw new ArgumentException($"{nameof(BatchNorm)} takes one input, not {inputs.Length}", nameof(inputs));
-        var x = inputs[0];
+        var x = OneInput(inputs);
         if (x.NDim < 2)
             throw new ArgumentException($"{nameof(BatchNorm)}: x must be (N, C, …), not {x.Shape}", nameof(inputs));
         var device = x.Data.Device;

@@ -42,9 +42,7 @@ public sealed class Conv2d : Layer
     /// <inheritdoc/>
     protected override Variable Forward(Variable[] inputs)
     {
-        if (inputs.Length != 1)
-            throw new ArgumentException($"{nameof(Conv2d)} takes one input, not {inputs.Length}", nameof(inputs));
-        var x = inputs[0];
+        var x = OneInput(inputs);
         if (x.NDim != 4)
             throw new ArgumentException($"{nameof(Conv2d)}: x must be (N, C, H, W), not {x.Shape}", nameof(inputs));
         var device = x.Data.Device;

@@ -98,6 +98,13 @@ public abstract class Layer
         }
     }
 
+    /// <summary>The only input of a layer that takes one; the error names the layer and the count.</summary>
+    protected Variable OneInput(Variable[] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return inputs.Length == 1 ? inputs[0] : throw new ArgumentException($"{GetType().Name} takes one input, not {inputs.Length}", nameof(inputs));
+    }
+
     /// <summary>The layer's function of its inputs.</summary>
     protected abstract Variable Forward(Variable[] inputs);
 

@@ -33,9 +33,7 @@ public sealed class Linear : Layer
     /// <inheritdoc/>
     protected override Variable Forward(Variable[] inputs)
     {
-        if (inputs.Length != 1)
-            throw new ArgumentException($"{nameof(Linear)} takes one input, not {inputs.Length}", nameof(inputs));
-        var x = inputs[0];
+        var x = OneInput(inputs);
         if (x.NDim < 1)
             throw new ArgumentException($"{nameof(Linear)}: x must have a last dimension of inputs, not shape {x.Shape}", nameof(inputs));
         var device = x.Data.Device;

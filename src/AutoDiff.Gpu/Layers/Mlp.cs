@@ -26,9 +26,7 @@ public sealed class Mlp : Layer
     /// <inheritdoc/>
     protected override Variable Forward(Variable[] inputs)
     {
-        if (inputs.Length != 1)
-            throw new ArgumentException($"{nameof(Mlp)} takes one input, not {inputs.Length}", nameof(inputs));
-        var x = inputs[0];
+        var x = OneInput(inputs);
         for (int i = 0; i < layers.Length - 1; i++)
             x = activation(layers[i].Call(x));
         return layers[^1].Call(x);

@@ -25,7 +25,7 @@ public sealed class Rnn : Layer
     /// <inheritdoc/>
     protected override Variable Forward(Variable[] inputs)
     {
-        var x = Recurrent.Single(nameof(Rnn), inputs);
+        var x = OneInput(inputs);
         H = F.Tanh(H is null ? x2h.Call(x) : x2h.Call(x) + h2h.Call(H));
         return H;
     }
@@ -65,7 +65,7 @@ public sealed class Lstm : Layer
     /// <inheritdoc/>
     protected override Variable Forward(Variable[] inputs)
     {
-        var x = Recurrent.Single(nameof(Lstm), inputs);
+        var x = OneInput(inputs);
         Variable Gate(Linear fromX, Linear fromH) => H is null ? fromX.Call(x) : fromX.Call(x) + fromH.Call(H);
         var f = F.Sigmoid(Gate(x2f, h2f));
         var i = F.Sigmoid(Gate(x2i, h2i));
@@ -75,11 +75,4 @@ public sealed class Lstm : Layer
         H = o * F.Tanh(C);
         return H;
     }
-}
-
-internal static class Recurrent
-{
-    /// <summary>The one input of a recurrent layer's step.</summary>
-    public static Variable Single(string name, Variable[] inputs) =>
-        inputs.Length == 1 ? inputs[0] : throw new ArgumentException($"{name} takes one input a step, not {inputs.Length}", nameof(inputs));
 }
