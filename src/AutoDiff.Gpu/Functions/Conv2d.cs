@@ -25,14 +25,20 @@ namespace AutoDiff.Gpu.Functions
         {
             if (x.Rank != 4)
                 throw new ArgumentException($"{name}: x must be (N, C, H, W), not {x}");
-            if (kernel.H < 1 || kernel.W < 1 || stride.H < 1 || stride.W < 1 || pad.H < 0 || pad.W < 0)
-                throw new ArgumentOutOfRangeException(nameof(kernel), $"{name}: kernel {kernel} and stride {stride} must be positive and padding {pad} not negative");
+            CheckSizes(name, kernel, stride, pad);
             var w = new Windows(x[1], x[2], x[3], kernel.H, kernel.W, stride.H, stride.W, pad.H, pad.W);
             if (x[2] + (2 * pad.H) < kernel.H || x[3] + (2 * pad.W) < kernel.W)
                 throw new ArgumentException($"{name}: a {kernel.H}×{kernel.W} kernel does not fit x {x} padded by {pad}");
             if ((long)w.OH * w.OW * w.Column > int.MaxValue)
                 throw new ArgumentException($"{name}: {w.OH}×{w.OW} windows of {w.Column} elements per image of x {x} are more than 2^31");
             return w;
+        }
+
+        /// <summary>Kernel sizes and strides positive, paddings not negative; the error names the function and all three.</summary>
+        public static void CheckSizes(string name, (int H, int W) kernel, (int H, int W) stride, (int H, int W) pad)
+        {
+            if (kernel.H < 1 || kernel.W < 1 || stride.H < 1 || stride.W < 1 || pad.H < 0 || pad.W < 0)
+                throw new ArgumentOutOfRangeException(nameof(kernel), $"{name}: kernel {kernel} and stride {stride} must be positive and padding {pad} not negative");
         }
 
         /// <summary>
@@ -87,14 +93,27 @@ namespace AutoDiff.Gpu
         public static Variable Im2col(Variable x, (int H, int W) kernel, (int H, int W) stride, (int H, int W) pad)
         {
             ArgumentNullException.ThrowIfNull(x);
-            var w = Functions.Windows.Of(nameof(Im2col), x.Shape, kernel, stride, pad);
-            var device = x.Data.Device;
-            device.ThrowIfDisposed();
-            var offsets = new IndexBuffer(device, w.Gather());
-            var rows = new Functions.Take(offsets, new Functions.TakeGeometry(1, 3, PerSlice: false)).Call(x)[0];
-            if (!Config.EnableBackprop)
-                offsets.Release();
+            return Im2col(x, Functions.Windows.Of(nameof(Im2col), x.Shape, kernel, stride, pad));
+        }
+
+        /// <summary>im2col of x by windows already checked against its shape.</summary>
+        private static Variable Im2col(Variable x, Functions.Windows w)
+        {
+            x.Data.Device.ThrowIfDisposed();
+            var rows = WithIndices(new IndexBuffer(x.Data.Device, w.Gather()), offsets => new Functions.Take(offsets, new Functions.TakeGeometry(1, 3, PerSlice: false)).Call(x)[0]);
             return Reshape(rows, x.Shape[0] * w.OH * w.OW, w.Column);
+        }
+
+        /// <summary>
+        /// <paramref name="f"/> of indices just put on the device; when nothing records a graph they go back to the pool
+        /// right after its launch, not at a collection (the function keeps them for its backward otherwise).
+        /// </summary>
+        private static Variable WithIndices(IndexBuffer indices, Func<IndexBuffer, Variable> f)
+        {
+            var y = f(indices);
+            if (!Config.EnableBackprop)
+                indices.Release();
+            return y;
         }
 
         /// <summary>
@@ -112,13 +131,10 @@ namespace AutoDiff.Gpu
             var expected = new Shape(image[0] * w.OH * w.OW, w.Column);
             if (!cols.Shape.Equals(expected))
                 throw new ArgumentException($"{nameof(Col2im)}: the windows of an image {image} with kernel {kernel}, stride {stride} and padding {pad} are {expected}, not {cols.Shape}");
-            var device = cols.Data.Device;
-            device.ThrowIfDisposed();
-            var offsets = new IndexBuffer(device, w.Gather());
-            var y = new Functions.TakeGrad(offsets, new Functions.TakeGeometry(1, 3, PerSlice: false), image).Call(Reshape(cols, image[0], w.OH * w.OW * w.Column))[0];
-            if (!Config.EnableBackprop)
-                offsets.Release();
-            return y;
+            cols.Data.Device.ThrowIfDisposed();
+            return WithIndices(
+                new IndexBuffer(cols.Data.Device, w.Gather()),
+                offsets => new Functions.TakeGrad(offsets, new Functions.TakeGeometry(1, 3, PerSlice: false), image).Call(Reshape(cols, image[0], w.OH * w.OW * w.Column))[0]);
         }
 
         /// <summary>
@@ -136,9 +152,8 @@ namespace AutoDiff.Gpu
                 throw new ArgumentException($"{nameof(Deconv2d)}: filters must be (C, OC, KH, KW) with x's C, for x (N, C, H, W): got x {x.Shape} and W {w.Shape}");
             if (b is not null && !b.Shape.Equals(new Shape(w.Shape[1])))
                 throw new ArgumentException($"{nameof(Deconv2d)}: the bias must be ({w.Shape[1]},) for W {w.Shape}, not {b.Shape}");
-            if (stride.H < 1 || stride.W < 1 || pad.H < 0 || pad.W < 0)
-                throw new ArgumentOutOfRangeException(nameof(stride), $"{nameof(Deconv2d)}: stride {stride} must be positive and padding {pad} not negative");
             int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], width = x.Shape[3], filters = w.Shape[1], kh = w.Shape[2], kw = w.Shape[3];
+            Functions.Windows.CheckSizes(nameof(Deconv2d), (kh, kw), stride, pad);
             int oh = (stride.H * (h - 1)) + kh - (2 * pad.H), ow = (stride.W * (width - 1)) + kw - (2 * pad.W);
             if (oh < 1 || ow < 1)
                 throw new ArgumentException($"{nameof(Deconv2d)}: x {x.Shape} with {kh}×{kw} filters, stride {stride} and padding {pad} gives an empty output ({oh}×{ow})");
@@ -170,7 +185,7 @@ namespace AutoDiff.Gpu
                 throw new ArgumentException($"{nameof(Conv2d)}: the bias must be ({w.Shape[0]},) for W {w.Shape}, not {b.Shape}");
             int n = x.Shape[0], filters = w.Shape[0];
             var windows = Functions.Windows.Of(nameof(Conv2d), x.Shape, (w.Shape[2], w.Shape[3]), stride, pad);
-            var col = Im2col(x, (w.Shape[2], w.Shape[3]), stride, pad);
+            var col = Im2col(x, windows);
             var y = MatMul(col, Reshape(w, filters, windows.Column), transposeA: false, transposeB: true);
             if (b is not null)
                 y += b;
@@ -189,10 +204,9 @@ namespace AutoDiff.Gpu
         {
             ArgumentNullException.ThrowIfNull(x);
             var (n, c, windows, rows) = PerChannelWindows(nameof(Pooling), x, kernel, stride, pad);
-            var positions = Launch.ArgReduceOnDevice(nameof(Pooling), rows.Data, 1, minimum: false);
-            var picked = new Functions.Take(positions, new Functions.TakeGeometry(1, 1, PerSlice: true)).Call(rows)[0];
-            if (!Config.EnableBackprop)
-                positions.Release();
+            var picked = WithIndices(
+                Launch.ArgReduceOnDevice(nameof(Pooling), rows.Data, 1, minimum: false),
+                positions => new Functions.Take(positions, new Functions.TakeGeometry(1, 1, PerSlice: true)).Call(rows)[0]);
             return Transpose(Reshape(picked, n, windows.OH, windows.OW, c), 0, 3, 1, 2);
         }
 
@@ -215,7 +229,7 @@ namespace AutoDiff.Gpu
         {
             var windows = Functions.Windows.Of(name, x.Shape, kernel, stride, pad);
             int n = x.Shape[0], c = x.Shape[1];
-            var col = Im2col(x, kernel, stride, pad);
+            var col = Im2col(x, windows);
             return (n, c, windows, Reshape(col, n * windows.OH * windows.OW * c, kernel.H * kernel.W));
         }
     }

@@ -17,8 +17,7 @@ public sealed class Conv2d : Layer
     public Conv2d(int outChannels, (int H, int W) kernel, (int H, int W) stride, (int H, int W) pad, bool noBias = false, int? inChannels = null, DType dtype = Device.DefaultDType, Device? device = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outChannels);
-        if (kernel.H < 1 || kernel.W < 1 || stride.H < 1 || stride.W < 1 || pad.H < 0 || pad.W < 0)
-            throw new ArgumentOutOfRangeException(nameof(kernel), $"{nameof(Conv2d)}: kernel {kernel} and stride {stride} must be positive and padding {pad} not negative");
+        Functions.Windows.CheckSizes(nameof(Conv2d), kernel, stride, pad);
         if (inChannels is { } c)
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(c, nameof(inChannels));
         (this.outChannels, this.kernel, this.stride, this.pad) = (outChannels, kernel, stride, pad);
