@@ -35,8 +35,8 @@ namespace AutoDiff.Gpu.Functions
         protected override Tensor[] Forward(Tensor[] xs)
         {
             var (x, gamma, beta) = (xs[0], xs[1], xs[2]);
-            var kept = KeptShape(x.Shape);
             var axes = Axes(x.Shape);
+            var kept = Sum.KeptShape(x.Shape, axes);
             long m = x.Length / kept.Length;
             var mu = Launch.Reduce<SumReduction, ScaleOperator>(x, axes, true, new ScaleOperator(1.0 / m));
             var squares = Launch.Zip(Name, x, mu, default(SquaredDifferenceOperator));
@@ -71,8 +71,8 @@ namespace AutoDiff.Gpu.Functions
         {
             var (x, gamma) = (Input(0), Input(1));
             var gy = gys[0];
-            var kept = KeptShape(x.Shape);
             var axes = Axes(x.Shape);
+            var kept = Sum.KeptShape(x.Shape, axes);
             long m = x.Size / kept.Length;
             // Recorded: μ and 1/√(σ² + ε) as functions of x, so that the gradient's own gradient sees them move.
             var (mu, inverse) = Config.EnableBackprop
@@ -107,16 +107,7 @@ namespace AutoDiff.Gpu.Functions
             return y;
         }
 
-        /// <summary>(1, C, 1, …): the shape of the per-channel statistics beside x.</summary>
-        internal static Shape KeptShape(Shape x)
-        {
-            var dims = new int[x.Rank];
-            Array.Fill(dims, 1);
-            dims[1] = x[1];
-            return new Shape(dims);
-        }
-
-        /// <summary>Every axis but the channels (1).</summary>
+        /// <summary>Every axis but the channels (1): the statistics' shape beside x is <see cref="Sum.KeptShape"/> of them, (1, C, 1, …).</summary>
         internal static int[] Axes(Shape x) => [0, .. Enumerable.Range(2, x.Rank - 2)];
     }
 
@@ -175,7 +166,7 @@ namespace AutoDiff.Gpu
             if (Config.Train)
                 return new Functions.BatchNorm(runningMean, runningVar, decay, eps).Call(x, gamma, beta)[0];
             // Test mode: an affine map of x with constants from the running statistics.
-            var kept = Functions.BatchNorm.KeptShape(x.Shape).ToArray();
+            var kept = Functions.Sum.KeptShape(x.Shape, Functions.BatchNorm.Axes(x.Shape)).ToArray();
             var mean = new Variable(runningMean.ViewAs(new Shape(kept)));
             var inverse = Pow(new Variable(runningVar.ViewAs(new Shape(kept))) + eps, -0.5);
             return ((x - mean) * (Reshape(gamma, kept) * inverse)) + Reshape(beta, kept);
