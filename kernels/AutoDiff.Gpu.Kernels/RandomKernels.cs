@@ -14,14 +14,20 @@ namespace AutoDiff.Gpu.Kernels;
 /// </summary>
 public static class Philox
 {
-    private const uint Multiplier0 = 0xD2511F53, Multiplier1 = 0xCD9E8D57;
-    private const uint KeyStep0 = 0x9E3779B9, KeyStep1 = 0xBB67AE85;
+    /// <summary>The round multipliers (Salmon et al.'s constants).</summary>
+    internal const uint Multiplier0 = 0xD2511F53, Multiplier1 = 0xCD9E8D57;
+
+    /// <summary>The key's increments between rounds.</summary>
+    internal const uint KeyStep0 = 0x9E3779B9, KeyStep1 = 0xBB67AE85;
+
+    /// <summary>Rounds.</summary>
+    internal const int Rounds = 10;
 
     /// <summary>The block of counter (c0, c1, c2, c3) under key (k0, k1).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static RandomWords Block(uint c0, uint c1, uint c2, uint c3, uint k0, uint k1)
     {
-        for (int round = 0; round < 10; round++)
+        for (int round = 0; round < Rounds; round++)
         {
             ulong p0 = (ulong)Multiplier0 * c0;
             ulong p1 = (ulong)Multiplier1 * c2;
@@ -304,11 +310,11 @@ internal static unsafe class PhiloxVector
         var c3 = Vector256.Create(arguments.Stream >> 32);
         var k0 = Vector256.Create(arguments.Seed & uint.MaxValue);
         var k1 = Vector256.Create(arguments.Seed >> 32);
-        var m0 = Vector256.Create(0xD2511F53u);
-        var m1 = Vector256.Create(0xCD9E8D57u);
-        var w0 = Vector256.Create(0x9E3779B9ul);
-        var w1 = Vector256.Create(0xBB67AE85ul);
-        for (int round = 0; round < 10; round++)
+        var m0 = Vector256.Create(Philox.Multiplier0);
+        var m1 = Vector256.Create(Philox.Multiplier1);
+        var w0 = Vector256.Create((ulong)Philox.KeyStep0);
+        var w1 = Vector256.Create((ulong)Philox.KeyStep1);
+        for (int round = 0; round < Philox.Rounds; round++)
         {
             var p0 = Avx2.Multiply(c0.AsUInt32(), m0);
             var p1 = Avx2.Multiply(c2.AsUInt32(), m1);
