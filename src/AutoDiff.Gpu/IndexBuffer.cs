@@ -15,16 +15,8 @@ internal sealed class IndexBuffer
 
     /// <summary>Copies <paramref name="indices"/> (possibly none) to <paramref name="device"/>.</summary>
     public IndexBuffer(Device device, ReadOnlySpan<int> indices)
+        : this(device, indices.Length)
     {
-        Length = indices.Length;
-        try
-        {
-            storage = new Storage(device, (long)indices.Length * sizeof(int));
-        }
-        catch (DeviceOutOfMemoryException e)
-        {
-            throw e.For($"{indices.Length:N0} indices:");
-        }
         if (Length > 0)
         {
             using (device.EnterLaunch())
