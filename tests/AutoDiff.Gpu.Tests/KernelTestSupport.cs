@@ -237,6 +237,16 @@ public static class KernelHost
         }
     }
 
+    /// <summary>Asserts |actual[i] − expected[i]| ≤ tolerance·max(1, |expected[i]|) for every i (relative, absolute below 1).</summary>
+    public static void AssertNear(double[] expected, double[] actual, double tolerance, string what = "")
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        ArgumentNullException.ThrowIfNull(actual);
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])), $"{what}element {i}: expected {expected[i]:R}, got {actual[i]:R}");
+    }
+
     /// <summary>Row-major strides (in elements) of a contiguous tensor of <paramref name="shape"/>.</summary>
     public static long[] Contiguous(int[] shape)
     {
