@@ -125,6 +125,16 @@ public struct Parameter(double value)
     public static Parameter FromDouble(double value) => new(value);
 }
 
+/// <summary>a + c·b (a gradient step with c = −lr, weight decay with c = rate)</summary>
+/// <param name="c">The factor of b.</param>
+public struct AxpyOperator(double c) : IBinaryOperator
+{
+    private Parameter c = c; // not readonly: see Parameter
+
+    /// <inheritdoc/>
+    public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a + (c.As<T>() * b);
+}
+
 /// <summary>x</summary>
 public readonly struct IdentityOperator : IUnaryOperator
 {

@@ -74,13 +74,3 @@ public sealed class ClipGrad(double maxNorm) : IOptimizerHook
             p.Grad = new Variable(Launch.Map(p.GradInternal!.Data, new ScaleOperator(scale)));
     }
 }
-
-/// <summary>a + c·b</summary>
-/// <param name="c">The factor of b.</param>
-public struct AxpyOperator(double c) : IBinaryOperator
-{
-    private Parameter c = c; // not readonly: see Parameter
-
-    /// <inheritdoc/>
-    public T Apply<T>(T a, T b) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => a + (c.As<T>() * b);
-}

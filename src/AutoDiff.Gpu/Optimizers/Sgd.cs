@@ -1,4 +1,3 @@
-using System.Numerics;
 using AutoDiff.Gpu.Kernels;
 
 namespace AutoDiff.Gpu.Optimizers;
@@ -13,16 +12,7 @@ public sealed class Sgd(double lr = 0.01) : Optimizer
     /// <summary>The learning rate.</summary>
     public double Lr { get; set; } = lr;
 
+    /// <remarks>p + (−lr)·g has the bits of p − lr·g: negating a product is exact.</remarks>
     private protected override void Step(Variable parameter, Variable grad) =>
-        Launch.ZipInto(nameof(Sgd), parameter.Data, grad.Data, new SgdOperator(Lr));
-}
-
-/// <summary>p − lr·g</summary>
-/// <param name="lr">The learning rate.</param>
-public struct SgdOperator(double lr) : IBinaryOperator
-{
-    private Parameter lr = lr; // not readonly: see Parameter
-
-    /// <inheritdoc/>
-    public T Apply<T>(T p, T g) where T : unmanaged, IFloatingPointIeee754<T> => p - (lr.As<T>() * g);
+        Launch.ZipInto(nameof(Sgd), parameter.Data, grad.Data, new AxpyOperator(-Lr));
 }
