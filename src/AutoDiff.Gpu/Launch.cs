@@ -87,16 +87,8 @@ internal static class Launch
         for (int r = 0; r < runs.Count; r++)
         {
             var (start, stop) = runs[r];
-            long outer = 1, n = 1, inner = 1;
-            for (int i = 0; i < start; i++)
-                outer *= shape[i];
-            for (int i = start; i < stop; i++)
-            {
-                n *= shape[i];
-                shape[i] = 1;
-            }
-            for (int i = stop; i < shape.Length; i++)
-                inner *= shape[i];
+            var (outer, n, inner) = Around(shape, start, stop);
+            Array.Fill(shape, 1, start, stop - start);
             var y = x.Device.Empty(new Shape(shape), x.DType);
             bool last = r == runs.Count - 1;
             Run(x.Device, x.DType, new ReduceBody<TReduce, TPost>(current, y, outer, n, inner, post, last));
@@ -317,13 +309,20 @@ internal static class Launch
         if (axis is null)
             return (1, shape.Length, 1);
         int a = Functions.Softmax.CheckAxis(name, shape, axis.Value);
-        var dims = shape.ToArray();
-        long outer = 1, inner = 1;
-        for (int i = 0; i < a; i++)
+        return Around(shape.Dimensions, a, a + 1);
+    }
+
+    /// <summary>A tensor of <paramref name="dims"/> viewed as (outer, n, inner) with n the axes [start, stop) merged.</summary>
+    private static (long Outer, long N, long Inner) Around(ReadOnlySpan<int> dims, int start, int stop)
+    {
+        long outer = 1, n = 1, inner = 1;
+        for (int i = 0; i < start; i++)
             outer *= dims[i];
-        for (int i = a + 1; i < dims.Length; i++)
+        for (int i = start; i < stop; i++)
+            n *= dims[i];
+        for (int i = stop; i < dims.Length; i++)
             inner *= dims[i];
-        return (outer, dims[a], inner);
+        return (outer, n, inner);
     }
 
     /// <summary>
