@@ -49,9 +49,18 @@ public sealed unsafe partial class KernelLibrary
     /// <summary>Number of kernels compiled so far.</summary>
     public int CompiledCount { get; private set; }
 
-    /// <summary>Runs the launch hook.</summary>
+    /// <summary>Number of launches so far (each launcher call counts once).</summary>
+    public long Launches => Volatile.Read(ref launches);
+
+    private long launches;
+
+    /// <summary>Runs the launch hook and counts the launch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Enter() => beforeLaunch?.Invoke();
+    private void Enter()
+    {
+        Interlocked.Increment(ref launches);
+        beforeLaunch?.Invoke();
+    }
 
     /// <summary>A packed launch: <see cref="Run{TElem, TPack}"/> is called with the pack type the operands allow.</summary>
     private interface IPackedLaunch

@@ -33,6 +33,8 @@ internal sealed class CommandLine
     private readonly Option<Mode[]> modes = Value("--modes", "LIST", Options.ParseModes, "Comma-separated subset of backward,retain,nograd (default all three), run in that order.");
     private readonly Option<Lifetime[]> lifetimes = Value("--lifetime", "LIST", Options.ParseLifetimes,
         "How each iteration's tensors end: natural (default: the seed's code as written), scoped, disposed, or several comma-separated to compare them side by side.");
+    private readonly Option<bool[]> fusion = Value("--fusion", "LIST", Options.ParseFusion,
+        "on (default: elementwise chains fused into one kernel, as Config.Fusion), off (one kernel per function), or on,off to compare.");
     private readonly Option<long> ballast = Value("--ballast", "SIZE", t => Options.ParseBytes("--ballast", t),
         "Hold SIZE of small live managed objects (64-byte arrays in a List, ~100 bytes each) during the run, as a real application's heap: a full garbage collection then costs what it costs there. E.g. 200MB.");
     private readonly Option<long> budget = Value("--garbage-budget", "SIZE", t => Options.ParseBytes("--garbage-budget", t),
@@ -119,7 +121,9 @@ internal sealed class CommandLine
                      garbage passes the device's GarbageBudget
           scoped     each iteration inside TensorScope.Begin(), which frees everything the iteration made
           disposed   x.Dispose() and y.Dispose() at the end of each iteration; the intermediates are left to the GC
-        Each iteration makes x, runs the mode and waits for the device (Synchronize). Per row (mode x lifetime, run
+        and fused (--fusion on, the default: each elementwise chain one kernel, computed when read) or eager (off).
+        Each iteration makes x, runs the mode, computes y and the gradients kept, and waits for the device
+        (Synchronize). Per row (mode x fusion x lifetime, run
         in that order): garbage is collected and the pool's cache emptied; one iteration is checked (x.Grad = 8 and
         y = 1 everywhere, the kept gradients 1, 2, 4); untimed warm-up iterations run, at least --warmup of them
         and for {MinWarmupTime.TotalSeconds:0.#} s (so that the JIT has finished compiling the loop), and more while the pool still
@@ -127,13 +131,13 @@ internal sealed class CommandLine
         first iteration with no device allocation when nothing is left to the GC), at most {MaxWarmupIterations:N0}
         iterations or {MaxWarmupTime.TotalSeconds:F0} s, so that a natural loop is timed with its pool filled up to its budget;
         then --reps iterations are timed. Last, one iteration run after a full collection, with none during it,
-        gives the peak of bytes held by tensors and its size in tensors (pool blocks of x): 6, 8 and 4 for
-        backward, retain and nograd in every lifetime.
+        gives the peak of bytes held by tensors and its size in tensors (pool blocks of x): eager, 6, 8 and 4 for
+        backward, retain and nograd in every lifetime; fused, 3, 6 and 2.
 
         Columns: median, mean and fastest time per iteration (a collection every N iterations shows in the mean,
-        not in the median); peak in tensors and bytes; bytes reserved from the device after the timed iterations;
+        not in the median); kernel launches per iteration; peak in tensors and bytes; bytes reserved from the device after the timed iterations;
         the garbage collections the pool started during them, ephemeral / full; with the scoped lifetime and
-        another, each row's mean over the scoped row's of the same mode.
+        another, each row's mean over the scoped row's of the same mode (the eager scoped row's, when there is one).
 
         Exit status: 0 success; 1 a result was wrong; 2 an error (bad option, unknown device, too large a size),
         reported as one line 'error: reason' on standard error.
@@ -196,7 +200,7 @@ internal sealed class CommandLine
 
     private void AddRunOptions(Command command)
     {
-        foreach (var option in new Option[] { size, shape, elements, dtype, device, reps, warmup, modes, lifetimes, ballast, budget, format, svg, quiet })
+        foreach (var option in new Option[] { size, shape, elements, dtype, device, reps, warmup, modes, lifetimes, fusion, ballast, budget, format, svg, quiet })
             command.Add(option);
         command.Validators.Add(OneShapeOption);
     }
@@ -228,6 +232,7 @@ internal sealed class CommandLine
             Warmup = Get(r, warmup, defaults.Warmup),
             Modes = Get(r, modes, [.. defaults.Modes]),
             Lifetimes = Get(r, lifetimes, [.. defaults.Lifetimes]),
+            Fusion = Get(r, fusion, [.. defaults.Fusion]),
             BallastBytes = Get(r, ballast, 0),
             GarbageBudget = r.GetResult(budget) is { Implicit: false } ? r.GetValue(budget) : null,
             Format = Get(r, format, defaults.Format),

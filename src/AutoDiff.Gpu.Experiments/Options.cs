@@ -73,6 +73,9 @@ internal sealed record Options
 
     public IReadOnlyList<Lifetime> Lifetimes { get; init; } = [Lifetime.Natural];
 
+    /// <summary>Whether each row runs fused (true) or one kernel per function (false), in that order.</summary>
+    public IReadOnlyList<bool> Fusion { get; init; } = [true];
+
     /// <summary>Bytes of small live managed objects held while the experiment runs (0: none).</summary>
     public long BallastBytes { get; init; }
 
@@ -259,6 +262,16 @@ internal sealed record Options
         "disposed" or "dispose" => Lifetime.Disposed,
         _ => null,
     });
+
+    public static bool[] ParseFusion(string text) => ParseList<bool>("--fusion", text, "on and/or off", FusionName, part => part switch
+    {
+        "on" or "fused" => true,
+        "off" or "eager" => false,
+        _ => null,
+    });
+
+    /// <summary>The name a fusion setting is shown as.</summary>
+    public static string FusionName(bool fused) => fused ? "fused" : "eager";
 
     public static string NonEmpty(string option, string value) =>
         string.IsNullOrWhiteSpace(value) ? throw new OptionsException($"{option} needs a file name") : value;

@@ -96,8 +96,12 @@ internal static class Program
         var results = new List<ModeResult>();
         foreach (var mode in modes)
         {
-            foreach (var lifetime in options.Lifetimes)
-                results.Add(experiment.Run(mode, lifetime, options.Warmup, options.Reps, record: options.SvgPath is not null));
+            foreach (bool fused in options.Fusion)
+            {
+                using var fusion = Config.UsingConfig(Config.FusionName, fused);
+                foreach (var lifetime in options.Lifetimes)
+                    results.Add(experiment.Run(mode, lifetime, options.Warmup, options.Reps, record: options.SvgPath is not null));
+            }
         }
         GC.KeepAlive(ballast);
 

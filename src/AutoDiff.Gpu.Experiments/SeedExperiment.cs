@@ -25,6 +25,8 @@ namespace AutoDiff.Gpu.Experiments;
 internal sealed record ModeResult(
     Mode Mode,
     Lifetime Lifetime,
+    bool Fused,
+    double LaunchesPerIteration,
     double MedianMicroseconds,
     double MeanMicroseconds,
     double MinMicroseconds,
@@ -43,8 +45,8 @@ internal sealed record ModeResult(
     /// <summary>The peak in units of one tensor's pool block.</summary>
     public double PeakBuffers => (double)PeakAllocatedBytes / BufferBytes;
 
-    /// <summary><c>backward/natural</c>.</summary>
-    public string Label => $"{Options.ModeName(Mode)}/{Options.LifetimeName(Lifetime)}";
+    /// <summary><c>backward/natural/fused</c>.</summary>
+    public string Label => $"{Options.ModeName(Mode)}/{Options.LifetimeName(Lifetime)}/{(Fused ? "fused" : "eager")}";
 }
 
 /// <summary>
@@ -104,6 +106,7 @@ internal sealed class SeedExperiment(Device device, Shape shape, DType dtype, Pr
 
         var times = new double[reps];
         var before = memory.Snapshot();
+        long launches = Device.KernelLaunches;
         for (int i = 0; i < reps; i++)
         {
             progress.Report($"{i}/{reps}");
@@ -112,6 +115,7 @@ internal sealed class SeedExperiment(Device device, Shape shape, DType dtype, Pr
             times[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
         }
         var after = memory.Snapshot();
+        double launchesPerIteration = (double)(Device.KernelLaunches - launches) / reps;
 
         progress.Report("measuring the peak", announce: true);
         var (peak, samples, recorded) = MeasurePeak(mode, lifetime, record);
@@ -122,7 +126,7 @@ internal sealed class SeedExperiment(Device device, Shape shape, DType dtype, Pr
         double median = reps % 2 == 1 ? times[reps / 2] : (times[(reps / 2) - 1] + times[reps / 2]) / 2;
         string check = failure ?? (skipped ? "skipped: too large to read back" : "ok");
         return new ModeResult(
-            mode, lifetime, median, mean, times[0], peak, after.ReservedBytes, BufferBytes, warmed, capped,
+            mode, lifetime, Config.Fusion, launchesPerIteration, median, mean, times[0], peak, after.ReservedBytes, BufferBytes, warmed, capped,
             after.EphemeralCollections - before.EphemeralCollections, after.FullCollections - before.FullCollections,
             check, failure is null, samples, recorded);
     }
@@ -242,12 +246,25 @@ internal sealed class SeedExperiment(Device device, Shape shape, DType dtype, Pr
             y = Square(Square(Square(x)));
             y.Backward(retainGrad: mode == Mode.Retain);
         }
+        // The results a program would read next: with fusion, what is never read is never computed.
+        y.Data.Realize();
+        if (mode == Mode.Retain)
+            RealizeGradients(y);
+        else
+            x.Grad?.Data.Realize();
         inspect?.Invoke(x, y);
         if (dispose)
         {
             x.Dispose();
             y.Dispose();
         }
+    }
+
+    /// <summary>Computes the gradient of every variable of y's graph that holds one.</summary>
+    private static void RealizeGradients(Variable y)
+    {
+        for (var v = y; v is not null; v = v.Creator?.Inputs[0])
+            v.Grad?.Data.Realize();
     }
 
     /// <summary>

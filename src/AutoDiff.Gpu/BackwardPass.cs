@@ -34,7 +34,7 @@ internal sealed class BackwardPass
             lock (output)
             {
                 if (output.GradInternal is null)
-                    output.SetGradLocked(new Variable(output.Device.Ones(output.Shape, output.DType)) { EngineMade = !createGraph });
+                    output.SetGradLocked(new Variable(Launch.Constant(output.Device, output.Shape, output.DType, 1)) { EngineMade = !createGraph });
             }
             return;
         }
@@ -88,7 +88,7 @@ internal sealed class BackwardPass
     /// <summary>The output's gradient: the one it has, else ones.</summary>
     private void Seed(Variable output)
     {
-        var g = output.GradInternal ?? new Variable(output.Device.Ones(output.Shape, output.DType)) { EngineMade = !createGraph };
+        var g = output.GradInternal ?? new Variable(Launch.Constant(output.Device, output.Shape, output.DType, 1)) { EngineMade = !createGraph };
         Hold(output, g);
     }
 

@@ -15,8 +15,12 @@ public static class Config
     /// <summary>The name <see cref="UsingConfig"/> takes for <see cref="Train"/> (DeZero's spelling also works).</summary>
     public const string TrainName = nameof(Train);
 
-    private static readonly Switch Backprop = new();
-    private static readonly Switch Training = new();
+    /// <summary>The name <see cref="UsingConfig"/> takes for <see cref="Fusion"/>.</summary>
+    public const string FusionName = nameof(Fusion);
+
+    private static readonly Switch Backprop = new(true);
+    private static readonly Switch Training = new(true);
+    private static readonly Switch Fusing = new(Environment.GetEnvironmentVariable("AUTODIFF_FUSION")?.Trim() != "0");
 
     /// <summary>True while functions record the graph for <see cref="Variable.Backward"/> (in this flow).</summary>
     /// <remarks>Setting it inside a <see cref="UsingConfig"/> scope lasts until that scope ends.</remarks>
@@ -39,6 +43,18 @@ public static class Config
     }
 
     /// <summary>
+    /// True (the default; false where the environment variable <c>AUTODIFF_FUSION</c> is <c>0</c>) while elementwise
+    /// results may stay pending, to be computed together in one kernel when read (see <see cref="Tensor.IsPending"/>).
+    /// The values are the same either way; turn it off to compare, or to debug a kernel at a time.
+    /// </summary>
+    /// <remarks>Setting it inside a <see cref="UsingConfig"/> scope lasts until that scope ends.</remarks>
+    public static bool Fusion
+    {
+        get => Fusing.Value;
+        set => Fusing.Value = value;
+    }
+
+    /// <summary>
     /// Sets the switch <paramref name="name"/> to <paramref name="value"/> until the returned scope is disposed,
     /// then restores the previous value, also when the block throws. Scopes disposed out of order never leave
     /// a stale value: the value is that of the innermost scope still open, and once every scope opened after
@@ -52,8 +68,9 @@ public static class Config
         {
             EnableBackpropName or "enable_backprop" => Backprop,
             TrainName or "train" => Training,
+            FusionName or "fusion" => Fusing,
             _ => throw new ArgumentException(
-                $"unknown config '{name}': the known ones are {EnableBackpropName} (or enable_backprop) and {TrainName} (or train)", nameof(name)),
+                $"unknown config '{name}': the known ones are {EnableBackpropName} (or enable_backprop), {TrainName} (or train) and {FusionName} (or fusion)", nameof(name)),
         };
         return target.Open(value);
     }
@@ -64,14 +81,17 @@ public static class Config
     /// <summary>Switches to test mode (<see cref="Train"/> false) until the returned scope is disposed (DeZero's <c>test_mode</c>).</summary>
     public static IDisposable TestMode() => UsingConfig(TrainName, false);
 
-    /// <summary>One switch: a stack of values per logical flow of control, true where the flow has none.</summary>
-    private sealed class Switch
+    /// <summary>Runs every elementwise operation as its own kernel until the returned scope is disposed.</summary>
+    public static IDisposable NoFusion() => UsingConfig(FusionName, false);
+
+    /// <summary>One switch: a stack of values per logical flow of control, its default where the flow has none.</summary>
+    private sealed class Switch(bool defaultValue)
     {
         private readonly AsyncLocal<Frame?> top = new();
 
         public bool Value
         {
-            get => top.Value?.Value ?? true;
+            get => top.Value?.Value ?? defaultValue;
             set
             {
                 // An assignment replaces the one above the innermost scope, so repeated assignments never pile up.

@@ -92,6 +92,9 @@ public sealed partial class Device : IDisposable
 
     internal KernelLibrary Kernels => shared.Kernels;
 
+    /// <summary>Kernel launches on this device's accelerator so far, by every handle on it (a fused expression is one).</summary>
+    public long KernelLaunches => shared.Kernels.Launches;
+
     /// <summary>Lists the devices present, best first.</summary>
     public static IReadOnlyList<DeviceInfo> List()
     {

@@ -31,15 +31,8 @@ public sealed partial class Device
     public Tensor Full(Shape shape, double value, DType dtype)
     {
         ArgumentNullException.ThrowIfNull(shape);
-        var y = Empty(shape, dtype);
-        using (EnterLaunch())
-        {
-            if (dtype == DType.Float32)
-                Kernels.Fill(y.View<float>(), (float)value);
-            else
-                Kernels.Fill(y.View<double>(), value);
-        }
-        return y;
+        ThrowIfDisposed();
+        return Launch.Full(this, shape, dtype, value);
     }
 
     /// <summary>A tensor whose contents are whatever its pool block held: fill it before reading.</summary>

@@ -16,6 +16,8 @@ internal static class Launch
         where TOp : struct, IUnaryOperator
     {
         x.ThrowIfDisposed();
+        if (Config.Fusion)
+            return Fuser.Map(x, op);
         var y = x.Device.Empty(x.Shape, x.DType);
         Run(x.Device, x.DType, new MapBody<TOp>(x, y, op));
         GC.KeepAlive(x);
@@ -28,6 +30,8 @@ internal static class Launch
     {
         CheckCompatible(name, a, b);
         var shape = BroadcastShape(name, a.Shape, b.Shape);
+        if (Config.Fusion && a.Shape.Equals(b.Shape))
+            return Fuser.Zip(a, b, op);
         var y = a.Device.Empty(shape, a.DType);
         Run(a.Device, a.DType, new ZipBody<TOp>(a, b, y, op));
         GC.KeepAlive(a);
@@ -42,6 +46,7 @@ internal static class Launch
         CheckCompatible(name, y, b);
         if (!b.Shape.BroadcastsTo(y.Shape))
             throw new ArgumentException($"{name}: a {b.Shape} operand does not broadcast to the {y.Shape} it updates in place");
+        y.BeforeWrite();
         Run(y.Device, y.DType, new ZipBody<TOp>(y, b, y, op));
         GC.KeepAlive(b);
     }
@@ -189,6 +194,7 @@ internal static class Launch
     {
         CheckCompatible(nameof(ScatterAddInto), x, g);
         CheckIndices(g, indices);
+        x.BeforeWrite();
         Run(g.Device, g.DType, new IndexBody(x, indices, g, outer, n, inner, perSlice, Scatter: true));
         GC.KeepAlive(g);
         GC.KeepAlive(indices);
@@ -244,6 +250,21 @@ internal static class Launch
         if (!x.Device.SharesAcceleratorWith(indices.Device))
             throw new ArgumentException($"indices on {indices.Device.Id} cannot index a tensor on {x.Device.Id}");
     }
+
+    /// <summary>A new tensor with every element <paramref name="value"/>, filled now.</summary>
+    public static Tensor Full(Device device, Shape shape, DType dtype, double value)
+    {
+        var y = device.Empty(shape, dtype);
+        Run(device, dtype, new FillBody(y, value));
+        return y;
+    }
+
+    /// <summary>
+    /// A tensor of <paramref name="value"/> that an expression consumes (the ones that start a backward pass): pending
+    /// while fusion is on, so that it is never written; else <see cref="Full"/>.
+    /// </summary>
+    public static Tensor Constant(Device device, Shape shape, DType dtype, double value) =>
+        Config.Fusion ? Fuser.Full(device, shape, dtype, value) : Full(device, shape, dtype, value);
 
     /// <summary>A new tensor of the stream's uniform or normal numbers (see <see cref="RandomArguments"/>).</summary>
     public static Tensor Random(Device device, Shape shape, DType dtype, RandomArguments arguments)
@@ -335,6 +356,9 @@ internal static class Launch
         CheckCompatible(name, p, g);
         if (!g.Shape.Equals(p.Shape))
             throw new ArgumentException($"{name}: the gradient {g.Shape} does not match its parameter {p.Shape}");
+        p.BeforeWrite();
+        s1?.BeforeWrite();
+        s2?.BeforeWrite();
         Run(p.Device, p.DType, new UpdateBody<TRule>(p, g, s1, s2, rule));
         GC.KeepAlive(g);
     }
@@ -446,6 +470,13 @@ internal static class Launch
             else
                 kernels.Gather(X.View<T>(), Indices.View, Y.View<T>(), Outer, N, Inner, PerSlice);
         }
+    }
+
+    private readonly struct FillBody(Tensor y, double value) : IBody
+    {
+        public void Run<T>(KernelLibrary kernels)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            kernels.Fill(y.View<T>(), Scalar.To<T>(value));
     }
 
     private readonly struct RandomBody(Tensor x, Tensor y, RandomArguments arguments) : IBody

@@ -7,36 +7,6 @@ using ILGPU.Runtime;
 namespace AutoDiff.Gpu;
 
 /// <summary>
-/// The device memory behind one or more tensors: a tensor and its reshaped views share it. The pool lends its
-/// block to this object and takes it back when the last tensor using it is disposed, or when the GC finds it
-/// unreachable (see <see cref="DeviceMemory"/>).
-/// </summary>
-internal sealed class Storage
-{
-    private MemoryBlock? block;
-    private int users = 1;
-
-    public Storage(Device device, long bytes)
-    {
-        Device = device;
-        block = device.Memory.Rent(bytes, this);
-    }
-
-    public Device Device { get; }
-
-    public MemoryBlock? Block => Volatile.Read(ref block);
-
-    public void AddUser() => Interlocked.Increment(ref users);
-
-    /// <summary>One tensor stopped using the storage; the last one returns the block to the pool.</summary>
-    public void RemoveUser()
-    {
-        if (Interlocked.Decrement(ref users) == 0 && Interlocked.Exchange(ref block, null) is { } b)
-            Device.Memory.Return(b);
-    }
-}
-
-/// <summary>
 /// An n-dimensional array of float32 or float64 in device memory. Operations never copy it through the
 /// host; <see cref="ToArray{T}"/> reads it back explicitly. Its buffer returns to the device's pool on
 /// <see cref="Dispose"/>, when a <see cref="TensorScope"/> ends, or once the GC finds the tensor unreachable
@@ -44,21 +14,30 @@ internal sealed class Storage
 /// </summary>
 public sealed partial class Tensor : IDisposable
 {
-    private readonly Storage storage;
+    private readonly Device device;
+    private Storage? storage; // null while pending
+    private FusedNode? pending;
     private int disposed;
 
     internal Tensor(Device device, DType dtype, Shape shape)
     {
         Shape = shape;
         DType = dtype;
-        try
-        {
-            storage = new Storage(device, ByteCount(shape, dtype));
-        }
-        catch (DeviceOutOfMemoryException e)
-        {
-            throw e.For($"tensor {shape} {dtype.Name()}:");
-        }
+        this.device = device;
+        storage = NewStorage(device, shape, dtype);
+        TensorScope.Track(this);
+    }
+
+    /// <summary>A pending tensor: <paramref name="node"/> not yet computed (see <see cref="Fuser"/>).</summary>
+    internal Tensor(Device device, DType dtype, Shape shape, FusedNode node)
+    {
+        Shape = shape;
+        DType = dtype;
+        ByteCount(shape, dtype);
+        this.device = device;
+        pending = node;
+        foreach (var leaf in node.Inputs)
+            leaf.AddReader(this);
         TensorScope.Track(this);
     }
 
@@ -67,13 +46,23 @@ public sealed partial class Tensor : IDisposable
     {
         Shape = shape;
         DType = source.DType;
-        storage = source.storage;
+        device = source.device;
+        storage = source.storage!;
         storage.AddUser();
         TensorScope.Track(this);
     }
 
     /// <summary>The device holding the data.</summary>
-    public Device Device => storage.Device;
+    public Device Device => device;
+
+    /// <summary>
+    /// True while the tensor is an expression not yet computed (see <see cref="Fuser"/>): it is computed when it is
+    /// read, when an operation other than an elementwise one takes it, or by <see cref="Realize"/>.
+    /// </summary>
+    public bool IsPending => Volatile.Read(ref pending) is not null;
+
+    /// <summary>The pending expression, or null once computed.</summary>
+    internal FusedNode? Pending => Volatile.Read(ref pending);
 
     /// <summary>The element type.</summary>
     public DType DType { get; }
@@ -91,7 +80,7 @@ public sealed partial class Tensor : IDisposable
     public long ByteLength => Shape.Length * DType.Size();
 
     /// <summary>True once this tensor was disposed, or its device was.</summary>
-    public bool IsDisposed => Volatile.Read(ref disposed) != 0 || storage.Device.IsDisposed;
+    public bool IsDisposed => Volatile.Read(ref disposed) != 0 || device.IsDisposed;
 
     /// <summary>The scope that will dispose this tensor, if any (see <see cref="TensorScope"/>).</summary>
     internal TensorScope? Scope { get; set; }
@@ -182,7 +171,60 @@ public sealed partial class Tensor : IDisposable
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0)
             return;
-        storage.RemoveUser();
+        if (Interlocked.Exchange(ref pending, null) is not null)
+            return;
+        storage?.RemoveUser();
+    }
+
+    /// <summary>
+    /// Computes a pending tensor now (see <see cref="IsPending"/>); nothing to do for one already computed. Reading a
+    /// tensor does this by itself: call it to place the work, or before timing.
+    /// </summary>
+    /// <exception cref="DeviceOutOfMemoryException">The result does not fit; the tensor stays pending.</exception>
+    public Tensor Realize()
+    {
+        ThrowIfDisposed();
+        RealizedStorage();
+        return this;
+    }
+
+    /// <summary>The storage, computing a pending tensor first.</summary>
+    private Storage RealizedStorage()
+    {
+        if (Volatile.Read(ref storage) is { } s)
+            return s;
+        var node = Pending ?? throw Disposed();
+        lock (node)
+        {
+            if (Volatile.Read(ref storage) is { } again)
+                return again;
+            var made = NewStorage(device, Shape, DType);
+            try
+            {
+                Fuser.Run(node, made, Length, DType);
+            }
+            catch
+            {
+                made.RemoveUser();
+                throw;
+            }
+            Volatile.Write(ref storage, made);
+            if (Interlocked.CompareExchange(ref pending, null, node) != node)
+                made.RemoveUser(); // disposed meanwhile
+            return made;
+        }
+    }
+
+    private static Storage NewStorage(Device device, Shape shape, DType dtype)
+    {
+        try
+        {
+            return new Storage(device, ByteCount(shape, dtype));
+        }
+        catch (DeviceOutOfMemoryException e)
+        {
+            throw e.For($"tensor {shape} {dtype.Name()}:");
+        }
     }
 
     /// <summary>NumPy style: <c>2.0</c>, <c>[1.0, 2.0]</c>; large tensors show shape, type, device and their first values.</summary>
@@ -205,15 +247,31 @@ public sealed partial class Tensor : IDisposable
         ThrowIfDisposed();
         if (shape.Length != Length)
             throw new ArgumentException($"cannot view tensor {Shape} ({Length:N0} elements) as {shape} ({shape.Length:N0} elements)", nameof(shape));
+        // An elementwise expression is the same at any shape of its length: a pending view stays pending.
+        if (Pending is { } node)
+            return new Tensor(device, DType, shape, node);
         return new Tensor(this, shape);
     }
 
     internal ArrayView<T> View<T>() where T : unmanaged
     {
         ThrowIfDisposed();
-        var b = storage.Block ?? throw Disposed();
+        var b = RealizedStorage().Block ?? throw Disposed();
         return b.Bytes.SubView(0, ByteLength).Cast<T>();
     }
+
+    /// <summary>The storage of a computed tensor (computing it first), for expressions that read it.</summary>
+    internal Storage Storage
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return RealizedStorage();
+        }
+    }
+
+    /// <summary>Realizes the pending tensors that read this one: call before changing it in place.</summary>
+    internal void BeforeWrite() => Volatile.Read(ref storage)?.RealizeReaders();
 
     /// <summary>The bytes of data a tensor of <paramref name="shape"/> and <paramref name="dtype"/> holds; a clear error when that overflows.</summary>
     internal static long ByteCount(Shape shape, DType dtype)
@@ -224,7 +282,7 @@ public sealed partial class Tensor : IDisposable
         return shape.Length * size;
     }
 
-    internal ObjectDisposedException Disposed() => storage.Device.IsDisposed
+    internal ObjectDisposedException Disposed() => device.IsDisposed
         ? new(nameof(Tensor), $"tensor {Shape} {DType.Name()} is gone: its device {Device.Id} was disposed")
         : new(nameof(Tensor), $"tensor {Shape} {DType.Name()} on {Device.Id} was disposed: its buffer went back to the pool");
 

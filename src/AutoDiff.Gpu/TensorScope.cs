@@ -119,7 +119,8 @@ public sealed class TensorScope : IDisposable
         }
         foreach (var s in nested)
             s.Dispose();
-        foreach (var t in owned)
+        // Pending tensors first: freeing a tensor that one reads would compute it for nothing.
+        foreach (var t in owned.OrderByDescending(t => t.IsPending))
         {
             t.Scope = null;
             t.Dispose();

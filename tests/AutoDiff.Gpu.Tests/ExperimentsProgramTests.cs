@@ -25,21 +25,26 @@ public sealed class ExperimentsProgramTests
         int header = Array.FindIndex(table, line => line.StartsWith("mode ", StringComparison.Ordinal));
         Assert.True(header >= 0, $"no header row in:\n{run.Output}");
         string[] columns = Cells(table[header]);
-        foreach (string column in new[] { "lifetime", "median", "mean", "fastest", "peak/tensor", "reserved", "check" })
+        foreach (string column in new[] { "lifetime", "fusion", "median", "mean", "fastest", "launches", "peak/tensor", "reserved", "check" })
             Assert.Contains(column, columns);
         Assert.Contains("eph/full", table[header], StringComparison.Ordinal);
 
         var rows = table[(header + 1)..];
         Assert.Equal(["backward", "retain", "nograd"], rows.Select(r => Cells(r)[0]));
         Assert.All(rows, r => Assert.Equal("natural", Cells(r)[1]));
+        Assert.All(rows, r => Assert.Equal("fused", Cells(r)[2]));
         Assert.All(rows, r => Assert.Equal("ok", Cells(r)[^1]));
-        Assert.Equal(["6.00", "8.00", "4.00"], rows.Select(r => Cells(r)[Array.IndexOf(columns, "peak/tensor")]));
+        // Fused: x, y and x.Grad; x, y and the four gradients; x and y.
+        Assert.Equal(["3.00", "6.00", "2.00"], rows.Select(r => Cells(r)[Array.IndexOf(columns, "peak/tensor")]));
+        // The fill of x, then one kernel for y and one for each gradient kept.
+        Assert.Equal(["3", "6", "2"], rows.Select(r => Cells(r)[Array.IndexOf(columns, "launches")]));
     }
 
     [Fact]
     public void Lifetimes_run_side_by_side_with_the_same_peaks_and_the_scoped_loop_reserves_only_its_peak()
     {
-        var run = ExperimentsProgram.Run([.. Small, "--lifetime", "natural,scoped,disposed", "--modes", "backward,nograd", "--format", "json"]);
+        var run = ExperimentsProgram.Run(
+            [.. Small, "--lifetime", "natural,scoped,disposed", "--modes", "backward,nograd", "--fusion", "off", "--format", "json"]);
 
         run.AssertSucceeded();
         using var json = JsonDocument.Parse(run.Output);
@@ -54,7 +59,9 @@ public sealed class ExperimentsProgramTests
             string label = $"{row.GetProperty("mode").GetString()}/{row.GetProperty("lifetime").GetString()}";
             Assert.True(row.GetProperty("passed").GetBoolean(), label);
             Assert.Equal("ok", row.GetProperty("check").GetString());
+            Assert.Equal("eager", row.GetProperty("fusion").GetString());
             Assert.Equal(row.GetProperty("mode").GetString() == "backward" ? 6.0 : 4.0, row.GetProperty("peakBuffers").GetDouble());
+            Assert.Equal(row.GetProperty("mode").GetString() == "backward" ? 8.0 : 4.0, row.GetProperty("launchesPerIteration").GetDouble());
             double median = row.GetProperty("medianMicroseconds").GetDouble();
             double fastest = row.GetProperty("minMicroseconds").GetDouble();
             Assert.True(fastest > 0 && fastest <= median && fastest <= row.GetProperty("meanMicroseconds").GetDouble(), label);
@@ -84,7 +91,8 @@ public sealed class ExperimentsProgramTests
         Assert.Equal("40x40x40", row["shape"]);
         Assert.Equal("5000000", row["ballast_bytes"]);
         Assert.Equal("2097152", row["garbage_budget_bytes"]);
-        Assert.Equal("4.0000", row["peak_buffers"]);
+        Assert.Equal("fused", row["fusion"]);
+        Assert.Equal("2.0000", row["peak_buffers"]);
         Assert.Equal("ok", row["check"]);
     }
 

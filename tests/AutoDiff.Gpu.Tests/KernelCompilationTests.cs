@@ -118,6 +118,14 @@ public sealed partial class KernelCompilationTests
 
         // Packed loops load four packs a step before the first store, then take the rest one pack at a time. A
         // map is ZipPacked with b = a: the loads of b are dead, so five vector loads remain (four and one).
+        // Fused expressions, composed as the engine composes them at run time: each input loaded once per element
+        // however often the expression reads it, no local memory for the operands (a constant, as every operator
+        // parameter, is read from the kernel argument's copy).
+        var fused = typeof(FusedKernels);
+        Add("fused seed gradient float32", fused, "Run", [f, typeof(Binary<SquareBackwardOperator, Arg<Slots.S0>,
+            Binary<SquareBackwardOperator, Unary<SquareOperator, Arg<Slots.S0>>, Constant>>)], "1ld.local.f32", "st.global.f32", "1ld.global.f32");
+        Add("fused three inputs float64", fused, "Run", [d, typeof(Binary<MulOperator, Unary<TanhOperator, Arg<Slots.S2>>,
+            Binary<PlusOperator, Unary<ExpOperator, Arg<Slots.S0>>, Arg<Slots.S1>>>)], "!.local", "3ld.global.f64", "st.global.f64");
         Add("map exp float32 packed", e, "ZipPacked", [f, typeof(Float4), typeof(UnaryAsBinary<ExpOperator>)], "4<ld.global.v4.f32", "5ld.global.v4.f32", "st.global.v4.f32", "mul.f32", "!.approx", "%nctaid.x");
         Add("zip div float64 packed", e, "ZipPacked", [d, typeof(Double2), typeof(DivOperator)], "8<ld.global.v2.f64", "10ld.global.v2.f64", "div.rn.f64");
         // sin and cos are ElementaryMath's: fused multiply-adds, never PTX's approximations.

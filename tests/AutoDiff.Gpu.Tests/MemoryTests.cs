@@ -62,6 +62,7 @@ public abstract class MemoryTests<TFixture>(TFixture fixture) : IClassFixture<TF
     [Fact]
     public void Seed_backward_peaks_at_six_buffers_and_frees_intermediate_grads_at_once()
     {
+        using var eager = Config.NoFusion(); // step 18's buffers: one kernel and one result per function
         using var device = fixture.OpenFresh();
         var x = new Variable(device.Ones(100, 100, 100));
         var y = Square(Square(Square(x)));
@@ -78,6 +79,7 @@ public abstract class MemoryTests<TFixture>(TFixture fixture) : IClassFixture<TF
     [Fact]
     public void Seed_backward_with_retainGrad_peaks_at_eight_buffers()
     {
+        using var eager = Config.NoFusion(); // step 18's buffers: one kernel and one result per function
         using var device = fixture.OpenFresh();
         var x = new Variable(device.Ones(100, 100, 100));
         var y = Square(Square(Square(x)));
@@ -91,6 +93,7 @@ public abstract class MemoryTests<TFixture>(TFixture fixture) : IClassFixture<TF
     [Fact]
     public void A_recording_shows_allocated_bytes_rise_and_fall()
     {
+        using var eager = Config.NoFusion(); // step 18's buffers: one kernel and one result per function
         using var device = fixture.OpenFresh();
         MemoryRecording recording;
         using (recording = device.Memory.StartRecording())
@@ -113,6 +116,7 @@ public abstract class MemoryTests<TFixture>(TFixture fixture) : IClassFixture<TF
     [Fact]
     public void NoGrad_keeps_only_x_and_y_once_the_intermediates_are_collected()
     {
+        using var eager = Config.NoFusion(); // step 18's buffers: one kernel and one result per function
         using var device = fixture.OpenFresh();
         using (Config.NoGrad())
         {
@@ -127,6 +131,7 @@ public abstract class MemoryTests<TFixture>(TFixture fixture) : IClassFixture<TF
     [Fact]
     public void With_backprop_the_graph_keeps_the_intermediates_until_y_is_dropped()
     {
+        using var eager = Config.NoFusion(); // step 18's buffers: one kernel and one result per function
         using var device = fixture.OpenFresh();
         var x = new Variable(device.Ones(100, 100, 100));
         var weakY = ForwardAndDrop(x);
@@ -152,6 +157,7 @@ public abstract class MemoryTests<TFixture>(TFixture fixture) : IClassFixture<TF
     [Fact]
     public void Ten_thousand_seed_iterations_without_disposal_stay_bounded()
     {
+        using var eager = Config.NoFusion(); // step 18's buffers: one kernel and one result per function
         using var device = fixture.OpenFresh();
         long small = DeviceMemory.RoundSize(16 * sizeof(float));
         RunSmallSeedLoop(device, 1);
@@ -210,6 +216,7 @@ public abstract class MemoryTests<TFixture>(TFixture fixture) : IClassFixture<TF
     [Fact]
     public void Dispose_and_scopes_free_at_once()
     {
+        using var eager = Config.NoFusion(); // step 18's buffers: one kernel and one result per function
         using var device = fixture.OpenFresh();
         var x = new Variable(device.Ones(100, 100, 100));
         x.Dispose();
@@ -353,6 +360,7 @@ public abstract class NaturalLoopTests<TFixture>(TFixture fixture) : IClassFixtu
     [Fact]
     public void A_natural_loop_is_reclaimed_by_ephemeral_collections_within_the_budget()
     {
+        using var eager = Config.NoFusion(); // step 18's buffers: one kernel and one result per function
         using var device = fixture.OpenFresh();
         const int n = 300_000;                                 // 1,200,000 bytes: a 2 MiB block of its own
         long block = DeviceMemory.RoundSize(n * sizeof(float));

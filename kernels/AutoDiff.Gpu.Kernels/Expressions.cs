@@ -1,0 +1,255 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+// Expression nodes are plain data with static factories, composed at run time (MakeGenericType).
+#pragma warning disable CA1000, CA1051
+
+namespace AutoDiff.Gpu.Kernels;
+
+/// <summary>
+/// An elementwise expression of up to <see cref="Operands{T}.Count"/> inputs, <c>y = e(x₀, …, x₇)</c>: a tree of
+/// operators (<see cref="Unary{TOp, TX}"/>, <see cref="Binary{TOp, TA, TB}"/>) over inputs
+/// (<see cref="Arg{TSlot}"/>) and constants (<see cref="Constant"/>). One kernel runs any expression; its type is
+/// its shape, so each shape compiles once. A fused chain of maps and zips is one such expression.
+/// </summary>
+public interface IExpression
+{
+    /// <summary>One more than the highest input slot the expression reads (0: none).</summary>
+    static abstract int Inputs { get; }
+
+    /// <summary>Whether <see cref="ApplyVector{T}"/> is implemented: every operator in the tree has a vector form.</summary>
+    static virtual bool Vectorized => false;
+
+    /// <summary>The expression for one element, its inputs' values in <paramref name="x"/>.</summary>
+    T Apply<T>(in Operands<T> x) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>The expression for a vector of elements (CPU only; called only where <see cref="Vectorized"/>).</summary>
+    Vector<T> ApplyVector<T>(in Operands<Vector<T>> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        throw new NotSupportedException($"{GetType().Name} has no vector form");
+}
+
+/// <summary>An expression type that can make its value from operators listed in prefix order.</summary>
+/// <typeparam name="TSelf">The expression type.</typeparam>
+public interface IExpressionFactory<TSelf>
+    where TSelf : struct, IExpression
+{
+    /// <summary>The expression whose operators are the next ones of <paramref name="operators"/>, in prefix order.</summary>
+    static abstract TSelf Create(OperatorList operators);
+}
+
+/// <summary>The operator values of an expression in prefix order (an operator struct, boxed, per node that has one).</summary>
+/// <param name="items">The operators.</param>
+public sealed class OperatorList(object[] items)
+{
+    private int next;
+
+    /// <summary>The next operator, as <typeparamref name="TOp"/>.</summary>
+    public TOp Next<TOp>()
+        where TOp : struct =>
+        (TOp)items[next++];
+}
+
+/// <summary>The values of an element's inputs, slot k in Xk (slots past the expression's inputs are unused).</summary>
+/// <typeparam name="T">The element type, or a vector of it.</typeparam>
+public struct Operands<T>
+    where T : unmanaged
+{
+    /// <summary>The number of slots.</summary>
+    public const int Count = 8;
+
+    /// <summary>Slots 0 to 7.</summary>
+    public T X0, X1, X2, X3, X4, X5, X6, X7;
+
+    /// <summary>Slot <paramref name="k"/> (a constant in every caller, so the switch folds away).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly T At(int k) => k switch
+    {
+        0 => X0,
+        1 => X1,
+        2 => X2,
+        3 => X3,
+        4 => X4,
+        5 => X5,
+        6 => X6,
+        _ => X7,
+    };
+
+    /// <summary>Sets slot <paramref name="k"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Set(int k, T value)
+    {
+        switch (k)
+        {
+            case 0: X0 = value; break;
+            case 1: X1 = value; break;
+            case 2: X2 = value; break;
+            case 3: X3 = value; break;
+            case 4: X4 = value; break;
+            case 5: X5 = value; break;
+            case 6: X6 = value; break;
+            default: X7 = value; break;
+        }
+    }
+}
+
+/// <summary>An input slot of an expression, as a type.</summary>
+public interface ISlot
+{
+    /// <summary>The slot's index.</summary>
+    static abstract int Index { get; }
+}
+
+/// <summary>Input slots 0 to 7.</summary>
+public static class Slots
+{
+    /// <summary>The slot types, by index.</summary>
+    public static readonly Type[] Types =
+        [typeof(S0), typeof(S1), typeof(S2), typeof(S3), typeof(S4), typeof(S5), typeof(S6), typeof(S7)];
+
+    /// <summary>Slot 0.</summary>
+    public readonly struct S0 : ISlot { /** <inheritdoc/> */ public static int Index => 0; }
+
+    /// <summary>Slot 1.</summary>
+    public readonly struct S1 : ISlot { /** <inheritdoc/> */ public static int Index => 1; }
+
+    /// <summary>Slot 2.</summary>
+    public readonly struct S2 : ISlot { /** <inheritdoc/> */ public static int Index => 2; }
+
+    /// <summary>Slot 3.</summary>
+    public readonly struct S3 : ISlot { /** <inheritdoc/> */ public static int Index => 3; }
+
+    /// <summary>Slot 4.</summary>
+    public readonly struct S4 : ISlot { /** <inheritdoc/> */ public static int Index => 4; }
+
+    /// <summary>Slot 5.</summary>
+    public readonly struct S5 : ISlot { /** <inheritdoc/> */ public static int Index => 5; }
+
+    /// <summary>Slot 6.</summary>
+    public readonly struct S6 : ISlot { /** <inheritdoc/> */ public static int Index => 6; }
+
+    /// <summary>Slot 7.</summary>
+    public readonly struct S7 : ISlot { /** <inheritdoc/> */ public static int Index => 7; }
+}
+
+/// <summary>x_k, the value of input slot k.</summary>
+/// <typeparam name="TSlot">The slot.</typeparam>
+public readonly struct Arg<TSlot> : IExpression, IExpressionFactory<Arg<TSlot>>
+    where TSlot : struct, ISlot
+{
+    /// <inheritdoc/>
+    public static int Inputs => TSlot.Index + 1;
+
+    /// <inheritdoc/>
+    public static bool Vectorized => true;
+
+    /// <inheritdoc/>
+    public static Arg<TSlot> Create(OperatorList operators) => default;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public T Apply<T>(in Operands<T> x) where T : unmanaged, IFloatingPointIeee754<T> => x.At(TSlot.Index);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<T> ApplyVector<T>(in Operands<Vector<T>> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        x.At(TSlot.Index);
+}
+
+/// <summary>c, the same value for every element (a fill, or the ones that start a backward pass).</summary>
+/// <param name="value">The value.</param>
+public struct Constant(double value) : IExpression, IExpressionFactory<Constant>
+{
+    private Parameter value = value; // not readonly: see Parameter
+
+    /// <summary>The value as given.</summary>
+    public readonly double Value => value.Value;
+
+    /// <inheritdoc/>
+    public static int Inputs => 0;
+
+    /// <inheritdoc/>
+    public static bool Vectorized => true;
+
+    /// <inheritdoc/>
+    public static Constant Create(OperatorList operators) => operators.Next<Constant>();
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public T Apply<T>(in Operands<T> x) where T : unmanaged, IFloatingPointIeee754<T> => value.As<T>();
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<T> ApplyVector<T>(in Operands<Vector<T>> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        new(value.As<T>());
+}
+
+/// <summary>op(x), x an expression.</summary>
+/// <typeparam name="TOp">The operator.</typeparam>
+/// <typeparam name="TX">The operand.</typeparam>
+public struct Unary<TOp, TX> : IExpression, IExpressionFactory<Unary<TOp, TX>>
+    where TOp : struct, IUnaryOperator
+    where TX : struct, IExpression, IExpressionFactory<TX>
+{
+    private TOp op; // not readonly: see Parameter
+    private TX x;
+
+    /// <inheritdoc/>
+    public static int Inputs => TX.Inputs;
+
+    /// <inheritdoc/>
+    public static bool Vectorized => TOp.Vectorized && TX.Vectorized;
+
+    /// <inheritdoc/>
+    public static Unary<TOp, TX> Create(OperatorList operators)
+    {
+        var op = operators.Next<TOp>();
+        return new() { op = op, x = TX.Create(operators) };
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public T Apply<T>(in Operands<T> x) where T : unmanaged, IFloatingPointIeee754<T> => op.Apply(this.x.Apply(in x));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<T> ApplyVector<T>(in Operands<Vector<T>> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        op.ApplyVector(this.x.ApplyVector(in x));
+}
+
+/// <summary>op(a, b), a and b expressions.</summary>
+/// <typeparam name="TOp">The operator.</typeparam>
+/// <typeparam name="TA">The first operand.</typeparam>
+/// <typeparam name="TB">The second operand.</typeparam>
+public struct Binary<TOp, TA, TB> : IExpression, IExpressionFactory<Binary<TOp, TA, TB>>
+    where TOp : struct, IBinaryOperator
+    where TA : struct, IExpression, IExpressionFactory<TA>
+    where TB : struct, IExpression, IExpressionFactory<TB>
+{
+    private TOp op; // not readonly: see Parameter
+    private TA a;
+    private TB b;
+
+    /// <inheritdoc/>
+    public static int Inputs => Math.Max(TA.Inputs, TB.Inputs);
+
+    /// <inheritdoc/>
+    public static bool Vectorized => TOp.Vectorized && TA.Vectorized && TB.Vectorized;
+
+    /// <inheritdoc/>
+    public static Binary<TOp, TA, TB> Create(OperatorList operators)
+    {
+        var op = operators.Next<TOp>();
+        var a = TA.Create(operators);
+        return new() { op = op, a = a, b = TB.Create(operators) };
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public T Apply<T>(in Operands<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        op.Apply(a.Apply(in x), b.Apply(in x));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<T> ApplyVector<T>(in Operands<Vector<T>> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        op.ApplyVector(a.ApplyVector(in x), b.ApplyVector(in x));
+}

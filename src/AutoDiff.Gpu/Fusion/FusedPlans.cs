@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using System.Numerics;
+using System.Reflection;
+using AutoDiff.Gpu.Kernels;
+using ILGPU;
+
+namespace AutoDiff.Gpu;
+
+/// <summary>
+/// The launchers of fused expressions, one per expression shape (its signature), made once per process: the
+/// expression's type is composed at run time from the kernel library's nodes, and a launcher closed over it is cached.
+/// Kernels themselves are compiled per accelerator by the kernel library, on the first launch of each shape.
+/// </summary>
+internal static class FusedPlans
+{
+    /// <summary>Signature code of an operator of one operand; the operator's id follows.</summary>
+    public const int UnaryCode = -1;
+
+    /// <summary>Signature code of an operator of two operands; the operator's id follows.</summary>
+    public const int BinaryCode = -2;
+
+    /// <summary>Signature code of an input; its slot follows.</summary>
+    public const int InputCode = -3;
+
+    /// <summary>Signature code of a constant.</summary>
+    public const int ConstantCode = -4;
+
+    private static readonly ConcurrentDictionary<Type, int> Ids = new();
+    private static readonly ConcurrentDictionary<int, Type> Types = new();
+    private static readonly ConcurrentDictionary<int[], Plan> Plans = new(new SignatureComparer());
+    private static readonly MethodInfo RunMethod =
+        typeof(FusedPlans).GetMethod(nameof(RunExpression), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    /// <summary>Launches an expression: its operators in prefix order, its inputs by slot, into y.</summary>
+    public delegate void Plan(Device device, DType dtype, object[] operators, Storage[] inputs, Storage y, long length);
+
+    /// <summary>Number of expression shapes made so far (each once per process).</summary>
+    public static int Count => Plans.Count;
+
+    /// <summary>A small id for an operator type, stable for the process.</summary>
+    public static int OperatorId(Type type) => Ids.GetOrAdd(type, static t =>
+    {
+        lock (Types)
+        {
+            int id = Types.Count;
+            Types[id] = t;
+            return id;
+        }
+    });
+
+    /// <summary>The launcher of the expression shape <paramref name="signature"/>.</summary>
+    public static Plan For(List<int> signature)
+    {
+        var key = signature.ToArray();
+        if (Plans.TryGetValue(key, out var plan))
+            return plan;
+        return Plans.GetOrAdd(key, static k =>
+        {
+            int at = 0;
+            var type = ExpressionType(k, ref at);
+            return RunMethod.MakeGenericMethod(type).CreateDelegate<Plan>();
+        });
+    }
+
+    /// <summary>The expression type of the signature from <paramref name="at"/> on.</summary>
+    private static Type ExpressionType(int[] signature, ref int at)
+    {
+        int code = signature[at++];
+        switch (code)
+        {
+            case InputCode:
+                return typeof(Arg<>).MakeGenericType(Slots.Types[signature[at++]]);
+            case ConstantCode:
+                return typeof(Constant);
+            case UnaryCode:
+            {
+                var op = Types[signature[at++]];
+                return typeof(Unary<,>).MakeGenericType(op, ExpressionType(signature, ref at));
+            }
+            default:
+            {
+                var op = Types[signature[at++]];
+                var a = ExpressionType(signature, ref at);
+                return typeof(Binary<,,>).MakeGenericType(op, a, ExpressionType(signature, ref at));
+            }
+        }
+    }
+
+    private static void RunExpression<TExpr>(Device device, DType dtype, object[] operators, Storage[] inputs, Storage y, long length)
+        where TExpr : struct, IExpression, IExpressionFactory<TExpr>
+    {
+        var expr = TExpr.Create(new OperatorList(operators));
+        using (device.EnterLaunch())
+        {
+            if (dtype == DType.Float32)
+                Launch<float, TExpr>(device.Kernels, inputs, y, length, expr);
+            else
+                Launch<double, TExpr>(device.Kernels, inputs, y, length, expr);
+        }
+        GC.KeepAlive(inputs);
+    }
+
+    private static void Launch<T, TExpr>(KernelLibrary kernels, Storage[] inputs, Storage y, long length, TExpr expr)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TExpr : struct, IExpression
+    {
+        var views = new ArrayView<T>[inputs.Length];
+        for (int k = 0; k < views.Length; k++)
+            views[k] = View<T>(inputs[k], length);
+        kernels.Fused(views, View<T>(y, length), expr);
+    }
+
+    private static ArrayView<T> View<T>(Storage storage, long length)
+        where T : unmanaged
+    {
+        var block = storage.Block ?? throw new InvalidOperationException("a fused expression's input was freed before the expression was computed");
+        return block.Bytes.SubView(0, length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()).Cast<T>();
+    }
+
+    /// <summary>Signatures compared element by element.</summary>
+    private sealed class SignatureComparer : IEqualityComparer<int[]>
+    {
+        public bool Equals(int[]? x, int[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(int[] obj)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(obj.AsSpan()));
+            return hash.ToHashCode();
+        }
+    }
+}

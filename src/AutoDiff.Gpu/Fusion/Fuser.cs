@@ -1,0 +1,100 @@
+using AutoDiff.Gpu.Kernels;
+
+namespace AutoDiff.Gpu;
+
+/// <summary>
+/// Lazy fusion of elementwise operations. While <see cref="Config.Fusion"/> is on, a map or a same-shape zip returns a
+/// pending tensor: an expression over computed tensors, with no memory of its own. Reading it (a host copy, a
+/// reduction, a matrix product, any operation other than an elementwise one) computes the whole expression in one
+/// kernel, so intermediates that nobody reads are never written.
+/// </summary>
+/// <remarks>
+/// The rule for shared intermediates is recomputation: a pending operand is inlined into each expression that uses
+/// it, as long as that expression stays within <see cref="MaxOps"/> operators and <see cref="Operands{T}.Count"/>
+/// inputs; past either bound the largest pending operand is computed first and read as an input. A pending tensor
+/// sees the values it was made from: a tensor it reads is computed before it is changed in place or freed.
+/// </remarks>
+internal static class Fuser
+{
+    /// <summary>The most operators one fused kernel evaluates per element.</summary>
+    public const int MaxOps = 32;
+
+    /// <summary><c>op(x)</c>, pending.</summary>
+    public static Tensor Map<TOp>(Tensor x, TOp op)
+        where TOp : struct, IUnaryOperator
+    {
+        var a = Operand(x);
+        if (a.Ops + 1 > MaxOps)
+            a = FusedNode.Read(x.Storage);
+        return new Tensor(x.Device, x.DType, x.Shape, FusedNode.Unary(op, a));
+    }
+
+    /// <summary><c>op(a, b)</c> for operands of one shape, pending.</summary>
+    public static Tensor Zip<TOp>(Tensor a, Tensor b, TOp op)
+        where TOp : struct, IBinaryOperator
+    {
+        var na = Operand(a);
+        var nb = Operand(b);
+        while (na.Ops + nb.Ops + 1 > MaxOps || FusedNode.InputCount(na, nb) > Operands<float>.Count)
+        {
+            // Compute the larger pending operand first; an input is never pending.
+            if (na.Kind != FusedNodeKind.Input && (na.Ops >= nb.Ops || nb.Kind == FusedNodeKind.Input))
+                na = FusedNode.Read(a.Storage);
+            else
+                nb = FusedNode.Read(b.Storage);
+        }
+        return new Tensor(a.Device, a.DType, a.Shape, FusedNode.Binary(op, na, nb));
+    }
+
+    /// <summary>A tensor of <paramref name="value"/>, pending.</summary>
+    public static Tensor Full(Device device, Shape shape, DType dtype, double value) =>
+        new(device, dtype, shape, FusedNode.Constant(value));
+
+    /// <summary>Computes <paramref name="root"/> into <paramref name="y"/> (<paramref name="length"/> elements) in one kernel.</summary>
+    public static void Run(FusedNode root, Storage y, long length, DType dtype)
+    {
+        var operators = new List<object>();
+        var signature = new List<int>();
+        var inputs = new List<Storage>();
+        Walk(root, operators, signature, inputs);
+        FusedPlans.For(signature).Invoke(y.Device, dtype, [.. operators], [.. inputs], y, length);
+    }
+
+    /// <summary>The node of <paramref name="x"/>: its pending expression, or an input reading its data.</summary>
+    private static FusedNode Operand(Tensor x) => x.Pending ?? FusedNode.Read(x.Storage);
+
+    /// <summary>Lists the operators and the signature of <paramref name="node"/> in prefix order, and its inputs as first read.</summary>
+    private static void Walk(FusedNode node, List<object> operators, List<int> signature, List<Storage> inputs)
+    {
+        switch (node.Kind)
+        {
+            case FusedNodeKind.Input:
+                int slot = inputs.IndexOf(node.Input!);
+                if (slot < 0)
+                {
+                    slot = inputs.Count;
+                    inputs.Add(node.Input!);
+                }
+                signature.Add(FusedPlans.InputCode);
+                signature.Add(slot);
+                break;
+            case FusedNodeKind.Constant:
+                signature.Add(FusedPlans.ConstantCode);
+                operators.Add(node.Operator!);
+                break;
+            case FusedNodeKind.Unary:
+                signature.Add(FusedPlans.UnaryCode);
+                signature.Add(FusedPlans.OperatorId(node.Operator!.GetType()));
+                operators.Add(node.Operator);
+                Walk(node.A!, operators, signature, inputs);
+                break;
+            default:
+                signature.Add(FusedPlans.BinaryCode);
+                signature.Add(FusedPlans.OperatorId(node.Operator!.GetType()));
+                operators.Add(node.Operator);
+                Walk(node.A!, operators, signature, inputs);
+                Walk(node.B!, operators, signature, inputs);
+                break;
+        }
+    }
+}

@@ -1,0 +1,79 @@
+namespace AutoDiff.Gpu;
+
+/// <summary>
+/// The device memory behind one or more tensors: a tensor and its reshaped views share it. The pool lends its
+/// block to this object and takes it back when the last tensor using it is disposed, or when the GC finds it
+/// unreachable (see <see cref="DeviceMemory"/>). Pending tensors that read it (see <see cref="Fuser"/>) are
+/// realized before its contents change in place or its block goes back, so that they see the values they were
+/// made from.
+/// </summary>
+internal sealed class Storage
+{
+    private MemoryBlock? block;
+    private int users = 1;
+    private List<WeakReference<Tensor>>? readers;
+
+    public Storage(Device device, long bytes)
+    {
+        Device = device;
+        block = device.Memory.Rent(bytes, this);
+    }
+
+    public Device Device { get; }
+
+    public MemoryBlock? Block => Volatile.Read(ref block);
+
+    public void AddUser() => Interlocked.Increment(ref users);
+
+    /// <summary>One tensor stopped using the storage; the last one returns the block to the pool.</summary>
+    public void RemoveUser()
+    {
+        if (Volatile.Read(ref users) == 1)
+            RealizeReaders();
+        if (Interlocked.Decrement(ref users) == 0 && Interlocked.Exchange(ref block, null) is { } b)
+            Device.Memory.Return(b);
+    }
+
+    /// <summary>Records a pending tensor whose expression reads this storage.</summary>
+    public void AddReader(Tensor pending)
+    {
+        if (Volatile.Read(ref readers) is null)
+            Interlocked.CompareExchange(ref readers, new List<WeakReference<Tensor>>(4), null);
+        lock (readers!)
+        {
+            if (readers.Count == readers.Capacity)
+                readers.RemoveAll(static r => !r.TryGetTarget(out var t) || !t.IsPending);
+            readers.Add(new WeakReference<Tensor>(pending));
+        }
+    }
+
+    /// <summary>Realizes every pending tensor that reads this storage: call before changing it in place.</summary>
+    public void RealizeReaders()
+    {
+        if (Volatile.Read(ref readers) is not { } list)
+            return;
+        WeakReference<Tensor>[] waiting;
+        lock (list)
+        {
+            if (list.Count == 0)
+                return;
+            waiting = [.. list];
+            list.Clear();
+        }
+        for (int i = 0; i < waiting.Length; i++)
+        {
+            try
+            {
+                if (waiting[i].TryGetTarget(out var t) && t.IsPending && !t.IsDisposed)
+                    t.Realize();
+            }
+            catch
+            {
+                // The ones not realized still read this storage.
+                lock (list)
+                    list.AddRange(waiting[i..]);
+                throw;
+            }
+        }
+    }
+}
