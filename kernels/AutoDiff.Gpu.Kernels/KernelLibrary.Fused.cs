@@ -29,7 +29,7 @@ public sealed unsafe partial class KernelLibrary
         if (style == KernelStyle.Chunked)
         {
             var addresses = default(Operands<Address<T>>);
-            for (int k = 0; k < Operands<T>.Count; k++)
+            for (int k = 0; k < TExpr.Inputs; k++)
                 addresses.Set(k, Pointer(x[k]));
             var body = new FusedBody<T, TExpr>(Pointer(y), addresses, expr);
             RunChunked(body, y.Length, ChunkedThreads(y.Length, y.Length * (TExpr.Inputs + 1)));

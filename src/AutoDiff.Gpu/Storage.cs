@@ -12,6 +12,7 @@ internal sealed class Storage
     private MemoryBlock? block;
     private int users = 1;
     private List<WeakReference<Tensor>>? readers;
+    private FusedNode? read;
 
     public Storage(Device device, long bytes)
     {
@@ -22,6 +23,9 @@ internal sealed class Storage
     public Device Device { get; }
 
     public MemoryBlock? Block => Volatile.Read(ref block);
+
+    /// <summary>The expression node that reads this storage (one per storage, made on first use).</summary>
+    public FusedNode Read => Volatile.Read(ref read) ?? Interlocked.CompareExchange(ref read, FusedNode.Read(this), null) ?? read!;
 
     public void AddUser() => Interlocked.Increment(ref users);
 
@@ -34,8 +38,8 @@ internal sealed class Storage
             Device.Memory.Return(b);
     }
 
-    /// <summary>Records a pending tensor whose expression reads this storage.</summary>
-    public void AddReader(Tensor pending)
+    /// <summary>Records a pending tensor (by a weak reference to it) whose expression reads this storage.</summary>
+    public void AddReader(WeakReference<Tensor> pending)
     {
         if (Volatile.Read(ref readers) is null)
             Interlocked.CompareExchange(ref readers, new List<WeakReference<Tensor>>(4), null);
@@ -43,7 +47,7 @@ internal sealed class Storage
         {
             if (readers.Count == readers.Capacity)
                 readers.RemoveAll(static r => !r.TryGetTarget(out var t) || !t.IsPending);
-            readers.Add(new WeakReference<Tensor>(pending));
+            readers.Add(pending);
         }
     }
 

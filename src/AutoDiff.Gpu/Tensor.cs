@@ -36,8 +36,12 @@ public sealed partial class Tensor : IDisposable
         ByteCount(shape, dtype);
         this.device = device;
         pending = node;
-        foreach (var leaf in node.Inputs)
-            leaf.AddReader(this);
+        if (node.Inputs.Length > 0)
+        {
+            var reader = new WeakReference<Tensor>(this);
+            foreach (var leaf in node.Inputs)
+                leaf.AddReader(reader);
+        }
         TensorScope.Track(this);
     }
 

@@ -28,11 +28,13 @@ internal static class FusedPlans
     private static readonly ConcurrentDictionary<Type, int> Ids = new();
     private static readonly ConcurrentDictionary<int, Type> Types = new();
     private static readonly ConcurrentDictionary<int[], Plan> Plans = new(new SignatureComparer());
+    private static readonly ConcurrentDictionary<int[], Plan>.AlternateLookup<ReadOnlySpan<int>> PlansBySpan =
+        Plans.GetAlternateLookup<ReadOnlySpan<int>>();
     private static readonly MethodInfo RunMethod =
         typeof(FusedPlans).GetMethod(nameof(RunExpression), BindingFlags.NonPublic | BindingFlags.Static)!;
 
     /// <summary>Launches an expression: its operators in prefix order, its inputs by slot, into y.</summary>
-    public delegate void Plan(Device device, DType dtype, object[] operators, Storage[] inputs, Storage y, long length);
+    public delegate void Plan(Device device, DType dtype, OperatorList operators, Storage[] inputs, Storage y, long length);
 
     /// <summary>Number of expression shapes made so far (each once per process).</summary>
     public static int Count => Plans.Count;
@@ -49,12 +51,11 @@ internal static class FusedPlans
     });
 
     /// <summary>The launcher of the expression shape <paramref name="signature"/>.</summary>
-    public static Plan For(List<int> signature)
+    public static Plan For(ReadOnlySpan<int> signature)
     {
-        var key = signature.ToArray();
-        if (Plans.TryGetValue(key, out var plan))
+        if (PlansBySpan.TryGetValue(signature, out var plan))
             return plan;
-        return Plans.GetOrAdd(key, static k =>
+        return Plans.GetOrAdd(signature.ToArray(), static k =>
         {
             int at = 0;
             var type = ExpressionType(k, ref at);
@@ -86,10 +87,10 @@ internal static class FusedPlans
         }
     }
 
-    private static void RunExpression<TExpr>(Device device, DType dtype, object[] operators, Storage[] inputs, Storage y, long length)
+    private static void RunExpression<TExpr>(Device device, DType dtype, OperatorList operators, Storage[] inputs, Storage y, long length)
         where TExpr : struct, IExpression, IExpressionFactory<TExpr>
     {
-        var expr = TExpr.Create(new OperatorList(operators));
+        var expr = TExpr.Create(operators);
         using (device.EnterLaunch())
         {
             if (dtype == DType.Float32)
@@ -118,15 +119,21 @@ internal static class FusedPlans
     }
 
     /// <summary>Signatures compared element by element.</summary>
-    private sealed class SignatureComparer : IEqualityComparer<int[]>
+    private sealed class SignatureComparer : IEqualityComparer<int[]>, IAlternateEqualityComparer<ReadOnlySpan<int>, int[]>
     {
         public bool Equals(int[]? x, int[]? y) => x.AsSpan().SequenceEqual(y);
 
-        public int GetHashCode(int[] obj)
+        public int GetHashCode(int[] obj) => GetHashCode((ReadOnlySpan<int>)obj);
+
+        public bool Equals(ReadOnlySpan<int> alternate, int[] other) => alternate.SequenceEqual(other);
+
+        public int GetHashCode(ReadOnlySpan<int> alternate)
         {
             var hash = new HashCode();
-            hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(obj.AsSpan()));
+            hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(alternate));
             return hash.ToHashCode();
         }
+
+        public int[] Create(ReadOnlySpan<int> alternate) => alternate.ToArray();
     }
 }

@@ -25,8 +25,8 @@ internal static class Fuser
     {
         var a = Operand(x);
         if (a.Ops + 1 > MaxOps)
-            a = FusedNode.Read(x.Storage);
-        return new Tensor(x.Device, x.DType, x.Shape, FusedNode.Unary(op, a));
+            a = x.Storage.Read;
+        return new Tensor(x.Device, x.DType, x.Shape, FusedNode.Unary(Boxed(op), a));
     }
 
     /// <summary><c>op(a, b)</c> for operands of one shape, pending.</summary>
@@ -39,29 +39,57 @@ internal static class Fuser
         {
             // Compute the larger pending operand first; an input is never pending.
             if (na.Kind != FusedNodeKind.Input && (na.Ops >= nb.Ops || nb.Kind == FusedNodeKind.Input))
-                na = FusedNode.Read(a.Storage);
+                na = a.Storage.Read;
             else
-                nb = FusedNode.Read(b.Storage);
+                nb = b.Storage.Read;
         }
-        return new Tensor(a.Device, a.DType, a.Shape, FusedNode.Binary(op, na, nb));
+        return new Tensor(a.Device, a.DType, a.Shape, FusedNode.Binary(Boxed(op), na, nb));
     }
 
     /// <summary>A tensor of <paramref name="value"/>, pending.</summary>
     public static Tensor Full(Device device, Shape shape, DType dtype, double value) =>
         new(device, dtype, shape, FusedNode.Constant(value));
 
+    /// <summary>The operator as an object: one shared box for an operator without parameters (an empty struct).</summary>
+    private static object Boxed<TOp>(TOp op)
+        where TOp : struct =>
+        System.Runtime.CompilerServices.Unsafe.SizeOf<TOp>() == 1 ? Stateless<TOp>.Box : op;
+
     /// <summary>Computes <paramref name="root"/> into <paramref name="y"/> (<paramref name="length"/> elements) in one kernel.</summary>
     public static void Run(FusedNode root, Storage y, long length, DType dtype)
     {
-        var operators = new List<object>();
-        var signature = new List<int>();
-        var inputs = new List<Storage>();
+        var scratch = Scratch ??= new();
+        var (operators, signature, inputs) = (scratch.Operators, scratch.Signature, scratch.Inputs);
+        operators.Clear();
+        signature.Clear();
+        inputs.Clear();
         Walk(root, operators, signature, inputs);
-        FusedPlans.For(signature).Invoke(y.Device, dtype, [.. operators], [.. inputs], y, length);
+        var plan = FusedPlans.For(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(signature));
+        plan(y.Device, dtype, new OperatorList([.. operators]), [.. inputs], y, length);
+    }
+
+    [ThreadStatic]
+    private static Lists? Scratch;
+
+    /// <summary>The lists a walk fills, kept per thread.</summary>
+    private sealed class Lists
+    {
+        public List<object> Operators { get; } = [];
+
+        public List<int> Signature { get; } = [];
+
+        public List<Storage> Inputs { get; } = [];
+    }
+
+    /// <summary>The one box of an operator type's default value.</summary>
+    private static class Stateless<TOp>
+        where TOp : struct
+    {
+        public static readonly object Box = default(TOp);
     }
 
     /// <summary>The node of <paramref name="x"/>: its pending expression, or an input reading its data.</summary>
-    private static FusedNode Operand(Tensor x) => x.Pending ?? FusedNode.Read(x.Storage);
+    private static FusedNode Operand(Tensor x) => x.Pending ?? x.Storage.Read;
 
     /// <summary>Lists the operators and the signature of <paramref name="node"/> in prefix order, and its inputs as first read.</summary>
     private static void Walk(FusedNode node, List<object> operators, List<int> signature, List<Storage> inputs)
