@@ -92,8 +92,6 @@ public sealed partial class Device : IDisposable
 
     internal KernelLibrary Kernels => shared.Kernels;
 
-    /// <summary>Kernel launches on this device's accelerator so far, by every handle on it (a fused expression is one).</summary>
-    public long KernelLaunches => shared.Kernels.Launches;
 
     /// <summary>Lists the devices present, best first.</summary>
     public static IReadOnlyList<DeviceInfo> List()
@@ -174,11 +172,7 @@ public sealed partial class Device : IDisposable
     }
 
     /// <summary>Waits until every launched operation has finished.</summary>
-    public void Synchronize()
-    {
-        using (EnterLaunch())
-            Accelerator.Synchronize();
-    }
+    public void Synchronize() => Launch.Synchronize(this);
 
     /// <summary>
     /// Frees every buffer of this device, after the work in flight has finished, and releases the accelerator

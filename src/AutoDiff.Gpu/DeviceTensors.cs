@@ -86,11 +86,7 @@ public sealed partial class Device
         if (shape.Length != data.Length)
             throw new ArgumentException($"data has {data.Length} elements but shape {shape} needs {shape.Length}", nameof(shape));
         var y = Empty(shape, DTypeExtensions.Of<T>());
-        if (data.Length > 0)
-        {
-            using (EnterLaunch())
-                y.View<T>().CopyFromCPU(data);
-        }
+        Launch.Upload(y, data);
         return y;
     }
 }

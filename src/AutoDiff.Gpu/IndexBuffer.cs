@@ -17,11 +17,7 @@ internal sealed class IndexBuffer
     public IndexBuffer(Device device, ReadOnlySpan<int> indices)
         : this(device, indices.Length)
     {
-        if (Length > 0)
-        {
-            using (device.EnterLaunch())
-                View.CopyFromCPU(indices);
-        }
+        Launch.Upload(this, indices);
     }
 
     /// <summary>Rents room for <paramref name="length"/> indices on <paramref name="device"/>, for a kernel to write.</summary>
@@ -42,11 +38,7 @@ internal sealed class IndexBuffer
     public int[] ToArray()
     {
         var result = new int[Length];
-        if (Length > 0)
-        {
-            using (Device.EnterLaunch())
-                View.CopyToCPU(result);
-        }
+        Launch.Download(this, result);
         return result;
     }
 

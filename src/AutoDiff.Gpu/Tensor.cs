@@ -98,13 +98,7 @@ public sealed partial class Tensor : IDisposable
         if (Length > Array.MaxLength)
             throw new InvalidOperationException($"tensor {Shape} has {Length:N0} elements, more than a host array holds ({Array.MaxLength:N0})");
         var result = new T[Length];
-        if (Length == 0)
-        {
-            ThrowIfDisposed();
-            return result;
-        }
-        using (Device.EnterLaunch())
-            View<T>().CopyToCPU(result);
+        Launch.Download<T>(this, result);
         return result;
     }
 
@@ -128,25 +122,12 @@ public sealed partial class Tensor : IDisposable
         ArgumentNullException.ThrowIfNull(device);
         ThrowIfDisposed();
         var y = device.Empty(Shape, DType);
-        if (Length == 0)
-            return y;
         if (device.SharesAcceleratorWith(Device))
-        {
-            using (Device.EnterLaunch())
-                View<byte>().CopyTo(y.View<byte>());
-        }
+            Launch.Copy(this, y);
         else if (DType == DType.Float32)
-        {
-            var host = ToArray<float>();
-            using (device.EnterLaunch())
-                y.View<float>().CopyFromCPU(host);
-        }
+            Launch.Upload<float>(y, ToArray<float>());
         else
-        {
-            var host = ToArray<double>();
-            using (device.EnterLaunch())
-                y.View<double>().CopyFromCPU(host);
-        }
+            Launch.Upload<double>(y, ToArray<double>());
         return y;
     }
 
@@ -157,13 +138,7 @@ public sealed partial class Tensor : IDisposable
         if (dtype == DType)
             return To(Device);
         var y = Device.Empty(Shape, dtype);
-        using (Device.EnterLaunch())
-        {
-            if (dtype == DType.Float64)
-                Conversion.Widen(Device.Accelerator, View<float>(), y.View<double>());
-            else
-                Conversion.Narrow(Device.Accelerator, View<double>(), y.View<float>());
-        }
+        Launch.Convert(this, y);
         return y;
     }
 
@@ -308,19 +283,16 @@ public sealed partial class Tensor : IDisposable
     {
         int count = (int)Math.Min(6, Length);
         var head = new double[count];
-        using (Device.EnterLaunch())
+        if (DType == DType.Float32)
         {
-            if (DType == DType.Float32)
-            {
-                var f = new float[count];
-                View<float>().SubView(0, count).CopyToCPU(f);
-                for (int i = 0; i < count; i++)
-                    head[i] = f[i];
-            }
-            else
-            {
-                View<double>().SubView(0, count).CopyToCPU(head);
-            }
+            var f = new float[count];
+            Launch.Download<float>(this, f);
+            for (int i = 0; i < count; i++)
+                head[i] = f[i];
+        }
+        else
+        {
+            Launch.Download<double>(this, head);
         }
         return $"tensor(shape={Shape}, {DType.Name()}, {Device.Id}, [{string.Join(", ", head.Select(v => Format(v, DType)))}, ...])";
     }

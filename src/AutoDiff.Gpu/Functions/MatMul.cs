@@ -51,45 +51,4 @@ namespace AutoDiff.Gpu
         /// <exception cref="ArgumentException">An operand is not 2-D, or the inner dimensions differ (the message names both shapes).</exception>
         public static Variable MatMul(Variable a, Variable b, bool transposeA, bool transposeB) => new Functions.MatMul(transposeA, transposeB).Call(a, b)[0];
     }
-
-    public sealed partial class Device
-    {
-        /// <summary>
-        /// Which matrix product runs here: <see cref="MatMulImplementation.Blocked"/> on the CPU accelerator,
-        /// <see cref="MatMulImplementation.CuBlas"/> on CUDA where cuBLAS loads, else
-        /// <see cref="MatMulImplementation.Tiled"/> (and <see cref="CuBlasUnavailableReason"/> says why). On CUDA
-        /// the first read tries to load cuBLAS.
-        /// </summary>
-        public MatMulImplementation MatMulImplementation
-        {
-            get
-            {
-                ThrowIfDisposed();
-                return Kernels.MatMulImplementation;
-            }
-        }
-
-        /// <summary>
-        /// Whether the tiled product (<see cref="MatMulImplementation.Tiled"/>) computes float64 on the GPU's float64
-        /// matrix units: CUDA devices of compute capability 8.0 and later (A100, H100, H200).
-        /// </summary>
-        public bool Float64TensorCores
-        {
-            get
-            {
-                ThrowIfDisposed();
-                return Kernels.Float64TensorCores;
-            }
-        }
-
-        /// <summary>Why cuBLAS is not used on a CUDA device (library missing, failed call), or null (in use, or not CUDA).</summary>
-        public string? CuBlasUnavailableReason
-        {
-            get
-            {
-                ThrowIfDisposed();
-                return Kind == DeviceKind.Cuda ? Kernels.CuBlasUnavailableReason : null;
-            }
-        }
-    }
 }

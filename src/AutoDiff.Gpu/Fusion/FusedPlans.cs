@@ -90,32 +90,7 @@ internal static class FusedPlans
     private static void RunExpression<TExpr>(Device device, DType dtype, OperatorList operators, Storage[] inputs, Storage y, long length)
         where TExpr : struct, IExpression, IExpressionFactory<TExpr>
     {
-        var expr = TExpr.Create(operators);
-        using (device.EnterLaunch())
-        {
-            if (dtype == DType.Float32)
-                Launch<float, TExpr>(device.Kernels, inputs, y, length, expr);
-            else
-                Launch<double, TExpr>(device.Kernels, inputs, y, length, expr);
-        }
-        GC.KeepAlive(inputs);
-    }
-
-    private static void Launch<T, TExpr>(KernelLibrary kernels, Storage[] inputs, Storage y, long length, TExpr expr)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TExpr : struct, IExpression
-    {
-        var views = new ArrayView<T>[inputs.Length];
-        for (int k = 0; k < views.Length; k++)
-            views[k] = View<T>(inputs[k], length);
-        kernels.Fused(views, View<T>(y, length), expr);
-    }
-
-    private static ArrayView<T> View<T>(Storage storage, long length)
-        where T : unmanaged
-    {
-        var block = storage.Block ?? throw new InvalidOperationException("a fused expression's input was freed before the expression was computed");
-        return block.Bytes.SubView(0, length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()).Cast<T>();
+        Launch.Fused(device, dtype, TExpr.Create(operators), inputs, y, length);
     }
 
     /// <summary>Signatures compared element by element.</summary>

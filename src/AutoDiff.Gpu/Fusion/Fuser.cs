@@ -60,12 +60,19 @@ internal static class Fuser
     {
         var scratch = Scratch ??= new();
         var (operators, signature, inputs) = (scratch.Operators, scratch.Signature, scratch.Inputs);
-        operators.Clear();
-        signature.Clear();
-        inputs.Clear();
-        Walk(root, operators, signature, inputs);
-        var plan = FusedPlans.For(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(signature));
-        plan(y.Device, dtype, new OperatorList([.. operators]), [.. inputs], y, length);
+        try
+        {
+            Walk(root, operators, signature, inputs);
+            var plan = FusedPlans.For(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(signature));
+            plan(y.Device, dtype, new OperatorList([.. operators]), [.. inputs], y, length);
+        }
+        finally
+        {
+            // The lists must not keep the inputs' storages reachable: the pool reclaims them once unreachable.
+            operators.Clear();
+            signature.Clear();
+            inputs.Clear();
+        }
     }
 
     [ThreadStatic]

@@ -1,0 +1,48 @@
+using AutoDiff.Gpu.Kernels;
+
+namespace AutoDiff.Gpu;
+
+// What the accelerator runs: the matrix product in use and the launches so far.
+public sealed partial class Device
+{
+    /// <summary>Kernel launches on this device's accelerator so far, by every handle on it (a fused expression is one).</summary>
+    public long KernelLaunches => Launch.Count(this);
+
+    /// <summary>
+    /// Which matrix product runs here: <see cref="MatMulImplementation.Blocked"/> on the CPU accelerator,
+    /// <see cref="MatMulImplementation.CuBlas"/> on CUDA where cuBLAS loads, else
+    /// <see cref="MatMulImplementation.Tiled"/> (and <see cref="CuBlasUnavailableReason"/> says why). On CUDA
+    /// the first read tries to load cuBLAS.
+    /// </summary>
+    public MatMulImplementation MatMulImplementation
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return Launch.MatMulImplementation(this);
+        }
+    }
+
+    /// <summary>
+    /// Whether the tiled product (<see cref="MatMulImplementation.Tiled"/>) computes float64 on the GPU's float64
+    /// matrix units: CUDA devices of compute capability 8.0 and later (A100, H100, H200).
+    /// </summary>
+    public bool Float64TensorCores
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return Launch.Float64TensorCores(this);
+        }
+    }
+
+    /// <summary>Why cuBLAS is not used on a CUDA device (library missing, failed call), or null (in use, or not CUDA).</summary>
+    public string? CuBlasUnavailableReason
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return Kind == DeviceKind.Cuda ? Launch.CuBlasUnavailableReason(this) : null;
+        }
+    }
+}

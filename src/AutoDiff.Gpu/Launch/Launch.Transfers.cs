@@ -1,0 +1,78 @@
+using AutoDiff.Gpu.Kernels;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace AutoDiff.Gpu;
+
+// Copies between host and device, between tensors and between element types, and waiting for the device.
+internal static partial class Launch
+{
+    /// <summary>Copies <paramref name="data"/> into <paramref name="y"/> (of the same length).</summary>
+    public static void Upload<T>(Tensor y, ReadOnlySpan<T> data)
+        where T : unmanaged
+    {
+        if (data.IsEmpty)
+            return;
+        using (y.Device.EnterLaunch())
+            y.View<T>().CopyFromCPU(data);
+    }
+
+    /// <summary>Copies <paramref name="data"/> into <paramref name="indices"/> (of the same length).</summary>
+    public static void Upload(IndexBuffer indices, ReadOnlySpan<int> data)
+    {
+        if (data.IsEmpty)
+            return;
+        using (indices.Device.EnterLaunch())
+            indices.View.CopyFromCPU(data);
+    }
+
+    /// <summary>Copies x's first elements into <paramref name="into"/>; waits for the work in flight.</summary>
+    public static void Download<T>(Tensor x, Span<T> into)
+        where T : unmanaged
+    {
+        if (into.IsEmpty)
+        {
+            x.ThrowIfDisposed();
+            return;
+        }
+        using (x.Device.EnterLaunch())
+            x.View<T>().SubView(0, into.Length).CopyToCPU(into);
+    }
+
+    /// <summary>Copies the indices into <paramref name="into"/>; waits for the work in flight.</summary>
+    public static void Download(IndexBuffer indices, Span<int> into)
+    {
+        if (into.IsEmpty)
+            return;
+        using (indices.Device.EnterLaunch())
+            indices.View.CopyToCPU(into);
+    }
+
+    /// <summary>Copies x into y, a tensor of the same shape and type on a handle of the same accelerator.</summary>
+    public static void Copy(Tensor x, Tensor y)
+    {
+        if (x.Length == 0)
+            return;
+        using (x.Device.EnterLaunch())
+            x.View<byte>().CopyTo(y.View<byte>());
+    }
+
+    /// <summary>y = x converted to y's element type (float32 to float64 or back, rounded to nearest).</summary>
+    public static void Convert(Tensor x, Tensor y)
+    {
+        using (x.Device.EnterLaunch())
+        {
+            if (y.DType == DType.Float64)
+                Conversion.Widen(x.Device.Accelerator, x.View<float>(), y.View<double>());
+            else
+                Conversion.Narrow(x.Device.Accelerator, x.View<double>(), y.View<float>());
+        }
+    }
+
+    /// <summary>Waits until every operation launched on the device has finished.</summary>
+    public static void Synchronize(Device device)
+    {
+        using (device.EnterLaunch())
+            device.Accelerator.Synchronize();
+    }
+}

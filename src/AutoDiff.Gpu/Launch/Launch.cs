@@ -1,0 +1,175 @@
+using System.Numerics;
+using AutoDiff.Gpu.Kernels;
+using ILGPU;
+
+namespace AutoDiff.Gpu;
+
+/// <summary>
+/// The one place where tensors meet kernels: checks operands (disposed, device, element type, shapes), makes the
+/// output, dispatches on the element type, and launches under the device's launch lock. Each kernel family of
+/// <see cref="KernelLibrary"/> has one entry here; functions call these and never touch views or element types.
+/// </summary>
+internal static partial class Launch
+{
+    /// <summary>y = op(x), elementwise.</summary>
+    public static Tensor Map<TOp>(Tensor x, TOp op = default)
+        where TOp : struct, IUnaryOperator
+    {
+        x.ThrowIfDisposed();
+        if (Config.Fusion)
+            return Fuser.Map(x, op);
+        var y = x.Device.Empty(x.Shape, x.DType);
+        Run(x.Device, x.DType, new MapBody<TOp>(x, y, op));
+        GC.KeepAlive(x);
+        return y;
+    }
+
+    /// <summary>y = op(a, b), elementwise, with NumPy broadcasting; y lives on a's device.</summary>
+    public static Tensor Zip<TOp>(string name, Tensor a, Tensor b, TOp op = default)
+        where TOp : struct, IBinaryOperator
+    {
+        CheckCompatible(name, a, b);
+        var shape = BroadcastShape(name, a.Shape, b.Shape);
+        if (Config.Fusion && a.Shape.Equals(b.Shape))
+            return Fuser.Zip(a, b, op);
+        var y = a.Device.Empty(shape, a.DType);
+        Run(a.Device, a.DType, new ZipBody<TOp>(a, b, y, op));
+        GC.KeepAlive(a);
+        GC.KeepAlive(b);
+        return y;
+    }
+
+    /// <summary>y = op(y, b) in place, b broadcast to y's shape (optimizer updates).</summary>
+    public static void ZipInto<TOp>(string name, Tensor y, Tensor b, TOp op = default)
+        where TOp : struct, IBinaryOperator
+    {
+        CheckCompatible(name, y, b);
+        if (!b.Shape.BroadcastsTo(y.Shape))
+            throw new ArgumentException($"{name}: a {b.Shape} operand does not broadcast to the {y.Shape} it updates in place");
+        y.BeforeWrite();
+        Run(y.Device, y.DType, new ZipBody<TOp>(y, b, y, op));
+        GC.KeepAlive(b);
+    }
+
+    /// <summary>A new tensor with every element <paramref name="value"/>, filled now.</summary>
+    public static Tensor Full(Device device, Shape shape, DType dtype, double value)
+    {
+        var y = device.Empty(shape, dtype);
+        Run(device, dtype, new FillBody(y, value));
+        return y;
+    }
+
+    /// <summary>
+    /// A tensor of <paramref name="value"/> that an expression consumes (the ones that start a backward pass): pending
+    /// while fusion is on, so that it is never written; else <see cref="Full"/>.
+    /// </summary>
+    public static Tensor Constant(Device device, Shape shape, DType dtype, double value) =>
+        Config.Fusion ? Fuser.Full(device, shape, dtype, value) : Full(device, shape, dtype, value);
+
+    /// <summary>y = expr(inputs) elementwise, one kernel: a pending tensor's expression (see <see cref="Fuser"/>).</summary>
+    public static void Fused<TExpr>(Device device, DType dtype, TExpr expr, Storage[] inputs, Storage y, long length)
+        where TExpr : struct, IExpression =>
+        Run(device, dtype, new FusedBody<TExpr>(expr, inputs, y, length));
+
+    /// <summary>Throws a clear error unless both tensors are usable, on one accelerator, of one element type.</summary>
+    public static void CheckCompatible(string name, Tensor a, Tensor b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        a.ThrowIfDisposed();
+        b.ThrowIfDisposed();
+        if (!a.Device.SharesAcceleratorWith(b.Device))
+            throw new ArgumentException($"{name}: operands live on different devices ({a.Device.Id} and {b.Device.Id}); copy one with Tensor.To(device) first");
+        if (a.DType != b.DType)
+            throw new ArgumentException($"{name}: element types differ ({a.DType.Name()} and {b.DType.Name()}); convert one with Tensor.To(dtype) first");
+    }
+
+    /// <summary>The shape two operands broadcast to; the error names the function and both shapes.</summary>
+    public static Shape BroadcastShape(string name, Shape a, Shape b)
+    {
+        try
+        {
+            return Shape.Broadcast(a, b);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{name}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> for the element type under the device's launch lock.</summary>
+    private static void Run<TBody>(Device device, DType dtype, TBody body)
+        where TBody : struct, IBody
+    {
+        using (device.EnterLaunch())
+        {
+            if (dtype == DType.Float32)
+                body.Run<float>(device.Kernels);
+            else
+                body.Run<double>(device.Kernels);
+        }
+    }
+
+    /// <summary>One launch, written once for both element types.</summary>
+    private interface IBody
+    {
+        void Run<T>(KernelLibrary kernels)
+            where T : unmanaged, IFloatingPointIeee754<T>;
+    }
+
+    private readonly struct MapBody<TOp>(Tensor x, Tensor y, TOp op) : IBody
+        where TOp : struct, IUnaryOperator
+    {
+        public void Run<T>(KernelLibrary kernels)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            kernels.Map(x.View<T>(), y.View<T>(), op);
+    }
+
+    private readonly struct ZipBody<TOp>(Tensor a, Tensor b, Tensor y, TOp op) : IBody
+        where TOp : struct, IBinaryOperator
+    {
+        public void Run<T>(KernelLibrary kernels)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (a.Shape.Equals(y.Shape) && b.Shape.Equals(y.Shape))
+            {
+                kernels.Zip(a.View<T>(), b.View<T>(), y.View<T>(), op);
+                return;
+            }
+            var shape = y.Shape;
+            kernels.Zip(
+                shape.Dimensions,
+                new Strided<T>(a.View<T>(), a.Shape.BroadcastStrides(shape)),
+                new Strided<T>(b.View<T>(), b.Shape.BroadcastStrides(shape)),
+                y.View<T>(),
+                op);
+        }
+    }
+
+    private readonly struct FusedBody<TExpr>(TExpr expr, Storage[] inputs, Storage y, long length) : IBody
+        where TExpr : struct, IExpression
+    {
+        public void Run<T>(KernelLibrary kernels)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var views = new ArrayView<T>[inputs.Length];
+            for (int k = 0; k < views.Length; k++)
+                views[k] = View<T>(inputs[k]);
+            kernels.Fused(views, View<T>(y), expr);
+        }
+
+        private ArrayView<T> View<T>(Storage storage)
+            where T : unmanaged
+        {
+            var block = storage.Block ?? throw new InvalidOperationException("a fused expression's input was freed before the expression was computed");
+            return block.Bytes.SubView(0, length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()).Cast<T>();
+        }
+    }
+
+    private readonly struct FillBody(Tensor y, double value) : IBody
+    {
+        public void Run<T>(KernelLibrary kernels)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            kernels.Fill(y.View<T>(), Scalar.To<T>(value));
+    }
+}
