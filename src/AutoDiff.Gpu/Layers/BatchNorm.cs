@@ -31,12 +31,18 @@ public sealed class BatchNorm : Layer
         var x = OneInput(inputs);
         if (x.NDim < 2)
             throw new ArgumentException($"{nameof(BatchNorm)}: x must be (N, C, …), not {x.Shape}", nameof(inputs));
-        var device = x.Data.Device;
-        var channels = new Shape(x.Shape[1]);
-        gamma.Value ??= new Variable(device.Ones(channels, x.DType), "gamma");
-        beta.Value ??= new Variable(device.Zeros(channels, x.DType), "beta");
-        RunningMean ??= device.Zeros(channels, x.DType);
-        RunningVar ??= device.Ones(channels, x.DType);
-        return F.BatchNorm(x, gamma.Value, beta.Value, RunningMean, RunningVar, decay, eps);
+        return MakingParameters(() =>
+        {
+            var device = x.Data.Device;
+            var channels = new Shape(x.Shape[1]);
+            gamma.Value ??= new Variable(device.Ones(channels, x.DType), "gamma");
+            beta.Value ??= new Variable(device.Zeros(channels, x.DType), "beta");
+            // The statistics are kept only once a call succeeds with them; no scope disposes them.
+            var mean = RunningMean ?? TensorScope.Detach(device.Zeros(channels, x.DType));
+            var variance = RunningVar ?? TensorScope.Detach(device.Ones(channels, x.DType));
+            var y = F.BatchNorm(x, gamma.Value, beta.Value, mean, variance, decay, eps);
+            (RunningMean, RunningVar) = (mean, variance);
+            return y;
+        });
     }
 }

@@ -7,7 +7,7 @@ namespace AutoDiff.Gpu.Layers;
 /// registered, for an optimizer. A parameter may be created on the first call, once the input's shape, device and
 /// element type are known (DeZero's lazy <c>Linear</c>).
 /// </summary>
-public abstract class Layer
+public abstract partial class Layer
 {
     private readonly List<(string Name, Slot? Slot, Layer? Layer)> members = [];
 
@@ -73,7 +73,7 @@ public abstract class Layer
                 : device.FromArray(Array.ConvertAll(values, v => (float)v), p.Shape)));
         }
         foreach (var (p, data) in loaded)
-            p.Data = data;
+            p.Data = TensorScope.Detach(data);
     }
 
     private void ThrowIfNotMade(string operation)
@@ -137,7 +137,13 @@ public abstract class Layer
     /// <summary>Where a layer keeps one parameter (null until created).</summary>
     protected sealed class Slot
     {
-        /// <summary>The parameter, or null before it is created.</summary>
-        public Variable? Value { get; set; }
+        private Variable? parameter;
+
+        /// <summary>The parameter, or null before it is created; it belongs to the layer, never to a <see cref="TensorScope"/>.</summary>
+        public Variable? Value
+        {
+            get => Volatile.Read(ref parameter);
+            set => Volatile.Write(ref parameter, value is null ? null : TensorScope.Detach(value));
+        }
     }
 }

@@ -87,6 +87,6 @@ public abstract class Optimizer
         public long Steps { get; set; }
 
         public Tensor[] Tensors(Variable parameter, int count) =>
-            tensors ??= Enumerable.Range(0, count).Select(_ => parameter.Data.Device.Zeros(parameter.Shape, parameter.DType)).ToArray();
+            tensors ??= Enumerable.Range(0, count).Select(_ => TensorScope.Detach(parameter.Data.Device.Zeros(parameter.Shape, parameter.DType))).ToArray();
     }
 }
