@@ -7,9 +7,9 @@ public abstract partial class Layer
     private volatile bool made;
 
     /// <summary>
-    /// Runs <paramref name="forward"/>, which may make this layer's parameters (<c>slot.Value ??= …</c>). Until one call
-    /// has succeeded, calls run one at a time, so concurrent first calls make each parameter once and all use it; a
-    /// call that fails leaves this layer's parameters as they were before it (a wrongly sized one is not kept).
+    /// Runs <paramref name="forward"/>, which may make this layer's parameters (<c>slot.Value ??= …</c>). Until one
+    /// call has succeeded, calls run one at a time, so concurrent first calls make each parameter once and all use
+    /// it. A call that fails leaves this layer's parameters and buffers as they were (a wrongly sized one is not kept).
     /// </summary>
     protected Variable MakingParameters(Func<Variable> forward)
     {
@@ -21,6 +21,7 @@ public abstract partial class Layer
             if (made)
                 return forward();
             var own = members.Where(m => m.Slot is not null).Select(m => (m.Slot!, m.Slot!.Value)).ToList();
+            var state = buffers.Select(b => (b.Slot, b.Slot.Value)).ToList();
             try
             {
                 var y = forward();
@@ -30,6 +31,8 @@ public abstract partial class Layer
             catch
             {
                 foreach (var (slot, before) in own)
+                    slot.Value = before;
+                foreach (var (slot, before) in state)
                     slot.Value = before;
                 throw;
             }
