@@ -61,7 +61,7 @@ public sealed class RandomGenerator
         ArgumentNullException.ThrowIfNull(shape);
         if (!double.IsFinite(low) || !double.IsFinite(high))
             throw new ArgumentException($"uniform: the bounds must be finite, not [{low}, {high})");
-        return Launch.Random(device, shape, dtype, Next(RandomKind.Uniform, low, high));
+        return Drawing(RandomKind.Uniform, low, high, 0, a => Launch.Random(device, shape, dtype, a));
     }
 
     /// <summary>
@@ -75,11 +75,34 @@ public sealed class RandomGenerator
         ArgumentNullException.ThrowIfNull(shape);
         if (!double.IsFinite(mean) || !double.IsFinite(std) || std < 0)
             throw new ArgumentException($"normal: the mean must be finite and the standard deviation finite and not negative, not mean {mean}, std {std}");
-        return Launch.Random(device, shape, dtype, Next(RandomKind.Normal, mean, std));
+        return Drawing(RandomKind.Normal, mean, std, 0, a => Launch.Random(device, shape, dtype, a));
+    }
+
+    /// <summary>
+    /// <paramref name="draw"/> of the next launch's arguments. When it throws (out of memory, a shape too large), the
+    /// stream goes back, so the numbers drawn afterwards are those a run without the failed request draws; unless
+    /// another thread took a later stream meanwhile.
+    /// </summary>
+    internal T Drawing<T>(RandomKind kind, double a, double b, uint threshold, Func<RandomArguments, T> draw)
+    {
+        var arguments = Next(kind, a, b, threshold);
+        try
+        {
+            return draw(arguments);
+        }
+        catch
+        {
+            lock (gate)
+            {
+                if (state == new RandomState(arguments.Seed, arguments.Stream + 1))
+                    state = new RandomState(arguments.Seed, arguments.Stream);
+            }
+            throw;
+        }
     }
 
     /// <summary>The arguments of the next launch: this seed, the next stream.</summary>
-    internal RandomArguments Next(RandomKind kind, double a, double b = 0, uint threshold = 0)
+    private RandomArguments Next(RandomKind kind, double a, double b = 0, uint threshold = 0)
     {
         ulong stream;
         ulong seed;
