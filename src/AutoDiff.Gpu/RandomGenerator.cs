@@ -2,7 +2,9 @@ using AutoDiff.Gpu.Kernels;
 
 namespace AutoDiff.Gpu;
 
-/// <summary>Where a <see cref="RandomGenerator"/> stands: its seed, and how many streams it has handed out since.</summary>
+/// <summary>
+/// Where a <see cref="RandomGenerator"/> stands: its seed, and how many streams it has handed out since.
+/// </summary>
 /// <param name="Seed">The seed (Philox's key).</param>
 /// <param name="Streams">Streams drawn since seeding: the next launch takes stream number <paramref name="Streams"/>.</param>
 public readonly record struct RandomState(ulong Seed, ulong Streams);
@@ -31,7 +33,9 @@ public sealed class RandomGenerator
         state = new RandomState(seed, 0);
     }
 
-    /// <summary>The seed and the number of streams drawn; setting it makes the next launches repeat those made from that point.</summary>
+    /// <summary>
+    /// The seed and the number of streams drawn; setting it makes the next launches repeat those made from that point.
+    /// </summary>
     public RandomState State
     {
         get
@@ -46,7 +50,9 @@ public sealed class RandomGenerator
         }
     }
 
-    /// <summary>Restarts the generator from <paramref name="seed"/> (PyTorch's <c>manual_seed</c>, NumPy's <c>seed</c>).</summary>
+    /// <summary>
+    /// Restarts the generator from <paramref name="seed"/> (PyTorch's <c>manual_seed</c>, NumPy's <c>seed</c>).
+    /// </summary>
     public void ManualSeed(ulong seed) => State = new RandomState(seed, 0);
 
     /// <summary>
@@ -122,10 +128,14 @@ public sealed partial class Device
 
     private RandomGenerator? random;
 
-    /// <summary>A float32 tensor uniform on [0, 1) (NumPy's <c>random.rand</c>): <c>Random.Uniform(shape)</c>.</summary>
+    /// <summary>
+    /// A float32 tensor uniform on [0, 1) (NumPy's <c>random.rand</c>): <c>Random.Uniform(shape)</c>.
+    /// </summary>
     public Tensor Rand(params int[] shape) => Random.Uniform(new Shape(shape));
 
-    /// <summary>A float32 tensor of standard normal numbers (NumPy's <c>random.randn</c>): <c>Random.Normal(shape)</c>.</summary>
+    /// <summary>
+    /// A float32 tensor of standard normal numbers (NumPy's <c>random.randn</c>): <c>Random.Normal(shape)</c>.
+    /// </summary>
     public Tensor RandN(params int[] shape) => Random.Normal(new Shape(shape));
 
     private RandomGenerator CreateRandom()

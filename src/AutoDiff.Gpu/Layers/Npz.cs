@@ -27,11 +27,6 @@ internal static class Npz
     /// </summary>
     public static void Write(string path, IReadOnlyList<(string Name, Tensor Tensor)> arrays)
     {
-        foreach (var (name, tensor) in arrays)
-        {
-            if (tensor.IsDisposed)
-                throw new ObjectDisposedException(nameof(Tensor), $"{path}: '{name}' {tensor.Shape} {tensor.DType.Name()} was disposed{tensor.DisposalNote}: nothing was written");
-        }
         if (!BitConverter.IsLittleEndian)
             throw new PlatformNotSupportedException("saving weights needs a little-endian host");
         AtomicFile.Write(path, file =>

@@ -8,7 +8,7 @@ namespace AutoDiff.Gpu.Optimizers;
 /// gradient are left alone. An optimizer that keeps state (a velocity, moment estimates) keeps it per parameter, on
 /// the parameter's device, created as zeros on the first update and dropped with the parameter.
 /// </summary>
-public abstract class Optimizer
+public abstract partial class Optimizer
 {
     private readonly ConditionalWeakTable<Variable, ParameterState> states = [];
 
@@ -112,6 +112,13 @@ public abstract class Optimizer
         private Tensor[]? tensors;
 
         public long Steps { get; set; }
+
+        /// <summary>The state tensors, or null before the first update.</summary>
+        public Tensor[]? Made
+        {
+            get => tensors;
+            set => tensors = value;
+        }
 
         public Tensor[] Tensors(Variable parameter, int count) =>
             tensors ??= Enumerable.Range(0, count).Select(_ => TensorScope.Detach(parameter.Data.Device.Zeros(parameter.Shape, parameter.DType))).ToArray();
