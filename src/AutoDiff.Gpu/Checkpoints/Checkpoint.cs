@@ -31,7 +31,8 @@ public static class Checkpoint
     /// </summary>
     /// <exception cref="InvalidOperationException">A parameter of the model is not made yet.</exception>
     /// <exception cref="ObjectDisposedException">A tensor to save was disposed (nothing is written).</exception>
-    public static void Save(string path, Layer model, Optimizer? optimizer = null, DataLoader? loader = null, RandomGenerator? random = null)
+    public static void Save(
+        string path, Layer model, Optimizer? optimizer = null, DataLoader? loader = null, RandomGenerator? random = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(model);
@@ -75,7 +76,8 @@ public static class Checkpoint
                 BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(i * sizeof(int)), order[i]);
             entries.Add(new SafeTensors.Entry("loader/order", "I32", [order.Length], bytes));
         }
-        SafeTensors.Write(path, entries, new Dictionary<string, string> { [MetadataKey] = Encoding.UTF8.GetString(meta.ToArray()) });
+        var metadata = new Dictionary<string, string> { [MetadataKey] = Encoding.UTF8.GetString(meta.ToArray()) };
+        SafeTensors.Write(path, entries, metadata);
     }
 
     /// <summary>
@@ -85,8 +87,12 @@ public static class Checkpoint
     /// is read and checked first; nothing changes unless all of it fits.
     /// </summary>
     /// <exception cref="InvalidOperationException">A parameter of the model is not made yet.</exception>
-    /// <exception cref="InvalidDataException">The file is not a checkpoint, lacks a part asked for, or does not fit the objects given; the message names the file and the part.</exception>
-    public static void Load(string path, Layer model, Optimizer? optimizer = null, DataLoader? loader = null, RandomGenerator? random = null)
+    /// <exception cref="InvalidDataException">
+    /// The file is not a checkpoint, lacks a part asked for, or does not fit the objects given; the message names the
+    /// file and the part.
+    /// </exception>
+    public static void Load(
+        string path, Layer model, Optimizer? optimizer = null, DataLoader? loader = null, RandomGenerator? random = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(model);
@@ -99,68 +105,45 @@ public static class Checkpoint
         {
             Restore(path, reader, meta.RootElement, model, wanted, optimizer, loader, random);
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
         {
-            throw new InvalidDataException($"{path}: the checkpoint's metadata holds a value of the wrong kind: {e.Message}", e);
+            throw new InvalidDataException($"{path}: the checkpoint's metadata holds a value that does not fit: {e.Message}", e);
         }
     }
 
-    /// <summary>
-    /// Checks every part of the checkpoint, puts its tensors on the devices, then changes everything.
-    /// </summary>
+    /// <summary>Checks every part of the checkpoint, puts its tensors on the devices, then changes everything.</summary>
     private static void Restore(
-        string path, SafeTensors.Reader reader, JsonElement root, Layer model, List<(string Name, Shape Shape)> wanted, Optimizer? optimizer, DataLoader? loader, RandomGenerator? random)
+        string path,
+        SafeTensors.Reader reader,
+        JsonElement root,
+        Layer model,
+        List<(string Name, Shape Shape)> wanted,
+        Optimizer? optimizer,
+        DataLoader? loader,
+        RandomGenerator? random)
     {
         var parameters = model.NamedParams().ToList();
         random ??= parameters.FirstOrDefault().Parameter?.Device.Random;
         if (Get(path, root, "version").GetInt32() != Version)
-            throw new InvalidDataException($"{path}: checkpoint version {root.GetProperty("version").GetRawText()}, not {Version}");
+            throw new InvalidDataException($"{path}: checkpoint version {Get(path, root, "version").GetRawText()}, not {Version}");
 
         // Read and check every part.
         var headers = wanted.Select(w => reader.Find($"model/{w.Name}", w.Shape, "F32", "F64")).ToList();
-        var restoreOptimizer = optimizer is null ? null : ReadOptimizer(path, reader, Get(path, root, "optimizer"), optimizer, parameters);
+        var restoreOptimizer = optimizer is null
+            ? null
+            : ReadOptimizer(path, reader, Get(path, root, "optimizer"), optimizer, parameters);
         RandomState? randomState = null;
         if (random is not null)
         {
             var r = Get(path, root, "random");
             randomState = new RandomState(Get(path, r, "seed").GetUInt64(), Get(path, r, "streams").GetUInt64());
         }
-        DataLoaderState? loaderState = null;
-        if (loader is not null)
-        {
-            var l = Get(path, root, "loader");
-            int[]? order = null;
-            if (Get(path, l, "ordered").GetBoolean())
-            {
-                var h = reader.Find("loader/order", new Shape(RowsOf(reader)), "I32");
-                var bytes = reader.Read(h);
-                order = new int[h.Shape.Length];
-                for (int i = 0; i < order.Length; i++)
-                    order[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(i * sizeof(int)));
-            }
-            loaderState = new DataLoaderState(Get(path, l, "seed").GetInt32(), Get(path, l, "epochs").GetInt64(), order, Get(path, l, "batches").GetInt32());
-        }
+        var loaderState = loader is null ? null : ReadLoader(path, reader, Get(path, root, "loader"), loader);
 
-        // Put everything on the devices, then change it all.
+        // Put everything on the devices (the optimizer's settings are put back if that fails), then change it all.
         var values = headers.ToDictionary(h => h.Name, reader.ReadValues, StringComparer.Ordinal);
         var commitModel = model.Prepare(name => values[$"model/{name}"]);
         var commitOptimizer = restoreOptimizer?.Invoke();
-        if (loader is not null)
-        {
-            var before = loader.State;
-            try
-            {
-                loader.State = loaderState!;
-            }
-            catch (ArgumentException e)
-            {
-                throw new InvalidDataException($"{path}: the loader's state does not fit this loader: {e.Message}", e);
-            }
-            finally
-            {
-                loader.State = before;
-            }
-        }
         commitOptimizer?.Invoke();
         commitModel();
         if (loader is not null)
@@ -169,11 +152,42 @@ public static class Checkpoint
             random.State = randomState!.Value;
     }
 
+    /// <summary>The saved loader state, checked against <paramref name="loader"/> (its rows and batches).</summary>
+    private static DataLoaderState ReadLoader(string path, SafeTensors.Reader reader, JsonElement part, DataLoader loader)
+    {
+        int[]? order = null;
+        if (Get(path, part, "ordered").GetBoolean())
+        {
+            var h = reader.Find("loader/order", new Shape(RowsOf(reader)), "I32");
+            var bytes = reader.Read(h);
+            order = new int[h.Shape.Length];
+            for (int i = 0; i < order.Length; i++)
+                order[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(i * sizeof(int)));
+        }
+        var state = new DataLoaderState(
+            Get(path, part, "seed").GetInt32(), Get(path, part, "epochs").GetInt64(), order, Get(path, part, "batches").GetInt32());
+        var before = loader.State;
+        try
+        {
+            loader.State = state;
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: the loader's state does not fit this loader: {e.Message}", e);
+        }
+        finally
+        {
+            loader.State = before;
+        }
+        return state;
+    }
+
     /// <summary>The row count of the saved loader order.</summary>
     private static int RowsOf(SafeTensors.Reader reader) =>
         reader.Entries.TryGetValue("loader/order", out var h) && h.Shape.Rank == 1 ? h.Shape[0] : 0;
 
-    private static void WriteOptimizer(Utf8JsonWriter json, Optimizer optimizer, List<(string Name, Variable Parameter)> parameters, List<(string Name, Tensor Tensor)> tensors)
+    private static void WriteOptimizer(
+        Utf8JsonWriter json, Optimizer optimizer, List<(string Name, Variable Parameter)> parameters, List<(string Name, Tensor Tensor)> tensors)
     {
         json.WriteStartObject("optimizer");
         json.WriteString("type", optimizer.GetType().FullName);
@@ -212,7 +226,8 @@ public static class Checkpoint
     /// Checks the optimizer part against <paramref name="optimizer"/>; returns the step that puts its tensors on the
     /// devices and sets its hyperparameters (undone if it fails), which returns the step that changes the rest.
     /// </summary>
-    private static Func<Action> ReadOptimizer(string path, SafeTensors.Reader reader, JsonElement part, Optimizer optimizer, List<(string Name, Variable Parameter)> parameters)
+    private static Func<Action> ReadOptimizer(
+        string path, SafeTensors.Reader reader, JsonElement part, Optimizer optimizer, List<(string Name, Variable Parameter)> parameters)
     {
         string type = Get(path, part, "type").GetString()!;
         if (type != optimizer.GetType().FullName)

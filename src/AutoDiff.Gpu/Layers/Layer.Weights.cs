@@ -8,9 +8,9 @@ public abstract partial class Layer
     /// <summary>
     /// Saves every parameter and buffer to <paramref name="path"/> as safetensors when the path ends in
     /// <c>.safetensors</c> (what PyTorch and Hugging Face load), else as NumPy's <c>.npz</c> (DeZero's
-    /// <c>save_weights</c>: one array per path of <see cref="NamedParams"/> and <see cref="NamedBuffers"/>; BatchNorm's running statistics
-    /// are <c>avg_mean</c> and <c>avg_var</c>, as DeZero names them), readable by <c>np.load</c> and DeZero's
-    /// <c>load_weights</c>. The file is replaced atomically: after a failure the previous one is intact.
+    /// <c>save_weights</c>: one array per path of <see cref="NamedParams"/> and <see cref="NamedBuffers"/>;
+    /// BatchNorm's running statistics are <c>avg_mean</c> and <c>avg_var</c>, as DeZero names them), readable by
+    /// <c>np.load</c> and DeZero's <c>load_weights</c>. The file is replaced atomically: after a failure the previous one is intact.
     /// </summary>
     /// <exception cref="InvalidOperationException">A parameter is not made yet (a lazy layer never called).</exception>
     /// <exception cref="ObjectDisposedException">A parameter or buffer was disposed (nothing is written).</exception>
@@ -91,7 +91,8 @@ public abstract partial class Layer
     /// <summary>
     /// The wanted tensors of a safetensors file as float64, every header checked before any data is read.
     /// </summary>
-    internal static Dictionary<string, double[]> ReadSafeTensors(string path, IReadOnlyList<(string Name, Shape Shape)> wanted)
+    internal static Dictionary<string, double[]> ReadSafeTensors(
+        string path, IReadOnlyList<(string Name, Shape Shape)> wanted)
     {
         using var reader = new SafeTensors.Reader(path);
         var headers = wanted.Select(w => reader.Find(w.Name, w.Shape, "F32", "F64")).ToList();

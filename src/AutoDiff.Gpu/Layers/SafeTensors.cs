@@ -19,7 +19,8 @@ internal static class SafeTensors
     private const string MetadataKey = "__metadata__";
 
     /// <summary>The element types read and written, with their sizes in bytes.</summary>
-    private static readonly Dictionary<string, int> Sizes = new(StringComparer.Ordinal) { ["F32"] = 4, ["F64"] = 8, ["I32"] = 4 };
+    private static readonly Dictionary<string, int> Sizes =
+        new(StringComparer.Ordinal) { ["F32"] = 4, ["F64"] = 8, ["I32"] = 4 };
 
     /// <summary>
     /// One tensor of a file: its name, dtype (<c>F32</c>, <c>F64</c>, <c>I32</c>), shape and little-endian bytes.
@@ -47,7 +48,8 @@ internal static class SafeTensors
     /// Writes <paramref name="entries"/> (in order) and <paramref name="metadata"/> to <paramref name="path"/>,
     /// replacing it atomically.
     /// </summary>
-    public static void Write(string path, IReadOnlyList<Entry> entries, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Write(
+        string path, IReadOnlyList<Entry> entries, IReadOnlyDictionary<string, string>? metadata = null)
     {
         using var header = new MemoryStream();
         using (var json = new Utf8JsonWriter(header))
@@ -99,7 +101,9 @@ internal static class SafeTensors
         private readonly long dataStart;
 
         /// <summary>Opens <paramref name="path"/> and checks its header.</summary>
-        /// <exception cref="InvalidDataException">The header is malformed or an entry does not fit; the message names the file and the entry.</exception>
+        /// <exception cref="InvalidDataException">
+        /// The header is malformed or an entry does not fit; the message names the file and the entry.
+        /// </exception>
         public Reader(string path)
         {
             Path = path;
