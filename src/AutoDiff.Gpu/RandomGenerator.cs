@@ -2,7 +2,9 @@ using AutoDiff.Gpu.Kernels;
 
 namespace AutoDiff.Gpu;
 
-/// <summary>Where a <see cref="RandomGenerator"/> stands: its seed, and how many streams it has handed out since.</summary>
+/// <summary>
+/// Where a <see cref="RandomGenerator"/> stands: its seed, and how many streams it has handed out since.
+/// </summary>
 /// <param name="Seed">The seed (Philox's key).</param>
 /// <param name="Streams">Streams drawn since seeding: the next launch takes stream number <paramref name="Streams"/>.</param>
 public readonly record struct RandomState(ulong Seed, ulong Streams);
@@ -31,7 +33,9 @@ public sealed class RandomGenerator
         state = new RandomState(seed, 0);
     }
 
-    /// <summary>The seed and the number of streams drawn; setting it makes the next launches repeat those made from that point.</summary>
+    /// <summary>
+    /// The seed and the number of streams drawn; setting it makes the next launches repeat those made from that point.
+    /// </summary>
     public RandomState State
     {
         get
@@ -46,7 +50,9 @@ public sealed class RandomGenerator
         }
     }
 
-    /// <summary>Restarts the generator from <paramref name="seed"/> (PyTorch's <c>manual_seed</c>, NumPy's <c>seed</c>).</summary>
+    /// <summary>
+    /// Restarts the generator from <paramref name="seed"/> (PyTorch's <c>manual_seed</c>, NumPy's <c>seed</c>).
+    /// </summary>
     public void ManualSeed(ulong seed) => State = new RandomState(seed, 0);
 
     /// <summary>
@@ -61,7 +67,7 @@ public sealed class RandomGenerator
         ArgumentNullException.ThrowIfNull(shape);
         if (!double.IsFinite(low) || !double.IsFinite(high))
             throw new ArgumentException($"uniform: the bounds must be finite, not [{low}, {high})");
-        return Launch.Random(device, shape, dtype, Next(RandomKind.Uniform, low, high));
+        return Drawing(RandomKind.Uniform, low, high, 0, a => Launch.Random(device, shape, dtype, a));
     }
 
     /// <summary>
@@ -75,11 +81,34 @@ public sealed class RandomGenerator
         ArgumentNullException.ThrowIfNull(shape);
         if (!double.IsFinite(mean) || !double.IsFinite(std) || std < 0)
             throw new ArgumentException($"normal: the mean must be finite and the standard deviation finite and not negative, not mean {mean}, std {std}");
-        return Launch.Random(device, shape, dtype, Next(RandomKind.Normal, mean, std));
+        return Drawing(RandomKind.Normal, mean, std, 0, a => Launch.Random(device, shape, dtype, a));
+    }
+
+    /// <summary>
+    /// <paramref name="draw"/> of the next launch's arguments. When it throws (out of memory, a shape too large), the
+    /// stream goes back, so the numbers drawn afterwards are those a run without the failed request draws; unless
+    /// another thread took a later stream meanwhile.
+    /// </summary>
+    internal T Drawing<T>(RandomKind kind, double a, double b, uint threshold, Func<RandomArguments, T> draw)
+    {
+        var arguments = Next(kind, a, b, threshold);
+        try
+        {
+            return draw(arguments);
+        }
+        catch
+        {
+            lock (gate)
+            {
+                if (state == new RandomState(arguments.Seed, arguments.Stream + 1))
+                    state = new RandomState(arguments.Seed, arguments.Stream);
+            }
+            throw;
+        }
     }
 
     /// <summary>The arguments of the next launch: this seed, the next stream.</summary>
-    internal RandomArguments Next(RandomKind kind, double a, double b = 0, uint threshold = 0)
+    private RandomArguments Next(RandomKind kind, double a, double b = 0, uint threshold = 0)
     {
         ulong stream;
         ulong seed;
@@ -99,10 +128,14 @@ public sealed partial class Device
 
     private RandomGenerator? random;
 
-    /// <summary>A float32 tensor uniform on [0, 1) (NumPy's <c>random.rand</c>): <c>Random.Uniform(shape)</c>.</summary>
+    /// <summary>
+    /// A float32 tensor uniform on [0, 1) (NumPy's <c>random.rand</c>): <c>Random.Uniform(shape)</c>.
+    /// </summary>
     public Tensor Rand(params int[] shape) => Random.Uniform(new Shape(shape));
 
-    /// <summary>A float32 tensor of standard normal numbers (NumPy's <c>random.randn</c>): <c>Random.Normal(shape)</c>.</summary>
+    /// <summary>
+    /// A float32 tensor of standard normal numbers (NumPy's <c>random.randn</c>): <c>Random.Normal(shape)</c>.
+    /// </summary>
     public Tensor RandN(params int[] shape) => Random.Normal(new Shape(shape));
 
     private RandomGenerator CreateRandom()

@@ -206,6 +206,13 @@ public sealed partial class Tensor : IDisposable
         }
     }
 
+    /// <summary>Disposes this tensor as the scope holding it ends, so that a later use names that scope.</summary>
+    internal void DisposeWithScope()
+    {
+        if (Interlocked.CompareExchange(ref disposed, 2, 0) == 0)
+            storage.RemoveUser();
+    }
+
     /// <summary>NumPy style: <c>2.0</c>, <c>[1.0, 2.0]</c>; large tensors show shape, type, device and their first values.</summary>
     public override string ToString()
     {
@@ -263,7 +270,12 @@ public sealed partial class Tensor : IDisposable
 
     internal ObjectDisposedException Disposed() => device.IsDisposed
         ? new(nameof(Tensor), $"tensor {Shape} {DType.Name()} is gone: its device {Device.Id} was disposed")
-        : new(nameof(Tensor), $"tensor {Shape} {DType.Name()} on {Device.Id} was disposed: its buffer went back to the pool");
+        : new(nameof(Tensor), $"tensor {Shape} {DType.Name()} on {Device.Id} was disposed{DisposalNote}: its buffer went back to the pool");
+
+    /// <summary>Empty, or how the tensor was disposed when a scope did it (with the cure).</summary>
+    internal string DisposalNote => Volatile.Read(ref disposed) == 2
+        ? " by the TensorScope it was made in (Keep it, or TensorScope.Detach state that outlives the scope)"
+        : "";
 
     internal void ThrowIfDisposed()
     {

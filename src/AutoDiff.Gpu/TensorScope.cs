@@ -102,6 +102,30 @@ public sealed class TensorScope : IDisposable
         return variable;
     }
 
+    /// <summary>
+    /// Takes <paramref name="tensor"/> out of whatever scope holds it, so that no scope disposes it (TorchSharp's
+    /// <c>DetachFromDisposeScope</c>): for state that outlives the step that made it, as parameters and an optimizer's
+    /// moments do. Its buffer still goes back to the pool on <see cref="Tensor.Dispose"/> or when unreachable.
+    /// </summary>
+    /// <returns>The tensor.</returns>
+    public static Tensor Detach(Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        MoveTo(tensor, null);
+        return tensor;
+    }
+
+    /// <summary>Takes a variable's data and gradient out of whatever scopes hold them (see <see cref="Detach(Tensor)"/>).</summary>
+    /// <returns>The variable.</returns>
+    public static Variable Detach(Variable variable)
+    {
+        ArgumentNullException.ThrowIfNull(variable);
+        MoveTo(variable.Data, null);
+        if (variable.GradInternal is { } g)
+            MoveTo(g.Data, null);
+        return variable;
+    }
+
     /// <summary>Disposes the scopes opened inside this one that are still open, then every tensor still in this one, and closes it.</summary>
     public void Dispose()
     {
@@ -123,7 +147,7 @@ public sealed class TensorScope : IDisposable
         foreach (var t in owned.OrderByDescending(t => t.IsPending))
         {
             t.Scope = null;
-            t.Dispose();
+            t.DisposeWithScope();
         }
         parent?.RemoveInner(this);
         var top = Innermost.Value;

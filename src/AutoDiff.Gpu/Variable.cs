@@ -176,7 +176,7 @@ public sealed partial class Variable : IDisposable
     /// <summary>The error for using this variable after it, or its device, was disposed.</summary>
     internal ObjectDisposedException DisposedError(string context) => new(
         nameof(Variable),
-        Device.IsDisposed ? $"{context}: {Describe()} is gone: its device {Device.Id} was disposed" : $"{context}: {Describe()} was disposed");
+        Device.IsDisposed ? $"{context}: {Describe()} is gone: its device {Device.Id} was disposed" : $"{context}: {Describe()} was disposed{data.DisposalNote}");
 
     /// <summary>How errors name this variable: its name (if any), shape and type.</summary>
     internal string Describe() => $"{(Name is null ? "variable" : $"variable '{Name}'")} {data.Shape} {data.DType.Name()}";

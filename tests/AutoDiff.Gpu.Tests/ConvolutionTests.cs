@@ -75,6 +75,13 @@ public abstract class ConvolutionTests<TFixture>(TFixture fixture) : IClassFixtu
         Assert.Contains("the bias must be (4,)", Assert.Throws<ArgumentException>(() => Conv2d(x, new Variable(Device.Ones(4, 3, 3, 3)), new Variable(Device.Ones(3)))).Message, StringComparison.Ordinal);
         Assert.Contains("a 6×6 kernel does not fit x (1, 3, 5, 5)", Assert.Throws<ArgumentException>(() => Pooling(x, 6)).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => AveragePooling(x, 2, stride: 0));
+
+        // Sizes past 2^31: 2 channels × a 32768² kernel, and a stride of 2^30 + 1 that would wrap the output size.
+        var tiny = new Variable(Device.Ones(1, 2, 1, 1));
+        Assert.Contains("over x (1, 2, 1, 1)", Assert.Throws<ArgumentException>(() => Im2col(tiny, 32768, pad: 16384)).Message, StringComparison.Ordinal);
+        Assert.Contains("Pooling: ", Assert.Throws<ArgumentException>(() => Pooling(tiny, 32768, pad: 16384)).Message, StringComparison.Ordinal);
+        var wide = Assert.Throws<ArgumentException>(() => Deconv2d(new Variable(Device.Ones(1, 1, 3, 3)), new Variable(Device.Ones(1, 1, 1, 1)), null, stride: (1 << 30) + 1)).Message;
+        Assert.StartsWith("Deconv2d: x (1, 1, 3, 3) with filters (1, 1, 1, 1)", wide, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -157,6 +157,7 @@ public abstract class IndexingTests<TFixture>(TFixture fixture) : IClassFixture<
         Fails<ArgumentOutOfRangeException>(() => x[0, 3], "index 3", "axis 1", "size 3", "(2, 3, 4)");
         Fails<ArgumentOutOfRangeException>(() => x[-3], "index -3", "axis 0", "(2, 3, 4)");
         Fails<ArgumentOutOfRangeException>(() => x[^0], "index ^0", "axis 0");
+        Fails<ArgumentOutOfRangeException>(() => x[int.MaxValue], "index 2147483647 is", "axis 0");
         Fails<ArgumentOutOfRangeException>(() => x[.., new[] { 0, 2, 3 }], "index 3 at position 2", "axis 1", "(2, 3, 4)");
         Fails<ArgumentException>(() => x[0, 0, 0, 0], "too many indices (4)", "3 axes", "(2, 3, 4)");
         Fails<ArgumentException>(() => x[.., TensorIndex.Slice(0, 3, 0)], "step 0", "axis 1", "0:3:0");

@@ -76,6 +76,19 @@ public abstract class RandomTests<TFixture>(TFixture fixture) : IClassFixture<TF
     }
 
     [Fact]
+    public void A_failed_request_does_not_advance_the_generator()
+    {
+        var random = Device.Random;
+        random.ManualSeed(9);
+        var expected = Device.Rand(100).ToArray<float>();
+        random.ManualSeed(9);
+        Assert.ThrowsAny<Exception>(() => Device.Rand(1 << 20, 1 << 20));
+        Assert.Throws<ArgumentException>(() => random.Normal(new Shape(1 << 30, 1 << 30, 4)));
+        Assert.Equal(new RandomState(9, 0), random.State);
+        Assert.Equal(expected, Device.Rand(100).ToArray<float>());
+    }
+
+    [Fact]
     public void Devices_opened_apart_start_from_different_seeds()
     {
         using var one = fixture.OpenFresh();

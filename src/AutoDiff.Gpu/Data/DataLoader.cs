@@ -8,26 +8,38 @@ namespace AutoDiff.Gpu.Data;
 /// <param name="Targets">The batch's target rows on the device, when the loader has targets.</param>
 public sealed record Batch(Variable X, int[]? Labels, Variable? Targets);
 
+/// <summary>Where a <see cref="DataLoader"/> stands, as a checkpoint saves it.</summary>
+/// <param name="Seed">The seed from which each epoch's order is drawn.</param>
+/// <param name="Epochs">Epochs started so far.</param>
+/// <param name="Order">The current epoch's order of rows, or null before the first.</param>
+/// <param name="Batches">Batches of the current epoch handed out so far.</param>
+public sealed record DataLoaderState(int Seed, long Epochs, int[]? Order, int Batches);
+
 /// <summary>
-/// DeZero's <c>DataLoader</c> over a data set that stays on the device: each epoch (one enumeration) visits the rows in a
-/// new random order when <see cref="Shuffle"/> (else in order) and yields minibatches of <see cref="BatchSize"/> rows
-/// (the last may be smaller), gathered on the device by one launch each, so no batch crosses from the host but its
-/// row numbers.
+/// DeZero's <c>DataLoader</c> over a data set that stays on the device: each epoch visits the rows in a new random
+/// order when <see cref="Shuffle"/> (else in order) and yields minibatches of <see cref="BatchSize"/> rows (the last
+/// may be smaller), gathered on the device by one launch each, so no batch crosses from the host but its row numbers.
+/// As DeZero's iterator, an enumeration goes on with the epoch where the last one stopped, or starts the next epoch;
+/// epoch e's order is drawn from (seed, e) alone, so <see cref="State"/> resumes a run exactly.
 /// </summary>
 public sealed class DataLoader : IEnumerable<Batch>
 {
     private readonly Tensor x;
     private readonly int[]? labels;
     private readonly Tensor? targets;
-    private readonly Random random;
+    private DataLoaderState state;
 
-    /// <summary>Batches of rows of <paramref name="x"/> (N, …) with their class <paramref name="labels"/> (N).</summary>
+    /// <summary>
+    /// Batches of rows of <paramref name="x"/> (N, …) with their class <paramref name="labels"/> (N).
+    /// </summary>
     public DataLoader(Tensor x, int[] labels, int batchSize, bool shuffle = true, int? seed = null)
         : this(x, labels, null, batchSize, shuffle, seed)
     {
     }
 
-    /// <summary>Batches of rows of <paramref name="x"/> (N, …) with the same rows of <paramref name="targets"/> (N, …).</summary>
+    /// <summary>
+    /// Batches of rows of <paramref name="x"/> (N, …) with the same rows of <paramref name="targets"/> (N, …).
+    /// </summary>
     public DataLoader(Tensor x, Tensor targets, int batchSize, bool shuffle = true, int? seed = null)
         : this(x, null, targets, batchSize, shuffle, seed)
     {
@@ -47,7 +59,7 @@ public sealed class DataLoader : IEnumerable<Batch>
         (this.x, this.labels, this.targets) = (x, labels is null ? null : (int[])labels.Clone(), targets);
         BatchSize = batchSize;
         Shuffle = shuffle;
-        random = seed is { } s ? new Random(s) : new Random();
+        state = new DataLoaderState(seed ?? Random.Shared.Next(), 0, null, 0);
     }
 
     /// <summary>Rows per batch.</summary>
@@ -59,16 +71,36 @@ public sealed class DataLoader : IEnumerable<Batch>
     /// <summary>Batches per epoch.</summary>
     public int Count => (x.Shape[0] + BatchSize - 1) / BatchSize;
 
-    /// <summary>One epoch.</summary>
+    /// <summary>
+    /// The seed, the epochs started, the current epoch's order and the batches of it handed out; setting it makes the
+    /// next batches those that followed that point.
+    /// </summary>
+    /// <exception cref="ArgumentException">The order is not a permutation of the rows, or the batch count not within the epoch.</exception>
+    public DataLoaderState State
+    {
+        get => state with { Order = (int[]?)state.Order?.Clone() };
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            int n = x.Shape[0];
+            if (value.Order is { } o && (o.Length != n || !o.Order().SequenceEqual(Enumerable.Range(0, n))))
+                throw new ArgumentException($"DataLoader: the order of {o.Length} rows is not a permutation of the {n} rows", nameof(value));
+            if (value.Epochs < 0 || value.Batches < 0 || value.Batches > Count || (value.Order is null && (value.Batches != 0 || value.Epochs != 0)))
+                throw new ArgumentException($"DataLoader: {value.Batches} batches into epoch {value.Epochs} does not fit {Count} batches per epoch", nameof(value));
+            state = value with { Order = (int[]?)value.Order?.Clone() };
+        }
+    }
+
+    /// <summary>The rest of the current epoch, or the next epoch when the current one is over.</summary>
     public IEnumerator<Batch> GetEnumerator()
     {
         int n = x.Shape[0];
-        var order = Enumerable.Range(0, n).ToArray();
-        if (Shuffle)
-            random.Shuffle(order);
-        for (int start = 0; start < n; start += BatchSize)
+        if (state.Order is null || state.Batches >= Count)
+            state = new DataLoaderState(state.Seed, state.Epochs + 1, OrderOf(state.Seed, state.Epochs), 0);
+        while (state.Batches < Count)
         {
-            var rows = order[start..Math.Min(n, start + BatchSize)];
+            int start = state.Batches * BatchSize;
+            var rows = state.Order![start..Math.Min(n, start + BatchSize)];
             // Gathered without a graph; the scope closes before the batch is handed out, so the caller's step records.
             Variable batchX;
             Variable? batchT;
@@ -77,9 +109,27 @@ public sealed class DataLoader : IEnumerable<Batch>
                 batchX = F.Take(new Variable(x), rows);
                 batchT = targets is null ? null : F.Take(new Variable(targets), rows);
             }
+            state = state with { Batches = state.Batches + 1 };
             yield return new Batch(batchX, labels is null ? null : Array.ConvertAll(rows, r => labels[r]), batchT);
         }
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>
+    /// Epoch <paramref name="epoch"/>'s order: shuffled by a generator seeded from (seed, epoch) alone.
+    /// </summary>
+    private int[] OrderOf(int seed, long epoch)
+    {
+        var order = Enumerable.Range(0, x.Shape[0]).ToArray();
+        if (Shuffle)
+        {
+            // SplitMix64's finalizer mixes seed and epoch into the epoch's seed.
+            ulong z = ((ulong)(uint)seed << 32) ^ (ulong)epoch;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            new Random((int)(z ^ (z >> 31))).Shuffle(order);
+        }
+        return order;
+    }
 }

@@ -13,12 +13,21 @@ namespace AutoDiff.Gpu.Functions
 
         private static readonly ConcurrentDictionary<Windows, int[]> Gathers = new();
 
-        public int OH => ((H + (2 * PH) - KH) / SH) + 1;
+        public int OH => (int)Rows;
 
-        public int OW => ((W + (2 * PW) - KW) / SW) + 1;
+        public int OW => (int)Columns;
 
         /// <summary>Elements of one window over every channel: C·KH·KW.</summary>
-        public int Column => C * KH * KW;
+        public int Column => (int)Elements;
+
+        /// <summary>OH without overflow (before <see cref="Of"/> has checked it fits an int).</summary>
+        private long Rows => ((H + (2L * PH) - KH) / SH) + 1;
+
+        /// <summary>OW without overflow.</summary>
+        private long Columns => ((W + (2L * PW) - KW) / SW) + 1;
+
+        /// <summary>C·KH·KW without overflow.</summary>
+        private long Elements => (long)C * KH * KW;
 
         /// <summary>The windows of x; the error names the function, the shape and the sizes.</summary>
         public static Windows Of(string name, Shape x, (int H, int W) kernel, (int H, int W) stride, (int H, int W) pad)
@@ -27,10 +36,11 @@ namespace AutoDiff.Gpu.Functions
                 throw new ArgumentException($"{name}: x must be (N, C, H, W), not {x}");
             CheckSizes(name, kernel, stride, pad);
             var w = new Windows(x[1], x[2], x[3], kernel.H, kernel.W, stride.H, stride.W, pad.H, pad.W);
-            if (x[2] + (2 * pad.H) < kernel.H || x[3] + (2 * pad.W) < kernel.W)
+            if (x[2] + (2L * pad.H) < kernel.H || x[3] + (2L * pad.W) < kernel.W)
                 throw new ArgumentException($"{name}: a {kernel.H}×{kernel.W} kernel does not fit x {x} padded by {pad}");
-            if ((long)w.OH * w.OW * w.Column > int.MaxValue)
-                throw new ArgumentException($"{name}: {w.OH}×{w.OW} windows of {w.Column} elements per image of x {x} are more than 2^31");
+            // Each count is below 2^33, so the products fit an Int128; the offsets and the rows need an int.
+            if ((Int128)w.Rows * w.Columns * w.Elements > int.MaxValue || (Int128)x[0] * w.Rows * w.Columns > int.MaxValue)
+                throw new ArgumentException($"{name}: {w.Rows}×{w.Columns} windows of {w.Elements} elements (kernel {kernel}, stride {stride}, padding {pad}) over x {x} are more than 2^31 − 1 per image or rows in all");
             return w;
         }
 
@@ -154,12 +164,14 @@ namespace AutoDiff.Gpu
                 throw new ArgumentException($"{nameof(Deconv2d)}: the bias must be ({w.Shape[1]},) for W {w.Shape}, not {b.Shape}");
             int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], width = x.Shape[3], filters = w.Shape[1], kh = w.Shape[2], kw = w.Shape[3];
             Functions.Windows.CheckSizes(nameof(Deconv2d), (kh, kw), stride, pad);
-            int oh = (stride.H * (h - 1)) + kh - (2 * pad.H), ow = (stride.W * (width - 1)) + kw - (2 * pad.W);
+            long oh = ((long)stride.H * (h - 1)) + kh - (2L * pad.H), ow = ((long)stride.W * (width - 1)) + kw - (2L * pad.W);
             if (oh < 1 || ow < 1)
                 throw new ArgumentException($"{nameof(Deconv2d)}: x {x.Shape} with {kh}×{kw} filters, stride {stride} and padding {pad} gives an empty output ({oh}×{ow})");
+            if (oh > int.MaxValue || ow > int.MaxValue || (long)n * h * width > int.MaxValue || (long)filters * kh * kw > int.MaxValue)
+                throw new ArgumentException($"{nameof(Deconv2d)}: x {x.Shape} with filters {w.Shape}, stride {stride} and padding {pad} gives an output of {oh}×{ow} or windows of more than 2^31 − 1");
             var rows = Reshape(Transpose(x, 0, 2, 3, 1), n * h * width, c);
             var cols = MatMul(rows, Reshape(w, c, filters * kh * kw));
-            var y = Col2im(cols, new Shape(n, filters, oh, ow), (kh, kw), stride, pad);
+            var y = Col2im(cols, new Shape(n, filters, (int)oh, (int)ow), (kh, kw), stride, pad);
             return b is null ? y : y + Reshape(b, 1, filters, 1, 1);
         }
 
@@ -229,6 +241,8 @@ namespace AutoDiff.Gpu
         {
             var windows = Functions.Windows.Of(name, x.Shape, kernel, stride, pad);
             int n = x.Shape[0], c = x.Shape[1];
+            if ((long)n * windows.OH * windows.OW * c > int.MaxValue)
+                throw new ArgumentException($"{name}: {n}·{windows.OH}·{windows.OW}·{c} windows (kernel {kernel}, stride {stride}, padding {pad}) over x {x.Shape} are more than 2^31 − 1");
             var col = Im2col(x, windows);
             return (n, c, windows, Reshape(col, n * windows.OH * windows.OW * c, kernel.H * kernel.W));
         }

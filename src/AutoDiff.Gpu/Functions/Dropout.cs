@@ -46,7 +46,7 @@ namespace AutoDiff.Gpu
             var device = x.Data.Device;
             device.ThrowIfDisposed();
             uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round(ratio * 4294967296.0));
-            return new Functions.Dropout(device.Random.Next(RandomKind.Dropout, 1 / (1 - ratio), threshold: threshold)).Call(x)[0];
+            return device.Random.Drawing(RandomKind.Dropout, 1 / (1 - ratio), 0, threshold, a => new Functions.Dropout(a).Call(x)[0]);
         }
     }
 }

@@ -19,8 +19,12 @@ namespace AutoDiff.Gpu
     {
         private readonly int[]? indices;
 
-        private TensorIndex(IndexKind kind, int value = 0, int? start = null, int? stop = null, int step = 1, int[]? indices = null)
+        /// <summary>True for C#'s <c>^0</c>, one past the last entry, which no axis has.</summary>
+        private readonly bool pastEnd;
+
+        private TensorIndex(IndexKind kind, int value = 0, int? start = null, int? stop = null, int step = 1, int[]? indices = null, bool pastEnd = false)
         {
+            this.pastEnd = pastEnd;
             Kind = kind;
             Value = value;
             Start = start;
@@ -89,7 +93,7 @@ namespace AutoDiff.Gpu
 
         /// <summary>A C# index: <c>^1</c> is the last entry (<c>^0</c>, one past it, is out of range for every axis).</summary>
         public static TensorIndex FromIndex(Index index) => index.IsFromEnd
-            ? index.Value == 0 ? new(IndexKind.Integer, value: int.MaxValue) : Single(-index.Value)
+            ? index.Value == 0 ? new(IndexKind.Integer, value: int.MaxValue, pastEnd: true) : Single(-index.Value)
             : Single(index.Value);
 
         /// <summary>A C# range as a slice of step 1.</summary>
@@ -99,7 +103,7 @@ namespace AutoDiff.Gpu
         /// <summary>NumPy's notation: <c>3</c>, <c>1:5:2</c>, <c>:</c>, <c>::-1</c>, <c>[0, 2, 2]</c>, <c>...</c>, <c>None</c>.</summary>
         public override string ToString() => Kind switch
         {
-            IndexKind.Integer => Value == int.MaxValue ? "^0" : Value.ToString(CultureInfo.InvariantCulture),
+            IndexKind.Integer => pastEnd ? "^0" : Value.ToString(CultureInfo.InvariantCulture),
             IndexKind.Slice => $"{Text(Start)}:{Text(Stop)}{(Step == 1 ? string.Empty : ":" + Step.ToString(CultureInfo.InvariantCulture))}",
             IndexKind.Array => $"[{string.Join(", ", IndicesShared)}]",
             IndexKind.Ellipsis => "...",

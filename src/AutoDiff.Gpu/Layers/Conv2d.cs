@@ -44,11 +44,14 @@ public sealed class Conv2d : Layer
         var x = OneInput(inputs);
         if (x.NDim != 4)
             throw new ArgumentException($"{nameof(Conv2d)}: x must be (N, C, H, W), not {x.Shape}", nameof(inputs));
-        var device = x.Data.Device;
-        w.Value ??= Filters(device, x.Shape[1], x.DType);
-        if (b is not null)
-            b.Value ??= new Variable(device.Zeros(new Shape(outChannels), x.DType), "b");
-        return F.Conv2d(x, w.Value, b?.Value, stride, pad);
+        return MakingParameters(() =>
+        {
+            var device = x.Data.Device;
+            w.Value ??= Filters(device, x.Shape[1], x.DType);
+            if (b is not null)
+                b.Value ??= new Variable(device.Zeros(new Shape(outChannels), x.DType), "b");
+            return F.Conv2d(x, w.Value, b?.Value, stride, pad);
+        });
     }
 
     private Variable Filters(Device device, int inChannels, DType dtype) =>

@@ -7,7 +7,7 @@ namespace AutoDiff.Gpu.Layers;
 /// registered, for an optimizer. A parameter may be created on the first call, once the input's shape, device and
 /// element type are known (DeZero's lazy <c>Linear</c>).
 /// </summary>
-public abstract class Layer
+public abstract partial class Layer
 {
     private readonly List<(string Name, Slot? Slot, Layer? Layer)> members = [];
 
@@ -30,57 +30,6 @@ public abstract class Layer
     {
         foreach (var p in Params())
             p.ClearGrad();
-    }
-
-    /// <summary>
-    /// Saves every parameter to <paramref name="path"/> as NumPy's <c>.npz</c> (DeZero's <c>save_weights</c>: one array
-    /// per path of <see cref="NamedParams"/>), readable by <c>np.load</c> and DeZero's <c>load_weights</c>.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">A parameter is not made yet (a lazy layer never called).</exception>
-    public void SaveWeights(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        ThrowIfNotMade(nameof(SaveWeights));
-        Npz.Write(path, NamedParams().Select(p => (p.Name, p.Parameter.Data)));
-    }
-
-    /// <summary>
-    /// Loads every parameter from the <c>.npz</c> at <paramref name="path"/> (DeZero's <c>load_weights</c>): each gets a
-    /// new tensor on its device, in its element type (float32 and float64 files both load), checked against its shape.
-    /// Nothing changes unless every parameter is found and fits.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">A parameter is not made yet (call the layer once first).</exception>
-    /// <exception cref="InvalidDataException">A parameter is missing from the file, or its array has another shape.</exception>
-    public void LoadWeights(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        ThrowIfNotMade(nameof(LoadWeights));
-        var arrays = Npz.Read(path);
-        var loaded = new List<(Variable Parameter, Tensor Data)>();
-        foreach (var (name, p) in NamedParams())
-        {
-            if (!arrays.TryGetValue(name, out var array))
-                throw new InvalidDataException($"{path} has no array '{name}' (it has {string.Join(", ", arrays.Keys.Order(StringComparer.Ordinal))})");
-            if (!array.Shape.Equals(p.Shape))
-                throw new InvalidDataException($"{path}: '{name}' is {array.Shape}, the parameter {p.Shape}");
-        }
-        foreach (var (name, p) in NamedParams())
-        {
-            var device = p.Data.Device;
-            var values = arrays[name].Values;
-            loaded.Add((p, p.DType == DType.Float64
-                ? device.FromArray(values, p.Shape)
-                : device.FromArray(Array.ConvertAll(values, v => (float)v), p.Shape)));
-        }
-        foreach (var (p, data) in loaded)
-            p.Data = data;
-    }
-
-    private void ThrowIfNotMade(string operation)
-    {
-        var missing = Slots().Where(s => s.Slot.Value is null).Select(s => s.Name).ToList();
-        if (missing.Count > 0)
-            throw new InvalidOperationException($"{operation}: parameters {string.Join(", ", missing)} of {GetType().Name} are not made yet: call the layer once (or give its sizes and a device) first");
     }
 
     /// <summary>Every parameter slot with its path, made or not.</summary>
@@ -130,14 +79,20 @@ public abstract class Layer
     private void CheckName(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        if (members.Any(m => m.Name == name))
+        if (members.Any(m => m.Name == name) || buffers.Any(b => b.Name == name))
             throw new ArgumentException($"{GetType().Name} already has a member named '{name}'", nameof(name));
     }
 
     /// <summary>Where a layer keeps one parameter (null until created).</summary>
     protected sealed class Slot
     {
-        /// <summary>The parameter, or null before it is created.</summary>
-        public Variable? Value { get; set; }
+        private Variable? parameter;
+
+        /// <summary>The parameter, or null before it is created; it belongs to the layer, never to a <see cref="TensorScope"/>.</summary>
+        public Variable? Value
+        {
+            get => Volatile.Read(ref parameter);
+            set => Volatile.Write(ref parameter, value is null ? null : TensorScope.Detach(value));
+        }
     }
 }

@@ -34,13 +34,16 @@ public sealed class Linear : Layer
     protected override Variable Forward(Variable[] inputs)
     {
         var x = OneInput(inputs);
-        if (x.NDim < 1)
-            throw new ArgumentException($"{nameof(Linear)}: x must have a last dimension of inputs, not shape {x.Shape}", nameof(inputs));
-        var device = x.Data.Device;
-        w.Value ??= Weights(device, x.Shape[x.NDim - 1], x.DType);
-        if (b is not null)
-            b.Value ??= new Variable(device.Zeros(new Shape(outSize), x.DType), "b");
-        return F.Linear(x, w.Value, b?.Value);
+        if (x.NDim != 2)
+            throw new ArgumentException($"{nameof(Linear)}: x must be (N, inputs), not shape {x.Shape}", nameof(inputs));
+        return MakingParameters(() =>
+        {
+            var device = x.Data.Device;
+            w.Value ??= Weights(device, x.Shape[1], x.DType);
+            if (b is not null)
+                b.Value ??= new Variable(device.Zeros(new Shape(outSize), x.DType), "b");
+            return F.Linear(x, w.Value, b?.Value);
+        });
     }
 
     private Variable Weights(Device device, int inSize, DType dtype) =>

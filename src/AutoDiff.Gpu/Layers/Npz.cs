@@ -1,127 +1,169 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using System.IO.Compression;
-using System.Text;
-using System.Text.RegularExpressions;
+using System.Runtime.InteropServices;
 
 namespace AutoDiff.Gpu.Layers;
 
 /// <summary>
-/// NumPy's <c>.npz</c> archives (a zip of <c>.npy</c> files, format 1.0): what <c>np.savez_compressed</c> writes and
-/// <c>np.load</c> reads, so weights move between this engine, DeZero and NumPy. Little-endian float32 and float64 arrays
-/// in C order.
+/// NumPy's <c>.npz</c> archives (a zip of <c>.npy</c> files): what <c>np.savez_compressed</c> writes and <c>np.load</c>
+/// reads, so weights move between this engine, DeZero and NumPy. Little-endian float32 and float64 arrays.
 /// </summary>
-internal static partial class Npz
+/// <remarks>
+/// Writes are atomic (see <see cref="AtomicFile"/>). Reads are bounded by what is asked for: every wanted entry's
+/// header is parsed (at most <see cref="NpyHeader.MaxBytes"/>) and checked against the wanted shape, and its size
+/// declared in the zip against the header, before any data is inflated; only wanted entries are inflated, each to
+/// at most its expected size plus one byte. Entries named twice are refused, whether wanted or not.
+/// </remarks>
+internal static class Npz
 {
-    private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
-
-    /// <summary>One array read from an archive: its shape and its elements as float64 (exact for both element types).</summary>
+    /// <summary>
+    /// One array read from an archive: its shape and its elements in C order as float64 (exact for both element types).
+    /// </summary>
     public readonly record struct Array(Shape Shape, DType DType, double[] Values);
 
-    /// <summary>Writes the tensors as <c>name.npy</c> entries of a deflated zip at <paramref name="path"/> (replacing it).</summary>
-    public static void Write(string path, IEnumerable<(string Name, Tensor Tensor)> arrays)
+    /// <summary>
+    /// Writes the tensors as <c>name.npy</c> entries of a deflated zip at <paramref name="path"/>, replacing it
+    /// atomically.
+    /// </summary>
+    public static void Write(string path, IReadOnlyList<(string Name, Tensor Tensor)> arrays)
     {
-        using var file = File.Create(path);
-        using var zip = new ZipArchive(file, ZipArchiveMode.Create);
-        foreach (var (name, tensor) in arrays)
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("saving weights needs a little-endian host");
+        AtomicFile.Write(path, file =>
         {
-            var entry = zip.CreateEntry(name + ".npy", CompressionLevel.Optimal);
-            using var stream = entry.Open();
-            WriteNpy(stream, tensor);
-        }
+            using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
+            foreach (var (name, tensor) in arrays)
+            {
+                using var stream = zip.CreateEntry(name + ".npy", CompressionLevel.Optimal).Open();
+                stream.Write(NpyHeader.Write(tensor.DType, tensor.Shape));
+                if (tensor.DType == DType.Float32)
+                    stream.Write(MemoryMarshal.AsBytes(tensor.ToArray<float>().AsSpan()));
+                else
+                    stream.Write(MemoryMarshal.AsBytes(tensor.ToArray<double>().AsSpan()));
+            }
+        });
     }
 
-    /// <summary>Every array of the archive at <paramref name="path"/>, by name (without <c>.npy</c>).</summary>
-    /// <exception cref="InvalidDataException">An entry is not an .npy array this engine reads; the message names it and why.</exception>
-    public static Dictionary<string, Array> Read(string path)
+    /// <summary>
+    /// The arrays named in <paramref name="wanted"/> (without <c>.npy</c>), each checked to have the shape given with
+    /// it.
+    /// </summary>
+    /// <exception cref="InvalidDataException">
+    /// The file is not a zip, an entry is named twice, a wanted array is missing, has another shape, or is not an .npy
+    /// array this engine reads; the message names the file, the entry and why.
+    /// </exception>
+    public static Dictionary<string, Array> Read(string path, IReadOnlyList<(string Name, Shape Shape)> wanted)
     {
-        using var zip = ZipFile.OpenRead(path);
-        var result = new Dictionary<string, Array>(StringComparer.Ordinal);
+        using var zip = Open(path);
+        var entries = new Dictionary<string, ZipArchiveEntry>(StringComparer.Ordinal);
         foreach (var entry in zip.Entries)
         {
-            if (!entry.FullName.EndsWith(".npy", StringComparison.Ordinal))
-                continue;
-            using var stream = entry.Open();
-            using var buffer = new MemoryStream();
-            stream.CopyTo(buffer);
-            string name = entry.FullName[..^4];
-            result[name] = ReadNpy(name, buffer.ToArray());
+            if (entry.FullName.EndsWith(".npy", StringComparison.Ordinal) && !entries.TryAdd(entry.FullName[..^4], entry))
+                throw new InvalidDataException($"{path} holds the entry '{entry.FullName}' twice: which one is meant is unknown");
+        }
+        var headers = new List<(string Name, ZipArchiveEntry Entry, NpyHeader Header)>();
+        foreach (var (name, shape) in wanted)
+        {
+            if (!entries.TryGetValue(name, out var entry))
+                throw new InvalidDataException($"{path} has no array '{name}' (it has {string.Join(", ", entries.Keys.Order(StringComparer.Ordinal))})");
+            string where = $"{path}, entry '{entry.FullName}'";
+            var header = Guarded(where, () =>
+            {
+                using var stream = entry.Open();
+                return NpyHeader.Read(stream, where);
+            });
+            if (!header.Shape.Equals(shape))
+                throw new InvalidDataException($"{path}: '{name}' is {header.Shape}, the parameter {shape}");
+            if (entry.Length != header.DataOffset + header.DataBytes)
+                throw new InvalidDataException($"{where}: the zip declares {entry.Length:N0} bytes, the header {header.DataOffset:N0} and {header.DataBytes:N0} of data for {header.Shape} {header.DType.Name()}");
+            if (header.DataBytes > System.Array.MaxLength)
+                throw new InvalidDataException($"{where}: {header.DataBytes:N0} bytes of data, more than a host array holds");
+            headers.Add((name, entry, header));
+        }
+        var result = new Dictionary<string, Array>(StringComparer.Ordinal);
+        foreach (var (name, entry, header) in headers)
+        {
+            string where = $"{path}, entry '{entry.FullName}'";
+            result[name] = new Array(header.Shape, header.DType, Guarded(where, () => ReadData(entry, header, where)));
         }
         return result;
     }
 
-    private static void WriteNpy(Stream stream, Tensor tensor)
+    private static ZipArchive Open(string path)
     {
-        string shape = tensor.Rank switch
+        try
         {
-            0 => "()",
-            1 => $"({tensor.Shape[0]},)",
-            _ => $"({string.Join(", ", tensor.Shape.ToArray())})",
-        };
-        string header = $"{{'descr': '<{(tensor.DType == DType.Float32 ? "f4" : "f8")}', 'fortran_order': False, 'shape': {shape}, }}";
-        // Magic, version, length, header: padded with spaces and a newline to a multiple of 64 bytes, as NumPy writes it.
-        int unpadded = Magic.Length + 2 + 2 + header.Length + 1;
-        header = header.PadRight(header.Length + ((64 - (unpadded % 64)) % 64)) + "\n";
-        stream.Write(Magic);
-        stream.Write([1, 0]);
-        Span<byte> length = stackalloc byte[2];
-        BinaryPrimitives.WriteUInt16LittleEndian(length, checked((ushort)header.Length));
-        stream.Write(length);
-        stream.Write(Encoding.ASCII.GetBytes(header));
-        byte[] data = tensor.DType == DType.Float32
-            ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.ToArray<float>().AsSpan()).ToArray()
-            : System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.ToArray<double>().AsSpan()).ToArray();
-        if (!BitConverter.IsLittleEndian)
-            throw new PlatformNotSupportedException("saving weights needs a little-endian host");
-        stream.Write(data);
+            return ZipFile.OpenRead(path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path} is not a zip archive (.npz): {e.Message}", e);
+        }
     }
 
-    private static Array ReadNpy(string name, byte[] bytes)
+    /// <summary>
+    /// Runs <paramref name="read"/>; an error of the zip layer (a bad deflate stream or checksum) names the file and
+    /// entry.
+    /// </summary>
+    private static T Guarded<T>(string where, Func<T> read)
     {
-        if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic))
-            throw new InvalidDataException($"'{name}' is not an .npy array (no NUMPY magic)");
-        int major = bytes[6];
-        int headerLength = major == 1 ? BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8)) : (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
-        int start = major == 1 ? 10 : 12;
-        if (major is < 1 or > 3 || start + headerLength > bytes.Length)
-            throw new InvalidDataException($"'{name}': .npy format {major} or its header is not readable");
-        string header = Encoding.ASCII.GetString(bytes, start, headerLength);
-        var descr = Descr().Match(header);
-        var fortran = Fortran().Match(header);
-        var shapeText = ShapeText().Match(header);
-        if (!descr.Success || !fortran.Success || !shapeText.Success)
-            throw new InvalidDataException($"'{name}': an .npy header this engine does not read: {header.Trim()}");
-        if (fortran.Groups[1].Value == "True")
-            throw new InvalidDataException($"'{name}' is in Fortran order: save it in C order (np.ascontiguousarray)");
-        var dtype = descr.Groups[1].Value switch
+        try
         {
-            "<f4" or "=f4" => DType.Float32,
-            "<f8" or "=f8" => DType.Float64,
-            var other => throw new InvalidDataException($"'{name}' holds '{other}' elements: only little-endian float32 and float64 are read"),
-        };
-        var dims = shapeText.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray();
-        var shape = new Shape(dims);
-        var data = bytes.AsSpan(start + headerLength);
-        int size = dtype.Size();
-        if (data.Length != shape.Length * size)
-            throw new InvalidDataException($"'{name}': {data.Length} bytes of data for shape {shape} {dtype.Name()} ({shape.Length * size} expected)");
-        var values = new double[shape.Length];
+            return read();
+        }
+        catch (InvalidDataException e) when (!e.Message.StartsWith(where, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{where}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The elements after the header, exactly as many as the header says, in C order.</summary>
+    private static double[] ReadData(ZipArchiveEntry entry, NpyHeader header, string where)
+    {
+        using var stream = entry.Open();
+        stream.ReadExactly(new byte[header.DataOffset]);
+        var data = new byte[header.DataBytes];
+        int read = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
+        if (read < data.Length)
+            throw new InvalidDataException($"{where} ends after {read:N0} of {data.Length:N0} bytes of data");
+        if (stream.ReadByte() >= 0)
+            throw new InvalidDataException($"{where} holds more data than {header.Shape} {header.DType.Name()}");
+        var values = new double[header.Shape.Length];
         for (int i = 0; i < values.Length; i++)
         {
-            values[i] = dtype == DType.Float32
-                ? BinaryPrimitives.ReadSingleLittleEndian(data[(i * 4)..])
-                : BinaryPrimitives.ReadDoubleLittleEndian(data[(i * 8)..]);
+            values[i] = header.DType == DType.Float32
+                ? BinaryPrimitives.ReadSingleLittleEndian(data.AsSpan(i * 4))
+                : BinaryPrimitives.ReadDoubleLittleEndian(data.AsSpan(i * 8));
         }
-        return new Array(shape, dtype, values);
+        return header.FortranOrder ? FromFortranOrder(values, header.Shape) : values;
     }
 
-    [GeneratedRegex(@"'descr':\s*'([^']*)'")]
-    private static partial Regex Descr();
-
-    [GeneratedRegex(@"'fortran_order':\s*(True|False)")]
-    private static partial Regex Fortran();
-
-    [GeneratedRegex(@"'shape':\s*\(([^)]*)\)")]
-    private static partial Regex ShapeText();
+    /// <summary>The elements of a column-major array in row-major order.</summary>
+    private static double[] FromFortranOrder(double[] values, Shape shape)
+    {
+        int rank = shape.Rank;
+        if (rank < 2)
+            return values;
+        var strides = new long[rank];
+        strides[0] = 1;
+        for (int k = 1; k < rank; k++)
+            strides[k] = strides[k - 1] * shape[k - 1];
+        var result = new double[values.Length];
+        var index = new int[rank];
+        long source = 0;
+        for (int i = 0; i < result.Length; i++)
+        {
+            result[i] = values[source];
+            // The next row-major index: the last axis turns fastest.
+            for (int k = rank - 1; k >= 0; k--)
+            {
+                source += strides[k];
+                if (++index[k] < shape[k])
+                    break;
+                source -= strides[k] * shape[k];
+                index[k] = 0;
+            }
+        }
+        return result;
+    }
 }

@@ -12,10 +12,18 @@ namespace AutoDiff.Gpu.Optimizers;
 public sealed class AdaDelta(double rho = 0.95, double eps = 1e-6) : Optimizer
 {
     /// <summary>The decay of both running averages.</summary>
-    public double Rho { get; set; } = rho;
+    public double Rho
+    {
+        get;
+        set => field = Hyperparameter.Decay(value, nameof(Rho));
+    } = Hyperparameter.Decay(rho, nameof(rho));
 
     /// <summary>Added under both square roots.</summary>
-    public double Eps { get; set; } = eps;
+    public double Eps
+    {
+        get;
+        set => field = Hyperparameter.Positive(value, nameof(Eps));
+    } = Hyperparameter.Positive(eps, nameof(eps));
 
     private protected override void Step(Variable parameter, Variable grad) => Apply(parameter, grad, new AdaDeltaRule(Rho, Eps));
 }

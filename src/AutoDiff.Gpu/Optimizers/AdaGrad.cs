@@ -12,10 +12,18 @@ namespace AutoDiff.Gpu.Optimizers;
 public sealed class AdaGrad(double lr = 0.001, double eps = 1e-8) : Optimizer
 {
     /// <summary>The learning rate.</summary>
-    public double Lr { get; set; } = lr;
+    public double Lr
+    {
+        get;
+        set => field = Hyperparameter.Rate(value, nameof(Lr));
+    } = Hyperparameter.Rate(lr, nameof(lr));
 
     /// <summary>Added to √h.</summary>
-    public double Eps { get; set; } = eps;
+    public double Eps
+    {
+        get;
+        set => field = Hyperparameter.Positive(value, nameof(Eps));
+    } = Hyperparameter.Positive(eps, nameof(eps));
 
     private protected override void Step(Variable parameter, Variable grad) => Apply(parameter, grad, new AdaGradRule(Lr, Eps));
 }

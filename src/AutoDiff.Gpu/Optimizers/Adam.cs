@@ -15,16 +15,32 @@ namespace AutoDiff.Gpu.Optimizers;
 public sealed class Adam(double alpha = 0.001, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8) : Optimizer
 {
     /// <summary>The step size α.</summary>
-    public double Alpha { get; set; } = alpha;
+    public double Alpha
+    {
+        get;
+        set => field = Hyperparameter.Rate(value, nameof(Alpha));
+    } = Hyperparameter.Rate(alpha, nameof(alpha));
 
     /// <summary>The decay of the first moment.</summary>
-    public double Beta1 { get; set; } = beta1;
+    public double Beta1
+    {
+        get;
+        set => field = Hyperparameter.Decay(value, nameof(Beta1));
+    } = Hyperparameter.Decay(beta1, nameof(beta1));
 
     /// <summary>The decay of the second moment.</summary>
-    public double Beta2 { get; set; } = beta2;
+    public double Beta2
+    {
+        get;
+        set => field = Hyperparameter.Decay(value, nameof(Beta2));
+    } = Hyperparameter.Decay(beta2, nameof(beta2));
 
     /// <summary>Added to √v.</summary>
-    public double Eps { get; set; } = eps;
+    public double Eps
+    {
+        get;
+        set => field = Hyperparameter.Positive(value, nameof(Eps));
+    } = Hyperparameter.Positive(eps, nameof(eps));
 
     private protected override void Step(Variable parameter, Variable grad)
     {

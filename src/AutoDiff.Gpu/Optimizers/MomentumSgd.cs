@@ -12,10 +12,18 @@ namespace AutoDiff.Gpu.Optimizers;
 public sealed class MomentumSgd(double lr = 0.01, double momentum = 0.9) : Optimizer
 {
     /// <summary>The learning rate.</summary>
-    public double Lr { get; set; } = lr;
+    public double Lr
+    {
+        get;
+        set => field = Hyperparameter.Rate(value, nameof(Lr));
+    } = Hyperparameter.Rate(lr, nameof(lr));
 
     /// <summary>The velocity's decay.</summary>
-    public double Momentum { get; set; } = momentum;
+    public double Momentum
+    {
+        get;
+        set => field = Hyperparameter.Decay(value, nameof(Momentum));
+    } = Hyperparameter.Decay(momentum, nameof(momentum));
 
     private protected override void Step(Variable parameter, Variable grad) => Apply(parameter, grad, new MomentumRule(Lr, Momentum));
 }

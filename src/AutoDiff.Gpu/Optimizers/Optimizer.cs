@@ -8,7 +8,7 @@ namespace AutoDiff.Gpu.Optimizers;
 /// gradient are left alone. An optimizer that keeps state (a velocity, moment estimates) keeps it per parameter, on
 /// the parameter's device, created as zeros on the first update and dropped with the parameter.
 /// </summary>
-public abstract class Optimizer
+public abstract partial class Optimizer
 {
     private readonly ConditionalWeakTable<Variable, ParameterState> states = [];
 
@@ -25,7 +25,8 @@ public abstract class Optimizer
 
     /// <summary>
     /// Updates every parameter in <paramref name="parameters"/> that has a gradient, after the <see cref="Hooks"/> have
-    /// seen them all (weight decay, gradient clipping).
+    /// seen them all (weight decay, gradient clipping). Whole or nothing: the parameters and gradients are checked
+    /// first, and when a hook throws every gradient is put back as it was, so a retried update decays only once.
     /// </summary>
     /// <exception cref="ArgumentException">A gradient is on another device, of another element type or of another shape than its parameter.</exception>
     /// <exception cref="ObjectDisposedException">A parameter was disposed (checked before anything changes).</exception>
@@ -40,8 +41,34 @@ public abstract class Optimizer
                 throw p.DisposedError(GetType().Name);
         }
         var withGrad = all.Where(p => p.GradInternal is not null).Distinct().ToList();
-        foreach (var hook in Hooks)
-            hook.Apply(withGrad);
+        var grads = withGrad.Select(p => p.GradInternal!).ToList();
+        for (int i = 0; i < withGrad.Count; i++)
+            withGrad[i].CheckGradient(GetType().Name, grads[i]);
+        // A hold keeps each gradient alive while a hook replaces it, so that a failure can put it back.
+        foreach (var g in grads)
+            g.AddHold();
+        try
+        {
+            foreach (var hook in Hooks)
+                hook.Apply(withGrad);
+        }
+        catch
+        {
+            for (int i = 0; i < withGrad.Count; i++)
+            {
+                lock (withGrad[i])
+                    withGrad[i].SetGradLocked(grads[i]);
+            }
+            throw;
+        }
+        finally
+        {
+            foreach (var g in grads)
+            {
+                if (g.ReleaseHold())
+                    g.DisposeIfUnclaimed();
+            }
+        }
         foreach (var p in withGrad)
             UpdateOne(p);
     }
@@ -86,7 +113,14 @@ public abstract class Optimizer
 
         public long Steps { get; set; }
 
+        /// <summary>The state tensors, or null before the first update.</summary>
+        public Tensor[]? Made
+        {
+            get => tensors;
+            set => tensors = value;
+        }
+
         public Tensor[] Tensors(Variable parameter, int count) =>
-            tensors ??= Enumerable.Range(0, count).Select(_ => parameter.Data.Device.Zeros(parameter.Shape, parameter.DType)).ToArray();
+            tensors ??= Enumerable.Range(0, count).Select(_ => TensorScope.Detach(parameter.Data.Device.Zeros(parameter.Shape, parameter.DType))).ToArray();
     }
 }

@@ -10,7 +10,11 @@ namespace AutoDiff.Gpu.Optimizers;
 public sealed class Sgd(double lr = 0.01) : Optimizer
 {
     /// <summary>The learning rate.</summary>
-    public double Lr { get; set; } = lr;
+    public double Lr
+    {
+        get;
+        set => field = Hyperparameter.Rate(value, nameof(Lr));
+    } = Hyperparameter.Rate(lr, nameof(lr));
 
     /// <remarks>p + (−lr)·g has the bits of p − lr·g: negating a product is exact.</remarks>
     private protected override void Step(Variable parameter, Variable grad) =>
