@@ -148,11 +148,8 @@ public sealed partial class Tensor : IDisposable
     /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref disposed, 1) != 0)
-            return;
-        if (Interlocked.Exchange(ref pending, null) is not null)
-            return;
-        storage?.RemoveUser();
+        if (Interlocked.CompareExchange(ref disposed, 1, 0) == 0)
+            Release();
     }
 
     /// <summary>
@@ -210,7 +207,14 @@ public sealed partial class Tensor : IDisposable
     internal void DisposeWithScope()
     {
         if (Interlocked.CompareExchange(ref disposed, 2, 0) == 0)
-            storage.RemoveUser();
+            Release();
+    }
+
+    /// <summary>Drops a pending expression, or gives up this tensor's use of its storage.</summary>
+    private void Release()
+    {
+        if (Interlocked.Exchange(ref pending, null) is null)
+            Volatile.Read(ref storage)?.RemoveUser();
     }
 
     /// <summary>NumPy style: <c>2.0</c>, <c>[1.0, 2.0]</c>; large tensors show shape, type, device and their first values.</summary>
