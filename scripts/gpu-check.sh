@@ -7,13 +7,15 @@
 #
 # ../shared/tools/gpu-pack.sh PROJECT.csproj [PROJECT.csproj] also works, two programs per call.
 #
-# STEPs (default: tests experiments lifetimes sine benchmarks torchops torchsine torch openclhostile ptxas: issues 7, 8
-# and 9 in one call):
+# STEPs (default: tests experiments fusion sine benchmarks torchcompile torchops torchsine openclhostile ptxas: the
+# open issues in one call):
 #   tests       the test program without its OpenCL suites: the CUDA suites first (LIMIT_TESTS_CUDA of the step's
 #               LIMIT_TESTS seconds), then the others in the rest (its experiments smoke tests run the unpacked
 #               experiments program)
 #   experiments the experiments program's default run (100^3, the seed as written)
-#   lifetimes   issue 7: natural beside scoped at 10^4, 100^3 and 256M elements, without and with a 200 MB ballast
+#   fusion      the seed fused beside eager (--fusion on,off), natural beside scoped, at 10^4, 100^3 and 256M
+#               elements, with a 200 MB ballast: time, launches and peak per row (issue 18's targets)
+#   lifetimes   natural beside scoped at 10^4, 100^3 and 256M elements, without and with a 200 MB ballast
 #   sine        the book's step 43 on the GPU, float32 then float64, 10,000 iterations each (issue 9's target:
 #               <= 280 us per iteration in float32)
 #   benchmarks  BenchmarkDotNet, quick job: the operator benchmarks through the engine (Ops*) and the kernel
@@ -25,6 +27,8 @@
 #               (patterns separated by spaces, groups by ';')
 #   torchops    baselines/torch_ops.py (PyTorch eager on the same operator cases)
 #   torchsine   baselines/torch_sine.py (PyTorch eager on the same training loop)
+#   torchcompile baselines/torch_compile_seed.py (torch.compile beside eager on the seed and step 43: the fusion
+#               anchor)
 #   torch       baselines/torch_seed.py (PyTorch eager on the seed's experiment, issue 7's reference)
 #   openclhostile  the test program's hostile suite on OpenCL (PoCL on the GPU machine's CPU): issue 8's concurrent
 #               launches, disposal under load and the rest
@@ -62,11 +66,13 @@ limit_openclhostile=${LIMIT_OPENCLHOSTILE:-40}
 limit_ptxas=${LIMIT_PTXAS:-30}
 limit_experiments=${LIMIT_EXPERIMENTS:-15}
 limit_sine=${LIMIT_SINE:-30}
-limit_benchmarks=${LIMIT_BENCHMARKS:-140}
+limit_benchmarks=${LIMIT_BENCHMARKS:-120}
 limit_torchops=${LIMIT_TORCHOPS:-30}
 limit_torchsine=${LIMIT_TORCHSINE:-40}
 limit_experiments_large=${LIMIT_EXPERIMENTS_LARGE:-55}
 limit_lifetimes=${LIMIT_LIFETIMES:-130}
+limit_fusion=${LIMIT_FUSION:-110}
+limit_torchcompile=${LIMIT_TORCHCOMPILE:-60}
 limit_torch=${LIMIT_TORCH:-20}
 limit_cupy=${LIMIT_CUPY:-50}
 # Groups of patterns separated by ';', each its own run, in this order (the tiled products first: the furthest target).
@@ -75,7 +81,7 @@ bench_filter=${BENCH_FILTER:-*KernelMatMul*;*Ops*;*KernelElementwiseBenchmarks.E
 export AUTODIFF_BENCH_WAVES=${AUTODIFF_BENCH_WAVES:-1,2,4}
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(tests experiments lifetimes sine benchmarks torchops torchsine torch openclhostile ptxas)
+[ ${#steps[@]} -gt 0 ] || steps=(tests experiments fusion sine benchmarks torchcompile torchops torchsine openclhostile ptxas)
 
 summary=$out/summary.txt
 : > "$summary"
@@ -272,6 +278,18 @@ for step in "${steps[@]}"; do
         say "== lifetimes: skipped ($experiments not unpacked)"
       fi
       ;;
+    fusion)
+      # Issue 18: fused beside eager and natural beside scoped in one run per size; the 256M rows time the bytes.
+      experiments=$(program AutoDiff.Gpu.Experiments)
+      if [ -x "$experiments" ]; then
+        small=$(( limit_fusion * 25 / 110 )) large=$(( limit_fusion * 55 / 110 ))
+        csv_run "fusion 10^4" "$small" --elements 10000 --reps 2000 --fusion on,off --lifetime natural,scoped --modes backward,nograd --ballast 200MB
+        csv_run "fusion 100^3" "$small" --size 100 --reps 1000 --fusion on,off --lifetime natural,scoped --modes backward,nograd --ballast 200MB
+        csv_run "fusion 256M" "$large" --elements 256000000 --reps 30 --fusion on,off --lifetime scoped --modes backward,nograd
+      else
+        say "== fusion: skipped ($experiments not unpacked)"
+      fi
+      ;;
     benchmarks)
       exe=$(program AutoDiff.Gpu.Benchmarks)
       if [ -x "$exe" ]; then
@@ -308,9 +326,10 @@ for step in "${steps[@]}"; do
     torchops) baseline torchops torch_ops.py "$limit_torchops" ;;
     torchsine) baseline torchsine torch_sine.py "$limit_torchsine" ;;
     torch) baseline torch torch_seed.py "$limit_torch" ;;
+    torchcompile) baseline torchcompile torch_compile_seed.py "$limit_torchcompile" ;;
     cupy) baseline cupy dezero_cupy_seed.py "$limit_cupy" ;;
     *)
-      say "== unknown step '$step': use tests opencl openclhostile ptxas experiments lifetimes sine benchmarks torchops torchsine torch large cupy"
+      say "== unknown step '$step': use tests opencl openclhostile ptxas experiments fusion lifetimes sine benchmarks torchops torchsine torch large cupy"
       ;;
   esac
 done
