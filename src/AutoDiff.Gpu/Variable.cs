@@ -6,7 +6,7 @@ namespace AutoDiff.Gpu;
 /// disposing is optional (see <see cref="DeviceMemory"/>). Gradients are variables too, so that they can be
 /// differentiated again.
 /// </summary>
-public sealed partial class Variable : IDisposable
+public partial class Variable : IDisposable
 {
     private static long created;
 
@@ -159,6 +159,7 @@ public sealed partial class Variable : IDisposable
         if (g is not null && g.ReleaseHold() && g.EngineMade)
             g.data.Dispose();
         data.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>DeZero style: <c>variable(2.0)</c>, <c>variable([1.0, 2.0])</c>.</summary>
