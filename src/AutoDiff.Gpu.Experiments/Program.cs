@@ -230,21 +230,8 @@ internal static class Program
     /// <summary>Opens --device, or else the best device (or the one the environment variable names).</summary>
     private static Device Open(string? deviceId)
     {
-        if (deviceId is not null)
-            return Device.Open(deviceId);
-        string? fromEnvironment = Environment.GetEnvironmentVariable(Device.EnvironmentVariable);
-        try
-        {
-            return Device.Best();
-        }
-        catch (ArgumentException e) when (!string.IsNullOrWhiteSpace(fromEnvironment))
-        {
-            throw new ExperimentException($"{Device.EnvironmentVariable}={fromEnvironment}: {Options.StripParameter(e)}");
-        }
-        catch (DeviceNotFoundException e) when (!string.IsNullOrWhiteSpace(fromEnvironment))
-        {
-            throw new ExperimentException($"{Device.EnvironmentVariable}={fromEnvironment}: {e.Message}");
-        }
+        // Device.Best's errors name the environment variable and its value; Main prints them as they are.
+        return deviceId is not null ? Device.Open(deviceId) : Device.Best();
     }
 
     /// <summary>
