@@ -52,7 +52,10 @@ public sealed class SummaryLogger : ITestLogger
         lock (skipReasons)
         {
             foreach (var reason in order)
-                Console.Out.WriteLine($"  tests skipped ({skipReasons[reason].ToString(CultureInfo.InvariantCulture)}): {reason}");
+            {
+                string count = skipReasons[reason].ToString(CultureInfo.InvariantCulture);
+                Console.Out.WriteLine($"  tests skipped ({count}): {reason}");
+            }
         }
     }
 
