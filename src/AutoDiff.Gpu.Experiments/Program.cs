@@ -184,7 +184,7 @@ internal static class Program
             var x = new Variable(device.Ones(shape, options.DType), "x");
             var y = Square(Square(Square(x)));
             y.Name = "y";
-            dot = DotGraph.Build(y);
+            dot = DotGraph.ToDot(y);
         }
 
         string dotPath = options.GraphPath;
@@ -192,11 +192,15 @@ internal static class Program
         Console.WriteLine($"graph (DOT): {Path.GetFullPath(dotPath)}");
 
         string svgPath = Path.ChangeExtension(dotPath, ".svg");
-        if (DotGraph.FindDot() is { } dotProgram)
+        if (DotGraph.FindGraphviz() is not null)
         {
-            if (DotGraph.RenderSvg(dotProgram, dotPath, svgPath) is { } problem)
+            try
             {
-                Console.Error.WriteLine($"error: rendering the graph failed: {problem}");
+                DotGraph.Render(dotPath, svgPath);
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
                 return Error;
             }
             Console.WriteLine($"graph (SVG): {Path.GetFullPath(svgPath)}");
@@ -230,21 +234,8 @@ internal static class Program
     /// <summary>Opens --device, or else the best device (or the one the environment variable names).</summary>
     private static Device Open(string? deviceId)
     {
-        if (deviceId is not null)
-            return Device.Open(deviceId);
-        string? fromEnvironment = Environment.GetEnvironmentVariable(Device.EnvironmentVariable);
-        try
-        {
-            return Device.Best();
-        }
-        catch (ArgumentException e) when (!string.IsNullOrWhiteSpace(fromEnvironment))
-        {
-            throw new ExperimentException($"{Device.EnvironmentVariable}={fromEnvironment}: {Options.StripParameter(e)}");
-        }
-        catch (DeviceNotFoundException e) when (!string.IsNullOrWhiteSpace(fromEnvironment))
-        {
-            throw new ExperimentException($"{Device.EnvironmentVariable}={fromEnvironment}: {e.Message}");
-        }
+        // Device.Best's errors name the environment variable and its value; Main prints them as they are.
+        return deviceId is not null ? Device.Open(deviceId) : Device.Best();
     }
 
     /// <summary>

@@ -1,7 +1,7 @@
 namespace AutoDiff.Gpu;
 
 /// <summary>
-/// One run of <see cref="Variable.Backward"/>. It plans first (every function reachable from the output, highest
+/// One run of <see cref="Variable.Backward(bool, bool)"/>. It plans first (every function reachable from the output, highest
 /// generation first, as DeZero's sorted list) and checks that every input the backward steps need is alive;
 /// then it runs the steps with the gradients of this pass kept aside, and only at the end writes them into
 /// the variables. A failure before that point leaves every variable as it was.
@@ -25,15 +25,18 @@ internal sealed class BackwardPass
     /// <summary>True while a backward step runs on this thread: the functions it calls make gradients.</summary>
     public static bool IsRunningOnThisThread => running > 0;
 
-    public static void Run(Variable output, bool retainGrad, bool createGraph)
+    /// <summary>Runs a pass from <paramref name="output"/>, seeded with <paramref name="seed"/> when given.</summary>
+    public static void Run(Variable output, bool retainGrad, bool createGraph, Variable? seed = null)
     {
         var steps = Plan(output);
         if (steps.Count == 0)
         {
-            // A leaf: its gradient becomes ones unless it has one (DeZero), and nothing else happens.
+            // A leaf: its gradient becomes the seed, else ones unless it has one (DeZero), and nothing else happens.
             lock (output)
             {
-                if (output.GradInternal is null)
+                if (seed is not null)
+                    output.SetGradLocked(seed);
+                else if (output.GradInternal is null)
                     output.SetGradLocked(new Variable(Launch.Constant(output.Device, output.Shape, output.DType, 1)) { EngineMade = !createGraph });
             }
             return;
@@ -44,7 +47,7 @@ internal sealed class BackwardPass
         {
             using (Config.UsingConfig(Config.EnableBackpropName, createGraph))
             {
-                pass.Seed(output);
+                pass.Seed(output, seed);
                 foreach (var f in steps)
                     pass.Step(f);
                 pass.Commit();
@@ -85,10 +88,10 @@ internal sealed class BackwardPass
         return steps;
     }
 
-    /// <summary>The output's gradient: the one it has, else ones.</summary>
-    private void Seed(Variable output)
+    /// <summary>The output's gradient: the one given, else the one it has, else ones.</summary>
+    private void Seed(Variable output, Variable? seed)
     {
-        var g = output.GradInternal ?? new Variable(Launch.Constant(output.Device, output.Shape, output.DType, 1)) { EngineMade = !createGraph };
+        var g = seed ?? output.GradInternal ?? new Variable(Launch.Constant(output.Device, output.Shape, output.DType, 1)) { EngineMade = !createGraph };
         Hold(output, g);
     }
 
@@ -113,6 +116,8 @@ internal sealed class BackwardPass
             if (gxs[i] is not { } gx)
                 continue;
             var x = f.Inputs[i];
+            if (!x.RequiresGrad)
+                continue; // released below, with the others
             if (Current(x) is { } old)
             {
                 var sum = F.Add(old, gx);

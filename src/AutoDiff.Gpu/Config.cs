@@ -22,7 +22,7 @@ public static class Config
     private static readonly Switch Training = new(true);
     private static readonly Switch Fusing = new(Environment.GetEnvironmentVariable("AUTODIFF_FUSION")?.Trim() != "0");
 
-    /// <summary>True while functions record the graph for <see cref="Variable.Backward"/> (in this flow).</summary>
+    /// <summary>True while functions record the graph for <see cref="Variable.Backward(bool, bool)"/> (in this flow).</summary>
     /// <remarks>Setting it inside a <see cref="UsingConfig"/> scope lasts until that scope ends.</remarks>
     public static bool EnableBackprop
     {

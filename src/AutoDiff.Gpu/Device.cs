@@ -49,7 +49,10 @@ public sealed record DeviceInfo(DeviceKind Kind, int Index, string Name, long Me
 /// </summary>
 public sealed partial class Device : IDisposable
 {
-    /// <summary>The environment variable that overrides <see cref="Best"/>: <c>cpu</c>, <c>cuda</c>, <c>opencl</c>, optionally with <c>:index</c>.</summary>
+    /// <summary>
+    /// The environment variable that overrides <see cref="Best"/>: an identifier as <see cref="ParseId"/> takes it
+    /// (<c>cpu</c>, <c>cuda</c>, <c>opencl</c>, optionally with <c>:index</c>).
+    /// </summary>
     public const string EnvironmentVariable = "AUTODIFF_DEVICE";
 
     [ThreadStatic]
@@ -114,19 +117,17 @@ public sealed partial class Device : IDisposable
     /// Opens the best device present (CUDA, then OpenCL, then the CPU accelerator), or the one named by the
     /// <see cref="EnvironmentVariable"/> environment variable when it is set.
     /// </summary>
-    /// <exception cref="ArgumentException">The environment variable names no known device kind.</exception>
+    /// <exception cref="ArgumentException">The environment variable names no known device kind (the message names it).</exception>
+    /// <exception cref="DeviceNotFoundException">The device the environment variable names is absent (the message names it).</exception>
     public static Device Best()
     {
         string? spec = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(spec))
-        {
-            if (!TryParseId(spec, out var kind, out int index, out string? error))
-                throw new ArgumentException($"{EnvironmentVariable}={spec}: {error}", (Exception?)null);
-            if (kind is not null)
-                return Open(kind.Value, index);
-        }
-        var best = List()[0];
-        return Open(best.Kind, best.Index);
+        if (string.IsNullOrWhiteSpace(spec))
+            return OpenBest();
+        string asked = $"{EnvironmentVariable}={spec}";
+        if (!TryParseId(spec, out var kind, out int index, out string? error))
+            throw new ArgumentException($"{asked}: {error}", (Exception?)null);
+        return OpenAsked(asked, kind, index);
     }
 
     /// <summary>Opens the CPU accelerator, one thread per core.</summary>
@@ -138,16 +139,18 @@ public sealed partial class Device : IDisposable
     /// <summary>Opens OpenCL device <paramref name="index"/>.</summary>
     public static Device OpenCL(int index = 0) => Open(DeviceKind.OpenCL, index);
 
-    /// <summary>Opens a device by identifier: <c>cpu</c>, <c>cuda</c>, <c>opencl</c>, optionally with <c>:index</c>; <c>best</c> picks as <see cref="Best"/>.</summary>
+    /// <summary>
+    /// Opens a device by identifier, as <see cref="ParseId"/> reads it: <c>cpu</c>, <c>cuda</c>, <c>opencl</c>,
+    /// optionally with <c>:index</c>; <c>best</c> picks as <see cref="Best"/> without its environment variable.
+    /// </summary>
+    /// <exception cref="ArgumentException">The identifier names no device kind, or its index is not a number ≥ 0.</exception>
+    /// <exception cref="DeviceNotFoundException">The device is absent: the message names the identifier and what is present.</exception>
     public static Device Open(string spec)
     {
         var (kind, index) = ParseId(spec);
-        if (kind is null)
-        {
-            var best = List()[0];
-            return Open(best.Kind, best.Index);
-        }
-        return Open(kind.Value, index);
+        // An alias or a missing index: the error says what was asked beside the identifier it meant.
+        bool restated = kind is not null && !spec.Trim().Equals(FormatId(kind.Value, index), StringComparison.OrdinalIgnoreCase);
+        return OpenAsked(restated ? $"'{spec}'" : null, kind, index);
     }
 
     /// <summary>
@@ -161,8 +164,11 @@ public sealed partial class Device : IDisposable
         return new Device(SharedAccelerator.Acquire(kind, index));
     }
 
-    /// <summary>Parses <c>cpu</c>, <c>cuda:1</c>, <c>opencl</c>, <c>best</c>; kind is null for <c>best</c>.</summary>
-    /// <exception cref="ArgumentException">The text names no device kind, or its index is not a number.</exception>
+    /// <summary>
+    /// Parses <c>cpu</c>, <c>cuda:1</c>, <c>opencl</c>, <c>best</c> (any case; index 0 when none is given); kind is null
+    /// for <c>best</c>. Aliases: <c>gpu</c> for <c>cuda</c>, <c>cl</c> for <c>opencl</c>, <c>auto</c> for <c>best</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The text names no device kind, or its index is not a number ≥ 0.</exception>
     public static (DeviceKind? Kind, int Index) ParseId(string spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -193,6 +199,29 @@ public sealed partial class Device : IDisposable
 
     /// <inheritdoc/>
     public override string ToString() => $"{Id} ({Name})";
+
+    private static Device OpenBest()
+    {
+        var best = List()[0];
+        return Open(best.Kind, best.Index);
+    }
+
+    /// <summary>Opens a parsed identifier; an absent device's error starts with what was <paramref name="asked"/>, if given.</summary>
+    private static Device OpenAsked(string? asked, DeviceKind? kind, int index)
+    {
+        if (kind is null)
+            return OpenBest();
+        if (asked is null)
+            return Open(kind.Value, index);
+        try
+        {
+            return Open(kind.Value, index);
+        }
+        catch (DeviceNotFoundException e)
+        {
+            throw new DeviceNotFoundException($"{asked}: {e.Message}", e);
+        }
+    }
 
     private static long HostMemory => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
 
@@ -250,9 +279,15 @@ public sealed partial class Device : IDisposable
         index = 0;
         kind = null;
         error = null;
-        if (colon >= 0 && !int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out index))
+        if (colon >= 0 && !int.TryParse(text[(colon + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out index))
         {
             error = $"bad device '{spec}': the index after ':' must be a number, e.g. cuda:0";
+            return false;
+        }
+        if (index < 0)
+        {
+            error = $"bad device '{spec}': the index after ':' must be ≥ 0, not {index}";
+            index = 0;
             return false;
         }
         switch (name)
@@ -400,6 +435,11 @@ public sealed class DeviceNotFoundException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public DeviceNotFoundException(string message) : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with the one it restates.</summary>
+    public DeviceNotFoundException(string message, Exception innerException) : base(message, innerException)
     {
     }
 }

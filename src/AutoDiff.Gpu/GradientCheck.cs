@@ -29,7 +29,7 @@ public sealed record GradientCheckOptions(
 public sealed record GradientCheckResult(bool Passed, double MaxAbsoluteError, string Detail);
 
 /// <summary>
-/// Compares the gradients <see cref="Variable.Backward"/> computes with central differences in float64, as
+/// Compares the gradients <see cref="Variable.Backward(bool, bool)"/> computes with central differences in float64, as
 /// DeZero's <c>gradient_check</c>. The scalar differentiated is Σ w·f(x) with random weights w, so an error
 /// in any element of the output shows. The function must work on float64 inputs (every built-in function does):
 /// the differences are taken on float64 copies of the inputs, whatever their type.

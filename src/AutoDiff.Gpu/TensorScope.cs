@@ -8,7 +8,7 @@ namespace AutoDiff.Gpu;
 /// disposed on whichever thread that code continues on, and is never seen by unrelated work.
 /// Disposing a scope disposes the scopes opened inside it that are still open.
 /// A gradient accumulated into a variable belongs to the scope of that variable's data, not to the scope
-/// that happens to be open during <see cref="Variable.Backward"/>.
+/// that happens to be open during <see cref="Variable.Backward(bool, bool)"/>.
 /// </summary>
 /// <example><code>
 /// using (var scope = TensorScope.Begin())

@@ -6,7 +6,7 @@ namespace AutoDiff.Gpu;
 /// disposing is optional (see <see cref="DeviceMemory"/>). Gradients are variables too, so that they can be
 /// differentiated again.
 /// </summary>
-public sealed partial class Variable : IDisposable
+public partial class Variable : IDisposable
 {
     private static long created;
 
@@ -14,6 +14,7 @@ public sealed partial class Variable : IDisposable
     private Variable? grad;
     private int holds;
     private int exposed;
+    private bool requiresGrad = true;
 
     /// <summary>Wraps <paramref name="data"/>; the variable owns it from now on.</summary>
     public Variable(Tensor data, string? name = null)
@@ -42,7 +43,7 @@ public sealed partial class Variable : IDisposable
     }
 
     /// <summary>
-    /// The gradient, or null. Intermediate gradients are dropped by <see cref="Backward"/> unless it is asked to
+    /// The gradient, or null. Intermediate gradients are dropped by <see cref="Backward(bool, bool)"/> unless it is asked to
     /// retain them. A gradient read from here is never released early by the engine (only by
     /// <see cref="Dispose"/> of this variable, or by disposing it yourself). A gradient you set is yours: the
     /// engine never disposes it. A gradient disposed elsewhere (say by the <see cref="TensorScope"/> it was made
@@ -76,6 +77,22 @@ public sealed partial class Variable : IDisposable
 
     /// <summary>Creator's generation + 1; 0 for leaves.</summary>
     public int Generation { get; private set; }
+
+    /// <summary>
+    /// False for a leaf that never takes a gradient (PyTorch's <c>requires_grad</c>): backward passes drop what
+    /// reaches it, so inputs and targets kept across iterations accumulate nothing. True by default.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Set to false on a variable a function made (only leaves can be marked).</exception>
+    public bool RequiresGrad
+    {
+        get => requiresGrad;
+        set
+        {
+            if (!value && Creator is not null)
+                throw new InvalidOperationException($"RequiresGrad: {Describe()} was made by {Creator.Name}; only leaves can be marked (Unchain it first)");
+            requiresGrad = value;
+        }
+    }
 
     /// <summary>An optional name (shown in graphs and errors).</summary>
     public string? Name { get; set; }
@@ -145,6 +162,24 @@ public sealed partial class Variable : IDisposable
     }
 
     /// <summary>
+    /// Back-propagates from this variable with <paramref name="outputGrad"/> as its gradient (PyTorch's
+    /// <c>y.backward(gy)</c>; DeZero's <c>y.grad = gy</c> before <c>y.backward()</c>), which stays yours: the engine
+    /// never disposes it. Otherwise as <see cref="Backward(bool, bool)"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The gradient differs from the data in shape, element type or device.</exception>
+    /// <exception cref="ObjectDisposedException">This variable, the gradient or a variable the pass needs was disposed.</exception>
+    public void Backward(Variable outputGrad, bool retainGrad = false, bool createGraph = false)
+    {
+        ArgumentNullException.ThrowIfNull(outputGrad);
+        if (IsDisposed)
+            throw DisposedError("Backward");
+        if (outputGrad.IsDisposed)
+            throw outputGrad.DisposedError($"Backward: the gradient given for {Describe()}");
+        CheckGradient("Backward", outputGrad);
+        BackwardPass.Run(this, retainGrad, createGraph, outputGrad);
+    }
+
+    /// <summary>
     /// Returns the data to the pool now, and the gradient when the engine made it and no other variable holds it.
     /// A gradient you set through <see cref="Grad"/> stays yours.
     /// </summary>
@@ -159,6 +194,7 @@ public sealed partial class Variable : IDisposable
         if (g is not null && g.ReleaseHold() && g.EngineMade)
             g.data.Dispose();
         data.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>DeZero style: <c>variable(2.0)</c>, <c>variable([1.0, 2.0])</c>.</summary>

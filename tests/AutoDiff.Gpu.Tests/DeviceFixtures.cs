@@ -10,11 +10,15 @@ public abstract class DeviceFixture : IDisposable
         {
             Device = Device.Open(kind, 0);
         }
-        catch (DeviceNotFoundException e)
+        catch (DeviceNotFoundException)
         {
-            SkipReason = $"no {kind} device on this machine ({e.Message})";
+            SkipReason = AbsentReason(kind);
         }
     }
+
+    /// <summary>The one skip reason for an absent kind, so that every suite's skips are summarized in one line.</summary>
+    public static string AbsentReason(DeviceKind kind) =>
+        $"no {kind} device on this machine; present: {string.Join(", ", Device.List())}";
 
     public DeviceKind Kind { get; }
 

@@ -31,17 +31,30 @@ public sealed class DeviceTests(CpuFixture fixture) : IClassFixture<CpuFixture>
     [InlineData("cpu", DeviceKind.Cpu, 0)]
     [InlineData("CUDA:1", DeviceKind.Cuda, 1)]
     [InlineData(" opencl:2 ", DeviceKind.OpenCL, 2)]
+    [InlineData("gpu:3", DeviceKind.Cuda, 3)]
+    [InlineData("cl", DeviceKind.OpenCL, 0)]
     public void Device_ids_parse(string spec, DeviceKind kind, int index) =>
         Assert.Equal(((DeviceKind?)kind, index), Device.ParseId(spec));
 
     [Theory]
-    [InlineData("tpu")]
-    [InlineData("cuda:x")]
-    [InlineData("cuda:-1")]
-    public void Bad_device_ids_name_the_value(string spec)
+    [InlineData("tpu", "unknown device 'tpu': use cpu, cuda, opencl or best")]
+    [InlineData("cuda:x", "bad device 'cuda:x': the index after ':' must be a number")]
+    [InlineData("cuda:", "bad device 'cuda:': the index after ':' must be a number")]
+    [InlineData("cuda:-1", "bad device 'cuda:-1': the index after ':' must be ≥ 0, not -1")]
+    public void Bad_device_ids_name_the_value(string spec, string message)
     {
         var e = Assert.Throws<ArgumentException>(() => Device.ParseId(spec));
-        Assert.Contains(spec, e.Message, StringComparison.Ordinal);
+        Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
+        Assert.StartsWith(message, Assert.Throws<ArgumentException>(() => Device.Open(spec)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_absent_device_opened_by_an_alias_names_the_alias_and_its_meaning()
+    {
+        Assert.StartsWith("no cpu:5 device is present", Assert.Throws<DeviceNotFoundException>(() => Device.Open("cpu:5")).Message, StringComparison.Ordinal);
+        Assert.StartsWith("'cl:9': no opencl:9 device is present", Assert.Throws<DeviceNotFoundException>(() => Device.Open("cl:9")).Message, StringComparison.Ordinal);
+        if (Device.List().All(d => d.Kind != DeviceKind.Cuda))
+            Assert.StartsWith("'gpu': no cuda:0 device is present", Assert.Throws<DeviceNotFoundException>(() => Device.Open("gpu")).Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -23,7 +23,26 @@ public sealed class EnvironmentTests
         WithDevice("cpu:7", () =>
         {
             var e = Assert.Throws<DeviceNotFoundException>(() => Device.Best());
-            Assert.Contains("cpu:7", e.Message, StringComparison.Ordinal);
+            Assert.StartsWith("AUTODIFF_DEVICE=cpu:7: no cpu:7 device is present; present: cpu:0", e.Message, StringComparison.Ordinal);
+        });
+        WithDevice("cuda:-1", () =>
+        {
+            var e = Assert.Throws<ArgumentException>(() => Device.Best());
+            Assert.Equal("AUTODIFF_DEVICE=cuda:-1: bad device 'cuda:-1': the index after ':' must be ≥ 0, not -1", e.Message);
+        });
+        WithDevice("gpu", () =>
+        {
+            // An alias of cuda: the error names both what was asked and what it means.
+            if (Device.List().Any(d => d.Kind == DeviceKind.Cuda))
+            {
+                using var device = Device.Best();
+                Assert.Equal("cuda:0", device.Id);
+            }
+            else
+            {
+                var e = Assert.Throws<DeviceNotFoundException>(() => Device.Best());
+                Assert.StartsWith("AUTODIFF_DEVICE=gpu: no cuda:0 device is present; present: ", e.Message, StringComparison.Ordinal);
+            }
         });
         WithDevice(null, () =>
         {

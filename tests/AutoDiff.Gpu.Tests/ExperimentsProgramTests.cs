@@ -119,6 +119,19 @@ public sealed class ExperimentsProgramTests
         Assert.Contains(mentioned, lines[0], StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("tpu", "error: AUTODIFF_DEVICE=tpu: unknown device 'tpu'")]
+    [InlineData("cpu:7", "error: AUTODIFF_DEVICE=cpu:7: no cpu:7 device is present")]
+    [InlineData("cuda:-1", "error: AUTODIFF_DEVICE=cuda:-1: bad device 'cuda:-1': the index after ':' must be ≥ 0, not -1")]
+    public void A_bad_device_in_the_environment_is_named_once(string value, string message)
+    {
+        var run = ExperimentsProgram.RunWith(new Dictionary<string, string> { [Device.EnvironmentVariable] = value });
+
+        Assert.True(run.ExitCode == 2, $"exit {run.ExitCode}, stderr: {run.Error}");
+        Assert.StartsWith(message, run.Error, StringComparison.Ordinal);
+        Assert.Single(Regex.Matches(run.Error, Device.EnvironmentVariable));
+    }
+
     [Fact]
     public void Help_describes_the_lifetimes_the_warm_up_and_the_exit_status()
     {
@@ -208,7 +221,10 @@ internal static class ExperimentsProgram
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
     /// <summary>Runs the program with <paramref name="args"/> and waits for it; a visible skip when it is absent.</summary>
-    public static ProgramRun Run(params string[] args)
+    public static ProgramRun Run(params string[] args) => RunWith(new Dictionary<string, string>(), args);
+
+    /// <summary>Runs the program with <paramref name="args"/> and the environment <paramref name="variables"/> set.</summary>
+    public static ProgramRun RunWith(IReadOnlyDictionary<string, string> variables, params string[] args)
     {
         string program = Locate();
         var start = new ProcessStartInfo
@@ -230,6 +246,8 @@ internal static class ExperimentsProgram
         }
         foreach (string arg in args)
             start.ArgumentList.Add(arg);
+        foreach (var (name, value) in variables)
+            start.Environment[name] = value;
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
         var output = process.StandardOutput.ReadToEndAsync();

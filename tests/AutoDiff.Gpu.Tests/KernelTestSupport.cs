@@ -35,7 +35,7 @@ public abstract class KernelDeviceFixture : IDisposable
         var device = context.Devices.FirstOrDefault(d => d.AcceleratorType == type);
         if (device is null)
         {
-            SkipReason = $"no {type} accelerator on this machine";
+            SkipReason = DeviceFixture.AbsentReason(type == AcceleratorType.Cuda ? DeviceKind.Cuda : DeviceKind.Cpu);
             return;
         }
         accelerator = device.CreateAccelerator(context);

@@ -27,7 +27,7 @@ namespace AutoDiff.Gpu
         public static Variable Add(Variable x0, Variable x1) => new Functions.Add().Call(x0, x1)[0];
     }
 
-    public sealed partial class Variable
+    public partial class Variable
     {
         /// <summary>y = a + b (<see cref="F.Add(Variable, Variable)"/>).</summary>
         public static Variable operator +(Variable a, Variable b) => F.Add(a, b);

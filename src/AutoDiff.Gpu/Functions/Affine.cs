@@ -62,7 +62,7 @@ namespace AutoDiff.Gpu
         public static Variable Add(double c, Variable x) => Affine.Of(x, 1, c);
     }
 
-    public sealed partial class Variable
+    public partial class Variable
     {
         /// <summary>y = a + c (<see cref="F.Add(Variable, double)"/>).</summary>
         public static Variable operator +(Variable a, double c) => F.Add(a, c);

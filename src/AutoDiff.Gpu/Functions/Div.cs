@@ -102,7 +102,7 @@ namespace AutoDiff.Gpu
         public static Variable Div(double c, Variable x) => new RDivScalar(c).Call(x)[0];
     }
 
-    public sealed partial class Variable
+    public partial class Variable
     {
         /// <summary>y = a / b (<see cref="F.Div(Variable, Variable)"/>).</summary>
         public static Variable operator /(Variable a, Variable b) => F.Div(a, b);

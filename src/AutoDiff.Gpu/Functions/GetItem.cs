@@ -285,7 +285,7 @@ namespace AutoDiff.Gpu
         }
     }
 
-    public sealed partial class Variable
+    public partial class Variable
     {
         // The indexer's metadata name is At: Item is the method that reads a one-element value.
 

@@ -47,7 +47,7 @@ namespace AutoDiff.Gpu
         public static Variable Mul(double c, Variable x) => Affine.Of(x, c, Affine.NoTerm);
     }
 
-    public sealed partial class Variable
+    public partial class Variable
     {
         /// <summary>y = a·b (<see cref="F.Mul(Variable, Variable)"/>).</summary>
         public static Variable operator *(Variable a, Variable b) => F.Mul(a, b);

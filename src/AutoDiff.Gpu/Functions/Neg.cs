@@ -8,7 +8,7 @@ namespace AutoDiff.Gpu
         public static Variable Neg(Variable x) => Affine.Of(x, -1, Affine.NoTerm);
     }
 
-    public sealed partial class Variable
+    public partial class Variable
     {
         /// <summary>y = −a (<see cref="F.Neg"/>).</summary>
         public static Variable operator -(Variable a) => F.Neg(a);

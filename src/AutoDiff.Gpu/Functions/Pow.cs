@@ -99,7 +99,7 @@ namespace AutoDiff.Gpu
         public static Variable Pow(Variable x, double c) => new Functions.Pow(c).Call(x)[0];
     }
 
-    public sealed partial class Variable
+    public partial class Variable
     {
         /// <summary>y = this^c for a scalar exponent (<see cref="F.Pow"/>, DeZero's <c>x ** c</c>).</summary>
         public Variable Pow(double c) => F.Pow(this, c);

@@ -41,7 +41,7 @@ namespace AutoDiff.Gpu
         }
     }
 
-    public sealed partial class Variable
+    public partial class Variable
     {
         /// <summary>The same elements in another shape (<see cref="F.Reshape"/>).</summary>
         public Variable Reshape(params int[] dims) => F.Reshape(this, dims);

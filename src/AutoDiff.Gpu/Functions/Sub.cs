@@ -43,7 +43,7 @@ namespace AutoDiff.Gpu
         public static Variable Sub(double c, Variable x) => Affine.Of(x, -1, c);
     }
 
-    public sealed partial class Variable
+    public partial class Variable
     {
         /// <summary>y = a − b (<see cref="F.Sub(Variable, Variable)"/>).</summary>
         public static Variable operator -(Variable a, Variable b) => F.Sub(a, b);

@@ -54,7 +54,7 @@ namespace AutoDiff.Gpu
         public static Variable Sum(Variable x, int axis, bool keepDims = false) => new Functions.Sum([axis], keepDims).Call(x)[0];
     }
 
-    public sealed partial class Variable
+    public partial class Variable
     {
         /// <summary>The sum of every element (DeZero's <c>x.sum()</c>; <see cref="F.Sum(Variable)"/>).</summary>
         public Variable Sum() => F.Sum(this);

@@ -87,7 +87,7 @@ namespace AutoDiff.Gpu
         }
     }
 
-    public sealed partial class Variable
+    public partial class Variable
     {
         /// <summary>The axes reversed (NumPy's <c>x.T</c>; the matrix transpose of a 2-D variable).</summary>
         public Variable T => F.Transpose(this);

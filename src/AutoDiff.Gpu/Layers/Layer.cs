@@ -2,10 +2,13 @@ namespace AutoDiff.Gpu.Layers;
 
 /// <summary>
 /// DeZero's <c>Layer</c> (and <c>Model</c>): a function with parameters, which may hold other layers. A subclass
-/// registers its parameters and sublayers by name in its constructor (<see cref="Parameter"/>,
-/// <see cref="Sublayer{TLayer}"/>) and writes <see cref="Forward"/>; <see cref="Params"/> walks them all, in the order
-/// registered, for an optimizer. A parameter may be created on the first call, once the input's shape, device and
-/// element type are known (DeZero's lazy <c>Linear</c>).
+/// writes <see cref="Forward"/> and keeps its sublayers and <see cref="Layers.Parameter"/>s in fields or
+/// auto-properties, as DeZero keeps them in attributes: <see cref="Params"/> finds them there, base classes first, in
+/// declaration order, named after the field (arrays and lists of layers too, as <c>name/0</c>, <c>name/1</c>, …).
+/// Plain variables held there (a recurrent state) are not parameters. A subclass may also register members by name
+/// in its constructor (<see cref="Parameter(string, Variable?)"/>, <see cref="Sublayer{TLayer}"/>): those come first,
+/// and a field holding one of them adds nothing. A parameter may be created on the first call, once the input's
+/// shape, device and element type are known (DeZero's lazy <c>Linear</c>).
 /// </summary>
 public abstract partial class Layer
 {
@@ -33,17 +36,65 @@ public abstract partial class Layer
     }
 
     /// <summary>Every parameter slot with its path, made or not.</summary>
-    private IEnumerable<(string Name, Slot Slot)> Slots()
+    private IEnumerable<(string Name, Slot Slot)> Slots() => Slots(new HashSet<Layer>(ReferenceEqualityComparer.Instance));
+
+    /// <summary>The slots of this layer inside the layers of <paramref name="enclosing"/> (a path, to refuse cycles).</summary>
+    private IEnumerable<(string Name, Slot Slot)> Slots(HashSet<Layer> enclosing)
     {
-        foreach (var (name, slot, layer) in members)
+        enclosing.Add(this);
+        foreach (var (name, slot, layer) in Members())
         {
             if (slot is not null)
                 yield return (name, slot);
-            if (layer is not null)
+            if (layer is null)
+                continue;
+            if (enclosing.Contains(layer))
+                throw new InvalidOperationException(
+                    $"{GetType().Name}: member '{name}' is a {layer.GetType().Name} that already holds this layer; layers cannot hold each other");
+            foreach (var (inner, s) in layer.Slots(enclosing))
+                yield return ($"{name}/{inner}", s);
+        }
+        enclosing.Remove(this);
+    }
+
+    /// <summary>
+    /// The members registered by name, then the sublayers and <see cref="Layers.Parameter"/>s found in fields and
+    /// auto-properties (see <see cref="LayerFields"/>), each object once.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A field takes a registered member's name for another object.</exception>
+    private List<(string Name, Slot? Slot, Layer? Layer)> Members()
+    {
+        var fields = LayerFields.Of(GetType());
+        if (fields.Count == 0)
+            return members;
+        var all = new List<(string Name, Slot? Slot, Layer? Layer)>(members);
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        foreach (var (_, slot, layer) in members)
+        {
+            if (((object?)slot?.Value ?? layer) is { } registered)
+                seen.Add(registered);
+        }
+        foreach (var field in fields)
+        {
+            var value = field.Info.GetValue(this);
+            if (!field.IsSequence)
+                Add(field.Name, value);
+            else if (value is IEnumerable<Layer> sequence)
             {
-                foreach (var (inner, s) in layer.Slots())
-                    yield return ($"{name}/{inner}", s);
+                foreach (var (layer, i) in sequence.Select((layer, i) => (layer, i)))
+                    Add($"{field.Name}/{i}", layer);
             }
+        }
+        return all;
+
+        void Add(string name, object? value)
+        {
+            if (value is not (Layer or Layers.Parameter) || !seen.Add(value))
+                return;
+            if (all.Exists(m => m.Name == name))
+                throw new InvalidOperationException(
+                    $"{GetType().Name}: field '{name}' holds another object than the member registered as '{name}'; rename one");
+            all.Add(value is Layer layer ? (name, null, layer) : (name, new Slot { Value = (Variable)value }, null));
         }
     }
 

@@ -28,12 +28,17 @@ public abstract partial class Optimizer
     /// seen them all (weight decay, gradient clipping). Whole or nothing: the parameters and gradients are checked
     /// first, and when a hook throws every gradient is put back as it was, so a retried update decays only once.
     /// </summary>
-    /// <exception cref="ArgumentException">A gradient is on another device, of another element type or of another shape than its parameter.</exception>
+    /// <exception cref="ArgumentException">No parameter is given, or a gradient is on another device, of another element type or of another shape than its parameter.</exception>
     /// <exception cref="ObjectDisposedException">A parameter was disposed (checked before anything changes).</exception>
     public void Update(params IEnumerable<Variable> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var all = parameters.ToList();
+        if (all.Count == 0)
+            throw new ArgumentException(
+                $"{GetType().Name}.Update: no parameters were given, so nothing would learn. A layer's Params() finds the " +
+                "layers and Parameter objects held in its fields (a plain Variable is not one); lazy layers make theirs on " +
+                "the first call", nameof(parameters));
         foreach (var p in all)
         {
             ArgumentNullException.ThrowIfNull(p, nameof(parameters));

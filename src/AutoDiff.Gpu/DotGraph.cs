@@ -2,17 +2,21 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
 
-namespace AutoDiff.Gpu.Experiments;
+namespace AutoDiff.Gpu;
 
 /// <summary>
-/// The computational graph behind a variable as Graphviz DOT, as DeZero's <c>get_dot_graph</c>: variables are
-/// orange ellipses labelled with their name and shape and element type, functions light blue boxes, edges run
-/// from inputs to functions and from functions to their outputs.
+/// The computational graph behind a variable as Graphviz DOT (DeZero's <c>get_dot_graph</c> and
+/// <c>plot_dot_graph</c>): variables are orange ellipses labelled with their name (and, verbose, their shape and
+/// element type), functions light blue boxes, edges run from inputs to functions and from functions to their
+/// outputs. Only what backprop recorded is there: a variable made under <see cref="Config.NoGrad"/> is alone.
 /// </summary>
-internal static class DotGraph
+public static class DotGraph
 {
-    /// <summary>Walks from <paramref name="output"/> through creators and inputs and returns the DOT text.</summary>
-    public static string Build(Variable output, bool verbose = true)
+    /// <summary>
+    /// The DOT text of the graph behind <paramref name="output"/> (DeZero's <c>get_dot_graph</c>), walked through
+    /// creators and inputs; with <paramref name="verbose"/>, each variable's label adds its shape and element type.
+    /// </summary>
+    public static string ToDot(Variable output, bool verbose = true)
     {
         ArgumentNullException.ThrowIfNull(output);
         var ids = new Dictionary<object, int>(ReferenceEqualityComparer.Instance);
@@ -73,8 +77,45 @@ internal static class DotGraph
         return text.ToString();
     }
 
-    /// <summary>The <c>dot</c> program on PATH, or null.</summary>
-    public static string? FindDot()
+    /// <summary>
+    /// Writes the graph behind <paramref name="output"/> to <paramref name="path"/> (DeZero's <c>plot_dot_graph</c>):
+    /// the DOT text itself for a <c>.dot</c> path; else the DOT text beside it (the same name, <c>.dot</c>), drawn
+    /// by Graphviz's <c>dot</c> in the format the extension names (<c>.svg</c>, <c>.png</c>, <c>.pdf</c>, …).
+    /// </summary>
+    /// <exception cref="ArgumentException">The path has no extension to name the format.</exception>
+    /// <exception cref="InvalidOperationException">Graphviz is not on PATH, or it failed (the DOT file is written).</exception>
+    public static void Plot(Variable output, string path, bool verbose = true)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        string format = FormatOf(path);
+        string text = ToDot(output, verbose);
+        if (format.Equals("dot", StringComparison.OrdinalIgnoreCase))
+        {
+            File.WriteAllText(path, text);
+            return;
+        }
+        string dotFile = Path.ChangeExtension(path, ".dot");
+        File.WriteAllText(dotFile, text);
+        Render(dotFile, path);
+    }
+
+    /// <summary>
+    /// Draws the DOT file <paramref name="dotFile"/> into <paramref name="outputFile"/> with Graphviz's <c>dot</c>, in
+    /// the format its extension names.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Graphviz is not on PATH, or it failed; the message says why.</exception>
+    public static void Render(string dotFile, string outputFile)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dotFile);
+        string format = FormatOf(outputFile);
+        string dot = FindGraphviz() ?? throw new InvalidOperationException(
+            $"Graphviz's dot is not on PATH: install Graphviz, or render {dotFile} elsewhere (dot -T{format} {dotFile} -o {outputFile})");
+        if (RenderWith(dot, format, dotFile, outputFile) is { } problem)
+            throw new InvalidOperationException($"rendering {dotFile} failed: {problem}");
+    }
+
+    /// <summary>Graphviz's <c>dot</c> program on PATH, or null when it is not installed.</summary>
+    public static string? FindGraphviz()
     {
         string? path = Environment.GetEnvironmentVariable("PATH");
         if (string.IsNullOrEmpty(path))
@@ -92,8 +133,8 @@ internal static class DotGraph
         return null;
     }
 
-    /// <summary>Runs <c>dot -Tsvg</c>; returns null on success, or why it failed.</summary>
-    public static string? RenderSvg(string dot, string dotFile, string svgFile)
+    /// <summary>Runs <c>dot -T<paramref name="format"/></c>; returns null on success, or why it failed.</summary>
+    private static string? RenderWith(string dot, string format, string dotFile, string outputFile)
     {
         var start = new ProcessStartInfo(dot)
         {
@@ -101,10 +142,10 @@ internal static class DotGraph
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add("-Tsvg");
+        start.ArgumentList.Add("-T" + format);
         start.ArgumentList.Add(dotFile);
         start.ArgumentList.Add("-o");
-        start.ArgumentList.Add(svgFile);
+        start.ArgumentList.Add(outputFile);
         try
         {
             using var process = Process.Start(start);
@@ -124,6 +165,16 @@ internal static class DotGraph
         {
             return $"could not run {dot}: {e.Message}";
         }
+    }
+
+    /// <summary>The format a file's extension names: <c>svg</c> for <c>graph.svg</c>.</summary>
+    private static string FormatOf(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string format = Path.GetExtension(path).TrimStart('.');
+        return format.Length > 0
+            ? format
+            : throw new ArgumentException($"{path}: the extension names the format (.dot, .svg, .png, .pdf)", nameof(path));
     }
 
     private static string Quote(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
