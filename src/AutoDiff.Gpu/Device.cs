@@ -65,6 +65,7 @@ public sealed partial class Device : IDisposable
     {
         this.shared = shared;
         Kind = shared.Kind;
+        fusionMinElements = Kind == DeviceKind.Cpu ? CpuFusionMinElements : 0;
         Index = shared.Index;
         Id = FormatId(Kind, Index);
         Memory = new DeviceMemory(this, Kind == DeviceKind.Cpu ? HostMemory : Accelerator.MemorySize);

@@ -5,6 +5,28 @@ namespace AutoDiff.Gpu;
 // What the accelerator runs: the matrix product in use and the launches so far.
 public sealed partial class Device
 {
+    /// <summary>The default <see cref="FusionMinElements"/> of the CPU accelerator.</summary>
+    public const long CpuFusionMinElements = 16384;
+
+    /// <summary>
+    /// The fewest elements an elementwise result of computed operands needs to stay pending (see
+    /// <see cref="Config.Fusion"/>); smaller ones are computed at once, and a chain of them only once it grows from a
+    /// pending tensor. 0 on GPUs, where every launch saved counts; <see cref="CpuFusionMinElements"/> on the CPU
+    /// accelerator, where small arrays stay in the core's caches and a pending tensor's bookkeeping costs more than
+    /// the pass it saves. Per device handle; at least 0.
+    /// </summary>
+    public long FusionMinElements
+    {
+        get => fusionMinElements;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            fusionMinElements = value;
+        }
+    }
+
+    private long fusionMinElements;
+
     /// <summary>Kernel launches on this device's accelerator so far, by every handle on it (a fused expression is one).</summary>
     public long KernelLaunches => Launch.Count(this);
 

@@ -11,7 +11,6 @@ internal sealed class Storage
 {
     private MemoryBlock? block;
     private int users = 1;
-    private List<WeakReference<Tensor>>? readers;
     private FusedNode? read;
 
     public Storage(Device device, long bytes)
@@ -38,44 +37,27 @@ internal sealed class Storage
             Device.Memory.Return(b);
     }
 
-    /// <summary>Records a pending tensor (by a weak reference to it) whose expression reads this storage.</summary>
-    public void AddReader(WeakReference<Tensor> pending)
-    {
-        if (Volatile.Read(ref readers) is null)
-            Interlocked.CompareExchange(ref readers, new List<WeakReference<Tensor>>(4), null);
-        lock (readers!)
-        {
-            if (readers.Count == readers.Capacity)
-                readers.RemoveAll(static r => !r.TryGetTarget(out var t) || !t.IsPending);
-            readers.Add(pending);
-        }
-    }
+    /// <summary>Records a pending tensor whose expression reads this storage (weakly: it may be collected unread).</summary>
+    public void AddReader(Tensor pending) => Block?.AddReader(pending);
 
     /// <summary>Realizes every pending tensor that reads this storage: call before changing it in place.</summary>
     public void RealizeReaders()
     {
-        if (Volatile.Read(ref readers) is not { } list)
+        if (Block is not { } b)
             return;
-        WeakReference<Tensor>[] waiting;
-        lock (list)
-        {
-            if (list.Count == 0)
-                return;
-            waiting = [.. list];
-            list.Clear();
-        }
-        for (int i = 0; i < waiting.Length; i++)
+        var waiting = b.TakeReaders();
+        for (int i = 0; i < waiting.Count; i++)
         {
             try
             {
-                if (waiting[i].TryGetTarget(out var t) && t.IsPending && !t.IsDisposed)
-                    t.Realize();
+                if (!waiting[i].IsDisposed)
+                    waiting[i].Realize();
             }
             catch
             {
                 // The ones not realized still read this storage.
-                lock (list)
-                    list.AddRange(waiting[i..]);
+                for (int k = i; k < waiting.Count; k++)
+                    b.AddReader(waiting[k]);
                 throw;
             }
         }

@@ -36,12 +36,8 @@ public sealed partial class Tensor : IDisposable
         ByteCount(shape, dtype);
         this.device = device;
         pending = node;
-        if (node.Inputs.Length > 0)
-        {
-            var reader = new WeakReference<Tensor>(this);
-            foreach (var leaf in node.Inputs)
-                leaf.AddReader(reader);
-        }
+        foreach (var leaf in node.Inputs)
+            leaf.AddReader(this);
         TensorScope.Track(this);
     }
 

@@ -13,7 +13,24 @@ public abstract class FusionTests<TFixture>(TFixture fixture) : IClassFixture<TF
     /// <summary>One 100×100×100 float32 buffer's pool block.</summary>
     private static readonly long Buffer = DeviceMemory.RoundSize(100 * 100 * 100 * sizeof(float));
 
-    private Device Device => fixture.Require();
+    /// <summary>The class's device, fusing results of every size (the CPU accelerator's default leaves small ones eager).</summary>
+    private Device Device
+    {
+        get
+        {
+            var device = fixture.Require();
+            device.FusionMinElements = 0;
+            return device;
+        }
+    }
+
+    /// <summary>A new device (counts from zero), fusing results of every size.</summary>
+    private Device OpenFresh()
+    {
+        var device = fixture.OpenFresh();
+        device.FusionMinElements = 0;
+        return device;
+    }
 
     [Theory]
     [MemberData(nameof(OpTable.Keys), MemberType = typeof(OpTable))]
@@ -60,6 +77,25 @@ public abstract class FusionTests<TFixture>(TFixture fixture) : IClassFixture<TF
         Assert.False(y.Data.IsPending);
         using (Config.NoFusion())
             Assert.Equal(Exp(Square(Sin(x)) * 2).ToArray<float>(), values);
+    }
+
+    [Fact]
+    public void Small_results_of_computed_operands_stay_eager_where_the_device_says_so()
+    {
+        using var device = fixture.OpenFresh();
+        Assert.Equal(fixture.Kind == DeviceKind.Cpu ? Device.CpuFusionMinElements : 0, device.FusionMinElements);
+        device.FusionMinElements = 1000;
+        var small = new Variable(device.Ones(999));
+        var large = new Variable(device.Ones(1000));
+        Assert.False(Exp(small).Data.IsPending);
+        Assert.True(Exp(large).Data.IsPending);
+        // A pending operand keeps a chain pending, whatever its size.
+        var pending = new Variable(device.Ones(3));
+        device.FusionMinElements = 0;
+        var chain = Exp(pending);
+        device.FusionMinElements = 1000;
+        Assert.True(Square(chain).Data.IsPending);
+        Assert.Throws<ArgumentOutOfRangeException>(() => device.FusionMinElements = -1);
     }
 
     [Fact]
@@ -117,7 +153,7 @@ public abstract class FusionTests<TFixture>(TFixture fixture) : IClassFixture<TF
     [Fact]
     public void A_result_that_does_not_fit_fails_when_read_and_loses_nothing()
     {
-        using var device = fixture.OpenFresh();
+        using var device = OpenFresh();
         var x = new Variable(device.Ones(100, 100, 100));
         var y = Square(Exp(x));
         device.Memory.Limit = device.Memory.AllocatedBytes;
@@ -156,7 +192,7 @@ public abstract class FusionTests<TFixture>(TFixture fixture) : IClassFixture<TF
     [Fact]
     public void Seed_nograd_peaks_at_x_and_y()
     {
-        using var device = fixture.OpenFresh();
+        using var device = OpenFresh();
         using (Config.NoGrad())
         {
             var x = new Variable(device.Ones(100, 100, 100));
@@ -170,7 +206,7 @@ public abstract class FusionTests<TFixture>(TFixture fixture) : IClassFixture<TF
     [Fact]
     public void Seed_backward_peaks_at_x_y_and_the_gradient()
     {
-        using var device = fixture.OpenFresh();
+        using var device = OpenFresh();
         var x = new Variable(device.Ones(100, 100, 100));
         var y = Square(Square(Square(x)));
         y.Data.Realize();
@@ -182,7 +218,7 @@ public abstract class FusionTests<TFixture>(TFixture fixture) : IClassFixture<TF
     [Fact]
     public void Seed_backward_with_retained_gradients_peaks_at_six()
     {
-        using var device = fixture.OpenFresh();
+        using var device = OpenFresh();
         var x = new Variable(device.Ones(100, 100, 100));
         var y = Square(Square(Square(x)));
         y.Data.Realize();

@@ -19,6 +19,14 @@ internal static class Fuser
     /// <summary>The most operators one fused kernel evaluates per element.</summary>
     public const int MaxOps = 32;
 
+    /// <summary>
+    /// Whether an elementwise function of <paramref name="a"/> and <paramref name="b"/> returns a pending tensor: while
+    /// <see cref="Config.Fusion"/> is on, when an operand is pending already or the result has at least
+    /// <see cref="Device.FusionMinElements"/> elements.
+    /// </summary>
+    public static bool Fuses(Tensor a, Tensor b) =>
+        Config.Fusion && (a.IsPending || b.IsPending || a.Length >= a.Device.FusionMinElements);
+
     /// <summary><c>op(x)</c>, pending.</summary>
     public static Tensor Map<TOp>(Tensor x, TOp op)
         where TOp : struct, IUnaryOperator

@@ -16,7 +16,7 @@ internal static partial class Launch
         where TOp : struct, IUnaryOperator
     {
         x.ThrowIfDisposed();
-        if (Config.Fusion)
+        if (Fuser.Fuses(x, x))
             return Fuser.Map(x, op);
         var y = x.Device.Empty(x.Shape, x.DType);
         Run(x.Device, x.DType, new MapBody<TOp>(x, y, op));
@@ -30,7 +30,7 @@ internal static partial class Launch
     {
         CheckCompatible(name, a, b);
         var shape = BroadcastShape(name, a.Shape, b.Shape);
-        if (Config.Fusion && a.Shape.Equals(b.Shape))
+        if (a.Shape.Equals(b.Shape) && Fuser.Fuses(a, b))
             return Fuser.Zip(a, b, op);
         var y = a.Device.Empty(shape, a.DType);
         Run(a.Device, a.DType, new ZipBody<TOp>(a, b, y, op));

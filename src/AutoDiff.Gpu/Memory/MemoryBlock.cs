@@ -41,8 +41,71 @@ internal sealed class MemoryBlock
 
     public void Lend(object borrower) => owner.Target = borrower;
 
-    public void Unlend() => owner.Target = null;
+    /// <summary>Takes the block back from its borrower; the pending tensors that read it are forgotten.</summary>
+    public void Unlend()
+    {
+        owner.Target = null;
+        if (Volatile.Read(ref readers) is { } list)
+        {
+            lock (list)
+                FreeAll(list);
+        }
+    }
 
-    /// <summary>Frees the handle; the segment is freed by the pool.</summary>
-    public void Release() => owner.Free();
+    /// <summary>Records, by a weak handle (no finalizer), a pending tensor whose expression reads this block.</summary>
+    public void AddReader(object pending)
+    {
+        if (Volatile.Read(ref readers) is null)
+            Interlocked.CompareExchange(ref readers, new List<GCHandle>(4), null);
+        var list = readers!;
+        lock (list)
+        {
+            if (list.Count == list.Capacity)
+            {
+                // Forget the readers that were collected or computed since they were recorded.
+                list.RemoveAll(static h =>
+                {
+                    if (h.Target is Tensor { IsPending: true })
+                        return false;
+                    h.Free();
+                    return true;
+                });
+            }
+            list.Add(GCHandle.Alloc(pending, GCHandleType.Weak));
+        }
+    }
+
+    /// <summary>The pending tensors recorded as readers and still pending; the record is emptied.</summary>
+    public IReadOnlyList<Tensor> TakeReaders()
+    {
+        if (Volatile.Read(ref readers) is not { Count: > 0 } list)
+            return [];
+        var pending = new List<Tensor>();
+        lock (list)
+        {
+            foreach (var h in list)
+            {
+                if (h.Target is Tensor { IsPending: true } t)
+                    pending.Add(t);
+            }
+            FreeAll(list);
+        }
+        return pending;
+    }
+
+    private static void FreeAll(List<GCHandle> list)
+    {
+        foreach (var h in list)
+            h.Free();
+        list.Clear();
+    }
+
+    private List<GCHandle>? readers;
+
+    /// <summary>Frees the handles; the segment is freed by the pool.</summary>
+    public void Release()
+    {
+        Unlend();
+        owner.Free();
+    }
 }
