@@ -1,138 +1,297 @@
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using ILGPU;
-using ILGPU.Runtime;
 
 namespace AutoDiff.Gpu.Kernels;
 
 internal static unsafe partial class CpuRoutines
 {
-    /// <summary>Rows of C per work item of the blocked product.</summary>
-    public const int BlockM = 64;
-
-    /// <summary>Columns of C per work item of the blocked product.</summary>
-    public const int BlockN = 256;
-
-    /// <summary>Depth of one packed panel.</summary>
-    private const int BlockK = 256;
-
-    /// <summary>Vectors across a register tile of <see cref="Tiles{T}"/>.</summary>
-    private const int Strip = 3;
-
-    /// <summary>Products of at most this many multiply-adds skip the packing, which costs more than they do.</summary>
-    private const long SmallProduct = 8192;
+    /// <summary>Depth of one packed panel: a right sliver of it (2 vectors wide) fills two thirds of a 48 KB L1.</summary>
+    public const int PanelDepth = 256;
 
     /// <summary>
-    /// Blocks [start, start + count) of <c>C = alpha·op(A)·op(B) + beta·C</c>: per block of C and panel of K,
-    /// op(A) and op(B) are packed row-major (zero-padded to the register tile), then a 4-row × 3-vector
-    /// register tile accumulates with fused multiply-adds into the block's accumulator.
+    /// Elements between rows of a left panel packed by rows: a little more than its depth, so that a tile's rows do not
+    /// fall on the same L1 bank at every depth.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void MatMul<T>(T* pa, T* pb, T* pc, MatMulGeometry g, T alpha, T beta, long start, long count)
+    public const int PanelRowStride = PanelDepth + 1;
+
+    /// <summary>Products of at most this many multiply-adds skip the packing, which costs more than they do.</summary>
+    public const long SmallProduct = 8192;
+
+    /// <summary>Bytes of the packed right panel, which the tiles of a left panel share from L2.</summary>
+    private const int RightPanelBytes = 512 * 1024;
+
+    /// <summary>Row tiles in one packed left panel (it stays in L2 while the right slivers pass).</summary>
+    private const int LeftPanelTiles = 12;
+
+    /// <summary>
+    /// Items [start, start + count) of the packed product <paramref name="plan"/> (see <see cref="PackedProduct"/>):
+    /// per item, per panel of columns and of depth, the right operand is packed into slivers two vectors wide, then
+    /// per panel of rows the left operand, and register tiles accumulate each element of C as one chain of fused
+    /// multiply-adds in depth order, from 0, whatever the split; then alpha·sum + beta·C is stored.
+    /// </summary>
+    public static void MatMul<T>(T* left, T* right, T* c, PackedProduct plan, T alpha, T beta, long start, long count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if ((long)g.M * g.N * g.K <= SmallProduct)
+        switch (plan.VectorBits)
         {
-            SmallMatMul(pa, pb, pc, g, alpha, beta, start, count);
-            return;
+            case 512:
+                Product<T, Vector512<T>, TileSimd512<T>>(left, right, c, plan, alpha, beta, start, count);
+                break;
+            case 256:
+                Product<T, Vector256<T>, TileSimd256<T>>(left, right, c, plan, alpha, beta, start, count);
+                break;
+            default:
+                Product<T, Vector128<T>, TileSimd128<T>>(left, right, c, plan, alpha, beta, start, count);
+                break;
         }
-        int lanes = Vector<T>.Count;
-        int strip = Strip * lanes;
-        int blocksN = (g.N + BlockN - 1) / BlockN;
-        int paddedN = RoundUp(BlockN, strip);
-        T[] panelA = ArrayPool<T>.Shared.Rent(BlockM * BlockK);
-        T[] panelB = ArrayPool<T>.Shared.Rent(BlockK * paddedN);
-        T[] block = ArrayPool<T>.Shared.Rent(BlockM * paddedN);
+    }
+
+    /// <summary>Rows of a register tile of <paramref name="vectorBits"/>-bit vectors.</summary>
+    public static int TileRows(int vectorBits) => vectorBits == 512 ? TileSimd512<float>.TileRows : TileSimd256<float>.TileRows;
+
+    /// <summary>Columns of a register tile of <paramref name="vectorBits"/>-bit vectors: two vectors.</summary>
+    public static int TileColumns<T>(int vectorBits)
+        where T : unmanaged =>
+        2 * vectorBits / 8 / sizeof(T);
+
+    /// <summary>Columns of one packed right panel.</summary>
+    public static int PanelColumns<T>(int vectorBits)
+        where T : unmanaged =>
+        Math.Max(1, RightPanelBytes / PanelDepth / sizeof(T) / TileColumns<T>(vectorBits)) * TileColumns<T>(vectorBits);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Product<T, TVector, TSimd>(T* left, T* right, T* c, PackedProduct plan, T alpha, T beta, long start, long count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TSimd : struct, ITileSimd<T, TVector>
+    {
+        int tileRows = TSimd.TileRows, tileColumns = 2 * TSimd.Lanes, tileSize = tileRows * tileColumns;
+        int panelColumns = PanelColumns<T>(plan.VectorBits), panelRows = LeftPanelTiles * tileRows;
+        bool byRows = plan.LeftByRows;
+        // Partial sums live in C's place between panels of depth: one tile when there is one panel.
+        int panels = (plan.Depth + PanelDepth - 1) / PanelDepth;
+        int scratchSize = panels == 1 ? tileSize : RoundUp(plan.ItemRows, tileRows) * panelColumns;
+        const int Align = 64;
+        int pad = Align / sizeof(T);
+        T[] leftPanel = ArrayPool<T>.Shared.Rent((panelRows * PanelRowStride) + pad);
+        T[] rightPanel = ArrayPool<T>.Shared.Rent((PanelDepth * panelColumns) + pad);
+        T[] scratchArray = ArrayPool<T>.Shared.Rent(scratchSize + pad);
         try
         {
-            fixed (T* packedA = panelA)
-            fixed (T* packedB = panelB)
-            fixed (T* acc = block)
+            fixed (T* l0 = leftPanel, r0 = rightPanel, s0 = scratchArray)
             {
+                T* packedLeft = Aligned(l0, Align), packedRight = Aligned(r0, Align), scratch = Aligned(s0, Align);
                 for (long item = start; item < start + count; item++)
                 {
-                    int i0 = (int)(item / blocksN) * BlockM;
-                    int j0 = (int)(item % blocksN) * BlockN;
-                    int rows = Math.Min(BlockM, g.M - i0);
-                    int columns = Math.Min(BlockN, g.N - j0);
-                    int width = RoundUp(columns, strip);
-                    int height = RoundUp(rows, 4);
-                    new Span<T>(acc, height * width).Clear();
-                    for (int p0 = 0; p0 < g.K; p0 += BlockK)
+                    int row0 = (int)(item / plan.ItemsAcross) * plan.ItemRows;
+                    int column0 = (int)(item % plan.ItemsAcross) * plan.ItemColumns;
+                    int row1 = Math.Min(plan.Rows, row0 + plan.ItemRows), column1 = Math.Min(plan.Columns, column0 + plan.ItemColumns);
+                    for (int jc = column0; jc < column1; jc += panelColumns)
                     {
-                        int depth = Math.Min(BlockK, g.K - p0);
-                        PackA(pa, g, packedA, i0, rows, height, p0, depth);
-                        PackB(pb, g, packedB, j0, columns, width, p0, depth);
-                        Tiles(packedA, packedB, acc, height, width, depth);
-                    }
-                    for (int i = 0; i < rows; i++)
-                    {
-                        T* target = pc + ((long)(i0 + i) * g.N) + j0;
-                        T* source = acc + (i * width);
-                        for (int j = 0; j < columns; j++)
-                            Store(target + j, source[j], alpha, beta);
+                        int width = Math.Min(panelColumns, column1 - jc), slivers = (width + tileColumns - 1) / tileColumns;
+                        for (int pc = 0; pc < plan.Depth; pc += PanelDepth)
+                        {
+                            int depth = Math.Min(PanelDepth, plan.Depth - pc);
+                            bool first = pc == 0, last = pc + depth == plan.Depth;
+                            PackRight<T, TVector, TSimd>(right, plan, packedRight, jc, width, pc, depth);
+                            for (int ic = row0; ic < row1; ic += panelRows)
+                            {
+                                int height = Math.Min(panelRows, row1 - ic), tiles = (height + tileRows - 1) / tileRows;
+                                PackLeft<T, TVector, TSimd>(left, plan, packedLeft, ic, height, pc, depth);
+                                for (int s = 0; s < slivers; s++)
+                                {
+                                    T* sliver = packedRight + (s * tileColumns * PanelDepth);
+                                    int columns = Math.Min(tileColumns, width - (s * tileColumns));
+                                    for (int t = 0; t < tiles; t++)
+                                    {
+                                        int rows = Math.Min(tileRows, height - (t * tileRows));
+                                        T* tile = panels == 1 ? scratch : scratch + (((((ic - row0) / tileRows) + t) * slivers) + s) * tileSize;
+                                        T* panel = packedLeft + (t * tileRows * PanelRowStride);
+                                        if (byRows)
+                                            RegisterTile<T, TVector, TSimd, PanelByRows>(rows, panel, sliver, tile, depth, !first);
+                                        else
+                                            RegisterTile<T, TVector, TSimd, PanelByDepth>(rows, panel, sliver, tile, depth, !first);
+                                        if (last)
+                                            Finish(tile, tileColumns, c, plan, ic + (t * tileRows), rows, jc + (s * tileColumns), columns, alpha, beta);
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
         finally
         {
-            ArrayPool<T>.Shared.Return(panelA);
-            ArrayPool<T>.Shared.Return(panelB);
-            ArrayPool<T>.Shared.Return(block);
+            ArrayPool<T>.Shared.Return(leftPanel);
+            ArrayPool<T>.Shared.Return(rightPanel);
+            ArrayPool<T>.Shared.Return(scratchArray);
         }
     }
 
     /// <summary>
-    /// Blocks [start, start + count) of a small product, one dot product per element of C. The multiply-adds
-    /// run in the same order as the blocked product's (fused, p ascending, from 0), so the results are the same.
+    /// Packs rows [i0, i0 + height) × depths [p0, p0 + depth) of the left operand in register tiles of rows, each
+    /// <see cref="PanelRowStride"/>·rows elements: by rows (row r of a tile at r·PanelRowStride) when the operand's rows are
+    /// contiguous, else by depth (depth p at p·rows); rows past the operand are zero.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SmallMatMul<T>(T* a, T* b, T* c, MatMulGeometry g, T alpha, T beta, long start, long count)
+    private static void PackLeft<T, TVector, TSimd>(T* left, PackedProduct plan, T* packed, int i0, int height, int p0, int depth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TSimd : struct, ITileSimd<T, TVector>
+    {
+        int tileRows = TSimd.TileRows;
+        for (int t = 0; t * tileRows < height; t++)
+        {
+            T* target = packed + (t * tileRows * PanelRowStride);
+            int first = i0 + (t * tileRows), rows = Math.Min(tileRows, height - (t * tileRows));
+            if (plan.LeftByRows)
+            {
+                for (int r = 0; r < tileRows; r++)
+                {
+                    var row = new Span<T>(target + (r * PanelRowStride), depth);
+                    if (r < rows)
+                        new ReadOnlySpan<T>(left + ((first + r) * plan.LeftRow) + (p0 * plan.LeftDepth), depth).CopyTo(row);
+                    else
+                        row.Clear();
+                }
+                continue;
+            }
+            T* source = left + (first * plan.LeftRow) + (p0 * plan.LeftDepth);
+            if (rows == tileRows && plan.LeftRow == 1)
+            {
+                // A constant size: the copy compiles to a few vector moves.
+                for (int p = 0; p < depth; p++, source += plan.LeftDepth, target += tileRows)
+                    Unsafe.CopyBlockUnaligned(target, source, (uint)(TSimd.TileRows * sizeof(T)));
+                continue;
+            }
+            for (int p = 0; p < depth; p++, source += plan.LeftDepth, target += tileRows)
+            {
+                int r = 0;
+                for (; r < rows; r++)
+                    target[r] = source[r * plan.LeftRow];
+                for (; r < tileRows; r++)
+                    target[r] = T.Zero;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs depths [p0, p0 + depth) × columns [j0, j0 + width) of the right operand in slivers of a register tile's
+    /// columns (two vectors), each PanelDepth·columns elements, depth p's columns contiguous; columns past the
+    /// operand are zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackRight<T, TVector, TSimd>(T* right, PackedProduct plan, T* packed, int j0, int width, int p0, int depth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TSimd : struct, ITileSimd<T, TVector>
+    {
+        int tileColumns = 2 * TSimd.Lanes;
+        for (int s = 0; s * tileColumns < width; s++)
+        {
+            T* target = packed + (s * tileColumns * PanelDepth);
+            int first = j0 + (s * tileColumns), columns = Math.Min(tileColumns, width - (s * tileColumns));
+            T* source = right + (first * plan.RightColumn) + (p0 * plan.RightDepth);
+            if (plan.RightColumn == 1 && columns == tileColumns)
+            {
+                for (int p = 0; p < depth; p++, source += plan.RightDepth, target += tileColumns)
+                {
+                    TSimd.Store(TSimd.Load(source), target);
+                    TSimd.Store(TSimd.Load(source + TSimd.Lanes), target + TSimd.Lanes);
+                }
+                continue;
+            }
+            if (plan.RightColumn == 1)
+            {
+                for (int p = 0; p < depth; p++, source += plan.RightDepth, target += tileColumns)
+                {
+                    new ReadOnlySpan<T>(source, columns).CopyTo(new Span<T>(target, columns));
+                    new Span<T>(target + columns, tileColumns - columns).Clear();
+                }
+                continue;
+            }
+            // Columns of a column-major operand: each column's depths are contiguous.
+            for (int j = 0; j < columns; j++)
+            {
+                T* from = source + (j * plan.RightColumn), to = target + j;
+                for (int p = 0; p < depth; p++, to += tileColumns)
+                    *to = from[p * plan.RightDepth];
+            }
+            for (int p = 0; p < depth && columns < tileColumns; p++)
+                new Span<T>(target + (p * tileColumns) + columns, tileColumns - columns).Clear();
+        }
+    }
+
+    /// <summary>Stores alpha·sum + beta·C for the <paramref name="rows"/> × <paramref name="columns"/> elements of a finished tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Finish<T>(T* tile, int tileColumns, T* c, PackedProduct plan, int i0, int rows, int j0, int columns, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int blocksN = (g.N + BlockN - 1) / BlockN;
+        int lanes = Vector<T>.Count;
+        bool vectors = plan.OutColumn == 1 && columns == tileColumns && tileColumns % lanes == 0;
+        for (int r = 0; r < rows; r++, tile += tileColumns)
+        {
+            T* target = c + ((i0 + r) * plan.OutRow) + (j0 * plan.OutColumn);
+            if (vectors)
+            {
+                var a = new Vector<T>(alpha);
+                var b = new Vector<T>(beta);
+                for (int j = 0; j < columns; j += lanes)
+                {
+                    var sum = Vector.Load(tile + j);
+                    // The scalar Store's arithmetic, lane by lane: the same bits.
+                    Vector.Store(beta == T.Zero ? a * sum : (a * sum) + (b * Vector.Load(target + j)), target + j);
+                }
+                continue;
+            }
+            for (int j = 0; j < columns; j++)
+                Store(target + (j * plan.OutColumn), tile[j], alpha, beta);
+        }
+    }
+
+    /// <summary>Rows [start, start + count) of a small product, one dot product per element of C, in the packed product's order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SmallMatMul<T>(T* a, T* b, T* c, MatMulGeometry g, T alpha, T beta, long start, long count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         // Element strides of op(A)[i, p] and op(B)[p, j] along each index.
         long ai = g.TransposeA != 0 ? 1 : g.K, ap = g.TransposeA != 0 ? g.M : 1;
         long bp = g.TransposeB != 0 ? 1 : g.N, bj = g.TransposeB != 0 ? g.K : 1;
-        for (long item = start; item < start + count; item++)
+        for (long i = start; i < start + count; i++)
         {
-            int i0 = (int)(item / blocksN) * BlockM;
-            int j0 = (int)(item % blocksN) * BlockN;
-            int i1 = Math.Min(g.M, i0 + BlockM), j1 = Math.Min(g.N, j0 + BlockN);
-            for (int i = i0; i < i1; i++)
+            T* target = c + (i * g.N);
+            int j = 0;
+            // Four columns at a time: four independent chains of multiply-adds hide their latency.
+            for (; j + 4 <= g.N; j += 4)
             {
-                T* target = c + ((long)i * g.N);
-                int j = j0;
-                // Four columns at a time: four independent chains of multiply-adds hide their latency.
-                for (; j + 4 <= j1; j += 4)
+                T* x = a + (i * ai);
+                T* y = b + (j * bj);
+                T s0 = T.Zero, s1 = T.Zero, s2 = T.Zero, s3 = T.Zero;
+                for (int p = 0; p < g.K; p++, x += ap, y += bp)
                 {
-                    T* x = a + (i * ai);
-                    T* y = b + (j * bj);
-                    T s0 = T.Zero, s1 = T.Zero, s2 = T.Zero, s3 = T.Zero;
-                    for (int p = 0; p < g.K; p++, x += ap, y += bp)
-                    {
-                        T v = *x;
-                        s0 = T.FusedMultiplyAdd(v, y[0], s0);
-                        s1 = T.FusedMultiplyAdd(v, y[bj], s1);
-                        s2 = T.FusedMultiplyAdd(v, y[2 * bj], s2);
-                        s3 = T.FusedMultiplyAdd(v, y[3 * bj], s3);
-                    }
-                    Store(target + j, s0, alpha, beta);
-                    Store(target + j + 1, s1, alpha, beta);
-                    Store(target + j + 2, s2, alpha, beta);
-                    Store(target + j + 3, s3, alpha, beta);
+                    T v = *x;
+                    s0 = T.FusedMultiplyAdd(v, y[0], s0);
+                    s1 = T.FusedMultiplyAdd(v, y[bj], s1);
+                    s2 = T.FusedMultiplyAdd(v, y[2 * bj], s2);
+                    s3 = T.FusedMultiplyAdd(v, y[3 * bj], s3);
                 }
-                for (; j < j1; j++)
-                {
-                    T* x = a + (i * ai);
-                    T* y = b + (j * bj);
-                    T sum = T.Zero;
-                    for (int p = 0; p < g.K; p++, x += ap, y += bp)
-                        sum = T.FusedMultiplyAdd(*x, *y, sum);
-                    Store(target + j, sum, alpha, beta);
-                }
+                Store(target + j, s0, alpha, beta);
+                Store(target + j + 1, s1, alpha, beta);
+                Store(target + j + 2, s2, alpha, beta);
+                Store(target + j + 3, s3, alpha, beta);
+            }
+            for (; j < g.N; j++)
+            {
+                T* x = a + (i * ai);
+                T* y = b + (j * bj);
+                T sum = T.Zero;
+                for (int p = 0; p < g.K; p++, x += ap, y += bp)
+                    sum = T.FusedMultiplyAdd(*x, *y, sum);
+                Store(target + j, sum, alpha, beta);
             }
         }
     }
@@ -143,122 +302,24 @@ internal static unsafe partial class CpuRoutines
         where T : unmanaged, IFloatingPointIeee754<T> =>
         *c = beta == T.Zero ? alpha * sum : (alpha * sum) + (beta * *c);
 
-    /// <summary>
-    /// acc[height×width] += packedA[height×depth] · packedB[depth×width], 4 rows × 3 vectors at a time: 12 accumulators,
-    /// enough independent fused multiply-adds to cover their latency on two FMA pipes, and 7 loads per 12 of them.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tiles<T>(T* packedA, T* packedB, T* acc, int height, int width, int depth)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int lanes = Vector<T>.Count;
-        for (int j = 0; j < width; j += Strip * lanes)
-        {
-            for (int i = 0; i < height; i += 4)
-            {
-                T* t0 = acc + (i * width) + j, t1 = t0 + width, t2 = t1 + width, t3 = t2 + width;
-                Vector<T> c00 = Vector.Load(t0), c01 = Vector.Load(t0 + lanes), c02 = Vector.Load(t0 + (2 * lanes));
-                Vector<T> c10 = Vector.Load(t1), c11 = Vector.Load(t1 + lanes), c12 = Vector.Load(t1 + (2 * lanes));
-                Vector<T> c20 = Vector.Load(t2), c21 = Vector.Load(t2 + lanes), c22 = Vector.Load(t2 + (2 * lanes));
-                Vector<T> c30 = Vector.Load(t3), c31 = Vector.Load(t3 + lanes), c32 = Vector.Load(t3 + (2 * lanes));
-                T* a0 = packedA + (i * depth), a1 = a0 + depth, a2 = a1 + depth, a3 = a2 + depth;
-                T* bp = packedB + j;
-                for (int p = 0; p < depth; p++, bp += width)
-                {
-                    var b0 = Vector.Load(bp);
-                    var b1 = Vector.Load(bp + lanes);
-                    var b2 = Vector.Load(bp + (2 * lanes));
-                    var x = new Vector<T>(a0[p]);
-                    c00 = MultiplyAdd(x, b0, c00);
-                    c01 = MultiplyAdd(x, b1, c01);
-                    c02 = MultiplyAdd(x, b2, c02);
-                    x = new Vector<T>(a1[p]);
-                    c10 = MultiplyAdd(x, b0, c10);
-                    c11 = MultiplyAdd(x, b1, c11);
-                    c12 = MultiplyAdd(x, b2, c12);
-                    x = new Vector<T>(a2[p]);
-                    c20 = MultiplyAdd(x, b0, c20);
-                    c21 = MultiplyAdd(x, b1, c21);
-                    c22 = MultiplyAdd(x, b2, c22);
-                    x = new Vector<T>(a3[p]);
-                    c30 = MultiplyAdd(x, b0, c30);
-                    c31 = MultiplyAdd(x, b1, c31);
-                    c32 = MultiplyAdd(x, b2, c32);
-                }
-                StoreRow(t0, lanes, c00, c01, c02);
-                StoreRow(t1, lanes, c10, c11, c12);
-                StoreRow(t2, lanes, c20, c21, c22);
-                StoreRow(t3, lanes, c30, c31, c32);
-            }
-        }
-    }
-
-    /// <summary>Vectors of a register tile's row, stored side by side.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow<T>(T* target, int lanes, Vector<T> v0, Vector<T> v1, Vector<T> v2)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Vector.Store(v0, target);
-        Vector.Store(v1, target + lanes);
-        Vector.Store(v2, target + (2 * lanes));
-    }
-
-    /// <summary>packed[i·depth + p] = op(A)[i0 + i, p0 + p], zero for rows past the matrix.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackA<T>(T* a, MatMulGeometry g, T* packed, int i0, int rows, int height, int p0, int depth)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < height; i++)
-        {
-            var target = new Span<T>(packed + (i * depth), depth);
-            if (i >= rows)
-                target.Clear();
-            else if (g.TransposeA == 0)
-                new ReadOnlySpan<T>(a + g.IndexA(i0 + i, p0), depth).CopyTo(target);
-            else
-            {
-                for (int p = 0; p < depth; p++)
-                    target[p] = a[g.IndexA(i0 + i, p0 + p)];
-            }
-        }
-    }
-
-    /// <summary>packed[p·width + j] = op(B)[p0 + p, j0 + j], zero for columns past the matrix.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackB<T>(T* b, MatMulGeometry g, T* packed, int j0, int columns, int width, int p0, int depth)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int p = 0; p < depth; p++)
-        {
-            var target = new Span<T>(packed + (p * width), width);
-            if (g.TransposeB == 0)
-                new ReadOnlySpan<T>(b + g.IndexB(p0 + p, j0), columns).CopyTo(target);
-            else
-            {
-                for (int j = 0; j < columns; j++)
-                    target[j] = b[g.IndexB(p0 + p, j0 + j)];
-            }
-            target[columns..].Clear();
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> MultiplyAdd<T>(Vector<T> a, Vector<T> b, Vector<T> c)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float))
-            return Vector.As<float, T>(Vector.FusedMultiplyAdd(Vector.As<T, float>(a), Vector.As<T, float>(b), Vector.As<T, float>(c)));
-        if (typeof(T) == typeof(double))
-            return Vector.As<double, T>(Vector.FusedMultiplyAdd(Vector.As<T, double>(a), Vector.As<T, double>(b), Vector.As<T, double>(c)));
-        return (a * b) + c;
-    }
+    /// <summary>The first address at or after <paramref name="pointer"/> on a multiple of <paramref name="bytes"/>.</summary>
+    private static T* Aligned<T>(T* pointer, int bytes)
+        where T : unmanaged =>
+        (T*)(((nint)pointer + bytes - 1) & ~(nint)(bytes - 1));
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 }
 
-/// <summary>Chunked blocked product: items are blocks of C (see <see cref="CpuRoutines.MatMul{T}"/>).</summary>
-internal readonly unsafe struct MatMulBody<T>(Address<T> a, Address<T> b, Address<T> c, MatMulGeometry g, T alpha, T beta) : ICpuBody
+/// <summary>Chunked packed product: items are blocks of C (see <see cref="CpuRoutines.MatMul{T}"/>).</summary>
+internal readonly unsafe struct MatMulBody<T>(Address<T> left, Address<T> right, Address<T> c, PackedProduct plan, T alpha, T beta) : ICpuBody
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public void Run(long start, long count) => CpuRoutines.MatMul<T>(a, b, c, g, alpha, beta, start, count);
+    public void Run(long start, long count) => CpuRoutines.MatMul<T>(left, right, c, plan, alpha, beta, start, count);
+}
+
+/// <summary>Chunked small product: items are rows of C (see <see cref="CpuRoutines.SmallMatMul{T}"/>).</summary>
+internal readonly unsafe struct SmallMatMulBody<T>(Address<T> a, Address<T> b, Address<T> c, MatMulGeometry g, T alpha, T beta) : ICpuBody
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public void Run(long start, long count) => CpuRoutines.SmallMatMul<T>(a, b, c, g, alpha, beta, start, count);
 }

@@ -56,8 +56,7 @@ public sealed unsafe partial class KernelLibrary
             case MatMulImplementation.CuBlas when TryCuBlas(a, b, c, geometry, alpha, beta):
                 break;
             case MatMulImplementation.Blocked:
-                long blocks = (long)Ceiling(m, CpuRoutines.BlockM) * Ceiling(n, CpuRoutines.BlockN);
-                RunChunked(new MatMulBody<T>(Pointer(a), Pointer(b), Pointer(c), geometry, alphaT, betaT), blocks, ChunkedThreads(blocks, (long)m * n * Math.Max(1, k) / 32));
+                Blocked(a, b, c, geometry, alphaT, betaT);
                 break;
             default:
                 Tiled(a, b, c, geometry, alphaT, betaT);
@@ -92,6 +91,27 @@ public sealed unsafe partial class KernelLibrary
 
     /// <summary>Runs the matrix-unit kernel where inline PTX does not run (a CPU accelerator with 32-lane warps), each lane computing the operations from shared memory: tests check its layout so.</summary>
     internal bool EmulateTensorCores { get; init; }
+
+    /// <summary>
+    /// The width of the CPU product's register tiles, in bits: 512, 256 or 128; by default the widest this CPU runs
+    /// natively (<see cref="PackedProduct.NativeVectorBits"/>). Tests run the narrower ones too.
+    /// </summary>
+    internal int CpuVectorBits { get; init; } = PackedProduct.NativeVectorBits;
+
+    /// <summary>The CPU accelerator's product: packed (<see cref="PackedProduct"/>), or one dot product per element when small.</summary>
+    private void Blocked<T>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long work = (long)g.M * g.N * g.K;
+        if (work <= CpuRoutines.SmallProduct)
+        {
+            RunChunked(new SmallMatMulBody<T>(Pointer(a), Pointer(b), Pointer(c), g, alpha, beta), g.M, 1);
+            return;
+        }
+        var plan = PackedProduct.Of<T>(g, ChunkedThreads(long.MaxValue, work / 32), CpuVectorBits);
+        var (left, right) = plan.Swapped != 0 ? (b, a) : (a, b);
+        RunChunked(new MatMulBody<T>(Pointer(left), Pointer(right), Pointer(c), plan, alpha, beta), plan.Items, ChunkedThreads(plan.Items, work / 32));
+    }
 
     private void Tiled<T>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -8,7 +8,8 @@ namespace AutoDiff.Gpu.Tests;
 
 /// <summary>
 /// The matrix product against a float64 host reference: sizes that are not multiples of a tile (one element,
-/// primes, K = 0), every transpose combination, alpha and beta (beta = 0 never reads C, even NaN).
+/// primes, K = 0), tall, wide, one row, one column, several panels of depth, every transpose combination, alpha and
+/// beta (beta = 0 never reads C, even NaN).
 /// </summary>
 public abstract class KernelMatMulTests<T>(KernelDeviceFixture fixture, KernelStyle style) : KernelSuite<T>(fixture, style)
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -41,6 +42,11 @@ public abstract class KernelMatMulTests<T>(KernelDeviceFixture fixture, KernelSt
     [InlineData(64, 70, 300)]
     [InlineData(130, 257, 65)]
     [InlineData(3, 4, 0)]
+    [InlineData(301, 20, 40)]
+    [InlineData(5, 300, 70)]
+    [InlineData(1, 500, 40)]
+    [InlineData(500, 1, 40)]
+    [InlineData(30, 41, 600)]
     public void Products_match_the_reference_for_every_transpose(int m, int n, int k)
     {
         foreach (bool transposeA in new[] { false, true })
