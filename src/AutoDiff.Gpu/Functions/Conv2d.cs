@@ -29,6 +29,9 @@ namespace AutoDiff.Gpu.Functions
         /// <summary>C·KH·KW without overflow.</summary>
         private long Elements => (long)C * KH * KW;
 
+        /// <summary>The kernels' geometry of these windows over <paramref name="images"/> images.</summary>
+        public Kernels.WindowGeometry For(int images) => new(images, C, H, W, KH, KW, SH, SW, PH, PW);
+
         /// <summary>The windows of x; the error names the function, the shape and the sizes.</summary>
         public static Windows Of(string name, Shape x, (int H, int W) kernel, (int H, int W) stride, (int H, int W) pad)
         {
@@ -95,8 +98,9 @@ namespace AutoDiff.Gpu
     {
         /// <summary>
         /// DeZero's <c>im2col</c> (as a matrix): the windows of x (N, C, H, W) as rows, (N·OH·OW, C·KH·KW), zeros where a
-        /// window lies in the padding. One gather launch by offsets computed once per geometry; the backward adds each
-        /// element back where it was read (DeZero's <c>col2im</c>).
+        /// window lies in the padding. On the CPU accelerator one launch that computes the offsets as it copies; on GPUs
+        /// one gather by offsets computed once per geometry. The backward adds each element back where it was read
+        /// (DeZero's <c>col2im</c>).
         /// </summary>
         /// <exception cref="ArgumentException">x is not 4-D, or the kernel does not fit the padded input.</exception>
         /// <exception cref="ArgumentOutOfRangeException">A kernel size or stride is not positive, or a padding negative.</exception>
@@ -110,6 +114,8 @@ namespace AutoDiff.Gpu
         private static Variable Im2col(Variable x, Functions.Windows w)
         {
             x.Data.Device.ThrowIfDisposed();
+            if (x.Data.Device.Kernels.Style == Kernels.KernelStyle.Chunked)
+                return new Functions.Im2col(w).Call(x)[0];
             var rows = WithIndices(new IndexBuffer(x.Data.Device, w.Gather()), offsets => new Functions.Take(offsets, new Functions.TakeGeometry(1, 3, PerSlice: false)).Call(x)[0]);
             return Reshape(rows, x.Shape[0] * w.OH * w.OW, w.Column);
         }
@@ -130,7 +136,8 @@ namespace AutoDiff.Gpu
         /// DeZero's <c>col2im</c>, the adjoint of <see cref="Im2col(Variable, ValueTuple{int, int}, ValueTuple{int, int}, ValueTuple{int, int})"/>:
         /// rows of windows (N·OH·OW, C·KH·KW) added back into an image of <paramref name="image"/> (N, C, H, W), each
         /// element where im2col would have read it (overlapping windows add up; the padding drops). One scatter-add
-        /// launch; the backward is im2col.
+        /// launch (on the CPU accelerator, one launch that sums each element's windows in their order); the backward
+        /// is im2col.
         /// </summary>
         /// <exception cref="ArgumentException">The rows do not have the shape im2col gives for the image.</exception>
         public static Variable Col2im(Variable cols, Shape image, (int H, int W) kernel, (int H, int W) stride, (int H, int W) pad)
@@ -142,6 +149,8 @@ namespace AutoDiff.Gpu
             if (!cols.Shape.Equals(expected))
                 throw new ArgumentException($"{nameof(Col2im)}: the windows of an image {image} with kernel {kernel}, stride {stride} and padding {pad} are {expected}, not {cols.Shape}");
             cols.Data.Device.ThrowIfDisposed();
+            if (cols.Data.Device.Kernels.Style == Kernels.KernelStyle.Chunked)
+                return new Functions.Col2im(w, image[0]).Call(cols)[0];
             return WithIndices(
                 new IndexBuffer(cols.Data.Device, w.Gather()),
                 offsets => new Functions.TakeGrad(offsets, new Functions.TakeGeometry(1, 3, PerSlice: false), image).Call(Reshape(cols, image[0], w.OH * w.OW * w.Column))[0]);

@@ -1,0 +1,50 @@
+using System.Numerics;
+using ILGPU;
+
+namespace AutoDiff.Gpu.Kernels;
+
+// Windows of images on the CPU accelerator: im2col and col2im with the offsets computed in the loops.
+public sealed unsafe partial class KernelLibrary
+{
+    /// <summary>
+    /// Launches im2col: <paramref name="col"/> (N·OH·OW, C·KH·KW) gets the windows of the images
+    /// <paramref name="x"/> (N, C, H, W) as rows, zero where a window lies in the padding. CPU accelerator
+    /// (<see cref="KernelStyle.Chunked"/>) only: GPUs gather by offsets (<see cref="Gather{T}"/>).
+    /// </summary>
+    /// <exception cref="NotSupportedException">The library is not chunked.</exception>
+    public void Im2col<T>(ArrayView<T> x, ArrayView<T> col, WindowGeometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckWindows(x, col, g, nameof(Im2col));
+        long rows = (long)g.N * g.OH * g.OW;
+        RunChunked(new Im2colBody<T>(Pointer(x), Pointer(col), g), rows, ChunkedThreads(rows, g.ColumnLength));
+    }
+
+    /// <summary>
+    /// Launches col2im, the adjoint of <see cref="Im2col{T}"/>: <paramref name="x"/> (N, C, H, W) gets, at each
+    /// element, the sum of the elements of <paramref name="col"/> that im2col would have read from it (its former
+    /// content is not read). Each sum is added in the order of the windows, so the bits do not depend on threads.
+    /// CPU accelerator only, as <see cref="Im2col{T}"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The library is not chunked.</exception>
+    public void Col2im<T>(ArrayView<T> col, ArrayView<T> x, WindowGeometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckWindows(x, col, g, nameof(Col2im));
+        long rows = (long)g.N * g.C * g.H;
+        RunChunked(new Col2imBody<T>(Pointer(col), Pointer(x), g), rows, ChunkedThreads(rows, g.ColumnLength));
+    }
+
+    private void CheckWindows<T>(ArrayView<T> x, ArrayView<T> col, WindowGeometry g, string name)
+        where T : unmanaged
+    {
+        if (style != KernelStyle.Chunked)
+            throw new NotSupportedException($"{name} runs on the CPU accelerator's chunked layout, not {style}: gather by offsets instead");
+        if (g.N < 0 || g.C < 0 || g.H < 1 || g.W < 1 || g.KH < 1 || g.KW < 1 || g.SH < 1 || g.SW < 1 || g.PH < 0 || g.PW < 0
+            || g.H + (2 * g.PH) < g.KH || g.W + (2 * g.PW) < g.KW)
+            throw new ArgumentOutOfRangeException(nameof(g), $"{name}: {g} has no windows (sizes and strides positive, paddings not negative, kernel within the padded image)");
+        CheckLength(x, g.ImageLength, nameof(x));
+        CheckLength(col, g.ColumnLength, nameof(col));
+        Enter();
+    }
+}
