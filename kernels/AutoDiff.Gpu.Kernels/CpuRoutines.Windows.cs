@@ -8,77 +8,85 @@ internal static unsafe partial class CpuRoutines
     /// <summary>
     /// Rows [start, start + count) of the column matrix, one window (n, oh, ow) each: for every (c, kh), the KW
     /// elements of image row h = oh·SH + kh − PH from column ow·SW − PW on, zero where they fall in the padding.
+    /// (Pointers into the padding are formed but never read.)
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Im2col<T>(T* x, T* col, WindowGeometry g, long start, long count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int oh1 = g.OH, ow1 = g.OW, column = g.Column;
+        int oh1 = g.OH, ow1 = g.OW, kw = g.KW, plane = g.H * g.W;
         for (long row = start; row < start + count; row++)
         {
             int ow = (int)(row % ow1), oh = (int)(row / ow1 % oh1);
             long n = row / ow1 / oh1;
             int h0 = (oh * g.SH) - g.PH, w0 = (ow * g.SW) - g.PW;
-            // The kernel columns [kw0, kw1) fall inside the image.
-            int kw0 = Math.Max(0, -w0), kw1 = Math.Min(g.KW, g.W - w0);
-            T* target = col + (row * column);
-            for (int c = 0; c < g.C; c++)
+            // The kernel rows [kh0, kh1) and columns [kw0, kw1) fall inside the image; the rest reads the padding.
+            int kh0 = Math.Max(0, -h0), kh1 = Math.Min(g.KH, g.H - h0);
+            int kw0 = Math.Max(0, -w0), kw1 = Math.Min(kw, g.W - w0);
+            bool whole = kw0 == 0 && kw1 == kw;
+            T* target = col + (row * g.Column);
+            T* image = x + (n * g.C * plane) + (h0 * g.W) + w0;
+            for (int c = 0; c < g.C; c++, image += plane)
             {
-                T* image = x + (((n * g.C) + c) * g.H * g.W) + w0;
-                for (int kh = 0; kh < g.KH; kh++, target += g.KW)
+                for (int kh = 0; kh < g.KH; kh++, target += kw)
                 {
-                    int h = h0 + kh;
-                    if (h < 0 || h >= g.H || kw0 >= kw1)
+                    T* source = image + (kh * g.W);
+                    if (kh < kh0 || kh >= kh1 || kw0 >= kw1)
                     {
-                        new Span<T>(target, g.KW).Clear();
-                        continue;
+                        for (int k = 0; k < kw; k++)
+                            target[k] = T.Zero;
                     }
-                    T* source = image + ((long)h * g.W);
-                    int kw = 0;
-                    for (; kw < kw0; kw++)
-                        target[kw] = T.Zero;
-                    for (; kw < kw1; kw++)
-                        target[kw] = source[kw];
-                    for (; kw < g.KW; kw++)
-                        target[kw] = T.Zero;
+                    else if (whole && kw == 3)
+                    {
+                        // The common 3-wide window inside the image: three moves.
+                        target[0] = source[0];
+                        target[1] = source[1];
+                        target[2] = source[2];
+                    }
+                    else
+                    {
+                        for (int k = 0; k < kw; k++)
+                            target[k] = k >= kw0 && k < kw1 ? source[k] : T.Zero;
+                    }
                 }
             }
         }
     }
 
     /// <summary>
-    /// Image rows [start, start + count), (n, c, h) each, of col2im: every element is the sum of the column-matrix
-    /// elements that read it, added from 0 in the order of their windows (oh, ow) — the order a scatter of the
-    /// rows one after the other adds them in — so no two threads write one element.
+    /// Image planes [start, start + count), (n, c) each, of col2im: the plane is cleared, then every window (oh, ow)
+    /// of image n, in order, adds its (c, kh, kw) elements where im2col read them — the order of a serial scatter of
+    /// the rows — and only this item writes the plane.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Col2im<T>(T* col, T* x, WindowGeometry g, long start, long count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int oh1 = g.OH, ow1 = g.OW, column = g.Column;
-        for (long row = start; row < start + count; row++)
+        int oh1 = g.OH, ow1 = g.OW, column = g.Column, plane = g.H * g.W;
+        for (long item = start; item < start + count; item++)
         {
-            int h = (int)(row % g.H), c = (int)(row / g.H % g.C);
-            long n = row / g.H / g.C;
-            T* target = x + (row * g.W);
-            // Windows ascending: kh (and kw) descending.
-            for (int w = 0; w < g.W; w++)
+            long n = item / g.C;
+            int c = (int)(item % g.C);
+            T* target = x + (item * plane);
+            new Span<T>(target, plane).Clear();
+            T* window = col + (n * oh1 * ow1 * column) + (c * g.KH * g.KW);
+            for (int oh = 0; oh < oh1; oh++)
             {
-                T sum = T.Zero;
-                for (int kh = g.KH - 1; kh >= 0; kh--)
+                for (int ow = 0; ow < ow1; ow++, window += column)
                 {
-                    int hs = h + g.PH - kh;
-                    if (hs < 0 || hs % g.SH != 0 || hs / g.SH >= oh1)
-                        continue;
-                    T* windows = col + ((((n * oh1) + (hs / g.SH)) * ow1) * column) + (((c * g.KH) + kh) * g.KW);
-                    for (int kw = g.KW - 1; kw >= 0; kw--)
+                    int h0 = (oh * g.SH) - g.PH, w0 = (ow * g.SW) - g.PW;
+                    int kw0 = Math.Max(0, -w0), kw1 = Math.Min(g.KW, g.W - w0);
+                    T* source = window;
+                    for (int kh = 0; kh < g.KH; kh++, source += g.KW)
                     {
-                        int ws = w + g.PW - kw;
-                        if (ws >= 0 && ws % g.SW == 0 && ws / g.SW < ow1)
-                            sum += windows[((long)(ws / g.SW) * column) + kw];
+                        int h = h0 + kh;
+                        if (h < 0 || h >= g.H)
+                            continue;
+                        T* row = target + (h * g.W) + w0;
+                        for (int kw = kw0; kw < kw1; kw++)
+                            row[kw] += source[kw];
                     }
                 }
-                target[w] = sum;
             }
         }
     }
@@ -91,7 +99,7 @@ internal readonly unsafe struct Im2colBody<T>(Address<T> x, Address<T> col, Wind
     public void Run(long start, long count) => CpuRoutines.Im2col<T>(x, col, g, start, count);
 }
 
-/// <summary>Chunked col2im: items are image rows (see <see cref="CpuRoutines.Col2im{T}"/>).</summary>
+/// <summary>Chunked col2im: items are image planes (see <see cref="CpuRoutines.Col2im{T}"/>).</summary>
 internal readonly unsafe struct Col2imBody<T>(Address<T> col, Address<T> x, WindowGeometry g) : ICpuBody
     where T : unmanaged, IFloatingPointIeee754<T>
 {

@@ -23,7 +23,7 @@ public sealed unsafe partial class KernelLibrary
     /// <summary>
     /// Launches col2im, the adjoint of <see cref="Im2col{T}"/>: <paramref name="x"/> (N, C, H, W) gets, at each
     /// element, the sum of the elements of <paramref name="col"/> that im2col would have read from it (its former
-    /// content is not read). Each sum is added in the order of the windows, so the bits do not depend on threads.
+    /// content is not read). Each sum is added from 0 in the order of the windows, so the bits do not depend on threads.
     /// CPU accelerator only, as <see cref="Im2col{T}"/>.
     /// </summary>
     /// <exception cref="NotSupportedException">The library is not chunked.</exception>
@@ -31,8 +31,8 @@ public sealed unsafe partial class KernelLibrary
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckWindows(x, col, g, nameof(Col2im));
-        long rows = (long)g.N * g.C * g.H;
-        RunChunked(new Col2imBody<T>(Pointer(col), Pointer(x), g), rows, ChunkedThreads(rows, g.ColumnLength));
+        long planes = (long)g.N * g.C;
+        RunChunked(new Col2imBody<T>(Pointer(col), Pointer(x), g), planes, ChunkedThreads(planes, g.ColumnLength));
     }
 
     private void CheckWindows<T>(ArrayView<T> x, ArrayView<T> col, WindowGeometry g, string name)
