@@ -24,6 +24,9 @@ internal static unsafe partial class CpuRoutines
             int kh0 = Math.Max(0, -h0), kh1 = Math.Min(g.KH, g.H - h0);
             int kw0 = Math.Max(0, -w0), kw1 = Math.Min(kw, g.W - w0);
             bool whole = kw0 == 0 && kw1 == kw;
+            // A 3-wide row with a 4th element inside the image row: copied as 4, the 4th overwritten by the next row.
+            bool four = whole && kw == 3 && w0 + 4 <= g.W;
+            T* last = col + ((row + 1) * g.Column) - kw;
             T* target = col + (row * g.Column);
             T* image = x + (n * g.C * plane) + (h0 * g.W) + w0;
             for (int c = 0; c < g.C; c++, image += plane)
@@ -35,6 +38,10 @@ internal static unsafe partial class CpuRoutines
                     {
                         for (int k = 0; k < kw; k++)
                             target[k] = T.Zero;
+                    }
+                    else if (four && target != last)
+                    {
+                        Unsafe.CopyBlockUnaligned(target, source, (uint)(4 * sizeof(T)));
                     }
                     else if (whole && kw == 3)
                     {
