@@ -6,8 +6,9 @@ namespace AutoDiff.Gpu.Benchmarks;
 
 /// <summary>
 /// The heavy cases of the TorchSharp CPU baseline (<c>shared/baselines/torchsharp_cpu</c>), float32, through the
-/// engine as a user calls it: the product of two N×N matrices, forward under <see cref="Config.NoGrad"/> and forward
-/// with backward (three products) in a <see cref="TensorScope"/>. N is 1024, as the baseline's.
+/// engine as a user calls it, each call in a <see cref="TensorScope"/> as the baseline's in a dispose scope: the product
+/// of two N×N matrices, forward under <see cref="Config.NoGrad"/> and forward with backward (three products). N is
+/// 1024, as the baseline's.
 /// </summary>
 [Config(typeof(KernelBenchmarkConfig))]
 public class HeavyMatMulBenchmarks : OpsBenchmarks
@@ -31,7 +32,7 @@ public class HeavyMatMulBenchmarks : OpsBenchmarks
     }
 
     [Benchmark, Flops(2, 3)]
-    public void Forward() => Forward(() => MatMul(new Variable(aData), new Variable(bData)));
+    public void Forward() => Scoped(() => MatMul(new Variable(aData), new Variable(bData)));
 
     [Benchmark, Flops(6, 3)]
     public void ForwardBackward() => Backward(() => (new Variable(aData), new Variable(bData)), (a, b) => MatMul(a, b));
@@ -52,8 +53,8 @@ public class HeavyMatMulBenchmarks : OpsBenchmarks
 
 /// <summary>
 /// The baseline's convolution, float32: x (32, 16, 28, 28) with filters (32, 16, 3, 3) and a bias, stride 1,
-/// padding 1 (0.23 GFLOP forward), forward under <see cref="Config.NoGrad"/> and forward with backward in a
-/// <see cref="TensorScope"/>; and max pooling 2×2, stride 2, of the same x.
+/// padding 1 (0.23 GFLOP forward), forward under <see cref="Config.NoGrad"/> and forward with backward, each call in
+/// a <see cref="TensorScope"/>; and max pooling 2×2, stride 2, of the same x.
 /// </summary>
 public class HeavyConvolutionBenchmarks : OpsBenchmarks
 {
@@ -78,7 +79,7 @@ public class HeavyConvolutionBenchmarks : OpsBenchmarks
     }
 
     [Benchmark]
-    public void Forward() => Forward(() => Conv2d(new Variable(xData), new Variable(wData), new Variable(bData), 1, 1));
+    public void Forward() => Scoped(() => Conv2d(new Variable(xData), new Variable(wData), new Variable(bData), 1, 1));
 
     [Benchmark]
     public void ForwardBackward()
@@ -95,7 +96,7 @@ public class HeavyConvolutionBenchmarks : OpsBenchmarks
     }
 
     [Benchmark]
-    public void Pooling() => Forward(() => F.Pooling(new Variable(xData), 2, 2));
+    public void Pooling() => Scoped(() => F.Pooling(new Variable(xData), 2, 2));
 }
 
 /// <summary>

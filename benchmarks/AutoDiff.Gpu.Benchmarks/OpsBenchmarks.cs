@@ -30,6 +30,18 @@ public abstract class OpsBenchmarks
         Device.Synchronize();
     }
 
+    /// <summary>Runs <paramref name="op"/> without a graph in a <see cref="TensorScope"/>, which frees every tensor it made, and waits for the device.</summary>
+    protected void Scoped(Func<Variable> op)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        using (TensorScope.Begin())
+        using (Config.NoGrad())
+        {
+            op();
+            Device.Synchronize();
+        }
+    }
+
     /// <summary>Frees the device.</summary>
     [GlobalCleanup]
     public void Cleanup()

@@ -8,7 +8,8 @@ namespace AutoDiff.Gpu.Kernels;
 
 internal static unsafe partial class CpuRoutines
 {
-    /// <summary>Depth of one packed panel: a right sliver of it (2 vectors wide) fills two thirds of a 48 KB L1.</summary>
+    /// <summary>Depth of one packed panel: a right sliver of it (2 vectors wide) fills two thirds of a 48 KB L1.
+    /// </summary>
     public const int PanelDepth = 256;
 
     /// <summary>
@@ -50,7 +51,8 @@ internal static unsafe partial class CpuRoutines
     }
 
     /// <summary>Rows of a register tile of <paramref name="vectorBits"/>-bit vectors.</summary>
-    public static int TileRows(int vectorBits) => vectorBits == 512 ? TileSimd512<float>.TileRows : TileSimd256<float>.TileRows;
+    public static int TileRows(int vectorBits) =>
+        vectorBits == 512 ? TileSimd512<float>.TileRows : TileSimd256<float>.TileRows;
 
     /// <summary>Columns of a register tile of <paramref name="vectorBits"/>-bit vectors: two vectors.</summary>
     public static int TileColumns<T>(int vectorBits)
@@ -63,17 +65,18 @@ internal static unsafe partial class CpuRoutines
         Math.Max(1, RightPanelBytes / PanelDepth / sizeof(T) / TileColumns<T>(vectorBits)) * TileColumns<T>(vectorBits);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Product<T, TVector, TSimd>(T* left, T* right, T* c, PackedProduct plan, T alpha, T beta, long start, long count)
+    private static void Product<T, TVector, TSimd>(
+        T* left, T* right, T* c, PackedProduct plan, T alpha, T beta, long start, long count)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
         where TSimd : struct, ITileSimd<T, TVector>
     {
-        int tileRows = TSimd.TileRows, tileColumns = 2 * TSimd.Lanes, tileSize = tileRows * tileColumns;
+        int tileRows = TSimd.TileRows, tileColumns = 2 * TSimd.Lanes;
         int panelColumns = PanelColumns<T>(plan.VectorBits), panelRows = LeftPanelTiles * tileRows;
-        bool byRows = plan.LeftByRows;
         // Partial sums live in C's place between panels of depth: one tile when there is one panel.
-        int panels = (plan.Depth + PanelDepth - 1) / PanelDepth;
-        int scratchSize = panels == 1 ? tileSize : RoundUp(plan.ItemRows, tileRows) * panelColumns;
+        bool onePanel = plan.Depth <= PanelDepth;
+        int blockColumns = Math.Min(panelColumns, RoundUp(plan.ItemColumns, tileColumns));
+        int scratchSize = onePanel ? tileRows * tileColumns : RoundUp(plan.ItemRows, tileRows) * blockColumns;
         const int Align = 64;
         int pad = Align / sizeof(T);
         T[] leftPanel = ArrayPool<T>.Shared.Rent((panelRows * PanelRowStride) + pad);
@@ -83,41 +86,30 @@ internal static unsafe partial class CpuRoutines
         {
             fixed (T* l0 = leftPanel, r0 = rightPanel, s0 = scratchArray)
             {
-                T* packedLeft = Aligned(l0, Align), packedRight = Aligned(r0, Align), scratch = Aligned(s0, Align);
+                var packed = new Packed<T>(Aligned(l0, Align), Aligned(r0, Align), Aligned(s0, Align));
                 for (long item = start; item < start + count; item++)
                 {
                     int row0 = (int)(item / plan.ItemsAcross) * plan.ItemRows;
                     int column0 = (int)(item % plan.ItemsAcross) * plan.ItemColumns;
-                    int row1 = Math.Min(plan.Rows, row0 + plan.ItemRows), column1 = Math.Min(plan.Columns, column0 + plan.ItemColumns);
+                    int row1 = Math.Min(plan.Rows, row0 + plan.ItemRows);
+                    int column1 = Math.Min(plan.Columns, column0 + plan.ItemColumns);
                     for (int jc = column0; jc < column1; jc += panelColumns)
                     {
-                        int width = Math.Min(panelColumns, column1 - jc), slivers = (width + tileColumns - 1) / tileColumns;
+                        int width = Math.Min(panelColumns, column1 - jc);
                         for (int pc = 0; pc < plan.Depth; pc += PanelDepth)
                         {
                             int depth = Math.Min(PanelDepth, plan.Depth - pc);
-                            bool first = pc == 0, last = pc + depth == plan.Depth;
-                            PackRight<T, TVector, TSimd>(right, plan, packedRight, jc, width, pc, depth);
+                            PackRight<T, TVector, TSimd>(right, plan, packed.Right, jc, width, pc, depth);
                             for (int ic = row0; ic < row1; ic += panelRows)
                             {
-                                int height = Math.Min(panelRows, row1 - ic), tiles = (height + tileRows - 1) / tileRows;
-                                PackLeft<T, TVector, TSimd>(left, plan, packedLeft, ic, height, pc, depth);
-                                for (int s = 0; s < slivers; s++)
-                                {
-                                    T* sliver = packedRight + (s * tileColumns * PanelDepth);
-                                    int columns = Math.Min(tileColumns, width - (s * tileColumns));
-                                    for (int t = 0; t < tiles; t++)
-                                    {
-                                        int rows = Math.Min(tileRows, height - (t * tileRows));
-                                        T* tile = panels == 1 ? scratch : scratch + (((((ic - row0) / tileRows) + t) * slivers) + s) * tileSize;
-                                        T* panel = packedLeft + (t * tileRows * PanelRowStride);
-                                        if (byRows)
-                                            RegisterTile<T, TVector, TSimd, PanelByRows>(rows, panel, sliver, tile, depth, !first);
-                                        else
-                                            RegisterTile<T, TVector, TSimd, PanelByDepth>(rows, panel, sliver, tile, depth, !first);
-                                        if (last)
-                                            Finish(tile, tileColumns, c, plan, ic + (t * tileRows), rows, jc + (s * tileColumns), columns, alpha, beta);
-                                    }
-                                }
+                                int height = Math.Min(panelRows, row1 - ic);
+                                PackLeft<T, TVector, TSimd>(left, plan, packed.Left, ic, height, pc, depth);
+                                // The panel's partial sums: tile (t, s) at ((ic − row0)/tileRows + t)·slivers + s.
+                                int slivers = (width + tileColumns - 1) / tileColumns;
+                                long first = onePanel ? -1 : (long)(ic - row0) / tileRows * slivers;
+                                bool last = pc + depth == plan.Depth;
+                                var block = new TileBlock(ic, jc, height, width, depth, pc == 0, last, first);
+                                Tiles<T, TVector, TSimd>(packed, block, c, plan, alpha, beta);
                             }
                         }
                     }
@@ -133,12 +125,51 @@ internal static unsafe partial class CpuRoutines
     }
 
     /// <summary>
-    /// Packs rows [i0, i0 + height) × depths [p0, p0 + depth) of the left operand in register tiles of rows, each
-    /// <see cref="PanelRowStride"/>·rows elements: by rows (row r of a tile at r·PanelRowStride) when the operand's rows are
-    /// contiguous, else by depth (depth p at p·rows); rows past the operand are zero.
+    /// Every register tile of a packed left panel against every sliver of the packed right panel: accumulates each
+    /// tile into its partial sums (the scratch), then on the last panel of depth stores alpha·sum + beta·C.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackLeft<T, TVector, TSimd>(T* left, PackedProduct plan, T* packed, int i0, int height, int p0, int depth)
+    private static void Tiles<T, TVector, TSimd>(
+        Packed<T> packed, TileBlock block, T* c, PackedProduct plan, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TSimd : struct, ITileSimd<T, TVector>
+    {
+        int tileRows = TSimd.TileRows, tileColumns = 2 * TSimd.Lanes, tileSize = tileRows * tileColumns;
+        int slivers = (block.Width + tileColumns - 1) / tileColumns;
+        int tiles = (block.Height + tileRows - 1) / tileRows;
+        for (int s = 0; s < slivers; s++)
+        {
+            T* sliver = packed.Right + (s * tileColumns * PanelDepth);
+            int columns = Math.Min(tileColumns, block.Width - (s * tileColumns));
+            for (int t = 0; t < tiles; t++)
+            {
+                int rows = Math.Min(tileRows, block.Height - (t * tileRows));
+                T* tile = block.FirstTile < 0
+                    ? packed.Scratch
+                    : packed.Scratch + ((block.FirstTile + (t * slivers) + s) * tileSize);
+                T* panel = packed.Left + (t * tileRows * PanelRowStride);
+                if (plan.LeftByRows)
+                    RegisterTile<T, TVector, TSimd, PanelByRows>(rows, panel, sliver, tile, block.Depth, !block.First);
+                else
+                    RegisterTile<T, TVector, TSimd, PanelByDepth>(rows, panel, sliver, tile, block.Depth, !block.First);
+                if (block.Last)
+                {
+                    int i0 = block.Row + (t * tileRows), j0 = block.Column + (s * tileColumns);
+                    Finish(tile, tileColumns, c, plan, (i0, rows), (j0, columns), alpha, beta);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs rows [i0, i0 + height) × depths [p0, p0 + depth) of the left operand in register tiles of rows, each
+    /// <see cref="PanelRowStride"/>·rows elements: by rows (row r of a tile at r·PanelRowStride) when the operand's
+    /// rows are contiguous, else by depth (depth p at p·rows); rows past the operand are zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackLeft<T, TVector, TSimd>(
+        T* left, PackedProduct plan, T* packed, int i0, int height, int p0, int depth)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
         where TSimd : struct, ITileSimd<T, TVector>
@@ -154,7 +185,7 @@ internal static unsafe partial class CpuRoutines
                 {
                     var row = new Span<T>(target + (r * PanelRowStride), depth);
                     if (r < rows)
-                        new ReadOnlySpan<T>(left + ((first + r) * plan.LeftRow) + (p0 * plan.LeftDepth), depth).CopyTo(row);
+                        new ReadOnlySpan<T>(left + ((first + r) * plan.LeftRow) + p0, depth).CopyTo(row);
                     else
                         row.Clear();
                 }
@@ -185,7 +216,8 @@ internal static unsafe partial class CpuRoutines
     /// operand are zero.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackRight<T, TVector, TSimd>(T* right, PackedProduct plan, T* packed, int j0, int width, int p0, int depth)
+    private static void PackRight<T, TVector, TSimd>(
+        T* right, PackedProduct plan, T* packed, int j0, int width, int p0, int depth)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
         where TSimd : struct, ITileSimd<T, TVector>
@@ -226,11 +258,15 @@ internal static unsafe partial class CpuRoutines
         }
     }
 
-    /// <summary>Stores alpha·sum + beta·C for the <paramref name="rows"/> × <paramref name="columns"/> elements of a finished tile.</summary>
+    /// <summary>Stores alpha·sum + beta·C for the rows × columns of a finished tile, from C′[i0, j0] on.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Finish<T>(T* tile, int tileColumns, T* c, PackedProduct plan, int i0, int rows, int j0, int columns, T alpha, T beta)
+    private static void Finish<T>(
+        T* tile, int tileColumns, T* c, PackedProduct plan, (int I0, int Count) down, (int J0, int Count) across,
+        T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var (i0, rows) = down;
+        var (j0, columns) = across;
         int lanes = Vector<T>.Count;
         bool vectors = plan.OutColumn == 1 && columns == tileColumns && tileColumns % lanes == 0;
         for (int r = 0; r < rows; r++, tile += tileColumns)
@@ -253,7 +289,8 @@ internal static unsafe partial class CpuRoutines
         }
     }
 
-    /// <summary>Rows [start, start + count) of a small product, one dot product per element of C, in the packed product's order.</summary>
+    /// <summary>Rows [start, start + count) of a small product: a dot product per element, as the packed one adds.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SmallMatMul<T>(T* a, T* b, T* c, MatMulGeometry g, T alpha, T beta, long start, long count)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -302,7 +339,8 @@ internal static unsafe partial class CpuRoutines
         where T : unmanaged, IFloatingPointIeee754<T> =>
         *c = beta == T.Zero ? alpha * sum : (alpha * sum) + (beta * *c);
 
-    /// <summary>The first address at or after <paramref name="pointer"/> on a multiple of <paramref name="bytes"/>.</summary>
+    /// <summary>The first address at or after <paramref name="pointer"/> on a multiple of <paramref name="bytes"/>.
+    /// </summary>
     private static T* Aligned<T>(T* pointer, int bytes)
         where T : unmanaged =>
         (T*)(((nint)pointer + bytes - 1) & ~(nint)(bytes - 1));
@@ -311,15 +349,36 @@ internal static unsafe partial class CpuRoutines
 }
 
 /// <summary>Chunked packed product: items are blocks of C (see <see cref="CpuRoutines.MatMul{T}"/>).</summary>
-internal readonly unsafe struct MatMulBody<T>(Address<T> left, Address<T> right, Address<T> c, PackedProduct plan, T alpha, T beta) : ICpuBody
+internal readonly unsafe struct MatMulBody<T>(
+    Address<T> left, Address<T> right, Address<T> c, PackedProduct plan, T alpha, T beta) : ICpuBody
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     public void Run(long start, long count) => CpuRoutines.MatMul<T>(left, right, c, plan, alpha, beta, start, count);
 }
 
 /// <summary>Chunked small product: items are rows of C (see <see cref="CpuRoutines.SmallMatMul{T}"/>).</summary>
-internal readonly unsafe struct SmallMatMulBody<T>(Address<T> a, Address<T> b, Address<T> c, MatMulGeometry g, T alpha, T beta) : ICpuBody
+internal readonly unsafe struct SmallMatMulBody<T>(
+    Address<T> a, Address<T> b, Address<T> c, MatMulGeometry g, T alpha, T beta) : ICpuBody
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     public void Run(long start, long count) => CpuRoutines.SmallMatMul<T>(a, b, c, g, alpha, beta, start, count);
 }
+
+/// <summary>The packed panels of a product's thread and its partial sums, each on a 64-byte boundary.</summary>
+internal readonly unsafe struct Packed<T>(T* left, T* right, T* scratch)
+    where T : unmanaged
+{
+    public T* Left { get; } = left;
+
+    public T* Right { get; } = right;
+
+    public T* Scratch { get; } = scratch;
+}
+
+/// <summary>
+/// One packed left panel (rows [Row, Row + Height)) against one packed right panel (columns [Column, Column +
+/// Width), one panel of Depth), whether it is the first and the last panel of depth, and the index of its first tile
+/// among the item's partial sums (negative: one panel, one tile of scratch).
+/// </summary>
+internal readonly record struct TileBlock(
+    int Row, int Column, int Height, int Width, int Depth, bool First, bool Last, long FirstTile);

@@ -273,7 +273,8 @@ internal static unsafe partial class CpuRoutines
         }
     }
 
-    /// <summary>The register tile for <paramref name="rows"/> rows (at most the width's tile): the fewest rows that cover them.</summary>
+    /// <summary>The register tile for <paramref name="rows"/> rows (at most the width's): the fewest covering them.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RegisterTile<T, TVector, TSimd, TLayout>(int rows, T* a, T* b, T* tile, int depth, bool load)
         where T : unmanaged

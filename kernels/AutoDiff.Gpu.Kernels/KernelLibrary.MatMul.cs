@@ -98,7 +98,8 @@ public sealed unsafe partial class KernelLibrary
     /// </summary>
     internal int CpuVectorBits { get; init; } = PackedProduct.NativeVectorBits;
 
-    /// <summary>The CPU accelerator's product: packed (<see cref="PackedProduct"/>), or one dot product per element when small.</summary>
+    /// <summary>The CPU accelerator's product: packed (<see cref="PackedProduct"/>), or dot products when small.
+    /// </summary>
     private void Blocked<T>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -110,7 +111,8 @@ public sealed unsafe partial class KernelLibrary
         }
         var plan = PackedProduct.Of<T>(g, ChunkedThreads(long.MaxValue, work / 32), CpuVectorBits);
         var (left, right) = plan.Swapped != 0 ? (b, a) : (a, b);
-        RunChunked(new MatMulBody<T>(Pointer(left), Pointer(right), Pointer(c), plan, alpha, beta), plan.Items, ChunkedThreads(plan.Items, work / 32));
+        var body = new MatMulBody<T>(Pointer(left), Pointer(right), Pointer(c), plan, alpha, beta);
+        RunChunked(body, plan.Items, ChunkedThreads(plan.Items, work / 32));
     }
 
     private void Tiled<T>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, MatMulGeometry g, T alpha, T beta)

@@ -23,7 +23,8 @@ public sealed unsafe partial class KernelLibrary
     /// <summary>
     /// Launches col2im, the adjoint of <see cref="Im2col{T}"/>: <paramref name="x"/> (N, C, H, W) gets, at each
     /// element, the sum of the elements of <paramref name="col"/> that im2col would have read from it (its former
-    /// content is not read). Each sum is added from 0 in the order of the windows, so the bits do not depend on threads.
+    /// content is not read). Each sum is added from 0 in the order of the windows: the bits do not depend on
+    /// threads.
     /// CPU accelerator only, as <see cref="Im2col{T}"/>.
     /// </summary>
     /// <exception cref="NotSupportedException">The library is not chunked.</exception>
@@ -39,10 +40,16 @@ public sealed unsafe partial class KernelLibrary
         where T : unmanaged
     {
         if (style != KernelStyle.Chunked)
-            throw new NotSupportedException($"{name} runs on the CPU accelerator's chunked layout, not {style}: gather by offsets instead");
-        if (g.N < 0 || g.C < 0 || g.H < 1 || g.W < 1 || g.KH < 1 || g.KW < 1 || g.SH < 1 || g.SW < 1 || g.PH < 0 || g.PW < 0
-            || g.H + (2 * g.PH) < g.KH || g.W + (2 * g.PW) < g.KW)
-            throw new ArgumentOutOfRangeException(nameof(g), $"{name}: {g} has no windows (sizes and strides positive, paddings not negative, kernel within the padded image)");
+        {
+            throw new NotSupportedException(
+                $"{name} runs on the CPU accelerator's chunked layout, not {style}: gather by offsets instead");
+        }
+        bool sizes = g.N >= 0 && g.C >= 0 && g.H >= 1 && g.W >= 1 && g.KH >= 1 && g.KW >= 1 && g.SH >= 1 && g.SW >= 1;
+        if (!sizes || g.PH < 0 || g.PW < 0 || g.H + (2 * g.PH) < g.KH || g.W + (2 * g.PW) < g.KW)
+        {
+            throw new ArgumentOutOfRangeException(nameof(g), $"{name}: {g} has no windows (sizes and strides positive, "
+                + "paddings not negative, kernel within the padded image)");
+        }
         CheckLength(x, g.ImageLength, nameof(x));
         CheckLength(col, g.ColumnLength, nameof(col));
         Enter();

@@ -6,7 +6,8 @@ namespace AutoDiff.Gpu.Kernels;
 /// How the CPU accelerator computes <c>C = alpha·op(A)·op(B) + beta·C</c>: as C′ = L·R, L (Rows × Depth) and
 /// R (Depth × Columns) read through element strides, so no transpose is copied. L and R are op(A) and op(B), or
 /// op(B)ᵀ and op(A)ᵀ with C′ = Cᵀ (<see cref="Swapped"/>) where that pads fewer columns to the register tile (a
-/// product with fewer rows than columns, or one column). Work items are blocks of <see cref="ItemRows"/> × <see cref="ItemColumns"/> of C′.
+/// product with fewer rows than columns, or one column). Work items are blocks of <see cref="ItemRows"/> ×
+/// <see cref="ItemColumns"/> of C′.
 /// </summary>
 /// <param name="Rows">Rows of C′.</param>
 /// <param name="Columns">Columns of C′.</param>
@@ -51,11 +52,13 @@ internal readonly record struct PackedProduct(
         long aRow = g.TransposeA != 0 ? 1 : g.K, aDepth = g.TransposeA != 0 ? g.M : 1;
         long bColumn = g.TransposeB != 0 ? g.K : 1, bDepth = g.TransposeB != 0 ? 1 : g.N;
         // Only a wide product or a column swaps: C′'s rows are then C's columns, stored one element at a time.
-        bool swap = (g.M < g.N || g.N == 1) && (long)RoundUp(g.M, tileColumns) * g.N < (long)g.M * RoundUp(g.N, tileColumns);
+        bool swap = (g.M < g.N || g.N == 1)
+            && (long)RoundUp(g.M, tileColumns) * g.N < (long)g.M * RoundUp(g.N, tileColumns);
         int rows = swap ? g.N : g.M, columns = swap ? g.M : g.N;
         int tilesDown = (rows + tileRows - 1) / tileRows, tilesAcross = (columns + tileColumns - 1) / tileColumns;
         int target = threads <= 1 ? 1 : 2 * threads;
-        // Each item packs its rows of L once per column panel and its columns of R once: the fewest copies for the items wanted.
+        // Each item packs its rows of L once per column panel and its columns of R once: the fewest copies for the
+        // items wanted.
         (int down, int across, long items, long copies) best = (1, 1, 1, long.MaxValue);
         for (int down = 1; down <= Math.Min(target, tilesDown); down++)
         {
@@ -63,7 +66,8 @@ internal readonly record struct PackedProduct(
             int perDown = (tilesDown + down - 1) / down, perAcross = (tilesAcross + across - 1) / across;
             long items = (long)((tilesDown + perDown - 1) / perDown) * ((tilesAcross + perAcross - 1) / perAcross);
             long copies = ((long)across * rows) + ((long)down * columns);
-            if (Math.Min(items, target) > Math.Min(best.items, target) || (Math.Min(items, target) == Math.Min(best.items, target) && copies < best.copies))
+            long busy = Math.Min(items, target), bestBusy = Math.Min(best.items, target);
+            if (busy > bestBusy || (busy == bestBusy && copies < best.copies))
                 best = (down, across, items, copies);
         }
         int itemRows = (tilesDown + best.down - 1) / best.down * tileRows;

@@ -18,7 +18,11 @@ internal sealed class Im2col(Windows windows) : Function
         var x = xs[0];
         var g = windows.For(x.Shape[0]);
         var y = x.Device.Empty(new Shape(g.N * g.OH * g.OW, g.Column), x.DType);
-        WindowLaunch.Run(x.Device, x.DType, kernels => kernels.Im2col(x.View<float>(), y.View<float>(), g), kernels => kernels.Im2col(x.View<double>(), y.View<double>(), g));
+        WindowLaunch.Run(
+            x.Device,
+            x.DType,
+            kernels => kernels.Im2col(x.View<float>(), y.View<float>(), g),
+            kernels => kernels.Im2col(x.View<double>(), y.View<double>(), g));
         GC.KeepAlive(x);
         return [y];
     }
@@ -43,7 +47,11 @@ internal sealed class Col2im(Windows windows, int images) : Function
         var cols = xs[0];
         var g = windows.For(images);
         var x = cols.Device.Empty(new Shape(images, g.C, g.H, g.W), cols.DType);
-        WindowLaunch.Run(cols.Device, cols.DType, kernels => kernels.Col2im(cols.View<float>(), x.View<float>(), g), kernels => kernels.Col2im(cols.View<double>(), x.View<double>(), g));
+        WindowLaunch.Run(
+            cols.Device,
+            cols.DType,
+            kernels => kernels.Col2im(cols.View<float>(), x.View<float>(), g),
+            kernels => kernels.Col2im(cols.View<double>(), x.View<double>(), g));
         GC.KeepAlive(cols);
         return [x];
     }
