@@ -114,7 +114,7 @@ namespace AutoDiff.Gpu
         private static Variable Im2col(Variable x, Functions.Windows w)
         {
             x.Data.Device.ThrowIfDisposed();
-            if (x.Data.Device.Kernels.Style == Kernels.KernelStyle.Chunked)
+            if (Launch.HasWindowKernels(x.Data.Device))
                 return new Functions.Im2col(w).Call(x)[0];
             var rows = WithIndices(new IndexBuffer(x.Data.Device, w.Gather()), offsets => new Functions.Take(offsets, new Functions.TakeGeometry(1, 3, PerSlice: false)).Call(x)[0]);
             return Reshape(rows, x.Shape[0] * w.OH * w.OW, w.Column);
@@ -149,7 +149,7 @@ namespace AutoDiff.Gpu
             if (!cols.Shape.Equals(expected))
                 throw new ArgumentException($"{nameof(Col2im)}: the windows of an image {image} with kernel {kernel}, stride {stride} and padding {pad} are {expected}, not {cols.Shape}");
             cols.Data.Device.ThrowIfDisposed();
-            if (cols.Data.Device.Kernels.Style == Kernels.KernelStyle.Chunked)
+            if (Launch.HasWindowKernels(cols.Data.Device))
                 return new Functions.Col2im(w, image[0]).Call(cols)[0];
             return WithIndices(
                 new IndexBuffer(cols.Data.Device, w.Gather()),

@@ -1,5 +1,3 @@
-using AutoDiff.Gpu.Kernels;
-
 namespace AutoDiff.Gpu.Functions;
 
 /// <summary>
@@ -16,15 +14,7 @@ internal sealed class Im2col(Windows windows) : Function
     protected override Tensor[] Forward(Tensor[] xs)
     {
         var x = xs[0];
-        var g = windows.For(x.Shape[0]);
-        var y = x.Device.Empty(new Shape(g.N * g.OH * g.OW, g.Column), x.DType);
-        WindowLaunch.Run(
-            x.Device,
-            x.DType,
-            kernels => kernels.Im2col(x.View<float>(), y.View<float>(), g),
-            kernels => kernels.Im2col(x.View<double>(), y.View<double>(), g));
-        GC.KeepAlive(x);
-        return [y];
+        return [Launch.Im2col(x, windows.For(x.Shape[0]))];
     }
 
     /// <inheritdoc/>
@@ -42,30 +32,8 @@ internal sealed class Col2im(Windows windows, int images) : Function
     protected override int Arity => 1;
 
     /// <inheritdoc/>
-    protected override Tensor[] Forward(Tensor[] xs)
-    {
-        var cols = xs[0];
-        var g = windows.For(images);
-        var x = cols.Device.Empty(new Shape(images, g.C, g.H, g.W), cols.DType);
-        WindowLaunch.Run(
-            cols.Device,
-            cols.DType,
-            kernels => kernels.Col2im(cols.View<float>(), x.View<float>(), g),
-            kernels => kernels.Col2im(cols.View<double>(), x.View<double>(), g));
-        GC.KeepAlive(cols);
-        return [x];
-    }
+    protected override Tensor[] Forward(Tensor[] xs) => [Launch.Col2im(xs[0], windows.For(images))];
 
     /// <inheritdoc/>
     protected override Variable?[] Backward(Variable[] gys) => [new Im2col(windows).Call(gys[0])[0]];
-}
-
-/// <summary>Runs a window launch for the element type under the device's launch lock.</summary>
-internal static class WindowLaunch
-{
-    public static void Run(Device device, DType dtype, Action<KernelLibrary> float32, Action<KernelLibrary> float64)
-    {
-        using (device.EnterLaunch())
-            (dtype == DType.Float32 ? float32 : float64)(device.Kernels);
-    }
 }
