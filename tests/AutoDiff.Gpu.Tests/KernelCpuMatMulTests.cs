@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 using AutoDiff.Gpu.Kernels;
 using ILGPU.Runtime;
 
@@ -57,10 +56,10 @@ public abstract class KernelCpuMatMulTests<T>(CpuLaunchFixture fixture)
                     // beta = 0 never reads C: NaN there does not show.
                     kernels.Fill(bc.Whole(), T.NaN);
                     kernels.MatMul(ba.Whole(), bb.Whole(), bc.Whole(), m, n, k, transposeA, transposeB, alpha: 0.5);
-                    AssertSameBits(Chains(a, b, c, m, n, k, transposeA, transposeB, beta: 0), bc.Download(), what);
+                    KernelHost.AssertSameBits(Chains(a, b, c, m, n, k, transposeA, transposeB, beta: 0), bc.Download(), what);
                     bc.Whole().CopyFromCPU(c);
                     kernels.MatMul(ba.Whole(), bb.Whole(), bc.Whole(), m, n, k, transposeA, transposeB, alpha: 0.5, beta: 2);
-                    AssertSameBits(Chains(a, b, c, m, n, k, transposeA, transposeB, beta: 2), bc.Download(), what + " beta=2");
+                    KernelHost.AssertSameBits(Chains(a, b, c, m, n, k, transposeA, transposeB, beta: 2), bc.Download(), what + " beta=2");
                 }
             }
         }
@@ -110,16 +109,6 @@ public abstract class KernelCpuMatMulTests<T>(CpuLaunchFixture fixture)
             }
         }
         return expected;
-    }
-
-    private static void AssertSameBits(T[] expected, T[] actual, string what)
-    {
-        var e = MemoryMarshal.AsBytes(expected.AsSpan());
-        var a = MemoryMarshal.AsBytes(actual.AsSpan());
-        if (e.SequenceEqual(a))
-            return;
-        int first = Enumerable.Range(0, expected.Length).First(i => !expected[i].Equals(actual[i]) && !(T.IsNaN(expected[i]) && T.IsNaN(actual[i])));
-        Assert.Fail($"{what}: element {first} is {actual[first]}, the host chain gives {expected[first]}");
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using AutoDiff.Gpu.Kernels;
 using ILGPU;
 using ILGPU.Algorithms;
@@ -245,6 +246,21 @@ public static class KernelHost
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)
             Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])), $"{what}element {i}: expected {expected[i]:R}, got {actual[i]:R}");
+    }
+
+    /// <summary>Asserts that <paramref name="actual"/> holds the bits of <paramref name="expected"/>; the message names
+    /// the first element that differs.</summary>
+    public static void AssertSameBits<T>(T[] expected, T[] actual, string what)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        ArgumentNullException.ThrowIfNull(actual);
+        Assert.Equal(expected.Length, actual.Length);
+        if (MemoryMarshal.AsBytes(expected.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(actual.AsSpan())))
+            return;
+        int first = Enumerable.Range(0, expected.Length).First(i =>
+            !MemoryMarshal.AsBytes(expected.AsSpan(i, 1)).SequenceEqual(MemoryMarshal.AsBytes(actual.AsSpan(i, 1))));
+        Assert.Fail($"{what}: element {first} is {actual[first]}, expected {expected[first]}");
     }
 
     /// <summary>Row-major strides (in elements) of a contiguous tensor of <paramref name="shape"/>.</summary>

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 using AutoDiff.Gpu.Kernels;
 using ILGPU.Runtime;
 
@@ -47,13 +46,13 @@ public abstract class KernelWindowsTests<T>(KernelFixture fixture)
         using var bcols = accelerator.Allocate1D<T>(g.ColumnLength);
         kernels.Fill(bcols.Whole(), T.NaN);
         kernels.Im2col(bx.Whole(), bcols.Whole(), g);
-        AssertSameBits(expectedCols, bcols.Download(), $"im2col of {g}");
+        KernelHost.AssertSameBits(expectedCols, bcols.Download(), $"im2col of {g}");
 
         bcols.Whole().CopyFromCPU(cols);
         // Col2im writes every element: NaN left anywhere would show.
         kernels.Fill(bx.Whole(), T.NaN);
         kernels.Col2im(bcols.Whole(), bx.Whole(), g);
-        AssertSameBits(expectedImage, bx.Download(), $"col2im of {g}");
+        KernelHost.AssertSameBits(expectedImage, bx.Download(), $"col2im of {g}");
     }
 
     [Fact]
@@ -103,14 +102,6 @@ public abstract class KernelWindowsTests<T>(KernelFixture fixture)
             }
         }
         return (im2col, image);
-    }
-
-    private static void AssertSameBits(T[] expected, T[] actual, string what)
-    {
-        if (MemoryMarshal.AsBytes(expected.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(actual.AsSpan())))
-            return;
-        int first = Enumerable.Range(0, expected.Length).First(i => !expected[i].Equals(actual[i]));
-        Assert.Fail($"{what}: element {first} is {actual[first]}, the direct loop gives {expected[first]}");
     }
 }
 
