@@ -60,11 +60,14 @@ internal static partial class Launch
     }
 
     /// <summary>
-    /// A tensor of <paramref name="value"/> that an expression consumes (the ones that start a backward pass): pending
-    /// while fusion is on, so that it is never written; else <see cref="Full"/>.
+    /// A tensor of <paramref name="value"/> that an expression consumes (the ones that start a backward pass): pending,
+    /// so never written, while fusion is on and it has at least <see cref="Device.FusionMinElements"/> elements; else
+    /// <see cref="Full"/>.
     /// </summary>
     public static Tensor Constant(Device device, Shape shape, DType dtype, double value) =>
-        Config.Fusion ? Fuser.Full(device, shape, dtype, value) : Full(device, shape, dtype, value);
+        Config.Fusion && shape.Length >= device.FusionMinElements
+            ? Fuser.Full(device, shape, dtype, value)
+            : Full(device, shape, dtype, value);
 
     /// <summary>y = expr(inputs) elementwise, one kernel: a pending tensor's expression (see <see cref="Fuser"/>).</summary>
     public static void Fused<TExpr>(Device device, DType dtype, TExpr expr, Storage[] inputs, Storage y, long length)
