@@ -34,7 +34,7 @@ internal sealed class CommandLine
     private readonly Option<Lifetime[]> lifetimes = Value("--lifetime", "LIST", Options.ParseLifetimes,
         "How each iteration's tensors end: natural (default: the seed's code as written), scoped, disposed, or several comma-separated to compare them side by side.");
     private readonly Option<bool[]> fusion = Value("--fusion", "LIST", Options.ParseFusion,
-        "on (default: elementwise chains fused into one kernel, as Config.Fusion), off (one kernel per function), or on,off to compare.");
+        "on (elementwise chains fused into one kernel), off (one kernel per function), or on,off to compare; default: on, or off where AUTODIFF_FUSION=0.");
     private readonly Option<long> ballast = Value("--ballast", "SIZE", t => Options.ParseBytes("--ballast", t),
         "Hold SIZE of small live managed objects (64-byte arrays in a List, ~100 bytes each) during the run, as a real application's heap: a full garbage collection then costs what it costs there. E.g. 200MB.");
     private readonly Option<long> budget = Value("--garbage-budget", "SIZE", t => Options.ParseBytes("--garbage-budget", t),

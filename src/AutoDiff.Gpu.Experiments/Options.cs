@@ -73,8 +73,11 @@ internal sealed record Options
 
     public IReadOnlyList<Lifetime> Lifetimes { get; init; } = [Lifetime.Natural];
 
-    /// <summary>Whether each row runs fused (true) or one kernel per function (false), in that order.</summary>
-    public IReadOnlyList<bool> Fusion { get; init; } = [true];
+    /// <summary>
+    /// Whether each row runs fused (true) or one kernel per function (false), in that order; by default as
+    /// <see cref="Config.Fusion"/> is (off where <c>AUTODIFF_FUSION=0</c>).
+    /// </summary>
+    public IReadOnlyList<bool> Fusion { get; init; } = [Config.Fusion];
 
     /// <summary>Bytes of small live managed objects held while the experiment runs (0: none).</summary>
     public long BallastBytes { get; init; }

@@ -41,6 +41,20 @@ public sealed class ExperimentsProgramTests
     }
 
     [Fact]
+    public void AUTODIFF_FUSION_0_runs_one_kernel_per_function_with_step_18s_peaks()
+    {
+        var run = ExperimentsProgram.RunWith(new Dictionary<string, string> { ["AUTODIFF_FUSION"] = "0" }, [.. Small, "--format", "csv"]);
+
+        run.AssertSucceeded();
+        var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var header = CsvFields(lines[0]).ToList();
+        var rows = lines[1..].Select(l => CsvFields(l).ToArray()).ToList();
+        Assert.All(rows, r => Assert.Equal("eager", r[header.IndexOf("fusion")]));
+        Assert.Equal(["6.0000", "8.0000", "4.0000"], rows.Select(r => r[header.IndexOf("peak_buffers")]));
+        Assert.Equal(["8.00", "8.00", "4.00"], rows.Select(r => r[header.IndexOf("launches_per_iteration")]));
+    }
+
+    [Fact]
     public void Lifetimes_run_side_by_side_with_the_same_peaks_and_the_scoped_loop_reserves_only_its_peak()
     {
         var run = ExperimentsProgram.Run(
