@@ -67,22 +67,38 @@ internal readonly unsafe struct FusedBody<T, TExpr>(Address<T> y, Operands<Addre
     {
         T* output = (T*)y + start;
         var e = expr;
+        int n = TExpr.Inputs;
+        T* p0 = (T*)x.X0 + start, p1 = (T*)x.X1 + start, p2 = (T*)x.X2 + start, p3 = (T*)x.X3 + start;
+        T* p4 = (T*)x.X4 + start, p5 = (T*)x.X5 + start, p6 = (T*)x.X6 + start, p7 = (T*)x.X7 + start;
         long j = 0;
         if (TExpr.Vectorized && Vector.IsHardwareAccelerated)
         {
             var v = default(Operands<Vector<T>>);
             for (int lanes = Vector<T>.Count; j + lanes <= count; j += lanes)
             {
-                for (int k = 0; k < TExpr.Inputs; k++)
-                    v.Set(k, Vector.Load((T*)x.At(k) + start + j));
+                // n is a constant of the expression type: the JIT keeps the loads it reads and drops the rest.
+                if (n > 0) v.X0 = Vector.Load(p0 + j);
+                if (n > 1) v.X1 = Vector.Load(p1 + j);
+                if (n > 2) v.X2 = Vector.Load(p2 + j);
+                if (n > 3) v.X3 = Vector.Load(p3 + j);
+                if (n > 4) v.X4 = Vector.Load(p4 + j);
+                if (n > 5) v.X5 = Vector.Load(p5 + j);
+                if (n > 6) v.X6 = Vector.Load(p6 + j);
+                if (n > 7) v.X7 = Vector.Load(p7 + j);
                 Vector.Store(e.ApplyVector(in v), output + j);
             }
         }
         var s = default(Operands<T>);
         for (; j < count; j++)
         {
-            for (int k = 0; k < TExpr.Inputs; k++)
-                s.Set(k, ((T*)x.At(k))[start + j]);
+            if (n > 0) s.X0 = p0[j];
+            if (n > 1) s.X1 = p1[j];
+            if (n > 2) s.X2 = p2[j];
+            if (n > 3) s.X3 = p3[j];
+            if (n > 4) s.X4 = p4[j];
+            if (n > 5) s.X5 = p5[j];
+            if (n > 6) s.X6 = p6[j];
+            if (n > 7) s.X7 = p7[j];
             output[j] = e.Apply(in s);
         }
     }
