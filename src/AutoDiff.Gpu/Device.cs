@@ -1,4 +1,3 @@
-using System.Globalization;
 using AutoDiff.Gpu.Kernels;
 using ILGPU;
 using ILGPU.Runtime;
@@ -7,33 +6,6 @@ using ILGPU.Runtime.Cuda;
 using ILGPU.Runtime.OpenCL;
 
 namespace AutoDiff.Gpu;
-
-/// <summary>The kinds of accelerator, in the order <see cref="Device.Best"/> prefers them.</summary>
-public enum DeviceKind
-{
-    /// <summary>An NVIDIA GPU through CUDA.</summary>
-    Cuda,
-
-    /// <summary>An OpenCL 2.0 device (with the generic address space ILGPU needs).</summary>
-    OpenCL,
-
-    /// <summary>ILGPU's CPU accelerator: kernels run as .NET code on the machine's cores.</summary>
-    Cpu,
-}
-
-/// <summary>A device that is present.</summary>
-/// <param name="Kind">The accelerator kind.</param>
-/// <param name="Index">Index among the devices of that kind.</param>
-/// <param name="Name">The device's own name.</param>
-/// <param name="MemoryBytes">Its memory in bytes (for the CPU accelerator, the machine's).</param>
-public sealed record DeviceInfo(DeviceKind Kind, int Index, string Name, long MemoryBytes)
-{
-    /// <summary>The identifier accepted by <see cref="Device.Open(string)"/>: <c>cuda:0</c>, <c>opencl:0</c>, <c>cpu:0</c>.</summary>
-    public string Id => Device.FormatId(Kind, Index);
-
-    /// <inheritdoc/>
-    public override string ToString() => $"{Id} ({Name}, {MemoryBytes / (1024.0 * 1024 * 1024):F1} GiB)";
-}
 
 /// <summary>
 /// A handle to one accelerator, with its own caching allocator and memory statistics. Every tensor lives on one
@@ -165,19 +137,6 @@ public sealed partial class Device : IDisposable
         return new Device(SharedAccelerator.Acquire(kind, index));
     }
 
-    /// <summary>
-    /// Parses <c>cpu</c>, <c>cuda:1</c>, <c>opencl</c>, <c>best</c> (any case; index 0 when none is given); kind is null
-    /// for <c>best</c>. Aliases: <c>gpu</c> for <c>cuda</c>, <c>cl</c> for <c>opencl</c>, <c>auto</c> for <c>best</c>.
-    /// </summary>
-    /// <exception cref="ArgumentException">The text names no device kind, or its index is not a number ≥ 0.</exception>
-    public static (DeviceKind? Kind, int Index) ParseId(string spec)
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        if (!TryParseId(spec, out var kind, out int index, out string? error))
-            throw new ArgumentException(error, nameof(spec));
-        return (kind, index);
-    }
-
     /// <summary>Waits until every launched operation has finished.</summary>
     public void Synchronize() => Launch.Synchronize(this);
 
@@ -228,8 +187,6 @@ public sealed partial class Device : IDisposable
 
     private static string CpuName(int threads) => $"CPU accelerator, {threads} threads";
 
-    internal static string FormatId(DeviceKind kind, int index) => $"{kind.ToString().ToLowerInvariant()}:{index}";
-
     /// <summary>True when tensors of this device and <paramref name="other"/> can meet in one operation: both are handles to one accelerator.</summary>
     internal bool SharesAcceleratorWith(Device other) => ReferenceEquals(shared, other.shared);
 
@@ -269,44 +226,6 @@ public sealed partial class Device : IDisposable
         {
             accelerator.Bind();
             boundOnThisThread = accelerator;
-        }
-    }
-
-    private static bool TryParseId(string spec, out DeviceKind? kind, out int index, out string? error)
-    {
-        string text = spec.Trim().ToLowerInvariant();
-        int colon = text.IndexOf(':', StringComparison.Ordinal);
-        string name = colon < 0 ? text : text[..colon];
-        index = 0;
-        kind = null;
-        error = null;
-        if (colon >= 0 && !int.TryParse(text[(colon + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out index))
-        {
-            error = $"bad device '{spec}': the index after ':' must be a number, e.g. cuda:0";
-            return false;
-        }
-        if (index < 0)
-        {
-            error = $"bad device '{spec}': the index after ':' must be ≥ 0, not {index}";
-            index = 0;
-            return false;
-        }
-        switch (name)
-        {
-            case "cpu":
-                kind = DeviceKind.Cpu;
-                return true;
-            case "cuda" or "gpu":
-                kind = DeviceKind.Cuda;
-                return true;
-            case "opencl" or "cl":
-                kind = DeviceKind.OpenCL;
-                return true;
-            case "best" or "auto":
-                return true;
-            default:
-                error = $"unknown device '{spec}': use cpu, cuda, opencl or best, optionally with :index";
-                return false;
         }
     }
 
@@ -428,19 +347,5 @@ public sealed partial class Device : IDisposable
                 throw;
             }
         }
-    }
-}
-
-/// <summary>The requested device is not present.</summary>
-public sealed class DeviceNotFoundException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public DeviceNotFoundException(string message) : base(message)
-    {
-    }
-
-    /// <summary>Creates the exception with the one it restates.</summary>
-    public DeviceNotFoundException(string message, Exception innerException) : base(message, innerException)
-    {
     }
 }
