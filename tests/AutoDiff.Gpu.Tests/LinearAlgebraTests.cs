@@ -146,6 +146,16 @@ public abstract class LinearAlgebraTests<TFixture>(TFixture fixture) : IClassFix
     }
 
     [Fact]
+    public void Softmax_and_log_softmax_default_to_axis_1_as_in_DeZero()
+    {
+        var x = new Variable(Device.FromArray(Enumerable.Range(0, 24).Select(i => Math.Sin(i)).ToArray(), new Shape(2, 3, 4)));
+        Assert.Equal(Softmax(x, 1).ToDoubleArray(), Softmax(x).ToDoubleArray());
+        Assert.NotEqual(Softmax(x, -1).ToDoubleArray(), Softmax(x).ToDoubleArray());
+        Assert.Equal(LogSoftmax(x, 1).ToDoubleArray(), LogSoftmax(x).ToDoubleArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => Softmax(new Variable(Device.FromArray([1.0, 2.0], 2))));
+    }
+
+    [Fact]
     public void Softmax_along_an_axis_out_of_range_names_the_axis_and_the_shape()
     {
         var x = new Variable(Device.Ones(2, 3));

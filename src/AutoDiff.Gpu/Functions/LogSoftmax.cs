@@ -53,10 +53,10 @@ namespace AutoDiff.Gpu
     public static partial class F
     {
         /// <summary>
-        /// The log of the softmax along <paramref name="axis"/> (default the last), <c>x − log Σ exp(x)</c>, without
+        /// The log of the softmax along <paramref name="axis"/> (default 1, as DeZero's), <c>x − log Σ exp(x)</c>, without
         /// the overflow or the lost precision of <c>Log(Softmax(x))</c> (DeZero's <c>log_softmax</c>).
         /// </summary>
         /// <exception cref="ArgumentOutOfRangeException">The axis is out of range for x's shape (the message names both).</exception>
-        public static Variable LogSoftmax(Variable x, int axis = -1) => new Functions.LogSoftmax(axis).Call(x)[0];
+        public static Variable LogSoftmax(Variable x, int axis = 1) => new Functions.LogSoftmax(axis).Call(x)[0];
     }
 }

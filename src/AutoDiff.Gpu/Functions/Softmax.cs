@@ -75,10 +75,11 @@ namespace AutoDiff.Gpu
     public static partial class F
     {
         /// <summary>
-        /// The softmax along <paramref name="axis"/> (default the last): <c>exp(x) / Σ exp(x)</c> over the axis,
-        /// computed as <c>exp(x − max x)</c> so that large inputs do not overflow.
+        /// The softmax along <paramref name="axis"/> (default 1, DeZero's: the classes of an (N, C) batch; −1 is the
+        /// last): <c>exp(x) / Σ exp(x)</c> over the axis, computed as <c>exp(x − max x)</c> so that large inputs do
+        /// not overflow.
         /// </summary>
         /// <exception cref="ArgumentOutOfRangeException">The axis is out of range for x's shape (the message names both).</exception>
-        public static Variable Softmax(Variable x, int axis = -1) => new Functions.Softmax(axis).Call(x)[0];
+        public static Variable Softmax(Variable x, int axis = 1) => new Functions.Softmax(axis).Call(x)[0];
     }
 }
