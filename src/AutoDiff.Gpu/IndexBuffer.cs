@@ -56,7 +56,7 @@ internal sealed class IndexBuffer
             var block = Volatile.Read(ref disposed) == 0 && !storage.Device.IsDisposed ? storage.Block : null;
             return block is null
                 ? throw new ObjectDisposedException(nameof(IndexBuffer), $"{Length:N0} indices on {Device.Id} were released")
-                : block.Bytes.SubView(0, (long)Length * sizeof(int)).Cast<int>();
+                : block.View<int>((long)Length * sizeof(int));
         }
     }
 

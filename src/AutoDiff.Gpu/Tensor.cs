@@ -243,7 +243,7 @@ public sealed partial class Tensor : IDisposable
     {
         ThrowIfDisposed();
         var b = RealizedStorage().Block ?? throw Disposed();
-        return b.Bytes.SubView(0, ByteLength).Cast<T>();
+        return b.View<T>(ByteLength);
     }
 
     /// <summary>The storage of a computed tensor (computing it first), for expressions that read it.</summary>

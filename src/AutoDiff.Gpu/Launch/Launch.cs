@@ -165,7 +165,7 @@ internal static partial class Launch
             where T : unmanaged
         {
             var block = storage.Block ?? throw new InvalidOperationException("a fused expression's input was freed before the expression was computed");
-            return block.Bytes.SubView(0, length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()).Cast<T>();
+            return block.View<T>(length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
         }
     }
 

@@ -30,6 +30,11 @@ internal sealed class MemoryBlock
 
     public ArrayView<byte> Bytes => Segment.Buffer.View.AsContiguous().SubView(Offset, Size);
 
+    /// <summary>The block's first <paramref name="bytes"/> as elements of <typeparamref name="T"/>.</summary>
+    public ArrayView<T> View<T>(long bytes)
+        where T : unmanaged =>
+        Bytes.SubView(0, bytes).Cast<T>();
+
     /// <summary>Index in the pool's list of borrowed blocks, or -1 while cached.</summary>
     public int Slot { get; set; } = -1;
 
