@@ -47,25 +47,6 @@ public sealed unsafe partial class KernelLibrary
         Enter();
         if (lines == 0)
             return;
-        var geometry = new ArgGeometry(outer, n, inner, minimum ? 1 : 0);
-        if (style == KernelStyle.Chunked)
-            RunChunked(new ArgReduceBody<T>(Pointer(x), Pointer(indices), Pointer(labels), Pointer(hits), geometry), lines, ChunkedThreads(lines, x.Length));
-        else
-        {
-            // The views of the other mode stand in for the unused ones: no launch passes an empty view.
-            bool compare = labels.Length > 0;
-            var (i, l, h) = (compare ? labels : indices, compare ? labels : indices, compare ? hits : x);
-            if (inner == 1 && n >= LongRow)
-            {
-                // Long rows: a group a row, its threads reading the row a group apart.
-                int group = LaunchPlan.PowerOfTwoGroup(accelerator, (int)Math.Clamp(CeilingPowerOfTwo(n / 16), 32, ReduceKernels.MaxGroup));
-                var config = new KernelConfig((int)Math.Min(outer, waves * LaunchPlan.Wave(accelerator, group)), group);
-                Kernel<ArrayView<T>, ArrayView<int>, ArrayView<int>, ArrayView<T>, ArgGeometry, int>(ArgReduceRowKernels.ArgReduceRows)(config, x, i, l, h, geometry, compare ? 1 : 0);
-            }
-            else
-            {
-                Kernel<ArrayView<T>, ArrayView<int>, ArrayView<int>, ArrayView<T>, ArgGeometry, int>(ArgReduceKernels.ArgReduce)(GridStride(lines), x, i, l, h, geometry, compare ? 1 : 0);
-            }
-        }
+        backend.ArgReduce(x, indices, labels, hits, new ArgGeometry(outer, n, inner, minimum ? 1 : 0));
     }
 }

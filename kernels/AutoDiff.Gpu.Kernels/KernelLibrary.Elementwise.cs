@@ -80,37 +80,10 @@ public sealed unsafe partial class KernelLibrary
         Enter();
         if (layout.Count == 0)
             return;
-        bool yContiguous = layout.IsContiguous(2);
-        if (yContiguous && layout.IsContiguous(0) && layout.IsContiguous(1))
-        {
+        if (layout.IsContiguous(0) && layout.IsContiguous(1) && layout.IsContiguous(2))
             ZipContiguous(a.View.SubView(0, layout.Count), b.View.SubView(0, layout.Count), y.View.SubView(0, layout.Count), op);
-        }
-        else if (style == KernelStyle.Chunked && Transposes(layout))
-        {
-            long tiles = layout.Count / ((long)layout.N0 * layout.N1) * Ceiling(layout.N0, CpuRoutines.Tile) * Ceiling(layout.N1, CpuRoutines.Tile);
-            RunChunked(new TilesBody<T, TOp>(Pointer(a.View), Pointer(b.View), Pointer(y.View), layout, op), tiles, ChunkedThreads(tiles, layout.Count));
-        }
-        else if (style == KernelStyle.Chunked)
-        {
-            RunChunked(new StridedBody<T, TOp>(Pointer(a.View), Pointer(b.View), Pointer(y.View), layout, op), layout.Count, ChunkedThreads(layout.Count, layout.Count));
-        }
-        else if (yContiguous && unary && Broadcast2D(layout, 0) is { } only)
-        {
-            // b = a is the broadcast operand; there is no full one.
-            Broadcast(ArrayView<T>.Empty, a.View, y.View.SubView(0, layout.Count), only, op);
-        }
-        else if (yContiguous && layout.IsContiguous(0) && Broadcast2D(layout, 1) is { } right)
-        {
-            Broadcast(a.View, b.View, y.View.SubView(0, layout.Count), right, op);
-        }
-        else if (yContiguous && layout.IsContiguous(1) && Broadcast2D(layout, 0) is { } left)
-        {
-            Broadcast(b.View, a.View, y.View.SubView(0, layout.Count), left, new Flip<TOp>(op));
-        }
         else
-        {
-            Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, StridedLayout, TOp>(ElementwiseKernels.ZipStrided)(GridStride(layout.Count), a.View, b.View, y.View, layout, op);
-        }
+            backend.Strided(layout, a.View, b.View, y.View, op, unary);
     }
 
     /// <summary>
@@ -169,71 +142,15 @@ public sealed unsafe partial class KernelLibrary
         where T : unmanaged, IFloatingPointIeee754<T>
         where TOp : struct, IBinaryOperator
     {
-        if (y.Length == 0)
-            return;
-        if (style == KernelStyle.Chunked)
-            RunChunked(new ZipBody<T, TOp>(Pointer(a), Pointer(b), Pointer(y), op), y.Length, ChunkedThreads(y.Length, y.Length));
-        else
-            RunPacked<T, ZipLaunch<T, TOp>>(new(a, b, y, op), Aligned(a, b, y), 1);
+        if (y.Length > 0)
+            backend.Zip(a, b, y, op);
     }
 
     private void FillContiguous<T>(ArrayView<T> y, T value)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (y.Length == 0)
-            return;
-        if (style == KernelStyle.Chunked)
-            RunChunked(new FillBody<T>(Pointer(y), value), y.Length, ChunkedThreads(y.Length, y.Length));
-        else
-            RunPacked<T, FillLaunch<T>>(new(y, value), Aligned(y), 1);
-    }
-
-    /// <summary>y = op(full, broadcast) with the broadcast operand in the rows or columns pattern (no full operand: op(broadcast, broadcast)).</summary>
-    private void Broadcast<T, TOp>(ArrayView<T> full, ArrayView<T> broadcast, ArrayView<T> y, BroadcastKind kind, TOp op)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TOp : struct, IBinaryOperator
-    {
-        var source = full.Length == 0 ? full : full.SubView(0, y.Length);
-        var row = kind.Rows ? broadcast.SubView(0, kind.Columns) : ArrayView<T>.Empty;
-        var column = kind.Rows ? ArrayView<T>.Empty : broadcast;
-        RunPacked<T, BroadcastLaunch<T, TOp>>(new(source, row, column, y, kind.Columns, op), Aligned(source, row, y), kind.Columns);
-    }
-
-    /// <summary>A broadcast operand of a 2-D launch: indexed by column (<see cref="Rows"/>: one row repeated) or by row.</summary>
-    private readonly record struct BroadcastKind(bool Rows, long Columns);
-
-    /// <summary>
-    /// The rows or columns pattern of operand <paramref name="operand"/> in a launch of rank ≤ 2, or null: a
-    /// scalar is the columns pattern of one row.
-    /// </summary>
-    private static BroadcastKind? Broadcast2D(in StridedLayout layout, int operand)
-    {
-        if (layout.IsScalar(operand))
-            return new BroadcastKind(false, layout.Count);
-        if (layout.Rank != 2)
-            return null;
-        long inner = layout.Stride(operand, 0), outer = layout.Stride(operand, 1);
-        if (inner == 1 && outer == 0)
-            return new BroadcastKind(true, layout.N0);
-        if (inner == 0 && outer == 1)
-            return new BroadcastKind(false, layout.N0);
-        return null;
-    }
-
-    /// <summary>
-    /// True when some operand walks the innermost dimension with a stride beyond 1 but the next one
-    /// contiguously, in dimensions large enough for tiles to pay: a transpose, which the CPU does in tiles.
-    /// </summary>
-    private static bool Transposes(in StridedLayout layout)
-    {
-        if (layout.Rank < 2 || layout.N0 < 8 || layout.N1 < 8)
-            return false;
-        for (int operand = 0; operand < 3; operand++)
-        {
-            if (layout.Stride(operand, 0) > 1 && layout.Stride(operand, 1) == 1)
-                return true;
-        }
-        return false;
+        if (y.Length > 0)
+            backend.Fill(y, value);
     }
 
     private static void CheckStrided<T>(in StridedLayout layout, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y)

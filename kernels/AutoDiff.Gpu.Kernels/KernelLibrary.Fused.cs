@@ -26,17 +26,7 @@ public sealed unsafe partial class KernelLibrary
         var x = default(SlotViews<T>);
         for (int k = 0; k < Operands<T>.Count; k++)
             x[k] = k < inputs.Length ? inputs[k] : y; // unused slots: a valid view that is never read
-        if (style == KernelStyle.Chunked)
-        {
-            var addresses = default(Operands<Address<T>>);
-            for (int k = 0; k < TExpr.Inputs; k++)
-                addresses.Set(k, Pointer(x[k]));
-            var body = new FusedBody<T, TExpr>(Pointer(y), addresses, expr);
-            RunChunked(body, y.Length, ChunkedThreads(y.Length, y.Length * (TExpr.Inputs + 1)));
-            return;
-        }
-        Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, TExpr>(
-            FusedKernels.Run<T, TExpr>)(GridStride(y.Length), y, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], expr);
+        backend.Fused(x, y, expr);
     }
 
     private Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> Kernel<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>(

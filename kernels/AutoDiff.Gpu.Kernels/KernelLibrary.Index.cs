@@ -40,18 +40,7 @@ public sealed unsafe partial class KernelLibrary
                 Fill(y, T.Zero);
             return;
         }
-        if (style == KernelStyle.Chunked)
-        {
-            long rows = y.Length / geometry.Inner;
-            int threads = ChunkedThreads(rows, y.Length);
-            // Compare-and-swap adds where threads may add into the same rows.
-            int mode = !scatter ? 0 : threads > 1 ? 2 : 1;
-            RunChunked(new IndexBody<T>(Pointer(x), Pointer(indices), Pointer(y), geometry, mode), rows, threads);
-        }
-        else
-        {
-            Kernel<ArrayView<T>, ArrayView<int>, ArrayView<T>, IndexGeometry, int>(IndexKernels.Index)(GridStride(y.Length), x, indices, y, geometry, scatter ? 1 : 0);
-        }
+        backend.Index(x, indices, y, geometry, scatter);
     }
 
     private static IndexGeometry Geometry<T>(ArrayView<T> x, ArrayView<int> indices, ArrayView<T> y, long outer, long n, long inner, bool perSlice)

@@ -39,9 +39,6 @@ public sealed unsafe partial class KernelLibrary
         if (y.Length == 0)
             return;
         long blocks = arguments.Blocks<T>(y.Length);
-        if (style == KernelStyle.Chunked)
-            RunChunked(new RandomBody<T>(Pointer(x), Pointer(y), y.Length, arguments), blocks, ChunkedThreads(blocks, y.Length));
-        else
-            Kernel<ArrayView<T>, ArrayView<T>, RandomArguments>(RandomKernels.Fill)(GridStride(blocks), x, y, arguments);
+        backend.Random(x, y, arguments, blocks);
     }
 }

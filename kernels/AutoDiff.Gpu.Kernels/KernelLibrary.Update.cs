@@ -22,14 +22,6 @@ public sealed unsafe partial class KernelLibrary
         Enter();
         if (p.Length == 0)
             return;
-        if (style == KernelStyle.Chunked)
-        {
-            RunChunked(new UpdateBody<T, TRule>(Pointer(p), Pointer(g), Pointer(s1), Pointer(s2), rule), p.Length, ChunkedThreads(p.Length, p.Length));
-            return;
-        }
-        // A state the rule does not keep is never read: p stands in for it, so no launch passes an empty view.
-        var first = TRule.States > 0 ? s1 : p;
-        var second = TRule.States > 1 ? s2 : p;
-        Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, TRule>(UpdateKernels.Update<T, TRule>)(GridStride(p.Length), p, g, first, second, rule);
+        backend.Update(p, g, s1, s2, rule);
     }
 }

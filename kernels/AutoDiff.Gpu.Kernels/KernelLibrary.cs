@@ -26,6 +26,7 @@ public sealed unsafe partial class KernelLibrary
 
     private readonly Accelerator accelerator;
     private readonly KernelStyle style;
+    private readonly IKernelBackend backend;
     private readonly Action? beforeLaunch;
     private readonly Lock gate = new();
     private Dictionary<Delegate, Delegate> kernels = [];
@@ -40,11 +41,15 @@ public sealed unsafe partial class KernelLibrary
         this.style = LaunchPlan.Resolve(accelerator, style);
         this.accelerator = accelerator;
         this.beforeLaunch = beforeLaunch;
+        backend = this.style == KernelStyle.Chunked ? new ChunkedBackend(this) : new PackedBackend(this);
         accelerator.Disposed += (_, _) => ReleaseResources();
     }
 
     /// <summary>The layout in use.</summary>
     public KernelStyle Style => style;
+
+    /// <summary>Im2col and col2im have launches of their own (the CPU accelerator); GPUs gather by offsets instead.</summary>
+    public bool HasWindowKernels => backend.HasWindowKernels;
 
     /// <summary>Number of kernels compiled so far.</summary>
     public int CompiledCount { get; private set; }

@@ -10,7 +10,7 @@ internal static partial class Launch
     /// Whether <paramref name="device"/> computes im2col and col2im in launches of their own (the CPU accelerator),
     /// which find each window's offsets as they go; GPUs gather and scatter by offsets instead.
     /// </summary>
-    public static bool HasWindowKernels(Device device) => device.Kernels.Style == KernelStyle.Chunked;
+    public static bool HasWindowKernels(Device device) => device.Kernels.HasWindowKernels;
 
     /// <summary>A new (N·OH·OW, C·KH·KW) tensor: the windows of the images x (N, C, H, W) as rows.</summary>
     public static Tensor Im2col(Tensor x, WindowGeometry g)

@@ -1,0 +1,56 @@
+using System.Numerics;
+using ILGPU;
+
+namespace AutoDiff.Gpu.Kernels;
+
+/// <summary>
+/// How one accelerator runs the work of each kernel family, picked once per library (<see cref="KernelStyle"/>):
+/// chunked loops on the calling thread and the thread pool (the CPU accelerator), or packed grid-stride kernels
+/// (GPUs). The launchers check their arguments, count the launch and plan; the backend runs what they planned.
+/// Every view given is valid and not empty.
+/// </summary>
+internal interface IKernelBackend
+{
+    /// <summary>Im2col and col2im have launches of their own (else the engine gathers by offsets).</summary>
+    bool HasWindowKernels { get; }
+
+    /// <summary><c>y[i] = op(a[i], b[i])</c>, all of y's length.</summary>
+    void Zip<T, TOp>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, TOp op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IBinaryOperator;
+
+    /// <summary><c>y[i] = value</c>.</summary>
+    void Fill<T>(ArrayView<T> y, T value)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>
+    /// <c>y[C(i)] = op(a[A(i)], b[B(i)])</c> over a layout that is not contiguous in every operand; with
+    /// <paramref name="unary"/> b is a and op ignores it.
+    /// </summary>
+    void Strided<T, TOp>(in StridedLayout layout, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, TOp op, bool unary)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IBinaryOperator;
+
+    /// <summary><c>y[i] = expr(x₀[i], …, x₇[i])</c>; slots the expression does not read hold y.</summary>
+    void Fused<T, TExpr>(in SlotViews<T> x, ArrayView<T> y, TExpr expr)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TExpr : struct, IExpression;
+
+    /// <summary><c>(p, s1, s2) = rule(p, g, s1, s2)</c> in place; states the rule does not keep may be empty.</summary>
+    void Update<T, TRule>(ArrayView<T> p, ArrayView<T> g, ArrayView<T> s1, ArrayView<T> s2, TRule rule)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRule : struct, IUpdateRule;
+
+    /// <summary>Random numbers into y, or a dropout of x into y, in <paramref name="blocks"/> Philox blocks.</summary>
+    void Random<T>(ArrayView<T> x, ArrayView<T> y, RandomArguments arguments, long blocks)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>Argmax or argmin along an axis into indices, or hits against labels (the unused pair empty).</summary>
+    void ArgReduce<T>(
+        ArrayView<T> x, ArrayView<int> indices, ArrayView<int> labels, ArrayView<T> hits, ArgGeometry geometry)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>A gather from x into y, or (<paramref name="scatter"/>) a scatter-add of y into x.</summary>
+    void Index<T>(ArrayView<T> x, ArrayView<int> indices, ArrayView<T> y, IndexGeometry geometry, bool scatter)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+}

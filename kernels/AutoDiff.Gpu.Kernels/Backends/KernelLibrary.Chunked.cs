@@ -1,0 +1,102 @@
+using System.Numerics;
+using ILGPU;
+
+namespace AutoDiff.Gpu.Kernels;
+
+// The CPU accelerator's backend: each family's work as a chunked body over raw addresses, run on the calling
+// thread with thread-pool workers for large launches (see RunChunked).
+public sealed unsafe partial class KernelLibrary
+{
+    private sealed class ChunkedBackend(KernelLibrary library) : IKernelBackend
+    {
+        public bool HasWindowKernels => true;
+
+        public void Zip<T, TOp>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, TOp op)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TOp : struct, IBinaryOperator =>
+            Run(new ZipBody<T, TOp>(Pointer(a), Pointer(b), Pointer(y), op), y.Length, y.Length);
+
+        public void Fill<T>(ArrayView<T> y, T value)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            Run(new FillBody<T>(Pointer(y), value), y.Length, y.Length);
+
+        public void Strided<T, TOp>(
+            in StridedLayout layout, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, TOp op, bool unary)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TOp : struct, IBinaryOperator
+        {
+            if (Transposes(layout))
+            {
+                long planes = layout.Count / ((long)layout.N0 * layout.N1);
+                long tiles = planes * Ceiling(layout.N0, CpuRoutines.Tile) * Ceiling(layout.N1, CpuRoutines.Tile);
+                Run(new TilesBody<T, TOp>(Pointer(a), Pointer(b), Pointer(y), layout, op), tiles, layout.Count);
+            }
+            else
+            {
+                var body = new StridedBody<T, TOp>(Pointer(a), Pointer(b), Pointer(y), layout, op);
+                Run(body, layout.Count, layout.Count);
+            }
+        }
+
+        public void Fused<T, TExpr>(in SlotViews<T> x, ArrayView<T> y, TExpr expr)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TExpr : struct, IExpression
+        {
+            var addresses = default(Operands<Address<T>>);
+            for (int k = 0; k < TExpr.Inputs; k++)
+                addresses.Set(k, Pointer(x[k]));
+            Run(new FusedBody<T, TExpr>(Pointer(y), addresses, expr), y.Length, y.Length * (TExpr.Inputs + 1));
+        }
+
+        public void Update<T, TRule>(ArrayView<T> p, ArrayView<T> g, ArrayView<T> s1, ArrayView<T> s2, TRule rule)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TRule : struct, IUpdateRule =>
+            Run(new UpdateBody<T, TRule>(Pointer(p), Pointer(g), Pointer(s1), Pointer(s2), rule), p.Length, p.Length);
+
+        public void Random<T>(ArrayView<T> x, ArrayView<T> y, RandomArguments arguments, long blocks)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            Run(new RandomBody<T>(Pointer(x), Pointer(y), y.Length, arguments), blocks, y.Length);
+
+        public void ArgReduce<T>(
+            ArrayView<T> x, ArrayView<int> indices, ArrayView<int> labels, ArrayView<T> hits, ArgGeometry geometry)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            long lines = geometry.Outer * geometry.Inner;
+            var body = new ArgReduceBody<T>(Pointer(x), Pointer(indices), Pointer(labels), Pointer(hits), geometry);
+            Run(body, lines, x.Length);
+        }
+
+        public void Index<T>(
+            ArrayView<T> x, ArrayView<int> indices, ArrayView<T> y, IndexGeometry geometry, bool scatter)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            long rows = y.Length / geometry.Inner;
+            int threads = library.ChunkedThreads(rows, y.Length);
+            // Compare-and-swap adds where threads may add into the same rows.
+            int mode = !scatter ? 0 : threads > 1 ? 2 : 1;
+            library.RunChunked(
+                new IndexBody<T>(Pointer(x), Pointer(indices), Pointer(y), geometry, mode), rows, threads);
+        }
+
+        /// <summary>Runs <paramref name="items"/> work items that touch <paramref name="elements"/> elements.</summary>
+        private void Run<TBody>(in TBody body, long items, long elements)
+            where TBody : struct, ICpuBody =>
+            library.RunChunked(body, items, library.ChunkedThreads(items, elements));
+
+        /// <summary>
+        /// True when some operand walks the innermost dimension with a stride beyond 1 but the next one
+        /// contiguously, in dimensions large enough for tiles to pay: a transpose, which the CPU does in tiles.
+        /// </summary>
+        private static bool Transposes(in StridedLayout layout)
+        {
+            if (layout.Rank < 2 || layout.N0 < 8 || layout.N1 < 8)
+                return false;
+            for (int operand = 0; operand < 3; operand++)
+            {
+                if (layout.Stride(operand, 0) > 1 && layout.Stride(operand, 1) == 1)
+                    return true;
+            }
+            return false;
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Numerics;
+using ILGPU;
+
+namespace AutoDiff.Gpu.Kernels;
+
+// The GPU backend: each family's work as grid-stride kernels, contiguous operands in 16-byte packs where they are
+// aligned (see RunPacked), launched asynchronously on the accelerator's default stream.
+public sealed unsafe partial class KernelLibrary
+{
+    private sealed class PackedBackend(KernelLibrary library) : IKernelBackend
+    {
+        public bool HasWindowKernels => false;
+
+        public void Zip<T, TOp>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, TOp op)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TOp : struct, IBinaryOperator =>
+            library.RunPacked<T, ZipLaunch<T, TOp>>(new(a, b, y, op), Aligned(a, b, y), 1);
+
+        public void Fill<T>(ArrayView<T> y, T value)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            library.RunPacked<T, FillLaunch<T>>(new(y, value), Aligned(y), 1);
+
+        public void Strided<T, TOp>(
+            in StridedLayout layout, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, TOp op, bool unary)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TOp : struct, IBinaryOperator
+        {
+            bool yContiguous = layout.IsContiguous(2);
+            if (yContiguous && unary && Broadcast2D(layout, 0) is { } only)
+            {
+                // b = a is the broadcast operand; there is no full one.
+                Broadcast(ArrayView<T>.Empty, a, y.SubView(0, layout.Count), only, op);
+            }
+            else if (yContiguous && layout.IsContiguous(0) && Broadcast2D(layout, 1) is { } right)
+            {
+                Broadcast(a, b, y.SubView(0, layout.Count), right, op);
+            }
+            else if (yContiguous && layout.IsContiguous(1) && Broadcast2D(layout, 0) is { } left)
+            {
+                Broadcast(b, a, y.SubView(0, layout.Count), left, new Flip<TOp>(op));
+            }
+            else
+            {
+                var kernel = library.Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, StridedLayout, TOp>(
+                    ElementwiseKernels.ZipStrided);
+                kernel(library.GridStride(layout.Count), a, b, y, layout, op);
+            }
+        }
+
+        public void Fused<T, TExpr>(in SlotViews<T> x, ArrayView<T> y, TExpr expr)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TExpr : struct, IExpression =>
+            library.Kernel<
+                ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+                ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, TExpr>(FusedKernels.Run<T, TExpr>)(
+                library.GridStride(y.Length), y, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], expr);
+
+        public void Update<T, TRule>(ArrayView<T> p, ArrayView<T> g, ArrayView<T> s1, ArrayView<T> s2, TRule rule)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TRule : struct, IUpdateRule
+        {
+            // A state the rule does not keep is never read: p stands in for it (no launch passes an empty view).
+            var first = TRule.States > 0 ? s1 : p;
+            var second = TRule.States > 1 ? s2 : p;
+            var kernel = library.Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, TRule>(
+                UpdateKernels.Update<T, TRule>);
+            kernel(library.GridStride(p.Length), p, g, first, second, rule);
+        }
+
+        public void Random<T>(ArrayView<T> x, ArrayView<T> y, RandomArguments arguments, long blocks)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            library.Kernel<ArrayView<T>, ArrayView<T>, RandomArguments>(RandomKernels.Fill)(
+                library.GridStride(blocks), x, y, arguments);
+
+        public void ArgReduce<T>(
+            ArrayView<T> x, ArrayView<int> indices, ArrayView<int> labels, ArrayView<T> hits, ArgGeometry geometry)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            // The views of the other mode stand in for the unused ones: no launch passes an empty view.
+            bool compare = labels.Length > 0;
+            var (i, l, h) = (compare ? labels : indices, compare ? labels : indices, compare ? hits : x);
+            var (outer, n) = (geometry.Outer, geometry.Length);
+            KernelConfig config;
+            Action<ArrayView<T>, ArrayView<int>, ArrayView<int>, ArrayView<T>, ArgGeometry, int> method;
+            if (geometry.Inner == 1 && n >= LongRow)
+            {
+                // Long rows: a group a row, its threads reading the row a group apart.
+                var accelerator = library.accelerator;
+                int threads = (int)Math.Clamp(CeilingPowerOfTwo(n / 16), 32, ReduceKernels.MaxGroup);
+                int group = LaunchPlan.PowerOfTwoGroup(accelerator, threads);
+                long groups = Math.Min(outer, library.waves * LaunchPlan.Wave(accelerator, group));
+                config = new KernelConfig((int)groups, group);
+                method = ArgReduceRowKernels.ArgReduceRows;
+            }
+            else
+            {
+                config = library.GridStride(outer * geometry.Inner);
+                method = ArgReduceKernels.ArgReduce;
+            }
+            library.Kernel(method)(config, x, i, l, h, geometry, compare ? 1 : 0);
+        }
+
+        public void Index<T>(
+            ArrayView<T> x, ArrayView<int> indices, ArrayView<T> y, IndexGeometry geometry, bool scatter)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            library.Kernel<ArrayView<T>, ArrayView<int>, ArrayView<T>, IndexGeometry, int>(IndexKernels.Index)(
+                library.GridStride(y.Length), x, indices, y, geometry, scatter ? 1 : 0);
+
+        /// <summary>
+        /// y = op(full, broadcast), the broadcast operand in the rows or columns pattern (no full operand:
+        /// op(broadcast, broadcast)).
+        /// </summary>
+        private void Broadcast<T, TOp>(
+            ArrayView<T> full, ArrayView<T> broadcast, ArrayView<T> y, BroadcastKind kind, TOp op)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TOp : struct, IBinaryOperator
+        {
+            var source = full.Length == 0 ? full : full.SubView(0, y.Length);
+            var row = kind.Rows ? broadcast.SubView(0, kind.Columns) : ArrayView<T>.Empty;
+            var column = kind.Rows ? ArrayView<T>.Empty : broadcast;
+            var launch = new BroadcastLaunch<T, TOp>(source, row, column, y, kind.Columns, op);
+            library.RunPacked<T, BroadcastLaunch<T, TOp>>(launch, Aligned(source, row, y), kind.Columns);
+        }
+
+        /// <summary>
+        /// The rows or columns pattern of operand <paramref name="operand"/> in a launch of rank ≤ 2, or null: a
+        /// scalar is the columns pattern of one row.
+        /// </summary>
+        private static BroadcastKind? Broadcast2D(in StridedLayout layout, int operand)
+        {
+            if (layout.IsScalar(operand))
+                return new BroadcastKind(false, layout.Count);
+            if (layout.Rank != 2)
+                return null;
+            long inner = layout.Stride(operand, 0), outer = layout.Stride(operand, 1);
+            if (inner == 1 && outer == 0)
+                return new BroadcastKind(true, layout.N0);
+            if (inner == 0 && outer == 1)
+                return new BroadcastKind(false, layout.N0);
+            return null;
+        }
+    }
+
+    /// <summary>A 2-D launch's broadcast operand: by column (<see cref="Rows"/>: a row repeated) or by row.</summary>
+    private readonly record struct BroadcastKind(bool Rows, long Columns);
+}
