@@ -56,7 +56,7 @@ internal static unsafe partial class CpuRoutines
             T* pb = b + ob;
             T* py = y + oy;
             if (sa == 1 && sb == 1 && sy == 1)
-                Contiguous(pa, pb, py, run, op);
+                new ZipBody<T, TOp>(pa, pb, py, op).Run(0, run);
             else if (sa == 1 && sb == 0 && sy == 1)
                 ContiguousByOne(pa, *pb, py, run, op);
             else if (sa == 0 && sb == 1 && sy == 1)
@@ -84,26 +84,7 @@ internal static unsafe partial class CpuRoutines
     }
 
     /// <summary>
-    /// <c>y[j] = op(a[j], b[j])</c> for j &lt; count, a vector at a time where the operator has a SIMD form (the same
-    /// values as its scalar one, which takes the rest). y may be a or b: each vector is loaded before its result is stored.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Contiguous<T, TOp>(T* a, T* b, T* y, long count, TOp op)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TOp : struct, IBinaryOperator
-    {
-        long j = 0;
-        if (TOp.Vectorized && Vector.IsHardwareAccelerated)
-        {
-            for (int lanes = Vector<T>.Count; j + lanes <= count; j += lanes)
-                Vector.Store(op.ApplyVector(Vector.Load(a + j), Vector.Load(b + j)), y + j);
-        }
-        for (; j < count; j++)
-            y[j] = op.Apply(a[j], b[j]);
-    }
-
-    /// <summary>
-    /// <c>y[j] = op(a[j], b)</c> for j &lt; count, as <see cref="Contiguous"/>: the broadcast of one value of b (of a, with
+    /// <c>y[j] = op(a[j], b)</c> for j &lt; count, as <see cref="ZipBody{T, TOp}"/>: the broadcast of one value of b (of a, with
     /// the operands swapped by <see cref="Flip{TOp}"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -168,14 +149,48 @@ internal static unsafe partial class CpuRoutines
 
 /// <summary>
 /// Chunked <c>y[i] = op(a[i], b[i])</c> over items i, a vector at a time where the operator has a SIMD form (the
-/// same values as its scalar one, which takes the rest). A map is this body with b = a and <see cref="UnaryAsBinary{TOp}"/>.
+/// same values as its scalar one, which takes the rest). y may be a or b: each vector is loaded before its result
+/// is stored. The strided routine runs it on its contiguous runs.
 /// </summary>
 internal readonly unsafe struct ZipBody<T, TOp>(Address<T> a, Address<T> b, Address<T> y, TOp op) : ICpuBody
     where T : unmanaged, IFloatingPointIeee754<T>
     where TOp : struct, IBinaryOperator
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(long start, long count) => CpuRoutines.Contiguous((T*)a + start, (T*)b + start, (T*)y + start, count, op);
+    public void Run(long start, long count)
+    {
+        T* pa = (T*)a + start, pb = (T*)b + start, py = (T*)y + start;
+        var o = op;
+        long j = 0;
+        if (TOp.Vectorized && Vector.IsHardwareAccelerated)
+        {
+            for (int lanes = Vector<T>.Count; j + lanes <= count; j += lanes)
+                Vector.Store(o.ApplyVector(Vector.Load(pa + j), Vector.Load(pb + j)), py + j);
+        }
+        for (; j < count; j++)
+            py[j] = o.Apply(pa[j], pb[j]);
+    }
+}
+
+/// <summary>Chunked <c>y[i] = op(x[i])</c> over items i, as <see cref="ZipBody{T, TOp}"/> with one operand.</summary>
+internal readonly unsafe struct MapBody<T, TOp>(Address<T> x, Address<T> y, TOp op) : ICpuBody
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TOp : struct, IUnaryOperator
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Run(long start, long count)
+    {
+        T* px = (T*)x + start, py = (T*)y + start;
+        var o = op;
+        long j = 0;
+        if (TOp.Vectorized && Vector.IsHardwareAccelerated)
+        {
+            for (int lanes = Vector<T>.Count; j + lanes <= count; j += lanes)
+                Vector.Store(o.ApplyVector(Vector.Load(px + j)), py + j);
+        }
+        for (; j < count; j++)
+            py[j] = o.Apply(px[j]);
+    }
 }
 
 /// <summary>Chunked <c>y[i] = value</c> over items i.</summary>

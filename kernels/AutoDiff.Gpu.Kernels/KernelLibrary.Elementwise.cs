@@ -14,7 +14,8 @@ public sealed unsafe partial class KernelLibrary
     {
         CheckLength(x, y.Length, nameof(x));
         Enter();
-        MapContiguous(x, y, op);
+        if (y.Length > 0)
+            backend.Map(x, y, op);
     }
 
     /// <summary>Launches <c>y[i] = op(a[i], b[i])</c>; a, b and y have the same length (y may be a or b).</summary>
@@ -25,7 +26,8 @@ public sealed unsafe partial class KernelLibrary
         CheckLength(a, y.Length, nameof(a));
         CheckLength(b, y.Length, nameof(b));
         Enter();
-        ZipContiguous(a, b, y, op);
+        if (y.Length > 0)
+            backend.Zip(a, b, y, op);
     }
 
     /// <summary>Launches <c>y[i] = value</c>.</summary>
@@ -33,9 +35,8 @@ public sealed unsafe partial class KernelLibrary
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Enter();
-        if (y.Length == 0)
-            return;
-        FillContiguous(y, value);
+        if (y.Length > 0)
+            backend.Fill(y, value);
     }
 
     /// <summary>
@@ -81,7 +82,7 @@ public sealed unsafe partial class KernelLibrary
         if (layout.Count == 0)
             return;
         if (layout.IsContiguous(0) && layout.IsContiguous(1) && layout.IsContiguous(2))
-            ZipContiguous(a.View.SubView(0, layout.Count), b.View.SubView(0, layout.Count), y.View.SubView(0, layout.Count), op);
+            backend.Zip(a.View.SubView(0, layout.Count), b.View.SubView(0, layout.Count), y.View.SubView(0, layout.Count), op);
         else
             backend.Strided(layout, a.View, b.View, y.View, op, unary);
     }
@@ -131,26 +132,6 @@ public sealed unsafe partial class KernelLibrary
 
         static ArrayView<T> Skip(ArrayView<T> view, long offset) =>
             offset <= view.Length ? view.SubView(offset, view.Length - offset) : throw new ArgumentException($"the strides reach element {offset} of an operand with {view.Length} elements");
-    }
-
-    private void MapContiguous<T, TOp>(ArrayView<T> x, ArrayView<T> y, TOp op)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TOp : struct, IUnaryOperator =>
-        ZipContiguous(x, x, y, new UnaryAsBinary<TOp>(op));
-
-    private void ZipContiguous<T, TOp>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, TOp op)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TOp : struct, IBinaryOperator
-    {
-        if (y.Length > 0)
-            backend.Zip(a, b, y, op);
-    }
-
-    private void FillContiguous<T>(ArrayView<T> y, T value)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (y.Length > 0)
-            backend.Fill(y, value);
     }
 
     private static void CheckStrided<T>(in StridedLayout layout, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y)

@@ -173,8 +173,10 @@ public sealed unsafe partial class KernelLibrary
         where T : unmanaged, IFloatingPointIeee754<T>
         where TPost : struct, IUnaryOperator
     {
-        FillContiguous(y, value);
-        MapContiguous(y, y, post);
+        if (y.Length == 0)
+            return;
+        backend.Fill(y, value);
+        backend.Map(y, y, post);
     }
 
     /// <summary>

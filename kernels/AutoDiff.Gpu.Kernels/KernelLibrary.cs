@@ -129,6 +129,11 @@ public sealed unsafe partial class KernelLibrary
     {
         if (items == 0)
             return;
+        if (CpuLaunch == CpuLaunchMode.Direct && (threads <= 1 || items <= 1))
+        {
+            body.Run(0, items); // on the calling thread
+            return;
+        }
         if (CpuLaunch == CpuLaunchMode.Direct)
         {
             Kernels.CpuLaunch.Run(body, items, threads);

@@ -14,6 +14,11 @@ internal interface IKernelBackend
     /// <summary>Im2col and col2im have launches of their own (else the engine gathers by offsets).</summary>
     bool HasWindowKernels { get; }
 
+    /// <summary><c>y[i] = op(x[i])</c>, all of y's length.</summary>
+    void Map<T, TOp>(ArrayView<T> x, ArrayView<T> y, TOp op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IUnaryOperator;
+
     /// <summary><c>y[i] = op(a[i], b[i])</c>, all of y's length.</summary>
     void Zip<T, TOp>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, TOp op)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -11,10 +11,17 @@ public sealed unsafe partial class KernelLibrary
     {
         public bool HasWindowKernels => true;
 
+        // Maps and zips call RunChunked themselves: the commonest launches take the fewest steps.
+        public void Map<T, TOp>(ArrayView<T> x, ArrayView<T> y, TOp op)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TOp : struct, IUnaryOperator =>
+            library.RunChunked(new MapBody<T, TOp>(Pointer(x), Pointer(y), op), y.Length, Threads(y.Length));
+
         public void Zip<T, TOp>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, TOp op)
             where T : unmanaged, IFloatingPointIeee754<T>
             where TOp : struct, IBinaryOperator =>
-            Run(new ZipBody<T, TOp>(Pointer(a), Pointer(b), Pointer(y), op), y.Length, y.Length);
+            library.RunChunked(
+                new ZipBody<T, TOp>(Pointer(a), Pointer(b), Pointer(y), op), y.Length, Threads(y.Length));
 
         public void Fill<T>(ArrayView<T> y, T value)
             where T : unmanaged, IFloatingPointIeee754<T> =>
@@ -77,6 +84,9 @@ public sealed unsafe partial class KernelLibrary
             library.RunChunked(
                 new IndexBody<T>(Pointer(x), Pointer(indices), Pointer(y), geometry, mode), rows, threads);
         }
+
+        /// <summary>Threads for <paramref name="elements"/> work items of one element each.</summary>
+        private int Threads(long elements) => library.ChunkedThreads(elements, elements);
 
         /// <summary>Runs <paramref name="items"/> work items that touch <paramref name="elements"/> elements.</summary>
         private void Run<TBody>(in TBody body, long items, long elements)

@@ -11,6 +11,11 @@ public sealed unsafe partial class KernelLibrary
     {
         public bool HasWindowKernels => false;
 
+        public void Map<T, TOp>(ArrayView<T> x, ArrayView<T> y, TOp op)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TOp : struct, IUnaryOperator =>
+            Zip(x, x, y, new UnaryAsBinary<TOp>(op));
+
         public void Zip<T, TOp>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, TOp op)
             where T : unmanaged, IFloatingPointIeee754<T>
             where TOp : struct, IBinaryOperator =>
