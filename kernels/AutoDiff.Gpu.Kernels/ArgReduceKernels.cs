@@ -9,7 +9,7 @@ namespace AutoDiff.Gpu.Kernels;
 /// argmax and argmin: the first such element, or the first NaN where the line has one. Optionally each position is
 /// compared with a label instead of written (a classifier's hits, for accuracy).
 /// </summary>
-public static class ArgReduceKernels
+internal static class ArgReduceKernels
 {
     /// <summary>
     /// Grid-stride over the outer·inner lines: <c>indices[o·inner + r]</c> = the position along j of the line
@@ -39,7 +39,7 @@ public static class ArgReduceKernels
 /// shared memory. A pair beats another when it is a NaN and the other is not, or is greater (less), or is equal (both
 /// NaN) at a smaller position: the first extreme, or the first NaN, whatever the group size.
 /// </summary>
-public static class ArgReduceRowKernels
+internal static class ArgReduceRowKernels
 {
     /// <summary>As <see cref="ArgReduceKernels.ArgReduce{T}"/> for inner = 1, a group a row.</summary>
     public static void ArgReduceRows<T>(ArrayView<T> x, ArrayView<int> indices, ArrayView<int> labels, ArrayView<T> hits, ArgGeometry geometry, int compare)
@@ -103,7 +103,7 @@ public static class ArgReduceRowKernels
 }
 
 /// <summary>Reads element i of an operand: a view in GPU kernels, an address in the CPU accelerator's loops.</summary>
-public interface IElements<T>
+internal interface IElements<T>
     where T : unmanaged
 {
     /// <summary>Element <paramref name="i"/>.</summary>
@@ -111,7 +111,7 @@ public interface IElements<T>
 }
 
 /// <summary>The elements of a view.</summary>
-public readonly struct ViewElements<T>(ArrayView<T> view) : IElements<T>
+internal readonly struct ViewElements<T>(ArrayView<T> view) : IElements<T>
     where T : unmanaged
 {
     /// <inheritdoc/>
@@ -134,7 +134,7 @@ internal readonly unsafe struct PointerElements<T>(Address<T> address) : IElemen
 /// <param name="Length">Length of the reduced axis.</param>
 /// <param name="Inner">Elements after the reduced axis.</param>
 /// <param name="Minimum">1 for argmin, 0 for argmax.</param>
-public readonly record struct ArgGeometry(long Outer, long Length, long Inner, int Minimum)
+internal readonly record struct ArgGeometry(long Outer, long Length, long Inner, int Minimum)
 {
     /// <summary>The position of the first greatest (least) element of line <paramref name="line"/> (o·inner + r), or of its first NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

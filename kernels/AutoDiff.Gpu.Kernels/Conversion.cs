@@ -9,7 +9,7 @@ namespace AutoDiff.Gpu.Kernels;
 /// Element type conversion between float32 and float64 views of equal length: on the CPU accelerator a
 /// chunked body run directly (see <see cref="CpuLaunch"/>), elsewhere a grid-stride kernel compiled once per accelerator.
 /// </summary>
-public static unsafe class Conversion
+internal static unsafe class Conversion
 {
     private static readonly ConditionalWeakTable<Accelerator, Kernels> Loaded = [];
 

@@ -10,7 +10,7 @@ namespace AutoDiff.Gpu.Kernels;
 // call to an undefined function in PTX), and the steps are written so that a compiler contracting a·b + c
 // (ptxas and OpenCL C may) moves a result by rounding noise only: the products of the range reductions
 // (k·Ln2Hi) are exact, so their differences are exact with or without contraction.
-public static partial class ElementaryMath
+internal static partial class ElementaryMath
 {
     // ln 2 = Ln2Hi + Ln2Lo with Ln2Hi's low bits zero: k·Ln2Hi is exact for every exponent k met here.
     private const float Ln2HiSingle = 0.693145751953125f;

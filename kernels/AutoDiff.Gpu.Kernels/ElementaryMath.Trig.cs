@@ -26,7 +26,7 @@ namespace AutoDiff.Gpu.Kernels;
 /// Elementary functions in plain arithmetic for operators to call inside kernels: the same accurate results on
 /// every backend, where the backends' own math differs (hardware approximations on PTX).
 /// </summary>
-public static partial class ElementaryMath
+internal static partial class ElementaryMath
 {
     /// <summary>sin x, within 2 ulp of the correctly rounded result for every finite x (NaN for ±∞ and NaN; sin ±0 = ±0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

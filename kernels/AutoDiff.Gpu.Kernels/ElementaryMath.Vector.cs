@@ -11,7 +11,7 @@ namespace AutoDiff.Gpu.Kernels;
 // NaN anywhere) takes the scalar function lane by lane. GPU kernels never call these. The vector steps are compiled
 // fully optimized from the first call: tier-0 code of Vector<T> arithmetic runs several times slower than the scalar
 // function.
-public static partial class ElementaryMath
+internal static partial class ElementaryMath
 {
     /// <summary>eˣ lane by lane, bit for bit <see cref="Exp{T}(T)"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -412,7 +412,7 @@ public static partial class ElementaryMath
 }
 
 /// <summary>A scalar function on each lane of a vector: what a SIMD form falls back to for lanes its steps do not cover (CPU only).</summary>
-public static class VectorLanes
+internal static class VectorLanes
 {
     /// <summary>
     /// <c>f(x[i], state)</c> for every lane i. A static lambda with the parameters in <paramref name="state"/> allocates

@@ -12,7 +12,7 @@ namespace AutoDiff.Gpu.Kernels;
 /// Each generic method is callable inside kernels; the element type is chosen by its size, a constant
 /// after specialisation.
 /// </summary>
-public static partial class ElementaryMath
+internal static partial class ElementaryMath
 {
     /// <summary>Whether <typeparamref name="T"/> is float32 (otherwise float64).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -10,7 +10,7 @@ namespace AutoDiff.Gpu.Kernels;
 /// strided form that serves any broadcast, transpose, slice or scatter. Every kernel is explicitly grouped and
 /// correct for any grid. The CPU layout's bodies are in <see cref="CpuRoutines"/>.
 /// </summary>
-public static class ElementwiseKernels
+internal static class ElementwiseKernels
 {
     /// <summary>
     /// Packs each thread of a packed grid-stride kernel loads before it computes or stores any: a step covers

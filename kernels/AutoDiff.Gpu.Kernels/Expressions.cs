@@ -30,7 +30,7 @@ public interface IExpression
 
 /// <summary>An expression type that can make its value from operators listed in prefix order.</summary>
 /// <typeparam name="TSelf">The expression type.</typeparam>
-public interface IExpressionFactory<TSelf>
+internal interface IExpressionFactory<TSelf>
     where TSelf : struct, IExpression
 {
     /// <summary>The expression whose operators are the next ones of <paramref name="operators"/>, in prefix order.</summary>
@@ -39,7 +39,7 @@ public interface IExpressionFactory<TSelf>
 
 /// <summary>The operator values of an expression in prefix order (an operator struct, boxed, per node that has one).</summary>
 /// <param name="items">The operators.</param>
-public sealed class OperatorList(object[] items)
+internal sealed class OperatorList(object[] items)
 {
     private int next;
 
@@ -93,14 +93,14 @@ public struct Operands<T>
 }
 
 /// <summary>An input slot of an expression, as a type.</summary>
-public interface ISlot
+internal interface ISlot
 {
     /// <summary>The slot's index.</summary>
     static abstract int Index { get; }
 }
 
 /// <summary>Input slots 0 to 7.</summary>
-public static class Slots
+internal static class Slots
 {
     /// <summary>The slot types, by index.</summary>
     public static readonly Type[] Types =
@@ -133,7 +133,7 @@ public static class Slots
 
 /// <summary>x_k, the value of input slot k.</summary>
 /// <typeparam name="TSlot">The slot.</typeparam>
-public readonly struct Arg<TSlot> : IExpression, IExpressionFactory<Arg<TSlot>>
+internal readonly struct Arg<TSlot> : IExpression, IExpressionFactory<Arg<TSlot>>
     where TSlot : struct, ISlot
 {
     /// <inheritdoc/>
@@ -157,7 +157,7 @@ public readonly struct Arg<TSlot> : IExpression, IExpressionFactory<Arg<TSlot>>
 
 /// <summary>c, the same value for every element (a fill, or the ones that start a backward pass).</summary>
 /// <param name="value">The value.</param>
-public struct Constant(double value) : IExpression, IExpressionFactory<Constant>
+internal struct Constant(double value) : IExpression, IExpressionFactory<Constant>
 {
     private Parameter value = value; // not readonly: see Parameter
 
@@ -186,7 +186,7 @@ public struct Constant(double value) : IExpression, IExpressionFactory<Constant>
 /// <summary>op(x), x an expression.</summary>
 /// <typeparam name="TOp">The operator.</typeparam>
 /// <typeparam name="TX">The operand.</typeparam>
-public struct Unary<TOp, TX> : IExpression, IExpressionFactory<Unary<TOp, TX>>
+internal struct Unary<TOp, TX> : IExpression, IExpressionFactory<Unary<TOp, TX>>
     where TOp : struct, IUnaryOperator
     where TX : struct, IExpression, IExpressionFactory<TX>
 {
@@ -220,7 +220,7 @@ public struct Unary<TOp, TX> : IExpression, IExpressionFactory<Unary<TOp, TX>>
 /// <typeparam name="TOp">The operator.</typeparam>
 /// <typeparam name="TA">The first operand.</typeparam>
 /// <typeparam name="TB">The second operand.</typeparam>
-public struct Binary<TOp, TA, TB> : IExpression, IExpressionFactory<Binary<TOp, TA, TB>>
+internal struct Binary<TOp, TA, TB> : IExpression, IExpressionFactory<Binary<TOp, TA, TB>>
     where TOp : struct, IBinaryOperator
     where TA : struct, IExpression, IExpressionFactory<TA>
     where TB : struct, IExpression, IExpressionFactory<TB>

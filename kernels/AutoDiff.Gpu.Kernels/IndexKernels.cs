@@ -12,7 +12,7 @@ namespace AutoDiff.Gpu.Kernels;
 /// count 1). A negative index counts from the end, as in NumPy; an index still outside [0, n) reads 0 and
 /// adds nothing. The scatter adds atomically, so repeated indices accumulate.
 /// </summary>
-public static class IndexKernels
+internal static class IndexKernels
 {
     /// <summary>Grid-stride over the elements of y: gather (<paramref name="scatter"/> 0) or atomic scatter-add into x (1).</summary>
     public static void Index<T>(ArrayView<T> x, ArrayView<int> indices, ArrayView<T> y, IndexGeometry geometry, int scatter)
@@ -48,7 +48,7 @@ public static class IndexKernels
 /// <param name="Inner">Elements after the indexed axis.</param>
 /// <param name="Count">Indices per slice (y's length along the axis).</param>
 /// <param name="IndexStride">Distance between the index lists of consecutive slices: 0 (one shared list) or Count.</param>
-public readonly record struct IndexGeometry(long Outer, long Length, long Inner, long Count, long IndexStride)
+internal readonly record struct IndexGeometry(long Outer, long Length, long Inner, long Count, long IndexStride)
 {
     /// <summary>The offset in x of element <paramref name="i"/> of y, or −1 when its index is out of range.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -12,7 +12,7 @@ namespace AutoDiff.Gpu.Kernels;
 /// <c>LDL.64</c> too, per operand and call), so each float64 operand travels here as two 32-bit halves, joined and
 /// split again inside the instruction's own PTX scope: the SASS is the bare instruction on registers.
 /// </summary>
-public static class InlinePtx
+internal static class InlinePtx
 {
     /// <summary>a·b + c rounded once (PTX's <c>fma.rn.f64</c>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -60,7 +60,7 @@ public static class InlinePtx
 #pragma warning disable CA1051 // plain data, like the tiles
 
 /// <summary>The two elements of an 8×8 float64 accumulator tile that one lane holds (see <see cref="InlinePtx.MatrixMultiplyAccumulate"/>).</summary>
-public struct AccumulatorPair
+internal struct AccumulatorPair
 {
     /// <summary>C[g, 2t].</summary>
     public double D0;

@@ -95,7 +95,7 @@ internal readonly unsafe struct FusedBody<T, TExpr>(Address<T> y, Operands<Addre
 }
 
 /// <summary>The GPU layout's fused kernel (<see cref="KernelStyle.Packed"/>).</summary>
-public static class FusedKernels
+internal static class FusedKernels
 {
     /// <summary>
     /// Grid-stride <c>y[i] = expr(x₀[i], …, x₇[i])</c>, the inputs the expression reads loaded once each. Unused slots

@@ -27,7 +27,7 @@ public enum KernelStyle
 /// </summary>
 /// <param name="Config">Grid and group dimensions.</param>
 /// <param name="Chunk">Elements per thread for chunked kernels; 1 for grid-stride kernels.</param>
-public readonly record struct LaunchPlan(KernelConfig Config, long Chunk)
+internal readonly record struct LaunchPlan(KernelConfig Config, long Chunk)
 {
     /// <summary>Below this many elements a chunked launch runs on the calling thread alone: sharing it costs more.</summary>
     public const long CpuSerialThreshold = 32 * 1024;

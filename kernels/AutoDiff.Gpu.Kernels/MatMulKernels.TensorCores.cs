@@ -8,7 +8,7 @@ using ILGPU.Runtime.Cuda;
 namespace AutoDiff.Gpu.Kernels;
 
 /// <summary>A block geometry of <see cref="MatMulKernels.MatMulTensorCores{TTile}"/>: its warps' tiles of C are 32 rows by <see cref="WarpColumns"/>.</summary>
-public interface ITensorCoreTile : IMatMulTile
+internal interface ITensorCoreTile : IMatMulTile
 {
     /// <summary>Columns of a warp's tile of C: 32 (one <see cref="WarpTile"/>) or 64 (two side by side, sharing A's fragments).</summary>
     static abstract int WarpColumns { get; }
@@ -18,7 +18,7 @@ public interface ITensorCoreTile : IMatMulTile
 /// 64×64 blocks, K steps of 16, 128 threads: four warps of 32×32 tiles on the float64 matrix units
 /// (<see cref="MatMulKernels.MatMulTensorCores{TTile}"/>); 40 KB of shared memory, 3 groups per SM.
 /// </summary>
-public readonly struct TensorCoreTile : ITensorCoreTile
+internal readonly struct TensorCoreTile : ITensorCoreTile
 {
     /// <inheritdoc/>
     public static int BlockM => 64;
@@ -50,7 +50,7 @@ public readonly struct TensorCoreTile : ITensorCoreTile
 /// half the traffic from L2 per operation of <see cref="TensorCoreTile"/>, twice the accumulators per thread; 48 KB of
 /// shared memory, one group per SM.
 /// </summary>
-public readonly struct LargeTensorCoreTile : ITensorCoreTile
+internal readonly struct LargeTensorCoreTile : ITensorCoreTile
 {
     /// <inheritdoc/>
     public static int BlockM => 128;
@@ -86,7 +86,7 @@ public readonly struct LargeTensorCoreTile : ITensorCoreTile
 /// </summary>
 /// <param name="Row">Elements between rows.</param>
 /// <param name="Depth">Elements between depths.</param>
-public readonly record struct PaddedLayout(int Row, int Depth)
+internal readonly record struct PaddedLayout(int Row, int Depth)
 {
     /// <summary>The layout of a side, by whether its stored matrix is contiguous along K (<see cref="ITileSide.DepthContiguous"/>) or along its rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -119,7 +119,7 @@ public readonly record struct PaddedLayout(int Row, int Depth)
 /// <param name="Warp">Slot of the warp's first row at depth 0.</param>
 /// <param name="Layout">The tile's layout.</param>
 /// <param name="Own">Slot of this lane's element of operation 0 at depth 0: Warp + Layout.Lane(lane).</param>
-public readonly record struct Fragments(ArrayView<double> Shared, int Warp, PaddedLayout Layout, int Own)
+internal readonly record struct Fragments(ArrayView<double> Shared, int Warp, PaddedLayout Layout, int Own)
 {
     /// <summary>Lane <paramref name="lane"/>'s element of operation <paramref name="i"/> at depth <paramref name="p0"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -135,7 +135,7 @@ public readonly record struct Fragments(ArrayView<double> Shared, int Warp, Padd
 }
 
 /// <summary>A warp's 32×32 block of C on the matrix units: 4×4 tiles of 8×8, two elements of each per lane.</summary>
-public struct WarpTile
+internal struct WarpTile
 {
     /// <summary>Row i of tiles: tile (i, j) is V(2j), V(2j+1).</summary>
     public Row8<double> R0, R1, R2, R3;
@@ -215,7 +215,7 @@ public struct WarpTile
 }
 
 // The float64 product on the matrix units.
-public static partial class MatMulKernels
+internal static partial class MatMulKernels
 {
     /// <summary>
     /// <c>C = alpha·op(A)·op(B) + beta·C</c> in float64 on the matrix units of CUDA SM 8.0 and later (PTX's

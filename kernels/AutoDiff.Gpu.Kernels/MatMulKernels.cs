@@ -30,7 +30,7 @@ public enum MatMulImplementation
 /// <param name="K">The inner dimension.</param>
 /// <param name="TransposeA">1 when A is stored K×M.</param>
 /// <param name="TransposeB">1 when B is stored N×K.</param>
-public readonly record struct MatMulGeometry(int M, int N, int K, int TransposeA, int TransposeB)
+internal readonly record struct MatMulGeometry(int M, int N, int K, int TransposeA, int TransposeB)
 {
     /// <summary>op(A)[i, p].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -46,7 +46,7 @@ public readonly record struct MatMulGeometry(int M, int N, int K, int TransposeA
 /// C, stepping through K by <see cref="BlockK"/>; each thread holds an 8×8 register tile, so a group has
 /// (BlockM/8)·(BlockN/8) threads.
 /// </summary>
-public interface IMatMulTile
+internal interface IMatMulTile
 {
     /// <summary>Rows of C per group (a multiple of 8).</summary>
     static abstract int BlockM { get; }
@@ -75,7 +75,7 @@ public interface IMatMulTile
 }
 
 /// <summary>128×128 blocks, K steps of 8, 256 threads: float32 on GPUs.</summary>
-public readonly struct LargeTile : IMatMulTile
+internal readonly struct LargeTile : IMatMulTile
 {
     /// <inheritdoc/>
     public static int BlockM => 128;
@@ -100,7 +100,7 @@ public readonly struct LargeTile : IMatMulTile
 }
 
 /// <summary>64×64 blocks, K steps of 8, 64 threads: float64 on GPUs (twice the registers per accumulator).</summary>
-public readonly struct MediumTile : IMatMulTile
+internal readonly struct MediumTile : IMatMulTile
 {
     /// <inheritdoc/>
     public static int BlockM => 64;
@@ -125,7 +125,7 @@ public readonly struct MediumTile : IMatMulTile
 }
 
 /// <summary>16×8 blocks, K steps of 4, 2 threads: the same kernel on accelerators with tiny groups (the CPU accelerator).</summary>
-public readonly struct SmallTile : IMatMulTile
+internal readonly struct SmallTile : IMatMulTile
 {
     /// <inheritdoc/>
     public static int BlockM => 16;
@@ -151,7 +151,7 @@ public readonly struct SmallTile : IMatMulTile
 
 /// <summary>Eight values held in registers: a row of a thread's register tile, or a fragment of A or B.</summary>
 /// <typeparam name="T">The element type.</typeparam>
-public struct Row8<T>
+internal struct Row8<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>The values.</summary>
@@ -189,7 +189,7 @@ public struct Quad<T>
 /// its 8×8 register tile covers rows {RowA..RowA+3, RowB..RowB+3} and columns {ColumnA..ColumnA+3,
 /// ColumnB..ColumnB+3} of that block, which keeps a warp's shared reads free of bank conflicts.
 /// </summary>
-public readonly record struct TilePlace(int M0, int N0, int RowA, int RowB, int ColumnA, int ColumnB)
+internal readonly record struct TilePlace(int M0, int N0, int RowA, int RowB, int ColumnA, int ColumnB)
 {
     /// <summary>The place of <paramref name="thread"/> of the current group.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -213,7 +213,7 @@ public readonly record struct TilePlace(int M0, int N0, int RowA, int RowB, int 
 /// A thread's 8×8 block of C in registers, at its <see cref="TilePlace"/>: one <see cref="Row8{T}"/> per row.
 /// </summary>
 /// <typeparam name="T">The element type.</typeparam>
-public struct RegisterTile<T>
+internal struct RegisterTile<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>The rows.</summary>
@@ -298,7 +298,7 @@ public struct RegisterTile<T>
 /// op(B)) by K, stored along K or along its rows. <see cref="TileSide"/> maps element e of a staged tile to the
 /// matrix (read along the stored matrix's contiguous axis, so a warp's loads coalesce) and to the shared tile.
 /// </summary>
-public interface ITileSide
+internal interface ITileSide
 {
     /// <summary>Whether the stored matrix is contiguous along K (A stored M×K, B stored N×K), else along its rows.</summary>
     static abstract bool DepthContiguous(MatMulGeometry g);
@@ -322,7 +322,7 @@ public interface ITileSide
 /// A thread of <see cref="MatMulKernels.MatMulTiledPrefetch{T, TTile}"/> keeps the cursor of its first element and
 /// reaches the others by <see cref="TileSteps"/>.
 /// </summary>
-public struct TileCursor
+internal struct TileCursor
 {
     /// <summary>Index in the stored matrix.</summary>
     public long Index;
@@ -342,10 +342,10 @@ public struct TileCursor
 /// (<see cref="Index"/>), in rows, in depth and in the shared tile — and per step through K how far the matrix
 /// index moves (<see cref="Advance"/>); <see cref="Rows"/> bounds the rows (M for A, N for B). Uniform across a group.
 /// </summary>
-public readonly record struct TileSteps(long Index, int Row, int Depth, int Slot, long Advance, int Rows);
+internal readonly record struct TileSteps(long Index, int Row, int Depth, int Slot, long Advance, int Rows);
 
 /// <summary>op(A): M rows; stored M×K (contiguous along K) unless TransposeA.</summary>
-public readonly struct TileA : ITileSide
+internal readonly struct TileA : ITileSide
 {
     /// <inheritdoc/>
     public static bool DepthContiguous(MatMulGeometry g) => g.TransposeA == 0;
@@ -365,7 +365,7 @@ public readonly struct TileA : ITileSide
 }
 
 /// <summary>op(B): N rows (its columns); stored N×K (contiguous along K) when TransposeB, else K×N.</summary>
-public readonly struct TileB : ITileSide
+internal readonly struct TileB : ITileSide
 {
     /// <inheritdoc/>
     public static bool DepthContiguous(MatMulGeometry g) => g.TransposeB != 0;
@@ -389,7 +389,7 @@ public readonly struct TileB : ITileSide
 /// tile at a step is row r, depth p of the block (e runs along the stored matrix's contiguous axis first), staged as
 /// shared[p·Padded(BlockRows) + r] (the matrix-unit kernel places it in its own layout).
 /// </summary>
-public static class TileSide
+internal static class TileSide
 {
     /// <summary>Elements of the shared tile.</summary>
     public static int Elements<TTile, TSide>()
@@ -467,7 +467,7 @@ public static class TileSide
 }
 
 /// <summary>The matrix-product kernels (see <see cref="MatMulGeometry"/>).</summary>
-public static unsafe partial class MatMulKernels
+internal static unsafe partial class MatMulKernels
 {
     /// <summary>
     /// Tiled <c>C = alpha·op(A)·op(B) + beta·C</c>: group g computes one TTile block of C; per step through K

@@ -70,7 +70,7 @@ public interface IReduction
 }
 
 /// <summary>Element-type helpers that compile inside kernels on every backend.</summary>
-public static class Scalar
+internal static class Scalar
 {
     /// <summary>
     /// <paramref name="value"/> as a float32 or float64 element, rounded to nearest. Use it for an operator's
@@ -127,7 +127,7 @@ public struct Parameter(double value)
 
 /// <summary>a + c·b (a gradient step with c = −lr, weight decay with c = rate)</summary>
 /// <param name="c">The factor of b.</param>
-public struct AxpyOperator(double c) : IBinaryOperator
+internal struct AxpyOperator(double c) : IBinaryOperator
 {
     private Parameter c = c; // not readonly: see Parameter
 
@@ -136,7 +136,7 @@ public struct AxpyOperator(double c) : IBinaryOperator
 }
 
 /// <summary>x</summary>
-public readonly struct IdentityOperator : IUnaryOperator
+internal readonly struct IdentityOperator : IUnaryOperator
 {
     /// <inheritdoc/>
     public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x;
@@ -149,7 +149,7 @@ public readonly struct IdentityOperator : IUnaryOperator
 }
 
 /// <summary>a + b</summary>
-public readonly struct PlusOperator : IBinaryOperator
+internal readonly struct PlusOperator : IBinaryOperator
 {
     /// <inheritdoc/>
     public T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a + b;
@@ -163,7 +163,7 @@ public readonly struct PlusOperator : IBinaryOperator
 
 /// <summary>x·c</summary>
 /// <param name="c">The factor.</param>
-public struct ScaleOperator(double c) : IUnaryOperator
+internal struct ScaleOperator(double c) : IUnaryOperator
 {
     private Parameter c = c; // not readonly: see Parameter
 
@@ -182,7 +182,7 @@ public struct ScaleOperator(double c) : IUnaryOperator
 /// <typeparam name="TInner">The function applied first.</typeparam>
 /// <param name="outer">The function applied second, with its parameters.</param>
 /// <param name="inner">The function applied first, with its parameters.</param>
-public struct Compose<TOuter, TInner>(TOuter outer, TInner inner) : IUnaryOperator
+internal struct Compose<TOuter, TInner>(TOuter outer, TInner inner) : IUnaryOperator
     where TOuter : struct, IUnaryOperator
     where TInner : struct, IUnaryOperator
 {
@@ -204,7 +204,7 @@ public struct Compose<TOuter, TInner>(TOuter outer, TInner inner) : IUnaryOperat
 /// <typeparam name="TThen">The unary function applied to its result.</typeparam>
 /// <param name="op">The binary function, with its parameters.</param>
 /// <param name="then">The unary function, with its parameters.</param>
-public struct Then<TOp, TThen>(TOp op, TThen then) : IBinaryOperator
+internal struct Then<TOp, TThen>(TOp op, TThen then) : IBinaryOperator
     where TOp : struct, IBinaryOperator
     where TThen : struct, IUnaryOperator
 {
@@ -224,7 +224,7 @@ public struct Then<TOp, TThen>(TOp op, TThen then) : IBinaryOperator
 /// <summary>op(b, a)</summary>
 /// <typeparam name="TOp">The binary function whose operands are swapped.</typeparam>
 /// <param name="op">The binary function, with its parameters.</param>
-public struct Flip<TOp>(TOp op) : IBinaryOperator
+internal struct Flip<TOp>(TOp op) : IBinaryOperator
     where TOp : struct, IBinaryOperator
 {
     private TOp op = op;
@@ -242,7 +242,7 @@ public struct Flip<TOp>(TOp op) : IBinaryOperator
 /// <summary>op(a) (b is ignored): a unary operator where a binary one is expected, as kernels that serve maps and zips take.</summary>
 /// <typeparam name="TOp">The unary function.</typeparam>
 /// <param name="op">The unary function, with its parameters.</param>
-public struct UnaryAsBinary<TOp>(TOp op) : IBinaryOperator
+internal struct UnaryAsBinary<TOp>(TOp op) : IBinaryOperator
     where TOp : struct, IUnaryOperator
 {
     private TOp op = op;
@@ -258,7 +258,7 @@ public struct UnaryAsBinary<TOp>(TOp op) : IBinaryOperator
 }
 
 /// <summary>Σ x (identity 0)</summary>
-public readonly struct SumReduction : IReduction
+internal readonly struct SumReduction : IReduction
 {
     /// <inheritdoc/>
     public static T Identity<T>() where T : unmanaged, IFloatingPointIeee754<T> => T.Zero;

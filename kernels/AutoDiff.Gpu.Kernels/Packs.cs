@@ -12,7 +12,7 @@ namespace AutoDiff.Gpu.Kernels;
 /// </summary>
 /// <typeparam name="TSelf">The pack type.</typeparam>
 /// <typeparam name="T">The element type.</typeparam>
-public interface IPack<TSelf, T>
+internal interface IPack<TSelf, T>
     where TSelf : unmanaged, IPack<TSelf, T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -37,7 +37,7 @@ public interface IPack<TSelf, T>
 
 /// <summary>Four floats, 16 bytes.</summary>
 [StructLayout(LayoutKind.Sequential, Size = 16)]
-public struct Float4 : IPack<Float4, float>
+internal struct Float4 : IPack<Float4, float>
 {
     /// <summary>Lanes 0 to 3.</summary>
     public float X, Y, Z, W;
@@ -67,7 +67,7 @@ public struct Float4 : IPack<Float4, float>
 
 /// <summary>Two doubles, 16 bytes.</summary>
 [StructLayout(LayoutKind.Sequential, Size = 16)]
-public struct Double2 : IPack<Double2, double>
+internal struct Double2 : IPack<Double2, double>
 {
     /// <summary>Lanes 0 and 1.</summary>
     public double X, Y;
@@ -96,7 +96,7 @@ public struct Double2 : IPack<Double2, double>
 
 /// <summary>One element as a pack: the fallback for views that are not 16-byte aligned or rows that do not fill whole packs.</summary>
 /// <typeparam name="T">The element type.</typeparam>
-public struct Single<T> : IPack<Single<T>, T>
+internal struct Single<T> : IPack<Single<T>, T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>The element.</summary>

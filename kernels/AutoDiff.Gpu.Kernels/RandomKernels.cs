@@ -12,7 +12,7 @@ namespace AutoDiff.Gpu.Kernels;
 /// multiplications and exclusive ors. Every block of words is a pure function of (counter, key), so any thread
 /// computes any block, and the numbers are the same on every accelerator and for every launch shape.
 /// </summary>
-public static class Philox
+internal static class Philox
 {
     /// <summary>The round multipliers (Salmon et al.'s constants).</summary>
     internal const uint Multiplier0 = 0xD2511F53, Multiplier1 = 0xCD9E8D57;
@@ -180,7 +180,7 @@ public readonly record struct RandomArguments(ulong Seed, ulong Stream, RandomKi
 }
 
 /// <summary>The random kernels: each thread computes whole Philox blocks (see <see cref="RandomArguments"/>).</summary>
-public static class RandomKernels
+internal static class RandomKernels
 {
     /// <summary>Grid-stride over the blocks of y: <c>y[i] = element i</c> (x is read by dropout only).</summary>
     public static void Fill<T>(ArrayView<T> x, ArrayView<T> y, RandomArguments arguments)

@@ -12,7 +12,7 @@ namespace AutoDiff.Gpu.Kernels;
 /// partial results for a second pass (the launcher's choice when outer alone cannot fill the accelerator):
 /// no atomics, so results are deterministic.
 /// </summary>
-public static class ReduceKernels
+internal static class ReduceKernels
 {
     /// <summary>Largest group of a rows kernel (the shared array's size).</summary>
     public const int MaxGroup = 512;

@@ -33,7 +33,7 @@ public readonly ref struct Strided<T>(ArrayView<T> view, ReadOnlySpan<long> stri
 /// after dimensions of size 1 are dropped and adjacent dimensions that every operand walks contiguously
 /// are merged. Dimension 0 is the innermost (fastest-varying) one. A kernel argument.
 /// </summary>
-public struct StridedLayout
+internal struct StridedLayout
 {
     /// <summary>Dimensions a layout holds after merging.</summary>
     public const int MaxRank = 8;

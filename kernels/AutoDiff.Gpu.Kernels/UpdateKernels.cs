@@ -19,7 +19,7 @@ public interface IUpdateRule
 }
 
 /// <summary>The update kernels: one launch updates a parameter and its states in place, reading each array once.</summary>
-public static class UpdateKernels
+internal static class UpdateKernels
 {
     /// <summary>Grid-stride over the elements of p: <c>(p, s1, s2) = rule(p, g, s1, s2)</c>, the states read and written only where the rule keeps them.</summary>
     public static void Update<T, TRule>(ArrayView<T> p, ArrayView<T> g, ArrayView<T> s1, ArrayView<T> s2, TRule rule)
