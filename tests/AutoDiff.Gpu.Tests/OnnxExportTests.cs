@@ -174,6 +174,21 @@ public abstract class OnnxExportTests<TFixture>(TFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void An_input_read_outside_the_graph_is_refused_rather_than_written_as_constants()
+    {
+        var x = new Variable(Device.RandN(2, 3));
+        Variable Unrecorded(Variable h)
+        {
+            using (Config.NoGrad())
+                return Tanh(h) * 2.0;
+        }
+
+        var e = Assert.Throws<InvalidOperationException>(() => Onnx.Export(Unrecorded, x, Path));
+        Assert.Contains("no output depends on input 0", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path));
+    }
+
+    [Fact]
     public void A_failed_export_keeps_the_existing_file()
     {
         byte[] before = [1, 2, 3, 4];

@@ -22,6 +22,7 @@ internal sealed class OnnxGraph
 {
     private readonly Dictionary<Variable, string> names = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Variable, string> reserved = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<Variable> read = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Tensor, string> tensors = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, string> constants = [];
     private readonly HashSet<string> taken = [];
@@ -38,6 +39,7 @@ internal sealed class OnnxGraph
     /// (by variable) and buffers (by tensor), as a layer's paths.
     /// </summary>
     /// <exception cref="NotSupportedException">An operation has no ONNX form; the message names it.</exception>
+    /// <exception cref="InvalidOperationException">No output depends on an input.</exception>
     public static ProtoMessage Build(
         string name,
         Variable[] inputs,
@@ -61,7 +63,11 @@ internal sealed class OnnxGraph
                 graph.reserved.TryAdd(outputs[i], outputNames[i]);
         }
         foreach (var y in outputs)
+        {
             graph.Produce(y);
+            graph.read.Add(y);
+        }
+        graph.CheckRead(inputs);
         var outputInfos = new List<ProtoMessage>();
         for (int i = 0; i < outputs.Length; i++)
         {
@@ -149,6 +155,24 @@ internal sealed class OnnxGraph
         }
     }
 
+    /// <summary>
+    /// Refuses inputs that no output depends on: the forward pass read them outside the graph (under
+    /// <see cref="Config.NoGrad"/>, or through <see cref="Variable.Data"/>), and what it made of them would be
+    /// written as constants.
+    /// </summary>
+    private void CheckRead(Variable[] inputs)
+    {
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (!read.Contains(inputs[i]))
+            {
+                throw new InvalidOperationException(
+                    $"ONNX export: no output depends on input {i}; a forward pass that reads it outside the graph " +
+                    "(under Config.NoGrad, or through Data) would be written with constants in its place");
+            }
+        }
+    }
+
     /// <summary>The composite or function that made <paramref name="v"/> and its inputs; none for a leaf.</summary>
     private (object? Op, Variable?[] Inputs) ProducerOf(Variable v)
     {
@@ -162,6 +186,7 @@ internal sealed class OnnxGraph
         var convert = OnnxOps.Find(op);
         string output = reserved.TryGetValue(v, out string? wanted) ? wanted : Fresh(op.GetType().Name);
         var inputNames = Array.ConvertAll(inputs, x => x is null ? string.Empty : names[x]);
+        read.UnionWith(inputs.OfType<Variable>());
         convert(this, new OnnxCall(op, inputNames, inputs, output, v));
         names[v] = output;
     }
