@@ -143,14 +143,20 @@ public abstract class OnnxExportTests<TFixture>(TFixture fixture) : IClassFixtur
     [Fact]
     public void Float64_models_are_exported_as_double()
     {
+        // ONNX Runtime's CPU provider has DOUBLE kernels for these (not for Conv or AveragePool).
         Device.Random.ManualSeed(11);
-        var model = new Mlp([7, 2], Tanh);
-        var x = new Variable(Device.Random.Normal(new Shape(3, 4), DType.Float64));
-        Onnx.Export(model, x, Path);
+        var (bn, mlp) = (new BatchNorm(), new Mlp([7, 2], h => LeakyReLU(h)));
+        Variable Model(Variable h) => LogSoftmax(mlp.Call(Flatten(Pooling(bn.Call(h), 2, 2, 1))));
+        Model(new Variable(Device.Random.Normal(new Shape(4, 3, 4, 4), DType.Float64, mean: 1)));
+        var x = new Variable(Device.Random.Normal(new Shape(2, 3, 4, 4), DType.Float64));
+        Onnx.Export(Model, x, Path);
 
         using (var session = new InferenceSession(Path))
             Assert.Equal(TensorElementType.Double, session.OutputMetadata["output"].ElementDataType);
-        OnnxRuntimeRun.AssertMatches(model.Call(x), OnnxRuntimeRun.Run(Path, x)[0], 1e-12);
+        Variable expected;
+        using (Config.TestMode())
+            expected = Model(x);
+        OnnxRuntimeRun.AssertMatches(expected, OnnxRuntimeRun.Run(Path, x)[0], 1e-12);
     }
 
     [Fact]

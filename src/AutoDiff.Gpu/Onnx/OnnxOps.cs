@@ -32,8 +32,7 @@ internal static class OnnxOps
         [typeof(Pow)] = Row<Pow>((g, c, f) => g.Node("Pow", [c.Inputs[0], ScalarOf(g, c, f.Exponent)], c.Output)),
         [typeof(Clip)] = Row<Clip>((g, c, f) =>
             g.Node("Clip", [c.Inputs[0], ScalarOf(g, c, f.Low), ScalarOf(g, c, f.High)], c.Output)),
-        [typeof(LeakyReLU)] = Row<LeakyReLU>((g, c, f) =>
-            g.Node("LeakyRelu", c.Inputs, c.Output, Attribute("alpha", (float)f.Slope))),
+        [typeof(LeakyReLU)] = Row<LeakyReLU>(WriteLeakyReLU),
         [typeof(Softmax)] = Row<Softmax>((g, c, f) =>
             g.Node("Softmax", c.Inputs, c.Output, Attribute("axis", f.Axis))),
         [typeof(LogSoftmax)] = Row<LogSoftmax>((g, c, f) =>
@@ -109,6 +108,18 @@ internal static class OnnxOps
         }
         string scaled = f.Factor == 1 ? x : g.Node("Mul", [x, ScalarOf(g, c, f.Factor)]);
         g.Node("Add", [scaled, ScalarOf(g, c, f.Term)], c.Output);
+    }
+
+    /// <summary>
+    /// LeakyRelu, whose slope is a float attribute; for float64 a PRelu with the slope as a double constant, so that
+    /// it is not rounded to float.
+    /// </summary>
+    private static void WriteLeakyReLU(OnnxGraph g, OnnxCall c, LeakyReLU f)
+    {
+        if (c.OutputVariable.DType == DType.Float32)
+            g.Node("LeakyRelu", c.Inputs, c.Output, Attribute("alpha", (float)f.Slope));
+        else
+            g.Node("PRelu", [c.Inputs[0], ScalarOf(g, c, f.Slope)], c.Output);
     }
 
     /// <summary>A product of matrices; with an operand read transposed, a Gemm that transposes it.</summary>
