@@ -16,6 +16,12 @@ namespace AutoDiff.Gpu.Functions
         /// <summary>b for "no term": x + (−0) is x for every x, where x + 0 turns −0 into +0.</summary>
         internal const double NoTerm = -0.0;
 
+        /// <summary>The factor a.</summary>
+        internal double Factor => a;
+
+        /// <summary>The term b; <see cref="NoTerm"/> for none.</summary>
+        internal double Term => b;
+
         /// <inheritdoc/>
         public override string Name => a == -1 && IsNoTerm(b)
             ? "Neg"
@@ -27,7 +33,7 @@ namespace AutoDiff.Gpu.Functions
         /// <summary>x·a + b as a variable.</summary>
         internal static Variable Of(Variable x, double a, double b) => new Affine(a, b).Call(x)[0];
 
-        private static bool IsNoTerm(double b) => b == 0 && double.IsNegative(b);
+        internal static bool IsNoTerm(double b) => b == 0 && double.IsNegative(b);
     }
 
     /// <summary>x·a + b</summary>

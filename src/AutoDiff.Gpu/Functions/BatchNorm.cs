@@ -169,7 +169,8 @@ namespace AutoDiff.Gpu
             var kept = Functions.Sum.KeptShape(x.Shape, Functions.BatchNorm.Axes(x.Shape)).ToArray();
             var mean = new Variable(runningMean.ViewAs(new Shape(kept)));
             var inverse = Pow(new Variable(runningVar.ViewAs(new Shape(kept))) + eps, -0.5);
-            return ((x - mean) * (Reshape(gamma, kept) * inverse)) + Reshape(beta, kept);
+            var y = ((x - mean) * (Reshape(gamma, kept) * inverse)) + Reshape(beta, kept);
+            return Composite.Mark(y, new Composite.BatchNormalization(eps, runningMean, runningVar), x, gamma, beta);
         }
     }
 }

@@ -8,6 +8,12 @@ namespace AutoDiff.Gpu.Functions
     /// <param name="hi">The greatest value.</param>
     public sealed class Clip(double lo, double hi) : UnaryFunction<ClipOperator>(new ClipOperator(lo, hi))
     {
+        /// <summary>The least value.</summary>
+        internal double Low => lo;
+
+        /// <summary>The greatest value.</summary>
+        internal double High => hi;
+
         /// <inheritdoc/>
         protected override Variable?[] Backward(Variable[] gys) => [GradientStep.Of(Input(0), gys[0], new InsideGradient(lo, hi))];
     }

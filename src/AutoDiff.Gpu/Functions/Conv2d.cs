@@ -210,7 +210,8 @@ namespace AutoDiff.Gpu
             var y = MatMul(col, Reshape(w, filters, windows.Column), transposeA: false, transposeB: true);
             if (b is not null)
                 y += b;
-            return Transpose(Reshape(y, n, windows.OH, windows.OW, filters), 0, 3, 1, 2);
+            y = Transpose(Reshape(y, n, windows.OH, windows.OW, filters), 0, 3, 1, 2);
+            return Composite.Mark(y, new Composite.Convolution(stride, pad), x, w, b);
         }
 
         /// <summary><see cref="Conv2d(Variable, Variable, Variable?, ValueTuple{int, int}, ValueTuple{int, int})"/> with square strides and paddings.</summary>
@@ -228,7 +229,8 @@ namespace AutoDiff.Gpu
             var picked = WithIndices(
                 Launch.ArgReduceOnDevice(nameof(Pooling), rows.Data, 1, minimum: false),
                 positions => new Functions.Take(positions, new Functions.TakeGeometry(1, 1, PerSlice: true)).Call(rows)[0]);
-            return Transpose(Reshape(picked, n, windows.OH, windows.OW, c), 0, 3, 1, 2);
+            var y = Transpose(Reshape(picked, n, windows.OH, windows.OW, c), 0, 3, 1, 2);
+            return Composite.Mark(y, new Composite.Pooling(Max: true, kernel, stride, pad), x);
         }
 
         /// <summary><see cref="Pooling(Variable, ValueTuple{int, int}, ValueTuple{int, int}, ValueTuple{int, int})"/> with square kernels, strides and paddings (DeZero's default stride is 1).</summary>
@@ -239,7 +241,8 @@ namespace AutoDiff.Gpu
         {
             ArgumentNullException.ThrowIfNull(x);
             var (n, c, windows, rows) = PerChannelWindows(nameof(AveragePooling), x, kernel, stride, pad);
-            return Transpose(Reshape(Mean(rows, 1), n, windows.OH, windows.OW, c), 0, 3, 1, 2);
+            var y = Transpose(Reshape(Mean(rows, 1), n, windows.OH, windows.OW, c), 0, 3, 1, 2);
+            return Composite.Mark(y, new Composite.Pooling(Max: false, kernel, stride, pad), x);
         }
 
         /// <summary><see cref="AveragePooling(Variable, ValueTuple{int, int}, ValueTuple{int, int}, ValueTuple{int, int})"/> with square kernels, strides and paddings.</summary>

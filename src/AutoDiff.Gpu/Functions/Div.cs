@@ -28,6 +28,9 @@ namespace AutoDiff.Gpu.Functions
     /// <param name="c">The divisor.</param>
     public sealed class DivScalar(double c) : UnaryFunction<DivideByOperator>(new DivideByOperator(c))
     {
+        /// <summary>The divisor c.</summary>
+        internal double Divisor => c;
+
         /// <inheritdoc/>
         protected override Variable?[] Backward(Variable[] gys) => [F.Div(gys[0], c)];
     }
@@ -36,6 +39,9 @@ namespace AutoDiff.Gpu.Functions
     /// <param name="c">The dividend.</param>
     public sealed class RDivScalar(double c) : UnaryFunction<DivideIntoOperator>(new DivideIntoOperator(c))
     {
+        /// <summary>The dividend c.</summary>
+        internal double Dividend => c;
+
         /// <inheritdoc/>
         protected override Variable?[] Backward(Variable[] gys) => [GradientStep.Of(Input(0), gys[0], new PowerGradient(-c, -2))];
     }

@@ -7,6 +7,9 @@ namespace AutoDiff.Gpu.Functions
     /// <param name="slope">The slope for x ≤ 0.</param>
     public sealed class LeakyReLU(double slope) : UnaryFunction<LeakyReLUOperator>(new LeakyReLUOperator(slope))
     {
+        /// <summary>The slope for x ≤ 0.</summary>
+        internal double Slope => slope;
+
         /// <inheritdoc/>
         protected override Variable?[] Backward(Variable[] gys) => [GradientStep.Of(Input(0), gys[0], new LeakyStepGradient(slope))];
     }

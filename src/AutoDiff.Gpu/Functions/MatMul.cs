@@ -11,6 +11,12 @@ namespace AutoDiff.Gpu.Functions
     /// <param name="transposeB">Multiply by bᵀ instead of b.</param>
     public sealed class MatMul(bool transposeA = false, bool transposeB = false) : Function
     {
+        /// <summary>Whether a is read transposed.</summary>
+        internal bool TransposeA => transposeA;
+
+        /// <summary>Whether b is read transposed.</summary>
+        internal bool TransposeB => transposeB;
+
         /// <inheritdoc/>
         public override string Name => transposeA || transposeB ? $"MatMul({(transposeA ? "aᵀ" : "a")}·{(transposeB ? "bᵀ" : "b")})" : "MatMul";
 

@@ -22,6 +22,12 @@ namespace AutoDiff.Gpu.Functions
     public abstract class Extremum<TReduce>(int[] axes, bool keepDims) : Function
         where TReduce : struct, IReduction
     {
+        /// <summary>The axes reduced (negative counts from the end); none for all.</summary>
+        internal IReadOnlyList<int> Axes => axes;
+
+        /// <summary>Whether the reduced axes stay as size 1.</summary>
+        internal bool KeepDims => keepDims;
+
         /// <inheritdoc/>
         protected override int Arity => 1;
 

@@ -11,6 +11,12 @@ namespace AutoDiff.Gpu.Functions
     /// <param name="keepDims">Keep the reduced axes as size 1.</param>
     public sealed class Mean(int[] axes, bool keepDims) : Function
     {
+        /// <summary>The axes reduced (negative counts from the end); none for all.</summary>
+        internal IReadOnlyList<int> Axes => axes;
+
+        /// <summary>Whether the reduced axes stay as size 1.</summary>
+        internal bool KeepDims => keepDims;
+
         /// <inheritdoc/>
         protected override int Arity => 1;
 

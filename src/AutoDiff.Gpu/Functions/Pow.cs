@@ -7,6 +7,9 @@ namespace AutoDiff.Gpu.Functions
     /// <param name="c">The exponent.</param>
     public sealed class Pow(double c) : UnaryFunction<PowOperator>(new PowOperator(c))
     {
+        /// <summary>The exponent c.</summary>
+        internal double Exponent => c;
+
         /// <inheritdoc/>
         protected override Variable?[] Backward(Variable[] gys) => [GradientStep.Of(Input(0), gys[0], new PowerGradient(c, c - 1))];
     }

@@ -12,6 +12,9 @@ namespace AutoDiff.Gpu.Functions
     /// <param name="axis">The axis (negative counts from the end).</param>
     public sealed class Softmax(int axis = -1) : Function
     {
+        /// <summary>The axis (negative counts from the end).</summary>
+        internal int Axis => axis;
+
         /// <inheritdoc/>
         protected override int Arity => 1;
 

@@ -10,6 +10,9 @@ namespace AutoDiff.Gpu.Functions
     {
         private int[] order = [];
 
+        /// <summary>The permutation applied, axes counted from the start (known once called).</summary>
+        internal IReadOnlyList<int> Order => order;
+
         /// <inheritdoc/>
         protected override int Arity => 1;
 
