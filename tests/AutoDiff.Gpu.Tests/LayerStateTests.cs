@@ -25,7 +25,7 @@ public abstract class LayerStateTests<TFixture>(TFixture fixture) : IClassFixtur
         const int Steps = 12;
         var natural = Train(Device, model, optimizer, scoped: false, Steps).Weights;
         using var device = fixture.OpenFresh();
-        var (scoped, layer, states) = Train(device, model, optimizer, scoped: true, Steps);
+        var (scoped, layer, opt, states) = Train(device, model, optimizer, scoped: true, Steps);
         Assert.Equal(natural.Count, scoped.Count);
         for (int i = 0; i < natural.Count; i++)
             Assert.Equal(natural[i], scoped[i]);
@@ -40,6 +40,7 @@ public abstract class LayerStateTests<TFixture>(TFixture fixture) : IClassFixtur
         if (model == "BatchNorm")
             expected += 2 * DeviceMemory.RoundSize(6 * sizeof(float));
         Assert.Equal(expected, device.Memory.AllocatedBytes);
+        GC.KeepAlive(opt); // its states live as long as it does
     }
 
     [Fact]
@@ -130,7 +131,7 @@ public abstract class LayerStateTests<TFixture>(TFixture fixture) : IClassFixtur
     }
 
     /// <summary>Steps of a small classifier on a fixed batch, scoped or not, from seed 5.</summary>
-    private static (List<float[]> Weights, Layer Model, int States) Train(Device device, string model, string optimizer, bool scoped, int steps)
+    private static (List<float[]> Weights, Layer Model, Optimizer Optimizer, int States) Train(Device device, string model, string optimizer, bool scoped, int steps)
     {
         device.Random.ManualSeed(5);
         var x = new Variable(device.RandN(8, 4));
@@ -154,7 +155,7 @@ public abstract class LayerStateTests<TFixture>(TFixture fixture) : IClassFixtur
         var weights = layer.Params().Select(p => p.Data.ToArray<float>()).ToList();
         if (layer is Classifier c)
             weights.AddRange([c.Norm.RunningMean!.ToArray<float>(), c.Norm.RunningVar!.ToArray<float>()]);
-        return (weights, layer, states);
+        return (weights, layer, opt, states);
     }
 
     /// <summary>Linear(6), batch normalization, ReLU, Linear(3).</summary>
