@@ -68,6 +68,9 @@ public abstract class ConvolutionTests<TFixture>(TFixture fixture) : IClassFixtu
     {
         Assert.Contains("filters must be (C, OC, KH, KW) with x's C", Assert.Throws<ArgumentException>(() => Deconv2d(new Variable(Device.Ones(1, 3, 4, 4)), new Variable(Device.Ones(2, 3, 3, 3)))).Message, StringComparison.Ordinal);
         Assert.Contains("gives an empty output", Assert.Throws<ArgumentException>(() => Deconv2d(new Variable(Device.Ones(1, 2, 1, 1)), new Variable(Device.Ones(2, 3, 1, 1)), null, stride: 1, pad: 1)).Message, StringComparison.Ordinal);
+        var outsize = Assert.Throws<ArgumentException>(() => Deconv2d(new Variable(Device.Ones(1, 2, 3, 3)), new Variable(Device.Ones(2, 1, 3, 3)), null, stride: 2, pad: 1, outsize: (8, 5))).Message;
+        Assert.Contains("outsize (8, 5) does not fit x (1, 2, 3, 3)", outsize, StringComparison.Ordinal);
+        Assert.Contains("has 4×3 windows, not 3×3", outsize, StringComparison.Ordinal);
         Assert.Contains("are (18, 18), not (18, 17)", Assert.Throws<ArgumentException>(() => Col2im(new Variable(Device.Ones(18, 17)), new Shape(2, 3, 5, 4), (3, 2), (2, 1), (1, 0))).Message, StringComparison.Ordinal);
         var x = new Variable(Device.Ones(1, 3, 5, 5));
         Assert.Contains("x must be (N, C, H, W), not (3, 5, 5)", Assert.Throws<ArgumentException>(() => Im2col(new Variable(Device.Ones(3, 5, 5)), 2)).Message, StringComparison.Ordinal);

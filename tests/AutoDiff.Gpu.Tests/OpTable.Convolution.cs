@@ -15,6 +15,7 @@ public static partial class OpTable
         yield return new OpCase("Conv2d(1×1)", v => Conv2d(v[0], v[1], v[2]), h => Conv2dOf(h[0], h[1], h[2], (1, 1), (0, 0)), [new(3, 4, 2, 3), new(5, 4, 1, 1), new(5)]);
         yield return new OpCase("Col2im(3×2, stride 2×1, pad 1×0)", v => Col2im(v[0], new Shape(2, 3, 5, 4), (3, 2), (2, 1), (1, 0)), h => Col2imOf(h[0], new Shape(2, 3, 5, 4), (3, 2), (2, 1), (1, 0)), [new(2 * 3 * 3, 3 * 3 * 2)]);
         yield return new OpCase("Deconv2d(stride 2, pad 1)", v => Deconv2d(v[0], v[1], v[2], stride: 2, pad: 1), h => Deconv2dOf(h[0], h[1], h[2], (2, 2), (1, 1)), [new(2, 3, 4, 3), new(3, 2, 3, 3), new(2)]);
+        yield return new OpCase("Deconv2d(stride 2, pad 1, outsize 6×8)", v => Deconv2d(v[0], v[1], v[2], stride: 2, pad: 1, outsize: (6, 8)), h => Deconv2dOf(h[0], h[1], h[2], (2, 2), (1, 1), (6, 8)), [new(1, 2, 3, 4), new(2, 3, 3, 3), new(3)]);
         yield return new OpCase("Deconv2d(stride 1, no bias)", v => Deconv2d(v[0], v[1]), h => Deconv2dOf(h[0], h[1], null, (1, 1), (0, 0)), [new(1, 2, 3, 3), new(2, 4, 2, 2)]);
         foreach (var (k, s, p) in new[] { (2, 2, 0), (3, 1, 1), (3, 2, 1) })
         {
@@ -100,12 +101,12 @@ public static partial class OpTable
     }
 
     /// <summary>y[n, o, i·sh + a − ph, j·sw + b − pw] += x[n, c, i, j]·w[c, o, a, b], plus b[o].</summary>
-    public static HostArray Deconv2dOf(HostArray x, HostArray w, HostArray? bias, (int H, int W) s, (int H, int W) p)
+    public static HostArray Deconv2dOf(HostArray x, HostArray w, HostArray? bias, (int H, int W) s, (int H, int W) p, (int H, int W)? outsize = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(w);
         int n = x.Shape[0], c = x.Shape[1], height = x.Shape[2], width = x.Shape[3], filters = w.Shape[1], kh = w.Shape[2], kw = w.Shape[3];
-        int oh = (s.H * (height - 1)) + kh - (2 * p.H), ow = (s.W * (width - 1)) + kw - (2 * p.W);
+        var (oh, ow) = outsize ?? ((s.H * (height - 1)) + kh - (2 * p.H), (s.W * (width - 1)) + kw - (2 * p.W));
         var y = new double[n * filters * oh * ow];
         for (int i = 0; i < n; i++)
             for (int o = 0; o < filters; o++)

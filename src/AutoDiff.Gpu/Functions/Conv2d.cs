@@ -156,37 +156,6 @@ namespace AutoDiff.Gpu
                 offsets => new Functions.TakeGrad(offsets, new Functions.TakeGeometry(1, 3, PerSlice: false), image).Call(Reshape(cols, image[0], w.OH * w.OW * w.Column))[0]);
         }
 
-        /// <summary>
-        /// DeZero's <c>deconv2d</c> (a transposed convolution): x (N, C, H, W) with filters w (C, OC, KH, KW) and an
-        /// optional bias b (OC,), giving (N, OC, SH·(H − 1) + KH − 2·PH, SW·(W − 1) + KW − 2·PW): one matrix product
-        /// then <see cref="Col2im"/>. The adjoint of <see cref="Conv2d(Variable, Variable, Variable?, ValueTuple{int, int}, ValueTuple{int, int})"/>
-        /// with the same filters, stride and padding; differentiable in x, w and b, to every order.
-        /// </summary>
-        /// <exception cref="ArgumentException">The shapes do not fit, or the output would be empty.</exception>
-        public static Variable Deconv2d(Variable x, Variable w, Variable? b, (int H, int W) stride, (int H, int W) pad)
-        {
-            ArgumentNullException.ThrowIfNull(x);
-            ArgumentNullException.ThrowIfNull(w);
-            if (w.NDim != 4 || x.NDim != 4 || w.Shape[0] != x.Shape[1])
-                throw new ArgumentException($"{nameof(Deconv2d)}: filters must be (C, OC, KH, KW) with x's C, for x (N, C, H, W): got x {x.Shape} and W {w.Shape}");
-            if (b is not null && !b.Shape.Equals(new Shape(w.Shape[1])))
-                throw new ArgumentException($"{nameof(Deconv2d)}: the bias must be ({w.Shape[1]},) for W {w.Shape}, not {b.Shape}");
-            int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], width = x.Shape[3], filters = w.Shape[1], kh = w.Shape[2], kw = w.Shape[3];
-            Functions.Windows.CheckSizes(nameof(Deconv2d), (kh, kw), stride, pad);
-            long oh = ((long)stride.H * (h - 1)) + kh - (2L * pad.H), ow = ((long)stride.W * (width - 1)) + kw - (2L * pad.W);
-            if (oh < 1 || ow < 1)
-                throw new ArgumentException($"{nameof(Deconv2d)}: x {x.Shape} with {kh}×{kw} filters, stride {stride} and padding {pad} gives an empty output ({oh}×{ow})");
-            if (oh > int.MaxValue || ow > int.MaxValue || (long)n * h * width > int.MaxValue || (long)filters * kh * kw > int.MaxValue)
-                throw new ArgumentException($"{nameof(Deconv2d)}: x {x.Shape} with filters {w.Shape}, stride {stride} and padding {pad} gives an output of {oh}×{ow} or windows of more than 2^31 − 1");
-            var rows = Reshape(Transpose(x, 0, 2, 3, 1), n * h * width, c);
-            var cols = MatMul(rows, Reshape(w, c, filters * kh * kw));
-            var y = Col2im(cols, new Shape(n, filters, (int)oh, (int)ow), (kh, kw), stride, pad);
-            return b is null ? y : y + Reshape(b, 1, filters, 1, 1);
-        }
-
-        /// <summary><see cref="Deconv2d(Variable, Variable, Variable?, ValueTuple{int, int}, ValueTuple{int, int})"/> with square strides and paddings.</summary>
-        public static Variable Deconv2d(Variable x, Variable w, Variable? b = null, int stride = 1, int pad = 0) => Deconv2d(x, w, b, (stride, stride), (pad, pad));
-
         /// <summary><see cref="Im2col(Variable, ValueTuple{int, int}, ValueTuple{int, int}, ValueTuple{int, int})"/> with square kernels, strides and paddings.</summary>
         public static Variable Im2col(Variable x, int kernel, int stride = 1, int pad = 0) => Im2col(x, (kernel, kernel), (stride, stride), (pad, pad));
 
