@@ -64,6 +64,26 @@ public abstract class ConvolutionTests<TFixture>(TFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public void Im2col_gives_DeZeros_matrix_and_6_D_windows()
+    {
+        // DeZero's test: one 3×3 window of arange(9) is the row 0..8.
+        var x = new Variable(Device.FromArray(Enumerable.Range(0, 9).Select(v => (double)v).ToArray(), 1, 1, 3, 3));
+        Assert.Equal(Enumerable.Range(0, 9).Select(v => (double)v), Im2col(x, 3, 3).ToDoubleArray());
+        Assert.Equal(new Shape(1, 9), Im2col(x, 3, 3).Shape);
+        Assert.Equal(new Shape(1, 1, 3, 3, 1, 1), Im2col(x, 3, 3, toMatrix: false).Shape);
+
+        // 2×2 windows of stride 2 over arange(16) as 4×4: y[0, 0, kh, kw, oh, ow] = x[2·oh + kh, 2·ow + kw].
+        var x16 = new Variable(Device.FromArray(Enumerable.Range(0, 16).Select(v => (double)v).ToArray(), 1, 1, 4, 4));
+        var blocks = Im2col(x16, 2, 2, toMatrix: false);
+        Assert.Equal(new Shape(1, 1, 2, 2, 2, 2), blocks.Shape);
+        Assert.Equal([0.0, 2, 8, 10, 1, 3, 9, 11, 4, 6, 12, 14, 5, 7, 13, 15], blocks.ToDoubleArray());
+        // col2im of the blocks puts every element back once.
+        Assert.Equal(x16.ToDoubleArray(), Col2im(blocks, x16.Shape, 2, 2, toMatrix: false).ToDoubleArray());
+        var e = Assert.Throws<ArgumentException>(() => Col2im(Im2col(x16, 2, 2), x16.Shape, 2, 2, toMatrix: false));
+        Assert.Contains("are (1, 1, 2, 2, 2, 2), not (4, 4)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bad_input_names_the_shapes()
     {
         Assert.Contains("filters must be (C, OC, KH, KW) with x's C", Assert.Throws<ArgumentException>(() => Deconv2d(new Variable(Device.Ones(1, 3, 4, 4)), new Variable(Device.Ones(2, 3, 3, 3)))).Message, StringComparison.Ordinal);

@@ -9,6 +9,10 @@ public static partial class OpTable
     {
         yield return new OpCase("Im2col(3×2, stride 2×1, pad 1×0)", v => Im2col(v[0], (3, 2), (2, 1), (1, 0)), h => Im2colOf(h[0], (3, 2), (2, 1), (1, 0)), [new(2, 3, 5, 4)]);
         yield return new OpCase("Im2col(1)", v => Im2col(v[0], 1), h => Im2colOf(h[0], (1, 1), (1, 1), (0, 0)), [new(1, 2, 3, 3)]);
+        yield return new OpCase("Im2col(3×2, stride 2×1, pad 1×0, 6-D)", v => Im2col(v[0], (3, 2), (2, 1), (1, 0), toMatrix: false), h => Im2colBlocksOf(h[0], (3, 2), (2, 1), (1, 0)), [new(2, 3, 5, 4)]);
+        yield return new OpCase("Im2col(3, stride 3, 6-D)", v => Im2col(v[0], 3, 3, toMatrix: false), h => Im2colBlocksOf(h[0], (3, 3), (3, 3), (0, 0)), [new(1, 1, 3, 3)]);
+        yield return new OpCase("Col2im(3×2, stride 2×1, pad 1×0, 6-D)", v => Col2im(v[0], new Shape(2, 3, 5, 4), (3, 2), (2, 1), (1, 0), toMatrix: false), h => Col2imOf(Reshaped(Transposed(h[0], [0, 4, 5, 1, 2, 3]), new Shape(2 * 3 * 3, 3 * 3 * 2)), new Shape(2, 3, 5, 4), (3, 2), (2, 1), (1, 0)), [new(2, 3, 3, 2, 3, 3)]);
+        yield return new OpCase("Col2im(3, stride 3, 6-D)", v => Col2im(v[0], new Shape(1, 1, 3, 3), 3, 3, toMatrix: false), h => Col2imOf(Reshaped(h[0], new Shape(1, 9)), new Shape(1, 1, 3, 3), (3, 3), (3, 3), (0, 0)), [new(1, 1, 3, 3, 1, 1)]);
         yield return new OpCase("Conv2d(stride 1, pad 1)", v => Conv2d(v[0], v[1], v[2], stride: 1, pad: 1), h => Conv2dOf(h[0], h[1], h[2], (1, 1), (1, 1)), [new(2, 3, 6, 5), new(4, 3, 3, 3), new(4)]);
         yield return new OpCase("Conv2d(stride 2, no bias)", v => Conv2d(v[0], v[1], null, stride: 2), h => Conv2dOf(h[0], h[1], null, (2, 2), (0, 0)), [new(2, 2, 7, 7), new(3, 2, 3, 3)]);
         yield return new OpCase("Conv2d(stride 2×1, pad 0×2)", v => Conv2d(v[0], v[1], v[2], (2, 1), (0, 2)), h => Conv2dOf(h[0], h[1], h[2], (2, 1), (0, 2)), [new(1, 2, 5, 4), new(3, 2, 2, 3), new(3)]);
@@ -58,6 +62,15 @@ public static partial class OpTable
         var (oh, ow) = OutputSize(x, k, s, p);
         var y = WindowReads(x.Shape, k, s, p).Select(o => o < 0 ? 0 : x.Data[o]).ToArray();
         return new HostArray(y, new Shape(x.Shape[0] * oh * ow, x.Shape[1] * k.H * k.W));
+    }
+
+    /// <summary>DeZero's 6-D im2col (n, c, kh, kw, oh, ow): the matrix's rows (n, oh, ow) of (c, kh, kw), axes moved.</summary>
+    public static HostArray Im2colBlocksOf(HostArray x, (int H, int W) k, (int H, int W) s, (int H, int W) p)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var (oh, ow) = OutputSize(x, k, s, p);
+        var rows = Reshaped(Im2colOf(x, k, s, p), new Shape(x.Shape[0], oh, ow, x.Shape[1], k.H, k.W));
+        return Transposed(rows, [0, 3, 4, 5, 1, 2]);
     }
 
     /// <summary>y[n, o, r, q] = b[o] + Σ x[n, c, r·sh + a − ph, q·sw + b − pw]·w[o, c, a, b].</summary>

@@ -4,7 +4,7 @@ public static partial class F
 {
     /// <summary>
     /// DeZero's <c>deconv2d</c> (a transposed convolution): x (N, C, H, W) with filters w (C, OC, KH, KW) and an
-    /// optional bias b (OC,), giving (N, OC, OH, OW): one matrix product then <see cref="Col2im"/>. OH is
+    /// optional bias b (OC,), giving (N, OC, OH, OW): one matrix product then DeZero's <c>col2im</c>. OH is
     /// <paramref name="outsize"/>'s when given, else SH·(H − 1) + KH − 2·PH (DeZero's <c>get_deconv_outsize</c>);
     /// an outsize must be one whose convolution gives H×W windows. The adjoint of
     /// <see cref="Conv2d(Variable, Variable, Variable?, ValueTuple{int, int}, ValueTuple{int, int})"/> with the
