@@ -1,7 +1,8 @@
 namespace AutoDiff.Gpu;
 
 /// <summary>
-/// An n-dimensional array of int32 on a device: class labels for <see cref="F.SoftmaxCrossEntropy(Variable, IndexTensor)"/>
+/// An n-dimensional array of int32 on a device: class labels for <see cref="F.SoftmaxCrossEntropy(Variable,
+/// IndexTensor)"/>
 /// and <see cref="F.Accuracy(Variable, IndexTensor)"/>, or ids for an embedding. It crosses to the device once and
 /// serves every call that reads it. It keeps the least and greatest value it was made from, so that the calls
 /// check their range without reading it back. Its buffer returns to the pool on <see cref="Dispose"/>, or once the
@@ -14,7 +15,8 @@ public sealed class IndexTensor : IDisposable
     internal IndexTensor(Device device, ReadOnlySpan<int> values, Shape shape)
     {
         if (shape.Length != values.Length)
-            throw new ArgumentException($"{values.Length} indices but shape {shape} needs {shape.Length}", nameof(shape));
+            throw new ArgumentException(
+                $"{values.Length} indices but shape {shape} needs {shape.Length}", nameof(shape));
         if (values.Length > 0)
             (Min, Max) = RangeOf(values);
         Shape = shape;
@@ -65,7 +67,8 @@ public sealed class IndexTensor : IDisposable
 
     /// <summary>NumPy style: <c>indices([1, 0, 2])</c> with the shape when it has several axes.</summary>
     public override string ToString() =>
-        IsDisposed ? "indices(disposed)" : $"indices([{string.Join(", ", ToArray())}]{(Shape.Rank == 1 ? string.Empty : $", shape={Shape}")})";
+        IsDisposed ? "indices(disposed)"
+        : $"indices([{string.Join(", ", ToArray())}]{(Shape.Rank == 1 ? string.Empty : $", shape={Shape}")})";
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> once disposed.</summary>
     internal void ThrowIfDisposed()

@@ -9,7 +9,8 @@ public partial class Variable
     /// data is already on that accelerator. Layers holding the variable keep it, so a parameter moves with no change
     /// to the layer or the optimizer (whose state follows at its next update).
     /// </summary>
-    /// <exception cref="InvalidOperationException">A function made this variable: its graph would span two devices.</exception>
+    /// <exception cref="InvalidOperationException">A function made this variable: its graph would span two
+    /// devices.</exception>
     /// <exception cref="ObjectDisposedException">The variable, or the target device, was disposed.</exception>
     public Variable To(Device device)
     {
@@ -19,7 +20,8 @@ public partial class Variable
         device.ThrowIfDisposed();
         if (Creator is not null)
             throw new InvalidOperationException(
-                $"To: {Describe()} on {Device.Id} was made by {Creator.Name}; only leaves move between devices (Unchain it first)");
+                $"To: {Describe()} on {Device.Id} was made by {Creator.Name}; " +
+                "only leaves move between devices (Unchain it first)");
         if (device.SharesAcceleratorWith(Device))
             return this;
         lock (this)

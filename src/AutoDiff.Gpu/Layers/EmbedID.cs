@@ -12,7 +12,9 @@ public sealed class EmbedID : Layer
     private readonly int inSize, outSize;
     private readonly DType dtype;
 
-    /// <summary>A table of <paramref name="inSize"/> ids by <paramref name="outSize"/> values; made now given a device.</summary>
+    /// <summary>
+    /// A table of <paramref name="inSize"/> ids by <paramref name="outSize"/> values; made now given a device.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
     public EmbedID(int inSize, int outSize, Device? device = null, DType dtype = Device.DefaultDType)
     {
@@ -36,7 +38,9 @@ public sealed class EmbedID : Layer
         return F.EmbedId(ids, table);
     }
 
-    /// <summary>The rows of W for ids on the device: their shape followed by outSize. W is made on their device if need be.</summary>
+    /// <summary>
+    /// The rows of W for ids on the device: their shape followed by outSize. W is made on their device if need be.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The ids' range leaves [−inSize, inSize).</exception>
     public Variable Call(IndexTensor ids)
     {
@@ -46,7 +50,8 @@ public sealed class EmbedID : Layer
 
     /// <inheritdoc/>
     protected override Variable Forward(Variable[] inputs) => throw new ArgumentException(
-        $"{nameof(EmbedID)} looks up integer ids: call it with an int[] or an IndexTensor, not a Variable", nameof(inputs));
+        $"{nameof(EmbedID)} looks up integer ids: call it with an int[] or an IndexTensor, not a Variable",
+        nameof(inputs));
 
     private Parameter Table(Device device) => new(device.Random.Normal(new Shape(inSize, outSize), dtype), "W");
 }

@@ -31,7 +31,9 @@ public abstract partial class Layer
         return this;
     }
 
-    /// <summary>Called by <see cref="To"/> on this layer and each sublayer after the move: drop device state here.</summary>
+    /// <summary>
+    /// Called by <see cref="To"/> on this layer and each sublayer after the move: drop device state here.
+    /// </summary>
     protected virtual void MovedTo(Device device)
     {
     }
