@@ -5,7 +5,7 @@ namespace AutoDiff.Gpu.Tests;
 
 /// <summary>
 /// Int32 tensors on the device: labels for the loss and the accuracy (the same values as host labels), ids for
-/// embeddings (DeZero's <c>W[ids]</c> of any shape, and its EmbedID layer). Bound to each accelerator kind below.
+/// embeddings (DeZero's <c>W[ids]</c> of any shape, and its EmbedId layer). Bound to each accelerator kind below.
 /// </summary>
 public abstract class IndexTensorTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
     where TFixture : DeviceFixture
@@ -89,7 +89,7 @@ public abstract class IndexTensorTests<TFixture>(TFixture fixture) : IClassFixtu
     public void EmbedID_draws_W_from_the_standard_normal_and_looks_rows_up()
     {
         Device.Random.ManualSeed(9);
-        var layer = new EmbedID(1000, 20, Device, DType.Float64);
+        var layer = new EmbedId(1000, 20, Device, DType.Float64);
         var values = layer.W!.ToDoubleArray();
         double mean = values.Average(), std = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / values.Length);
         Assert.InRange(mean, -0.03, 0.03);
@@ -100,7 +100,7 @@ public abstract class IndexTensorTests<TFixture>(TFixture fixture) : IClassFixtu
         Assert.Equal(["W"], layer.NamedParams().Select(p => p.Name));
 
         // Without a device W is made by the first call with ids on one.
-        var lazy = new EmbedID(4, 3);
+        var lazy = new EmbedId(4, 3);
         Assert.Contains("W is not made yet", Assert.Throws<InvalidOperationException>(() => lazy.Call([1])).Message, StringComparison.Ordinal);
         Assert.Equal(new Shape(1, 2, 3), lazy.Call(Device.FromIndices([1, 3], 1, 2)).Shape);
         Assert.Equal((new Shape(4, 3), DType.Float32), (lazy.W!.Shape, lazy.W.DType));

@@ -6,7 +6,7 @@ namespace AutoDiff.Gpu.Layers;
 /// adds into the rows read. W is float32 unless asked (DeZero's <c>randn</c> gives float64). Without a device, W is
 /// made on the first call with ids on a device.
 /// </summary>
-public sealed class EmbedID : Layer
+public sealed class EmbedId : Layer
 {
     private readonly Slot w;
     private readonly int inSize, outSize;
@@ -16,7 +16,7 @@ public sealed class EmbedID : Layer
     /// A table of <paramref name="inSize"/> ids by <paramref name="outSize"/> values; made now given a device.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
-    public EmbedID(int inSize, int outSize, Device? device = null, DType dtype = Device.DefaultDType)
+    public EmbedId(int inSize, int outSize, Device? device = null, DType dtype = Device.DefaultDType)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outSize);
@@ -34,7 +34,7 @@ public sealed class EmbedID : Layer
     {
         ArgumentNullException.ThrowIfNull(ids);
         var table = W ?? throw new InvalidOperationException(
-            $"{nameof(EmbedID)}: W is not made yet: give the layer a device, or call it once with ids on a device");
+            $"{nameof(EmbedId)}: W is not made yet: give the layer a device, or call it once with ids on a device");
         return F.EmbedId(ids, table);
     }
 
@@ -50,7 +50,7 @@ public sealed class EmbedID : Layer
 
     /// <inheritdoc/>
     protected override Variable Forward(Variable[] inputs) => throw new ArgumentException(
-        $"{nameof(EmbedID)} looks up integer ids: call it with an int[] or an IndexTensor, not a Variable",
+        $"{nameof(EmbedId)} looks up integer ids: call it with an int[] or an IndexTensor, not a Variable",
         nameof(inputs));
 
     private Parameter Table(Device device) => new(device.Random.Normal(new Shape(inSize, outSize), dtype), "W");
