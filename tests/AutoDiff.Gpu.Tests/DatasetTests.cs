@@ -62,17 +62,29 @@ public abstract class DatasetTests<TFixture>(TFixture fixture) : IClassFixture<T
         WriteIdx("train-labels-idx1-ubyte", false, [2], [1, 2]);
         string images = Path.Combine(folder, "train-images-idx3-ubyte");
         Assert.Contains("ends after 2 bytes", Error([0, 0]), StringComparison.Ordinal);
-        Assert.Contains("its magic number is 0x00000801, not 0x00000803", Error([0, 0, 8, 1, 0, 0, 0, 2]), StringComparison.Ordinal);
-        Assert.Contains("ends inside its header, after 12 of 16 bytes", Error([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1]), StringComparison.Ordinal);
+        Assert.Contains(
+            "its magic number is 0x00000801, not 0x00000803",
+            Error([0, 0, 8, 1, 0, 0, 0, 2]),
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "ends inside its header, after 12 of 16 bytes",
+            Error([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1]),
+            StringComparison.Ordinal);
         // A header that claims two billion images of 1×1 allocates nothing before the data runs out.
-        Assert.Contains("truncated: 3 of the 2,000,000,000 data bytes", Error(Header(2_000_000_000, 1, 1, [1, 2, 3])), StringComparison.Ordinal);
+        Assert.Contains(
+            "truncated: 3 of the 2,000,000,000 data bytes",
+            Error(Header(2_000_000_000, 1, 1, [1, 2, 3])),
+            StringComparison.Ordinal);
         Assert.Contains("more than", Error(Header(1 << 20, 1 << 20, 1 << 20, [])), StringComparison.Ordinal);
-        Assert.Contains("dimension 1 of its header is negative (-3)", Error(Header(2, -3, 1, [])), StringComparison.Ordinal);
+        Assert.Contains(
+            "dimension 1 of its header is negative (-3)",
+            Error(Header(2, -3, 1, [])),
+            StringComparison.Ordinal);
         Assert.Contains("bytes after the 2", Error(Header(2, 1, 1, [1, 2, 3])), StringComparison.Ordinal);
         Assert.Contains("holds 1 images but", Error(Header(1, 1, 1, [1])), StringComparison.Ordinal);
         File.Delete(images);
         File.WriteAllBytes(images + ".gz", [1, 2, 3, 4]);
-        Assert.Contains("not a gzip file", Assert.Throws<InvalidDataException>(() => Mnist.Load(folder, Device)).Message, StringComparison.Ordinal);
+        Refused.With<InvalidDataException>("not a gzip file", () => Mnist.Load(folder, Device));
 
         string Error(byte[] bytes)
         {
