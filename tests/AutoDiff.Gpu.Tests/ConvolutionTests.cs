@@ -64,10 +64,33 @@ public abstract class ConvolutionTests<TFixture>(TFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public void Im2col_gives_DeZeros_matrix_and_6_D_windows()
+    {
+        // DeZero's test: one 3×3 window of arange(9) is the row 0..8.
+        var x = new Variable(Device.FromArray(Enumerable.Range(0, 9).Select(v => (double)v).ToArray(), 1, 1, 3, 3));
+        Assert.Equal(Enumerable.Range(0, 9).Select(v => (double)v), Im2col(x, 3, 3).ToDoubleArray());
+        Assert.Equal(new Shape(1, 9), Im2col(x, 3, 3).Shape);
+        Assert.Equal(new Shape(1, 1, 3, 3, 1, 1), Im2col(x, 3, 3, toMatrix: false).Shape);
+
+        // 2×2 windows of stride 2 over arange(16) as 4×4: y[0, 0, kh, kw, oh, ow] = x[2·oh + kh, 2·ow + kw].
+        var x16 = new Variable(Device.FromArray(Enumerable.Range(0, 16).Select(v => (double)v).ToArray(), 1, 1, 4, 4));
+        var blocks = Im2col(x16, 2, 2, toMatrix: false);
+        Assert.Equal(new Shape(1, 1, 2, 2, 2, 2), blocks.Shape);
+        Assert.Equal([0.0, 2, 8, 10, 1, 3, 9, 11, 4, 6, 12, 14, 5, 7, 13, 15], blocks.ToDoubleArray());
+        // col2im of the blocks puts every element back once.
+        Assert.Equal(x16.ToDoubleArray(), Col2im(blocks, x16.Shape, 2, 2, toMatrix: false).ToDoubleArray());
+        var e = Assert.Throws<ArgumentException>(() => Col2im(Im2col(x16, 2, 2), x16.Shape, 2, 2, toMatrix: false));
+        Assert.Contains("are (1, 1, 2, 2, 2, 2), not (4, 4)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bad_input_names_the_shapes()
     {
         Assert.Contains("filters must be (C, OC, KH, KW) with x's C", Assert.Throws<ArgumentException>(() => Deconv2d(new Variable(Device.Ones(1, 3, 4, 4)), new Variable(Device.Ones(2, 3, 3, 3)))).Message, StringComparison.Ordinal);
         Assert.Contains("gives an empty output", Assert.Throws<ArgumentException>(() => Deconv2d(new Variable(Device.Ones(1, 2, 1, 1)), new Variable(Device.Ones(2, 3, 1, 1)), null, stride: 1, pad: 1)).Message, StringComparison.Ordinal);
+        var outsize = Assert.Throws<ArgumentException>(() => Deconv2d(new Variable(Device.Ones(1, 2, 3, 3)), new Variable(Device.Ones(2, 1, 3, 3)), null, stride: 2, pad: 1, outsize: (8, 5))).Message;
+        Assert.Contains("outsize (8, 5) does not fit x (1, 2, 3, 3)", outsize, StringComparison.Ordinal);
+        Assert.Contains("has 4×3 windows, not 3×3", outsize, StringComparison.Ordinal);
         Assert.Contains("are (18, 18), not (18, 17)", Assert.Throws<ArgumentException>(() => Col2im(new Variable(Device.Ones(18, 17)), new Shape(2, 3, 5, 4), (3, 2), (2, 1), (1, 0))).Message, StringComparison.Ordinal);
         var x = new Variable(Device.Ones(1, 3, 5, 5));
         Assert.Contains("x must be (N, C, H, W), not (3, 5, 5)", Assert.Throws<ArgumentException>(() => Im2col(new Variable(Device.Ones(3, 5, 5)), 2)).Message, StringComparison.Ordinal);

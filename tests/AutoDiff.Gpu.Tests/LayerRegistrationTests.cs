@@ -197,7 +197,7 @@ public abstract class LayerRegistrationTests<TFixture>(TFixture fixture) : IClas
         var model = new Holder();
         var error = Assert.Throws<ArgumentException>(() => new Adam().Update(model.Params()));
         Assert.Contains("Adam.Update: no parameters were given", error.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => new Sgd().Update());
+        Assert.Contains("call Setup(model) first", Assert.Throws<InvalidOperationException>(() => new Sgd().Update()).Message, StringComparison.Ordinal);
     }
 }
 

@@ -9,12 +9,17 @@ public static partial class OpTable
     {
         yield return new OpCase("Im2col(3×2, stride 2×1, pad 1×0)", v => Im2col(v[0], (3, 2), (2, 1), (1, 0)), h => Im2colOf(h[0], (3, 2), (2, 1), (1, 0)), [new(2, 3, 5, 4)]);
         yield return new OpCase("Im2col(1)", v => Im2col(v[0], 1), h => Im2colOf(h[0], (1, 1), (1, 1), (0, 0)), [new(1, 2, 3, 3)]);
+        yield return new OpCase("Im2col(3×2, stride 2×1, pad 1×0, 6-D)", v => Im2col(v[0], (3, 2), (2, 1), (1, 0), toMatrix: false), h => Im2colBlocksOf(h[0], (3, 2), (2, 1), (1, 0)), [new(2, 3, 5, 4)]);
+        yield return new OpCase("Im2col(3, stride 3, 6-D)", v => Im2col(v[0], 3, 3, toMatrix: false), h => Im2colBlocksOf(h[0], (3, 3), (3, 3), (0, 0)), [new(1, 1, 3, 3)]);
+        yield return new OpCase("Col2im(3×2, stride 2×1, pad 1×0, 6-D)", v => Col2im(v[0], new Shape(2, 3, 5, 4), (3, 2), (2, 1), (1, 0), toMatrix: false), h => Col2imOf(Reshaped(Transposed(h[0], [0, 4, 5, 1, 2, 3]), new Shape(2 * 3 * 3, 3 * 3 * 2)), new Shape(2, 3, 5, 4), (3, 2), (2, 1), (1, 0)), [new(2, 3, 3, 2, 3, 3)]);
+        yield return new OpCase("Col2im(3, stride 3, 6-D)", v => Col2im(v[0], new Shape(1, 1, 3, 3), 3, 3, toMatrix: false), h => Col2imOf(Reshaped(h[0], new Shape(1, 9)), new Shape(1, 1, 3, 3), (3, 3), (3, 3), (0, 0)), [new(1, 1, 3, 3, 1, 1)]);
         yield return new OpCase("Conv2d(stride 1, pad 1)", v => Conv2d(v[0], v[1], v[2], stride: 1, pad: 1), h => Conv2dOf(h[0], h[1], h[2], (1, 1), (1, 1)), [new(2, 3, 6, 5), new(4, 3, 3, 3), new(4)]);
         yield return new OpCase("Conv2d(stride 2, no bias)", v => Conv2d(v[0], v[1], null, stride: 2), h => Conv2dOf(h[0], h[1], null, (2, 2), (0, 0)), [new(2, 2, 7, 7), new(3, 2, 3, 3)]);
         yield return new OpCase("Conv2d(stride 2×1, pad 0×2)", v => Conv2d(v[0], v[1], v[2], (2, 1), (0, 2)), h => Conv2dOf(h[0], h[1], h[2], (2, 1), (0, 2)), [new(1, 2, 5, 4), new(3, 2, 2, 3), new(3)]);
         yield return new OpCase("Conv2d(1×1)", v => Conv2d(v[0], v[1], v[2]), h => Conv2dOf(h[0], h[1], h[2], (1, 1), (0, 0)), [new(3, 4, 2, 3), new(5, 4, 1, 1), new(5)]);
         yield return new OpCase("Col2im(3×2, stride 2×1, pad 1×0)", v => Col2im(v[0], new Shape(2, 3, 5, 4), (3, 2), (2, 1), (1, 0)), h => Col2imOf(h[0], new Shape(2, 3, 5, 4), (3, 2), (2, 1), (1, 0)), [new(2 * 3 * 3, 3 * 3 * 2)]);
         yield return new OpCase("Deconv2d(stride 2, pad 1)", v => Deconv2d(v[0], v[1], v[2], stride: 2, pad: 1), h => Deconv2dOf(h[0], h[1], h[2], (2, 2), (1, 1)), [new(2, 3, 4, 3), new(3, 2, 3, 3), new(2)]);
+        yield return new OpCase("Deconv2d(stride 2, pad 1, outsize 6×8)", v => Deconv2d(v[0], v[1], v[2], stride: 2, pad: 1, outsize: (6, 8)), h => Deconv2dOf(h[0], h[1], h[2], (2, 2), (1, 1), (6, 8)), [new(1, 2, 3, 4), new(2, 3, 3, 3), new(3)]);
         yield return new OpCase("Deconv2d(stride 1, no bias)", v => Deconv2d(v[0], v[1]), h => Deconv2dOf(h[0], h[1], null, (1, 1), (0, 0)), [new(1, 2, 3, 3), new(2, 4, 2, 2)]);
         foreach (var (k, s, p) in new[] { (2, 2, 0), (3, 1, 1), (3, 2, 1) })
         {
@@ -59,6 +64,15 @@ public static partial class OpTable
         return new HostArray(y, new Shape(x.Shape[0] * oh * ow, x.Shape[1] * k.H * k.W));
     }
 
+    /// <summary>DeZero's 6-D im2col (n, c, kh, kw, oh, ow): the matrix's rows (n, oh, ow) of (c, kh, kw), axes moved.</summary>
+    public static HostArray Im2colBlocksOf(HostArray x, (int H, int W) k, (int H, int W) s, (int H, int W) p)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var (oh, ow) = OutputSize(x, k, s, p);
+        var rows = Reshaped(Im2colOf(x, k, s, p), new Shape(x.Shape[0], oh, ow, x.Shape[1], k.H, k.W));
+        return Transposed(rows, [0, 3, 4, 5, 1, 2]);
+    }
+
     /// <summary>y[n, o, r, q] = b[o] + Σ x[n, c, r·sh + a − ph, q·sw + b − pw]·w[o, c, a, b].</summary>
     public static HostArray Conv2dOf(HostArray x, HostArray w, HostArray? bias, (int H, int W) s, (int H, int W) p)
     {
@@ -100,12 +114,12 @@ public static partial class OpTable
     }
 
     /// <summary>y[n, o, i·sh + a − ph, j·sw + b − pw] += x[n, c, i, j]·w[c, o, a, b], plus b[o].</summary>
-    public static HostArray Deconv2dOf(HostArray x, HostArray w, HostArray? bias, (int H, int W) s, (int H, int W) p)
+    public static HostArray Deconv2dOf(HostArray x, HostArray w, HostArray? bias, (int H, int W) s, (int H, int W) p, (int H, int W)? outsize = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(w);
         int n = x.Shape[0], c = x.Shape[1], height = x.Shape[2], width = x.Shape[3], filters = w.Shape[1], kh = w.Shape[2], kw = w.Shape[3];
-        int oh = (s.H * (height - 1)) + kh - (2 * p.H), ow = (s.W * (width - 1)) + kw - (2 * p.W);
+        var (oh, ow) = outsize ?? ((s.H * (height - 1)) + kh - (2 * p.H), (s.W * (width - 1)) + kw - (2 * p.W));
         var y = new double[n * filters * oh * ow];
         for (int i = 0; i < n; i++)
             for (int o = 0; o < filters; o++)

@@ -4,7 +4,9 @@ namespace AutoDiff.Gpu;
 /// A differentiable operation (DeZero's <c>Function</c>). <see cref="Call"/> is the one place that builds the
 /// graph: it runs <see cref="Forward"/> on tensors, wraps the results in variables and, only while
 /// <see cref="Config.EnableBackprop"/> is on, records its inputs, weak references to its outputs and its
-/// generation. <see cref="Backward"/> maps output gradients to input gradients as variables, by calling other
+/// generation; a call none of whose inputs <see cref="Variable.RequiresGrad"/> records nothing, and its outputs
+/// require no gradient either (PyTorch's rule). <see cref="Backward"/> maps output gradients to input gradients as
+/// variables, by calling other
 /// functions, so that a backward pass can itself be recorded and differentiated (higher-order derivatives).
 /// A function object records one call: make a new one for each call.
 /// </summary>
@@ -58,10 +60,12 @@ public abstract class Function
         // Gradients a backward pass makes without recording are the engine's to free early; recorded ones are
         // part of a graph and left to the GC.
         bool madeByBackward = BackwardPass.IsRunningOnThisThread && !Config.EnableBackprop;
+        // With backprop on, a call that no gradient can flow through records nothing and passes that on.
+        bool untracked = Config.EnableBackprop && !Array.Exists(xs, x => x.RequiresGrad);
         for (int i = 0; i < ys.Length; i++)
-            results[i] = new Variable(ys[i]) { EngineMade = madeByBackward };
+            results[i] = new Variable(ys[i]) { EngineMade = madeByBackward, RequiresGrad = !untracked };
 
-        if (Config.EnableBackprop)
+        if (Config.EnableBackprop && !untracked)
         {
             int generation = 0;
             foreach (var x in xs)
@@ -106,6 +110,12 @@ public abstract class Function
         var (shape, dtype, device) = outputKinds[output];
         return new Variable(device.Zeros(shape, dtype)) { EngineMade = engineMade };
     }
+
+    /// <summary>
+    /// Whether input <paramref name="index"/> takes a gradient: <see cref="Backward"/> may return null for one
+    /// that does not, and skip computing it (a frozen weight, an input marked as needing none).
+    /// </summary>
+    protected bool NeedsGradient(int index) => inputs[index].RequiresGrad;
 
     /// <summary>Input <paramref name="index"/>, for use in <see cref="Backward"/>.</summary>
     protected Variable Input(int index) => inputs[index];

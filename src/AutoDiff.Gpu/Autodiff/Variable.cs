@@ -80,7 +80,9 @@ public partial class Variable : IDisposable
 
     /// <summary>
     /// False for a leaf that never takes a gradient (PyTorch's <c>requires_grad</c>): backward passes drop what
-    /// reaches it, so inputs and targets kept across iterations accumulate nothing. True by default.
+    /// reaches it, so inputs and targets kept across iterations accumulate nothing, and optimizers skip it (a
+    /// frozen parameter). True by default. A function whose inputs all require none records no graph, and its
+    /// outputs require none either: no backward work is spent on them.
     /// </summary>
     /// <exception cref="InvalidOperationException">Set to false on a variable a function made (only leaves can be marked).</exception>
     public bool RequiresGrad

@@ -97,30 +97,6 @@ namespace AutoDiff.Gpu
     public static partial class F
     {
         /// <summary>
-        /// DeZero's <c>im2col</c> (as a matrix): the windows of x (N, C, H, W) as rows, (N·OH·OW, C·KH·KW), zeros where a
-        /// window lies in the padding. On the CPU accelerator one launch that computes the offsets as it copies; on GPUs
-        /// one gather by offsets computed once per geometry. The backward adds each element back where it was read
-        /// (DeZero's <c>col2im</c>).
-        /// </summary>
-        /// <exception cref="ArgumentException">x is not 4-D, or the kernel does not fit the padded input.</exception>
-        /// <exception cref="ArgumentOutOfRangeException">A kernel size or stride is not positive, or a padding negative.</exception>
-        public static Variable Im2col(Variable x, (int H, int W) kernel, (int H, int W) stride, (int H, int W) pad)
-        {
-            ArgumentNullException.ThrowIfNull(x);
-            return Im2col(x, Functions.Windows.Of(nameof(Im2col), x.Shape, kernel, stride, pad));
-        }
-
-        /// <summary>im2col of x by windows already checked against its shape.</summary>
-        private static Variable Im2col(Variable x, Functions.Windows w)
-        {
-            x.Data.Device.ThrowIfDisposed();
-            if (Launch.HasWindowKernels(x.Data.Device))
-                return new Functions.Im2col(w).Call(x)[0];
-            var rows = WithIndices(new IndexBuffer(x.Data.Device, w.Gather()), offsets => new Functions.Take(offsets, new Functions.TakeGeometry(1, 3, PerSlice: false)).Call(x)[0]);
-            return Reshape(rows, x.Shape[0] * w.OH * w.OW, w.Column);
-        }
-
-        /// <summary>
         /// <paramref name="f"/> of indices just put on the device; when nothing records a graph they go back to the pool
         /// right after its launch, not at a collection (the function keeps them for its backward otherwise).
         /// </summary>
@@ -133,66 +109,8 @@ namespace AutoDiff.Gpu
         }
 
         /// <summary>
-        /// DeZero's <c>col2im</c>, the adjoint of <see cref="Im2col(Variable, ValueTuple{int, int}, ValueTuple{int, int}, ValueTuple{int, int})"/>:
-        /// rows of windows (N·OH·OW, C·KH·KW) added back into an image of <paramref name="image"/> (N, C, H, W), each
-        /// element where im2col would have read it (overlapping windows add up; the padding drops). One scatter-add
-        /// launch (on the CPU accelerator, one launch that sums each element's windows in their order); the backward
-        /// is im2col.
-        /// </summary>
-        /// <exception cref="ArgumentException">The rows do not have the shape im2col gives for the image.</exception>
-        public static Variable Col2im(Variable cols, Shape image, (int H, int W) kernel, (int H, int W) stride, (int H, int W) pad)
-        {
-            ArgumentNullException.ThrowIfNull(cols);
-            ArgumentNullException.ThrowIfNull(image);
-            var w = Functions.Windows.Of(nameof(Col2im), image, kernel, stride, pad);
-            var expected = new Shape(image[0] * w.OH * w.OW, w.Column);
-            if (!cols.Shape.Equals(expected))
-                throw new ArgumentException($"{nameof(Col2im)}: the windows of an image {image} with kernel {kernel}, stride {stride} and padding {pad} are {expected}, not {cols.Shape}");
-            cols.Data.Device.ThrowIfDisposed();
-            if (Launch.HasWindowKernels(cols.Data.Device))
-                return new Functions.Col2im(w, image[0]).Call(cols)[0];
-            return WithIndices(
-                new IndexBuffer(cols.Data.Device, w.Gather()),
-                offsets => new Functions.TakeGrad(offsets, new Functions.TakeGeometry(1, 3, PerSlice: false), image).Call(Reshape(cols, image[0], w.OH * w.OW * w.Column))[0]);
-        }
-
-        /// <summary>
-        /// DeZero's <c>deconv2d</c> (a transposed convolution): x (N, C, H, W) with filters w (C, OC, KH, KW) and an
-        /// optional bias b (OC,), giving (N, OC, SH·(H − 1) + KH − 2·PH, SW·(W − 1) + KW − 2·PW): one matrix product
-        /// then <see cref="Col2im"/>. The adjoint of <see cref="Conv2d(Variable, Variable, Variable?, ValueTuple{int, int}, ValueTuple{int, int})"/>
-        /// with the same filters, stride and padding; differentiable in x, w and b, to every order.
-        /// </summary>
-        /// <exception cref="ArgumentException">The shapes do not fit, or the output would be empty.</exception>
-        public static Variable Deconv2d(Variable x, Variable w, Variable? b, (int H, int W) stride, (int H, int W) pad)
-        {
-            ArgumentNullException.ThrowIfNull(x);
-            ArgumentNullException.ThrowIfNull(w);
-            if (w.NDim != 4 || x.NDim != 4 || w.Shape[0] != x.Shape[1])
-                throw new ArgumentException($"{nameof(Deconv2d)}: filters must be (C, OC, KH, KW) with x's C, for x (N, C, H, W): got x {x.Shape} and W {w.Shape}");
-            if (b is not null && !b.Shape.Equals(new Shape(w.Shape[1])))
-                throw new ArgumentException($"{nameof(Deconv2d)}: the bias must be ({w.Shape[1]},) for W {w.Shape}, not {b.Shape}");
-            int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], width = x.Shape[3], filters = w.Shape[1], kh = w.Shape[2], kw = w.Shape[3];
-            Functions.Windows.CheckSizes(nameof(Deconv2d), (kh, kw), stride, pad);
-            long oh = ((long)stride.H * (h - 1)) + kh - (2L * pad.H), ow = ((long)stride.W * (width - 1)) + kw - (2L * pad.W);
-            if (oh < 1 || ow < 1)
-                throw new ArgumentException($"{nameof(Deconv2d)}: x {x.Shape} with {kh}×{kw} filters, stride {stride} and padding {pad} gives an empty output ({oh}×{ow})");
-            if (oh > int.MaxValue || ow > int.MaxValue || (long)n * h * width > int.MaxValue || (long)filters * kh * kw > int.MaxValue)
-                throw new ArgumentException($"{nameof(Deconv2d)}: x {x.Shape} with filters {w.Shape}, stride {stride} and padding {pad} gives an output of {oh}×{ow} or windows of more than 2^31 − 1");
-            var rows = Reshape(Transpose(x, 0, 2, 3, 1), n * h * width, c);
-            var cols = MatMul(rows, Reshape(w, c, filters * kh * kw));
-            var y = Col2im(cols, new Shape(n, filters, (int)oh, (int)ow), (kh, kw), stride, pad);
-            return b is null ? y : y + Reshape(b, 1, filters, 1, 1);
-        }
-
-        /// <summary><see cref="Deconv2d(Variable, Variable, Variable?, ValueTuple{int, int}, ValueTuple{int, int})"/> with square strides and paddings.</summary>
-        public static Variable Deconv2d(Variable x, Variable w, Variable? b = null, int stride = 1, int pad = 0) => Deconv2d(x, w, b, (stride, stride), (pad, pad));
-
-        /// <summary><see cref="Im2col(Variable, ValueTuple{int, int}, ValueTuple{int, int}, ValueTuple{int, int})"/> with square kernels, strides and paddings.</summary>
-        public static Variable Im2col(Variable x, int kernel, int stride = 1, int pad = 0) => Im2col(x, (kernel, kernel), (stride, stride), (pad, pad));
-
-        /// <summary>
         /// DeZero's <c>conv2d</c>: x (N, C, H, W) with filters w (OC, C, KH, KW) and an optional bias b (OC,), stride and
-        /// zero padding, giving (N, OC, OH, OW): <see cref="Im2col(Variable, ValueTuple{int, int}, ValueTuple{int, int}, ValueTuple{int, int})"/>
+        /// zero padding, giving (N, OC, OH, OW): <see cref="Im2col(Variable, ValueTuple{int, int}, ValueTuple{int, int}, ValueTuple{int, int}, bool)"/>
         /// then one matrix product with the filters as rows, as DeZero computes it. Differentiable in x, w and b, to every order.
         /// </summary>
         /// <exception cref="ArgumentException">The shapes do not fit (x 4-D, w 4-D with x's channels, b of w's filters).</exception>

@@ -17,8 +17,8 @@ namespace AutoDiff.Gpu.Functions
         /// <inheritdoc/>
         protected override Variable?[] Backward(Variable[] gys)
         {
-            var gradients = MatMul.Gradients(Input(0), Input(1), gys[0], false, false);
-            return hasBias ? [.. gradients, F.SumTo(gys[0], Input(2).Shape)] : gradients;
+            var gradients = MatMul.Gradients(Input(0), Input(1), gys[0], false, false, NeedsGradient(0), NeedsGradient(1));
+            return hasBias ? [.. gradients, NeedsGradient(2) ? F.SumTo(gys[0], Input(2).Shape) : null] : gradients;
         }
     }
 }

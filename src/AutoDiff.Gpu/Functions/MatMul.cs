@@ -27,17 +27,20 @@ namespace AutoDiff.Gpu.Functions
         protected override Tensor[] Forward(Tensor[] xs) => [Launch.MatMul(Name, xs[0], xs[1], transposeA, transposeB)];
 
         /// <inheritdoc/>
-        protected override Variable?[] Backward(Variable[] gys) => Gradients(Input(0), Input(1), gys[0], transposeA, transposeB);
+        protected override Variable?[] Backward(Variable[] gys) =>
+            Gradients(Input(0), Input(1), gys[0], transposeA, transposeB, NeedsGradient(0), NeedsGradient(1));
 
         /// <summary>
         /// The gradients of <c>op(a)·op(b)</c> for the output gradient <paramref name="gy"/>: with
         /// <c>y = op(a)·op(b)</c>, <c>∂L/∂op(a) = gy·op(b)ᵀ</c> and <c>∂L/∂op(b) = op(a)ᵀ·gy</c>, transposed back
         /// for an input that was transposed (<c>(gy·op(b)ᵀ)ᵀ = op(b)·gyᵀ</c>, <c>(op(a)ᵀ·gy)ᵀ = gyᵀ·op(a)</c>).
+        /// Null, and not computed, for an input that takes none.
         /// </summary>
-        internal static Variable[] Gradients(Variable a, Variable b, Variable gy, bool transposeA, bool transposeB) =>
+        internal static Variable?[] Gradients(
+            Variable a, Variable b, Variable gy, bool transposeA, bool transposeB, bool needA, bool needB) =>
         [
-            transposeA ? F.MatMul(b, gy, transposeB, true) : F.MatMul(gy, b, false, !transposeB),
-            transposeB ? F.MatMul(gy, a, true, transposeA) : F.MatMul(a, gy, !transposeA, false),
+            !needA ? null : transposeA ? F.MatMul(b, gy, transposeB, true) : F.MatMul(gy, b, false, !transposeB),
+            !needB ? null : transposeB ? F.MatMul(gy, a, true, transposeA) : F.MatMul(a, gy, !transposeA, false),
         ];
     }
 }

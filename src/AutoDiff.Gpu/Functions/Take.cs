@@ -238,5 +238,25 @@ namespace AutoDiff.Gpu
                 throw new ArgumentException($"EmbedId: W must be a matrix (V, D), not {w.Shape}", nameof(w));
             return Take(w, ids, axis: 0);
         }
+
+        /// <summary>
+        /// <see cref="EmbedId(int[], Variable)"/> of ids already on the device, of any shape: the result has their
+        /// shape followed by D (DeZero's <c>W[ids]</c>). Their range is checked from the values they were made of.
+        /// </summary>
+        /// <exception cref="ArgumentException">W is not a matrix, or the ids are on another device.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">The ids' range leaves [−V, V).</exception>
+        public static Variable EmbedId(IndexTensor ids, Variable w)
+        {
+            ArgumentNullException.ThrowIfNull(ids);
+            ArgumentNullException.ThrowIfNull(w);
+            ids.ThrowIfDisposed();
+            if (w.NDim != 2)
+                throw new ArgumentException($"EmbedId: W must be a matrix (V, D), not {w.Shape}", nameof(w));
+            int v = w.Shape[0];
+            if (ids.Length > 0 && (ids.Min < -v || ids.Max >= v))
+                throw new ArgumentOutOfRangeException(nameof(ids), $"EmbedId: the ids range over [{ids.Min}, {ids.Max}], beyond the {v} rows of W {w.Shape}: ids are in [−{v}, {v})");
+            var rows = new Functions.Take(ids.Buffer, new Functions.TakeGeometry(0, 1, PerSlice: false)).Call(w)[0];
+            return Reshape(rows, [.. ids.Shape.ToArray(), w.Shape[1]]);
+        }
     }
 }

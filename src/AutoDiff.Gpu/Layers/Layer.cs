@@ -139,11 +139,22 @@ public abstract partial class Layer
     {
         private Variable? parameter;
 
-        /// <summary>The parameter, or null before it is created; it belongs to the layer, never to a <see cref="TensorScope"/>.</summary>
+        /// <summary>
+        /// The parameter, or null before it is created; it belongs to the layer, never to a <see cref="TensorScope"/>.
+        /// One set while the slot is <see cref="Frozen"/> requires no gradient.
+        /// </summary>
         public Variable? Value
         {
             get => Volatile.Read(ref parameter);
-            set => Volatile.Write(ref parameter, value is null ? null : TensorScope.Detach(value));
+            set
+            {
+                if (value is not null && Frozen)
+                    value.RequiresGrad = false;
+                Volatile.Write(ref parameter, value is null ? null : TensorScope.Detach(value));
+            }
         }
+
+        /// <summary>True while the layer is frozen: a parameter made later is made frozen.</summary>
+        internal bool Frozen { get; set; }
     }
 }

@@ -23,6 +23,9 @@ public sealed class Rnn : Layer
     public void ResetState() => H = null;
 
     /// <inheritdoc/>
+    protected override void MovedTo(Device device) => ResetState();
+
+    /// <inheritdoc/>
     protected override Variable Forward(Variable[] inputs)
     {
         var x = OneInput(inputs);
@@ -61,6 +64,9 @@ public sealed class Lstm : Layer
 
     /// <summary>Forgets both states (a new sequence starts).</summary>
     public void ResetState() => (H, C) = (null, null);
+
+    /// <inheritdoc/>
+    protected override void MovedTo(Device device) => ResetState();
 
     /// <inheritdoc/>
     protected override Variable Forward(Variable[] inputs)

@@ -1,18 +1,22 @@
 using System.Runtime.CompilerServices;
 using AutoDiff.Gpu.Kernels;
+using AutoDiff.Gpu.Layers;
 
 namespace AutoDiff.Gpu.Optimizers;
 
 /// <summary>
 /// DeZero's <c>Optimizer</c>: updates parameters from their gradients, in place on the device. Parameters without a
-/// gradient are left alone. An optimizer that keeps state (a velocity, moment estimates) keeps it per parameter, on
+/// gradient, and frozen ones (<see cref="Variable.RequiresGrad"/> false), are left alone. An optimizer that keeps state (a velocity, moment estimates) keeps it per parameter, on
 /// the parameter's device, created as zeros on the first update and dropped with the parameter.
 /// </summary>
 public abstract partial class Optimizer
 {
     private readonly ConditionalWeakTable<Variable, ParameterState> states = [];
 
-    /// <summary>The hooks <see cref="Update"/> runs on the parameters with gradients before it updates them, in order.</summary>
+    /// <summary>The model whose parameters <see cref="Update()"/> updates (DeZero's <c>target</c>), or null.</summary>
+    public Layer? Target { get; internal set; }
+
+    /// <summary>The hooks <see cref="Update(IEnumerable{Variable})"/> runs on the parameters with gradients before it updates them, in order.</summary>
     public IList<IOptimizerHook> Hooks { get; } = [];
 
     /// <summary>Adds <paramref name="hook"/> (DeZero's <c>add_hook</c>) and returns this optimizer.</summary>
@@ -45,7 +49,7 @@ public abstract partial class Optimizer
             if (p.IsDisposed)
                 throw p.DisposedError(GetType().Name);
         }
-        var withGrad = all.Where(p => p.GradInternal is not null).Distinct().ToList();
+        var withGrad = all.Where(p => p.RequiresGrad && p.GradInternal is not null).Distinct().ToList();
         var grads = withGrad.Select(p => p.GradInternal!).ToList();
         for (int i = 0; i < withGrad.Count; i++)
             withGrad[i].CheckGradient(GetType().Name, grads[i]);
@@ -78,7 +82,20 @@ public abstract partial class Optimizer
             UpdateOne(p);
     }
 
-    /// <summary>Updates one parameter, if it has a gradient.</summary>
+    /// <summary>
+    /// DeZero's <c>update()</c>: updates the parameters of the <see cref="Target"/> set by
+    /// <see cref="OptimizerSetup.Setup{TOptimizer}(TOptimizer, Layer)"/>, as <see cref="Update(IEnumerable{Variable})"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No target was set up.</exception>
+    /// <exception cref="ArgumentException">The target has no parameters yet, or a gradient does not fit.</exception>
+    public void Update()
+    {
+        var target = Target ?? throw new InvalidOperationException(
+            $"{GetType().Name}.Update(): no model to update: call Setup(model) first, or pass the parameters");
+        Update(target.Params());
+    }
+
+    /// <summary>Updates one parameter, if it has a gradient and is not frozen.</summary>
     /// <exception cref="ArgumentException">The gradient is on another device, of another element type or of another shape than the parameter.</exception>
     /// <exception cref="ObjectDisposedException">The parameter was disposed.</exception>
     public void UpdateOne(Variable parameter)
@@ -86,7 +103,7 @@ public abstract partial class Optimizer
         ArgumentNullException.ThrowIfNull(parameter);
         if (parameter.IsDisposed)
             throw parameter.DisposedError(GetType().Name);
-        if (parameter.GradInternal is { } grad)
+        if (parameter.RequiresGrad && parameter.GradInternal is { } grad)
             Step(parameter, grad);
     }
 
@@ -125,7 +142,20 @@ public abstract partial class Optimizer
             set => tensors = value;
         }
 
-        public Tensor[] Tensors(Variable parameter, int count) =>
-            tensors ??= Enumerable.Range(0, count).Select(_ => TensorScope.Detach(parameter.Data.Device.Zeros(parameter.Shape, parameter.DType))).ToArray();
+        /// <summary>The state tensors, made as zeros at the first update, moved after their parameter moved.</summary>
+        public Tensor[] Tensors(Variable parameter, int count)
+        {
+            var device = parameter.Data.Device;
+            if (tensors is { Length: > 0 } made && !made[0].Device.SharesAcceleratorWith(device))
+                tensors = Array.ConvertAll(made, t => MovedTo(t, device));
+            return tensors ??= Enumerable.Range(0, count).Select(_ => TensorScope.Detach(device.Zeros(parameter.Shape, parameter.DType))).ToArray();
+        }
+
+        private static Tensor MovedTo(Tensor state, Device device)
+        {
+            var moved = TensorScope.Detach(state.To(device));
+            state.Dispose();
+            return moved;
+        }
     }
 }

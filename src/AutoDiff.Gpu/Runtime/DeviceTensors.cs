@@ -75,6 +75,18 @@ public sealed partial class Device
         throw new ArgumentException($"a {type?.Name}[{new string(',', data.Rank - 1)}] cannot be a tensor: use float or double elements", nameof(data));
     }
 
+    /// <summary>
+    /// Int32 values on this device (class labels, embedding ids), shaped as <paramref name="shape"/> (default: one
+    /// dimension).
+    /// </summary>
+    /// <exception cref="ArgumentException">The shape does not hold the values' count.</exception>
+    public IndexTensor FromIndices(int[] values, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ThrowIfDisposed();
+        return new IndexTensor(this, values, shape is null || shape.Length == 0 ? new Shape(values.Length) : new Shape(shape));
+    }
+
     private Tensor FromHost<T>(T[] data, int[] shape) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(data, nameof(data));
