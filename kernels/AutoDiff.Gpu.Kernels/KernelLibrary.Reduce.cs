@@ -61,57 +61,22 @@ public sealed unsafe partial class KernelLibrary
         where TPost : struct, IUnaryOperator
     {
         // Split each row into segments when the rows alone cannot keep the accelerator busy.
-        int group = 1;
-        long segments, parallel;
-        const long cpuSegment = 4096;
-        if (style == KernelStyle.Chunked)
-        {
-            parallel = ReduceParallelism > 0 ? ReduceParallelism : LaunchPlan.ChunkedThreads(accelerator, rows * n);
-            segments = rows >= parallel ? 1 : Math.Min(Ceiling(parallel, rows), Ceiling(n, cpuSegment));
-        }
-        else
-        {
-            // At least 64 elements a thread where the row allows (four unrolled steps of float packs), so the
-            // group's halving is paid once per 16 loads or more: (16384, 16384) over its last axis takes groups
-            // of 256, two waves of them (8 per SM, twice) striding over the rows. Groups of 64 or more: an SM
-            // holds at most 32 groups, which is all its threads only from 64 up.
-            group = LaunchPlan.PowerOfTwoGroup(accelerator, (int)Math.Clamp(CeilingPowerOfTwo(n / 64), 64, ReduceKernels.MaxGroup));
-            parallel = ReduceParallelism > 0 ? ReduceParallelism : waves * LaunchPlan.Wave(accelerator, group);
-            // A segment gives each thread at least one unrolled step (16 elements). All of 256Mi elements as one
-            // row on an H100 or H200 (132 SMs): two waves' worth, 1056 segments for groups of 512, 124 float packs
-            // a thread; the second pass folds the 1056 partials in one group.
-            segments = rows >= parallel ? 1 : Math.Min(Ceiling(parallel, rows), Ceiling(n, group * 16L));
-        }
+        var (segments, group) = backend.RowSegments(rows, n);
         // Segments are whole packs of either element type (4 elements).
         long segment = Ceiling(Ceiling(n, Math.Max(1, segments)), 4) * 4;
         segments = Ceiling(n, segment);
         if (segments == 1)
         {
-            RowsPass<T, TReduce, TPost>(x, y, rows, n, n, 1, group, post);
+            backend.ReduceRows<T, TReduce, TPost>(x, y, rows, n, n, 1, group, post);
             return;
         }
         lock (scratchGate)
         {
             var partial = Scratch<T>(rows * segments);
-            RowsPass<T, TReduce, IdentityOperator>(x, partial, rows, n, segment, segments, group, default);
-            RowsPass<T, TReduce, TPost>(partial, y, rows, segments, segments, 1,
+            backend.ReduceRows<T, TReduce, IdentityOperator>(x, partial, rows, n, segment, segments, group, default);
+            backend.ReduceRows<T, TReduce, TPost>(partial, y, rows, segments, segments, 1,
                 LaunchPlan.PowerOfTwoGroup(accelerator, (int)Math.Clamp(CeilingPowerOfTwo(segments), 1, ReduceKernels.MaxGroup)), post);
         }
-    }
-
-    private void RowsPass<T, TReduce, TPost>(ArrayView<T> x, ArrayView<T> y, long rows, long n, long segment, long segments, int group, TPost post)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TReduce : struct, IReduction
-        where TPost : struct, IUnaryOperator
-    {
-        long items = rows * segments;
-        if (style == KernelStyle.Chunked)
-        {
-            RunChunked(new RowsBody<T, TReduce, TPost>(Pointer(x), Pointer(y), n, segment, segments, post), items, ChunkedThreads(items, rows * n));
-            return;
-        }
-        var config2 = new KernelConfig((int)Math.Min(items, waves * LaunchPlan.Wave(accelerator, group)), group);
-        RunPacked<T, RowsLaunch<T, TReduce, TPost>>(new(x, y, rows, n, segment, segments, config2, post), Aligned(x), n);
     }
 
     private void ReduceColumns<T, TReduce, TPost>(ArrayView<T> x, ArrayView<T> y, long outer, long n, long inner, TPost post)
@@ -119,54 +84,21 @@ public sealed unsafe partial class KernelLibrary
         where TReduce : struct, IReduction
         where TPost : struct, IUnaryOperator
     {
-        long segments, minimum;
-        if (style == KernelStyle.Chunked)
-        {
-            long items = outer * Ceiling(inner, CpuRoutines.ColumnBlock);
-            long parallel = ReduceParallelism > 0 ? ReduceParallelism : LaunchPlan.ChunkedThreads(accelerator, outer * n * inner);
-            segments = items >= parallel ? 1 : Ceiling(parallel, items);
-            minimum = 1024;
-        }
-        else
-        {
-            // Enough columns of packs to fill the accelerator with resident threads, else split the axis. One
-            // wave, not two: the second pass reads the partials from L2 with one thread per column pack, so its
-            // time grows with the segments; (16384, 16384) over its first axis takes 66 segments of 249 rows.
-            long items = outer * Ceiling(inner, 4);
-            long resident = ReduceParallelism > 0
-                ? ReduceParallelism
-                : LaunchPlan.Wave(accelerator, LaunchPlan.GpuGroupSize) * Math.Min(LaunchPlan.GpuGroupSize, accelerator.MaxNumThreadsPerGroup);
-            segments = items * 2 >= resident ? 1 : Ceiling(resident, items);
-            minimum = 32;
-        }
+        var (segments, minimum) = backend.ColumnSegments(outer, n, inner);
         segments = Math.Max(1, Math.Min(segments, Ceiling(n, minimum)));
         long segment = Ceiling(n, segments);
         segments = Ceiling(n, segment);
         if (segments == 1)
         {
-            ColumnsPass<T, TReduce, TPost>(x, y, outer, n, inner, n, 1, post);
+            backend.ReduceColumns<T, TReduce, TPost>(x, y, outer, n, inner, n, 1, post);
             return;
         }
         lock (scratchGate)
         {
             var partial = Scratch<T>(outer * segments * inner);
-            ColumnsPass<T, TReduce, IdentityOperator>(x, partial, outer, n, inner, segment, segments, default);
-            ColumnsPass<T, TReduce, TPost>(partial, y, outer, segments, inner, segments, 1, post);
+            backend.ReduceColumns<T, TReduce, IdentityOperator>(x, partial, outer, n, inner, segment, segments, default);
+            backend.ReduceColumns<T, TReduce, TPost>(partial, y, outer, segments, inner, segments, 1, post);
         }
-    }
-
-    private void ColumnsPass<T, TReduce, TPost>(ArrayView<T> x, ArrayView<T> y, long outer, long n, long inner, long segment, long segments, TPost post)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TReduce : struct, IReduction
-        where TPost : struct, IUnaryOperator
-    {
-        if (style == KernelStyle.Chunked)
-        {
-            long items = outer * segments * Ceiling(inner, CpuRoutines.ColumnBlock);
-            RunChunked(new ColumnsBody<T, TReduce, TPost>(Pointer(x), Pointer(y), n, inner, segment, segments, post), items, ChunkedThreads(items, outer * n * inner));
-            return;
-        }
-        RunPacked<T, ColumnsLaunch<T, TReduce, TPost>>(new(x, y, outer, n, inner, segment, segments, post), Aligned(x, y), inner);
     }
 
     private void FillAndMap<T, TPost>(ArrayView<T> y, T value, TPost post)

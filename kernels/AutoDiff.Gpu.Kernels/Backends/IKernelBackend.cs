@@ -46,6 +46,29 @@ internal interface IKernelBackend
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRule : struct, IUpdateRule;
 
+    /// <summary>Segments to split each of <paramref name="rows"/> rows of n into, and the group of each.</summary>
+    (long Segments, int Group) RowSegments(long rows, long n);
+
+    /// <summary>
+    /// <c>y[r, s] = post(⊕ x[r, j])</c> over segment s of each row (j in [s·segment, (s + 1)·segment) ∩ [0, n)),
+    /// in groups of <paramref name="group"/> threads where the backend has groups.
+    /// </summary>
+    void ReduceRows<T, TReduce, TPost>(
+        ArrayView<T> x, ArrayView<T> y, long rows, long n, long segment, long segments, int group, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator;
+
+    /// <summary>Segments to split the reduced axis of an (outer, n, inner) view into, and their fewest rows.</summary>
+    (long Segments, long Minimum) ColumnSegments(long outer, long n, long inner);
+
+    /// <summary>Segments to split the reduced axis of an (outer, n, inner) view into, and their least rows.</summary>
+    void ReduceColumns<T, TReduce, TPost>(
+        ArrayView<T> x, ArrayView<T> y, long outer, long n, long inner, long segment, long segments, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator;
+
     /// <summary>Random numbers into y, or a dropout of x into y, in <paramref name="blocks"/> Philox blocks.</summary>
     void Random<T>(ArrayView<T> x, ArrayView<T> y, RandomArguments arguments, long blocks)
         where T : unmanaged, IFloatingPointIeee754<T>;

@@ -60,6 +60,40 @@ public sealed unsafe partial class KernelLibrary
             where TRule : struct, IUpdateRule =>
             Run(new UpdateBody<T, TRule>(Pointer(p), Pointer(g), Pointer(s1), Pointer(s2), rule), p.Length, p.Length);
 
+        public (long Segments, int Group) RowSegments(long rows, long n)
+        {
+            long parallel = Parallelism(rows * n);
+            return (rows >= parallel ? 1 : Math.Min(Ceiling(parallel, rows), Ceiling(n, 4096)), 1);
+        }
+
+        public void ReduceRows<T, TReduce, TPost>(
+            ArrayView<T> x, ArrayView<T> y, long rows, long n, long segment, long segments, int group, TPost post)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TReduce : struct, IReduction
+            where TPost : struct, IUnaryOperator
+        {
+            long items = rows * segments;
+            Run(new RowsBody<T, TReduce, TPost>(Pointer(x), Pointer(y), n, segment, segments, post), items, rows * n);
+        }
+
+        public (long Segments, long Minimum) ColumnSegments(long outer, long n, long inner)
+        {
+            long items = outer * Ceiling(inner, CpuRoutines.ColumnBlock);
+            long parallel = Parallelism(outer * n * inner);
+            return (items >= parallel ? 1 : Ceiling(parallel, items), 1024);
+        }
+
+        public void ReduceColumns<T, TReduce, TPost>(
+            ArrayView<T> x, ArrayView<T> y, long outer, long n, long inner, long segment, long segments, TPost post)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TReduce : struct, IReduction
+            where TPost : struct, IUnaryOperator
+        {
+            long items = outer * segments * Ceiling(inner, CpuRoutines.ColumnBlock);
+            var body = new ColumnsBody<T, TReduce, TPost>(Pointer(x), Pointer(y), n, inner, segment, segments, post);
+            Run(body, items, outer * n * inner);
+        }
+
         public void Random<T>(ArrayView<T> x, ArrayView<T> y, RandomArguments arguments, long blocks)
             where T : unmanaged, IFloatingPointIeee754<T> =>
             Run(new RandomBody<T>(Pointer(x), Pointer(y), y.Length, arguments), blocks, y.Length);
@@ -84,6 +118,11 @@ public sealed unsafe partial class KernelLibrary
             library.RunChunked(
                 new IndexBody<T>(Pointer(x), Pointer(indices), Pointer(y), geometry, mode), rows, threads);
         }
+
+        /// <summary>The threads a reduction of <paramref name="elements"/> elements aims to keep busy.</summary>
+        private long Parallelism(long elements) => library.ReduceParallelism > 0
+            ? library.ReduceParallelism
+            : LaunchPlan.ChunkedThreads(library.accelerator, elements);
 
         /// <summary>Threads for <paramref name="elements"/> work items of one element each.</summary>
         private int Threads(long elements) => library.ChunkedThreads(elements, elements);

@@ -72,6 +72,61 @@ public sealed unsafe partial class KernelLibrary
             kernel(library.GridStride(p.Length), p, g, first, second, rule);
         }
 
+        public (long Segments, int Group) RowSegments(long rows, long n)
+        {
+            // At least 64 elements a thread where the row allows (four unrolled steps of float packs), so the
+            // group's halving is paid once per 16 loads or more: (16384, 16384) over its last axis takes groups
+            // of 256, two waves of them (8 per SM, twice) striding over the rows. Groups of 64 or more: an SM
+            // holds at most 32 groups, which is all its threads only from 64 up.
+            var accelerator = library.accelerator;
+            int threads = (int)Math.Clamp(CeilingPowerOfTwo(n / 64), 64, ReduceKernels.MaxGroup);
+            int group = LaunchPlan.PowerOfTwoGroup(accelerator, threads);
+            long parallel = library.ReduceParallelism > 0
+                ? library.ReduceParallelism
+                : library.waves * LaunchPlan.Wave(accelerator, group);
+            // A segment gives each thread at least one unrolled step (16 elements). All of 256Mi elements as one
+            // row on an H100 or H200 (132 SMs): two waves' worth, 1056 segments for groups of 512, 124 float packs
+            // a thread; the second pass folds the 1056 partials in one group.
+            return (rows >= parallel ? 1 : Math.Min(Ceiling(parallel, rows), Ceiling(n, group * 16L)), group);
+        }
+
+        public void ReduceRows<T, TReduce, TPost>(
+            ArrayView<T> x, ArrayView<T> y, long rows, long n, long segment, long segments, int group, TPost post)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TReduce : struct, IReduction
+            where TPost : struct, IUnaryOperator
+        {
+            long items = rows * segments;
+            long groups = Math.Min(items, library.waves * LaunchPlan.Wave(library.accelerator, group));
+            var config = new KernelConfig((int)groups, group);
+            var launch = new RowsLaunch<T, TReduce, TPost>(x, y, rows, n, segment, segments, config, post);
+            library.RunPacked<T, RowsLaunch<T, TReduce, TPost>>(launch, Aligned(x), n);
+        }
+
+        public (long Segments, long Minimum) ColumnSegments(long outer, long n, long inner)
+        {
+            // Enough columns of packs to fill the accelerator with resident threads, else split the axis. One
+            // wave, not two: the second pass reads the partials from L2 with one thread per column pack, so its
+            // time grows with the segments; (16384, 16384) over its first axis takes 66 segments of 249 rows.
+            var accelerator = library.accelerator;
+            long items = outer * Ceiling(inner, 4);
+            int threads = Math.Min(LaunchPlan.GpuGroupSize, accelerator.MaxNumThreadsPerGroup);
+            long resident = library.ReduceParallelism > 0
+                ? library.ReduceParallelism
+                : LaunchPlan.Wave(accelerator, LaunchPlan.GpuGroupSize) * threads;
+            return (items * 2 >= resident ? 1 : Ceiling(resident, items), 32);
+        }
+
+        public void ReduceColumns<T, TReduce, TPost>(
+            ArrayView<T> x, ArrayView<T> y, long outer, long n, long inner, long segment, long segments, TPost post)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TReduce : struct, IReduction
+            where TPost : struct, IUnaryOperator
+        {
+            var launch = new ColumnsLaunch<T, TReduce, TPost>(x, y, outer, n, inner, segment, segments, post);
+            library.RunPacked<T, ColumnsLaunch<T, TReduce, TPost>>(launch, Aligned(x, y), inner);
+        }
+
         public void Random<T>(ArrayView<T> x, ArrayView<T> y, RandomArguments arguments, long blocks)
             where T : unmanaged, IFloatingPointIeee754<T> =>
             library.Kernel<ArrayView<T>, ArrayView<T>, RandomArguments>(RandomKernels.Fill)(
