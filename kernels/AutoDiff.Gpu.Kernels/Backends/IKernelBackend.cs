@@ -62,7 +62,7 @@ internal interface IKernelBackend
     /// <summary>Segments to split the reduced axis of an (outer, n, inner) view into, and their fewest rows.</summary>
     (long Segments, long Minimum) ColumnSegments(long outer, long n, long inner);
 
-    /// <summary>Segments to split the reduced axis of an (outer, n, inner) view into, and their least rows.</summary>
+    /// <summary><c>y[o, s, r] = post(⊕ x[o, j, r])</c> over segment s of the axis, as ReduceRows.</summary>
     void ReduceColumns<T, TReduce, TPost>(
         ArrayView<T> x, ArrayView<T> y, long outer, long n, long inner, long segment, long segments, TPost post)
         where T : unmanaged, IFloatingPointIeee754<T>
