@@ -96,7 +96,11 @@ internal static class Report
         output.WriteLine(Units.Invariant($"per row: 1 checked + warm-up (at least {info.Warmup} iterations and {CommandLine.MinWarmupTime.TotalSeconds:0.#} s, until the pool is steady) + {info.Reps} timed iterations; peak measured on one iteration after a full collection"));
         output.WriteLine();
         bool relative = ScopedMeans(results) is { Count: > 0 } && results.Select(r => r.Lifetime).Distinct().Count() > 1;
-        List<string> header = ["mode", "lifetime", "fusion", "device", "shape", "elements", "dtype", "median", "mean", "fastest", "launches", "peak/tensor", "peak alloc", "reserved", "pool GCs eph/full", "warm-up", "check"];
+        List<string> header =
+        [
+            "mode", "lifetime", "fusion", "device", "shape", "elements", "dtype", "median", "mean", "fastest", "first",
+            "launches", "compiled", "peak/tensor", "peak alloc", "reserved", "pool GCs eph/full", "warm-up", "check",
+        ];
         if (relative)
             header.Insert(9, "mean/scoped");
         var scoped = ScopedMeans(results);
@@ -114,7 +118,9 @@ internal static class Report
                 Units.Duration(r.MedianMicroseconds),
                 Units.Duration(r.MeanMicroseconds),
                 Units.Duration(r.MinMicroseconds),
+                Units.Duration(r.FirstMicroseconds),
                 Units.Invariant($"{r.LaunchesPerIteration:0.#}"),
+                Units.Invariant($"{r.Compiled}"),
                 r.PeakBuffers.ToString("F2", CultureInfo.InvariantCulture),
                 Units.Bytes(r.PeakAllocatedBytes),
                 Units.Bytes(r.ReservedBytes),
@@ -126,7 +132,7 @@ internal static class Report
                 row.Insert(9, scoped.TryGetValue(r.Mode, out double s) ? Units.Invariant($"{r.MeanMicroseconds / s:F2}") : "-");
             return row.ToArray();
         }).ToList();
-        int[] rightAligned = relative ? [5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16] : [5, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+        int[] rightAligned = [5, .. Enumerable.Range(7, relative ? 12 : 11)];
         WriteTable(output, [.. header], rows, rightAligned);
     }
 
@@ -137,11 +143,11 @@ internal static class Report
 
     private static void WriteResultsCsv(TextWriter output, RunInfo info, IReadOnlyList<ModeResult> results)
     {
-        output.WriteLine("mode,lifetime,fusion,launches_per_iteration,device,device_name,shape,elements,dtype,reps,warmup,median_us,mean_us,min_us,peak_allocated_bytes,reserved_bytes,buffer_bytes,peak_buffers,ephemeral_collections,full_collections,warmup_iterations,warmup_capped,garbage_budget_bytes,ballast_bytes,check");
+        output.WriteLine("mode,lifetime,fusion,launches_per_iteration,compiled,device,device_name,shape,elements,dtype,reps,warmup,median_us,mean_us,min_us,first_us,peak_allocated_bytes,reserved_bytes,buffer_bytes,peak_buffers,ephemeral_collections,full_collections,warmup_iterations,warmup_capped,garbage_budget_bytes,ballast_bytes,check");
         foreach (var r in results)
         {
             output.WriteLine(Units.Invariant(
-                $"{Options.ModeName(r.Mode)},{Options.LifetimeName(r.Lifetime)},{Options.FusionName(r.Fused)},{r.LaunchesPerIteration:F2},{info.DeviceId},{Csv(info.DeviceName)},{Units.ShapeText(info.Shape)},{info.Shape.Length},{info.DType.Name()},{info.Reps},{info.Warmup},{r.MedianMicroseconds:F3},{r.MeanMicroseconds:F3},{r.MinMicroseconds:F3},{r.PeakAllocatedBytes},{r.ReservedBytes},{r.BufferBytes},{r.PeakBuffers:F4},{r.EphemeralCollections},{r.FullCollections},{r.WarmupIterations},{(r.WarmupCapped ? "true" : "false")},{info.GarbageBudget},{info.BallastBytes},{Csv(r.Check)}"));
+                $"{Options.ModeName(r.Mode)},{Options.LifetimeName(r.Lifetime)},{Options.FusionName(r.Fused)},{r.LaunchesPerIteration:F2},{r.Compiled},{info.DeviceId},{Csv(info.DeviceName)},{Units.ShapeText(info.Shape)},{info.Shape.Length},{info.DType.Name()},{info.Reps},{info.Warmup},{r.MedianMicroseconds:F3},{r.MeanMicroseconds:F3},{r.MinMicroseconds:F3},{r.FirstMicroseconds:F3},{r.PeakAllocatedBytes},{r.ReservedBytes},{r.BufferBytes},{r.PeakBuffers:F4},{r.EphemeralCollections},{r.FullCollections},{r.WarmupIterations},{(r.WarmupCapped ? "true" : "false")},{info.GarbageBudget},{info.BallastBytes},{Csv(r.Check)}"));
         }
     }
 
@@ -176,6 +182,8 @@ internal static class Report
                 w.WriteNumber("medianMicroseconds", Math.Round(r.MedianMicroseconds, 3));
                 w.WriteNumber("meanMicroseconds", Math.Round(r.MeanMicroseconds, 3));
                 w.WriteNumber("minMicroseconds", Math.Round(r.MinMicroseconds, 3));
+                w.WriteNumber("firstMicroseconds", Math.Round(r.FirstMicroseconds, 3));
+                w.WriteNumber("compiled", r.Compiled);
                 w.WriteNumber("peakAllocatedBytes", r.PeakAllocatedBytes);
                 w.WriteNumber("reservedBytes", r.ReservedBytes);
                 w.WriteNumber("bufferBytes", r.BufferBytes);

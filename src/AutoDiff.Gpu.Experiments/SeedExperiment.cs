@@ -22,6 +22,8 @@ namespace AutoDiff.Gpu.Experiments;
 /// <param name="Passed">False when a result was wrong.</param>
 /// <param name="Samples">Allocated bytes over one recorded iteration, when recording was asked for.</param>
 /// <param name="RecordedMicroseconds">Length of the recorded iteration.</param>
+/// <param name="FirstMicroseconds">The row's first iteration, checked: compilation and first touches included.</param>
+/// <param name="Compiled">Kernels and expression shapes compiled during the timed iterations (0 when steady).</param>
 internal sealed record ModeResult(
     Mode Mode,
     Lifetime Lifetime,
@@ -40,7 +42,9 @@ internal sealed record ModeResult(
     string Check,
     bool Passed,
     IReadOnlyList<(double Microseconds, long Bytes)>? Samples,
-    double RecordedMicroseconds)
+    double RecordedMicroseconds,
+    double FirstMicroseconds,
+    long Compiled)
 {
     /// <summary>The peak in units of one tensor's pool block.</summary>
     public double PeakBuffers => (double)PeakAllocatedBytes / BufferBytes;
@@ -98,7 +102,9 @@ internal sealed class SeedExperiment(Device device, Shape shape, DType dtype, Pr
         progress.Report("checking the result", announce: true);
         string? failure = null;
         bool skipped = false;
+        long first = Stopwatch.GetTimestamp();
         Iterate(mode, lifetime, (x, y) => failure = Check(mode, x, y, ref skipped));
+        double firstMicroseconds = Stopwatch.GetElapsedTime(first).TotalMicroseconds;
         // The check's host copies are garbage now: collect them here rather than during the timed iterations.
         memory.Collect();
 
@@ -107,6 +113,7 @@ internal sealed class SeedExperiment(Device device, Shape shape, DType dtype, Pr
         var times = new double[reps];
         var before = memory.Snapshot();
         long launches = Device.KernelLaunches;
+        long compilations = Device.Compilations;
         for (int i = 0; i < reps; i++)
         {
             progress.Report($"{i}/{reps}");
@@ -116,6 +123,7 @@ internal sealed class SeedExperiment(Device device, Shape shape, DType dtype, Pr
         }
         var after = memory.Snapshot();
         double launchesPerIteration = (double)(Device.KernelLaunches - launches) / reps;
+        long compiled = Device.Compilations - compilations;
 
         progress.Report("measuring the peak", announce: true);
         var (peak, samples, recorded) = MeasurePeak(mode, lifetime, record);
@@ -128,7 +136,7 @@ internal sealed class SeedExperiment(Device device, Shape shape, DType dtype, Pr
         return new ModeResult(
             mode, lifetime, Config.Fusion, launchesPerIteration, median, mean, times[0], peak, after.ReservedBytes, BufferBytes, warmed, capped,
             after.EphemeralCollections - before.EphemeralCollections, after.FullCollections - before.FullCollections,
-            check, failure is null, samples, recorded);
+            check, failure is null, samples, recorded, firstMicroseconds, compiled);
     }
 
     /// <summary>

@@ -25,7 +25,7 @@ public sealed class ExperimentsProgramTests
         int header = Array.FindIndex(table, line => line.StartsWith("mode ", StringComparison.Ordinal));
         Assert.True(header >= 0, $"no header row in:\n{run.Output}");
         string[] columns = Cells(table[header]);
-        foreach (string column in new[] { "lifetime", "fusion", "median", "mean", "fastest", "launches", "peak/tensor", "reserved", "check" })
+        foreach (string column in new[] { "lifetime", "fusion", "median", "mean", "fastest", "first", "launches", "compiled", "peak/tensor", "reserved", "check" })
             Assert.Contains(column, columns);
         Assert.Contains("eph/full", table[header], StringComparison.Ordinal);
 
@@ -38,6 +38,8 @@ public sealed class ExperimentsProgramTests
         Assert.Equal(["3.00", "6.00", "2.00"], rows.Select(r => Cells(r)[Array.IndexOf(columns, "peak/tensor")]));
         // The fill of x, then one kernel for y and one for each gradient kept.
         Assert.Equal(["3", "6", "2"], rows.Select(r => Cells(r)[Array.IndexOf(columns, "launches")]));
+        // The loop compiles its expressions once, on its first iteration: none while timed.
+        Assert.All(rows, r => Assert.Equal("0", Cells(r)[Array.IndexOf(columns, "compiled")]));
     }
 
     [Fact]

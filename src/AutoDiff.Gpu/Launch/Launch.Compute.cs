@@ -19,6 +19,9 @@ internal static partial class Launch
     /// <summary>Launches so far on the device's accelerator.</summary>
     public static long Count(Device device) => device.Kernels.Launches;
 
+    /// <summary>Kernels compiled for the device's accelerator, plus fused expression shapes made in the process.</summary>
+    public static long Compilations(Device device) => device.Kernels.CompiledCount + FusedPlans.Count;
+
     /// <summary>
     /// C = op(A)·op(B) for 2-D A and B (transposed in the kernel, never in memory), plus
     /// <paramref name="bias"/> broadcast to C's shape when given (copied into C, which the product then adds to:

@@ -31,6 +31,12 @@ public sealed partial class Device
     public long KernelLaunches => Launch.Count(this);
 
     /// <summary>
+    /// Compilations so far: kernels this device's accelerator compiled, plus fused expression shapes made (once a
+    /// process). A loop that runs the same expressions compiles on its first iteration only.
+    /// </summary>
+    public long Compilations => Launch.Compilations(this);
+
+    /// <summary>
     /// Which matrix product runs here: <see cref="MatMulImplementation.Blocked"/> on the CPU accelerator,
     /// <see cref="MatMulImplementation.CuBlas"/> on CUDA where cuBLAS loads, else
     /// <see cref="MatMulImplementation.Tiled"/> (and <see cref="CuBlasUnavailableReason"/> says why). On CUDA
