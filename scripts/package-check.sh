@@ -40,7 +40,8 @@ for pdb in AutoDiff.Gpu.pdb AutoDiff.Gpu.Kernels.pdb; do
     exit 1
   fi
 done
-nuspec=$(python3 -c 'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read("AutoDiff.Gpu.nuspec").decode("utf-8-sig"))' "$package")
+nuspec=$(python3 -c 'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode("utf-8-sig"))' \
+  "$package" AutoDiff.Gpu.nuspec)
 if ! grep -qE '<repository type="git"[^>]* commit="[0-9a-f]{40}"' <<<"$nuspec"; then
   echo "package check: the nuspec names no git commit:" >&2
   echo "$nuspec" >&2
@@ -96,4 +97,5 @@ if [ "$same" != 1 ]; then
   cat "$work/expected.txt" >&2
   exit 1
 fi
-echo "package: AutoDiff.Gpu $version (symbols, commit) from a local feed runs the README's quick start (${#expected[@]} lines as expected)"
+echo "package: AutoDiff.Gpu $version (symbols, commit) from a local feed runs the README's quick start" \
+  "(${#expected[@]} lines as expected)"

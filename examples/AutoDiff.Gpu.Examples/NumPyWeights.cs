@@ -9,7 +9,7 @@ namespace AutoDiff.Gpu.Examples;
 /// </summary>
 internal static class NumPyWeights
 {
-    /// <summary>Sets the weights named <paramref name="names"/> (made already), in the order DeZero draws them.</summary>
+    /// <summary>Sets the weights <paramref name="names"/> (made already), in the order DeZero draws them.</summary>
     public static void Set(Layer model, NumPyRandom random, params string[] names)
     {
         var parameters = model.NamedParams().ToDictionary(p => p.Name, p => p.Parameter);

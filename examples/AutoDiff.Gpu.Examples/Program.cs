@@ -25,8 +25,9 @@ internal static class Program
 
     public static int Main(string[] args)
     {
-        if (args.Length is < 1 or > 2 || !int.TryParse(args[0], out int step) || !Steps.TryGetValue(step, out var example)
-            || (args.Length == 2 && (!int.TryParse(args[1], out int n) || n < 1)))
+        int? iterations = args.Length == 2 && int.TryParse(args[1], out int n) && n > 0 ? n : null;
+        if (args.Length is < 1 or > 2 || (args.Length == 2 && iterations is null)
+            || !int.TryParse(args[0], out int step) || !Steps.TryGetValue(step, out var example))
         {
             Console.Error.WriteLine("usage: AutoDiff.Gpu.Examples STEP [ITERATIONS]; steps:");
             foreach (var (number, (title, _)) in Steps)
@@ -34,7 +35,7 @@ internal static class Program
             return 2;
         }
         using var device = Device.Best();
-        example.Run(device, args.Length == 2 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : null);
+        example.Run(device, iterations);
         return 0;
     }
 }

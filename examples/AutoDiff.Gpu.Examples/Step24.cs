@@ -11,7 +11,8 @@ internal static class Step24
 
     private static Variable Goldstein(Variable x, Variable y) =>
         (1 + (Pow(x + y + 1, 2) * (19 - (14 * x) + (3 * Pow(x, 2)) - (14 * y) + (6 * x * y) + (3 * Pow(y, 2)))))
-        * (30 + (Pow((2 * x) - (3 * y), 2) * (18 - (32 * x) + (12 * Pow(x, 2)) + (48 * y) - (36 * x * y) + (27 * Pow(y, 2)))));
+        * (30 + (Pow((2 * x) - (3 * y), 2)
+                 * (18 - (32 * x) + (12 * Pow(x, 2)) + (48 * y) - (36 * x * y) + (27 * Pow(y, 2)))));
 
     public static void Run(Device device)
     {

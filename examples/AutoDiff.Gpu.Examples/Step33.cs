@@ -2,7 +2,7 @@ using static AutoDiff.Gpu.F;
 
 namespace AutoDiff.Gpu.Examples;
 
-/// <summary>Step 33: Newton's method on f(x) = x⁴ − 2x², with the second derivative from a second backward pass.</summary>
+/// <summary>Step 33: Newton's method on f(x) = x⁴ − 2x², the second derivative from a second backward pass.</summary>
 internal static class Step33
 {
     /// <summary>The book's number of iterations.</summary>

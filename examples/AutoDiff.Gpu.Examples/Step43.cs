@@ -2,7 +2,7 @@ using static AutoDiff.Gpu.F;
 
 namespace AutoDiff.Gpu.Examples;
 
-/// <summary>Step 43: a two-layer network fitted to y = sin(2πx) + noise by gradient descent (NumPy's data, seed 0).</summary>
+/// <summary>Step 43: a two-layer network fitted to y = sin(2πx) + noise by gradient descent (NumPy's data).</summary>
 internal static class Step43
 {
     /// <summary>The book's number of iterations.</summary>

@@ -72,6 +72,7 @@ internal static class Step48
         }
         var indices = random.Permutation(numData * numClass);
         var shuffled = indices.SelectMany(k => new[] { x[k * inputDim], x[(k * inputDim) + 1] }).ToArray();
-        return (random, new Variable(device.FromArray(shuffled, indices.Length, inputDim)), Array.ConvertAll(indices, k => t[k]));
+        var points = new Variable(device.FromArray(shuffled, indices.Length, inputDim));
+        return (random, points, Array.ConvertAll(indices, k => t[k]));
     }
 }

@@ -6,8 +6,8 @@ namespace AutoDiff.Gpu.Examples;
 
 /// <summary>
 /// Step 59: a recurrent network that predicts the next value of a noisy sine wave, trained by truncated
-/// backpropagation through time (stretches of 30 steps) with Adam. DeZero's SinCurve draws unseeded noise; here NumPy's
-/// seed 0 draws it. DeZero keeps the weights in float32; here all is float64.
+/// backpropagation through time (stretches of 30 steps) with Adam. DeZero's SinCurve draws unseeded noise; here
+/// NumPy's seed 0 draws it. DeZero keeps the weights in float32; here all is float64.
 /// </summary>
 internal static class Step59
 {

@@ -25,6 +25,7 @@ public sealed class ConsoleCapture
             Console.SetOut(previous);
             Environment.CurrentDirectory = current;
         }
-        return output.ToString().Split(LineBreaks, StringSplitOptions.RemoveEmptyEntries).Where(l => l.Trim().Length > 0).ToArray();
+        return output.ToString().Split(LineBreaks, StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => l.Trim().Length > 0).ToArray();
     }
 }

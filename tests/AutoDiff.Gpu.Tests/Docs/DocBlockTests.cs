@@ -43,7 +43,7 @@ public sealed class DocBlockTests
         var first = DocBlocks.Of("README.md").First();
 
         Assert.True(first.Line <= 40, $"the quick start starts at README.md:{first.Line}");
-        Assert.False(first.Fragment, "the quick start is a whole program (scripts/package-check.sh pastes it as Program.cs)");
+        Assert.False(first.Fragment, "the quick start is a whole program: package-check.sh pastes it as Program.cs");
         Assert.NotEmpty(first.Expected);
     }
 

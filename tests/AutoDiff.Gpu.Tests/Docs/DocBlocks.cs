@@ -13,7 +13,8 @@ public sealed partial record DocBlock(string File, int Line, string Code, bool F
     /// rule of scripts/package-check.sh). A text ending in … is a prefix.
     /// </summary>
     public IReadOnlyList<string> Expected =>
-        Code.Split('\n').Select(line => PromiseRegex().Match(line)).Where(m => m.Success).Select(m => m.Groups[1].Value.TrimEnd()).ToList();
+        Code.Split('\n').Select(line => PromiseRegex().Match(line)).Where(m => m.Success)
+            .Select(m => m.Groups[1].Value.TrimEnd()).ToList();
 
     /// <summary>Whether <paramref name="printed"/> is what <see cref="Expected"/> promises, line for line.</summary>
     public bool Keeps(IReadOnlyList<string> printed)
@@ -55,11 +56,13 @@ public static class DocBlocks
             var code = new List<string>();
             while (++i < lines.Length && !lines[i].TrimStart().StartsWith("```", StringComparison.Ordinal))
                 code.Add(lines[i]);
-            yield return new DocBlock(file, start + 1, string.Join('\n', code), fence.Contains("fragment", StringComparison.Ordinal));
+            bool fragment = fence.Contains("fragment", StringComparison.Ordinal);
+            yield return new DocBlock(file, start + 1, string.Join('\n', code), fragment);
         }
     }
 
     /// <summary>The block of <paramref name="file"/> that opens at <paramref name="line"/>.</summary>
     public static DocBlock Find(string file, int line) =>
-        Of(file).SingleOrDefault(b => b.Line == line) ?? throw new InvalidOperationException($"{file}: no csharp block at line {line}");
+        Of(file).SingleOrDefault(b => b.Line == line)
+        ?? throw new InvalidOperationException($"{file}: no csharp block at line {line}");
 }

@@ -89,7 +89,8 @@ public abstract partial class ExampleTests<TFixture>(TFixture fixture) : IClassF
 
     [Fact]
     public void Step43_prints_DeZeros_losses() =>
-        AssertLosses(ConsoleCapture.Lines(() => Step43.Run(Device, 1001)), [0.8473695850105871, 0.2514286285183606], Tight);
+        AssertLosses(
+            ConsoleCapture.Lines(() => Step43.Run(Device, 1001)), [0.8473695850105871, 0.2514286285183606], Tight);
 
     [Fact]
     public void Step46_prints_DeZeros_losses_to_float32s_precision()
@@ -103,7 +104,10 @@ public abstract partial class ExampleTests<TFixture>(TFixture fixture) : IClassF
     [Fact]
     public void Step48_prints_DeZeros_epoch_losses() =>
         Assert.Equal(
-            ["epoch 1, loss 1.13", "epoch 2, loss 1.05", "epoch 3, loss 0.95", "epoch 4, loss 0.92", "epoch 5, loss 0.87"],
+            [
+                "epoch 1, loss 1.13", "epoch 2, loss 1.05", "epoch 3, loss 0.95", "epoch 4, loss 0.92",
+                "epoch 5, loss 0.87",
+            ],
             ConsoleCapture.Lines(() => Step48.Run(Device, 5)));
 
     [Fact]
@@ -129,7 +133,9 @@ public abstract partial class ExampleTests<TFixture>(TFixture fixture) : IClassF
 
     [Fact]
     public void Step59_prints_DeZeros_epoch_losses() =>
-        Assert.Equal(["| epoch 1 | loss 0.290638", "| epoch 2 | loss 0.018005"], ConsoleCapture.Lines(() => Step59.Run(Device, 2)));
+        Assert.Equal(
+            ["| epoch 1 | loss 0.290638", "| epoch 2 | loss 0.018005"],
+            ConsoleCapture.Lines(() => Step59.Run(Device, 2)));
 
     private static void AssertLosses(string[] lines, double[] expected, double relative)
     {
@@ -138,10 +144,11 @@ public abstract partial class ExampleTests<TFixture>(TFixture fixture) : IClassF
             AssertNumbers([expected[i]], lines[i], relative);
     }
 
-    /// <summary>The numbers of <paramref name="line"/> (inside <c>variable(…)</c>) match, each within a relative tolerance.</summary>
+    /// <summary>The numbers in <c>variable(…)</c> of <paramref name="line"/>, within a relative tolerance.</summary>
     private static void AssertNumbers(double[] expected, string line, double relative)
     {
-        var values = ValueRegex().Matches(line).Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToArray();
+        var values = ValueRegex().Matches(line)
+            .Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToArray();
         Assert.True(values.Length == expected.Length, $"'{line}': expected {expected.Length} values");
         for (int i = 0; i < expected.Length; i++)
         {

@@ -6,8 +6,8 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace AutoDiff.Gpu.Tests.Docs;
 
 /// <summary>
-/// A doc block compiled in memory as a console program of a user's project (<c>dotnet new console</c>: implicit usings,
-/// nullable on) against the assemblies loaded here, the engine's among them.
+/// A doc block compiled in memory as a console program of a user's project (<c>dotnet new console</c>: implicit
+/// usings, nullable on) against the assemblies loaded here, the engine's among them.
 /// </summary>
 internal static class InMemoryProgram
 {
@@ -40,7 +40,7 @@ internal static class InMemoryProgram
             .Where(p => p.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray());
 
-    /// <summary>The block's program, or a failure listing each error and warning at its place in the Markdown file.</summary>
+    /// <summary>The block's program, or a failure listing each error and warning at its Markdown line.</summary>
     public static Assembly Compile(DocBlock block)
     {
         string code = $"#line {block.Line + 1} \"{block.File}\"\n{block.Code}\n";
@@ -48,9 +48,13 @@ internal static class InMemoryProgram
             code = $"{FragmentPrelude}\n{code}";
         var compilation = CSharpCompilation.Create(
             $"DocBlock_{Path.GetFileNameWithoutExtension(block.File)}_{block.Line}",
-            [CSharpSyntaxTree.ParseText(code, Parse, path: block.File), CSharpSyntaxTree.ParseText(ImplicitUsings, Parse)],
+            [
+                CSharpSyntaxTree.ParseText(code, Parse, path: block.File),
+                CSharpSyntaxTree.ParseText(ImplicitUsings, Parse),
+            ],
             References.Value,
-            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(
+                OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
         using var image = new MemoryStream();
         var result = compilation.Emit(image);
         var problems = result.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();

@@ -3,7 +3,7 @@ using AutoDiff.Gpu.Experiments;
 
 namespace AutoDiff.Gpu.Tests.Docs;
 
-/// <summary>The examples' NumPy generator against numbers NumPy 1.24 drew (<see cref="SineData"/> and a few more).</summary>
+/// <summary>The examples' NumPy generator against numbers NumPy 1.24 drew (<see cref="SineData"/> and more).</summary>
 public sealed class NumPyRandomTests
 {
     [Fact]
