@@ -21,7 +21,7 @@ internal static class Step46
         const double lr = 0.2;
         const int hiddenSize = 10;
         var model = new Mlp([hiddenSize, 1]);
-        var optimizer = new Sgd(lr);
+        var optimizer = new Sgd(lr).Setup(model);
         using (Config.NoGrad())
             model.Call(x);                             // DeZero makes the weights on the first call
         NumPyWeights.Set(model, random, "l0/W", "l1/W");
@@ -32,7 +32,7 @@ internal static class Step46
             var loss = MeanSquaredError(y, yPred);
             model.ClearGrads();
             loss.Backward();
-            optimizer.Update(model.Params());
+            optimizer.Update();
             if (i % 1000 == 0)
                 Console.WriteLine(loss);
         }

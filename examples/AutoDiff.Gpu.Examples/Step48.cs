@@ -16,7 +16,7 @@ internal static class Step48
         const double lr = 1.0;
         var (random, x, t) = GetSpiral(device);
         var model = new Mlp([hiddenSize, 3]);
-        var optimizer = new Sgd(lr);
+        var optimizer = new Sgd(lr).Setup(model);
 
         int dataSize = t.Length;
         int maxIter = (dataSize + batchSize - 1) / batchSize;
@@ -39,7 +39,7 @@ internal static class Step48
                 var loss = SoftmaxCrossEntropy(y, batchT);
                 model.ClearGrads();
                 loss.Backward();
-                optimizer.Update(model.Params());
+                optimizer.Update();
                 sumLoss += loss.Item() * batchT.Length;
             }
             double avgLoss = sumLoss / dataSize;

@@ -7,8 +7,9 @@ namespace AutoDiff.Gpu.Examples;
 /// <summary>
 /// Steps 52–53: training on the best device present (the book's <c>to_gpu</c>: here every tensor is on the device
 /// from the start), with the weights saved after training and loaded at the next start, as DeZero's
-/// <c>save_weights</c> and <c>load_weights</c> (NumPy's <c>.npz</c>). The book trains on MNIST; this example trains
-/// step 48's spiral data, through a <c>DataLoader</c> that gathers minibatches on the device.
+/// <c>save_weights</c> and <c>load_weights</c> (NumPy's <c>.npz</c>). The book trains on MNIST (<c>Mnist.Load</c>
+/// reads its files from disk); this example trains step 48's spiral data, which needs no files, through a
+/// <c>DataLoader</c> that gathers minibatches on the device.
 /// </summary>
 internal static class Step53
 {
@@ -22,7 +23,7 @@ internal static class Step53
         var (_, x, t) = Step48.GetSpiral(device);
         var loader = new Data.DataLoader(x.Data, t, batchSize, seed: 0);
         var model = new Mlp([10, 3]);
-        var optimizer = new Sgd(lr: 1.0);
+        var optimizer = new Sgd(lr: 1.0).Setup(model);
         using (Config.NoGrad())
             model.Call(x);              // makes the weights, so that a file can replace them
         if (File.Exists(path))
@@ -37,7 +38,7 @@ internal static class Step53
                 var loss = SoftmaxCrossEntropy(y, batch.Labels!);
                 model.ClearGrads();
                 loss.Backward();
-                optimizer.Update(model.Params());
+                optimizer.Update();
                 sumLoss += loss.Item() * batch.Labels!.Length;
             }
             Console.WriteLine($"epoch: {epoch + 1}, loss: {sumLoss / t.Length:F4}");

@@ -32,7 +32,7 @@ internal static class Step59
         var (xs, ts) = SinCurve(random);
         int seqlen = xs.Length;
         var model = new SimpleRnn(hiddenSize, 1);
-        var optimizer = new Adam();
+        var optimizer = new Adam().Setup(model);
         using (Config.NoGrad())
         {
             // DeZero makes x2h's and fc's weights on the first call, h2h's on the second.
@@ -58,7 +58,7 @@ internal static class Step59
                     model.ClearGrads();
                     loss.Backward();
                     loss.UnchainBackward();
-                    optimizer.Update(model.Params());
+                    optimizer.Update();
                 }
             }
             double avgLoss = loss!.Item() / count;
