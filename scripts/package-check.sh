@@ -2,7 +2,8 @@
 # Checks the NuGet package as a new user meets it: packs src/AutoDiff.Gpu (Release), creates a fresh console
 # project in a temporary folder, adds the package from a local folder feed, pastes the README's quick start (its
 # first ```csharp block) as Program.cs, runs it and compares what it prints with the block's comments: each
-# `Console.WriteLine(…); // text` line must print `text` (a text ending in … is a prefix). One line on success;
+# `Console.WriteLine(…); // text` line must print `text` (a text ending in … is a prefix). It also checks that the
+# symbol package holds both pdbs and that the package names its git commit. One line on success;
 # the logs of the failing step otherwise. Needs NuGet for ILGPU unless the global packages folder has it.
 #
 #   scripts/package-check.sh
@@ -29,6 +30,23 @@ step "dotnet pack" dotnet pack src/AutoDiff.Gpu -c Release -o "$feed" -nologo
 package=$(find "$feed" -name 'AutoDiff.Gpu.*.nupkg' ! -name '*.snupkg' | head -n 1)
 version=$(basename "$package" .nupkg)
 version=${version#AutoDiff.Gpu.}
+
+# Symbols and provenance: the .snupkg holds both assemblies' pdbs, and the package names the commit it was built from.
+symbols=${package%.nupkg}.snupkg
+listing=$(python3 -m zipfile -l "$symbols" 2>/dev/null || true)
+for pdb in AutoDiff.Gpu.pdb AutoDiff.Gpu.Kernels.pdb; do
+  if ! grep -q "lib/net10.0/$pdb" <<<"$listing"; then
+    echo "package check: $(basename "$symbols") lacks lib/net10.0/$pdb" >&2
+    exit 1
+  fi
+done
+nuspec=$(python3 -c 'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode("utf-8-sig"))' \
+  "$package" AutoDiff.Gpu.nuspec)
+if ! grep -qE '<repository type="git"[^>]* commit="[0-9a-f]{40}"' <<<"$nuspec"; then
+  echo "package check: the nuspec names no git commit:" >&2
+  echo "$nuspec" >&2
+  exit 1
+fi
 
 # The user's project: outside this repository (none of its build settings apply), its own packages folder (a stale
 # package of the same version cannot be picked up), with the machine's packages folder as a read-only fallback.
@@ -79,4 +97,5 @@ if [ "$same" != 1 ]; then
   cat "$work/expected.txt" >&2
   exit 1
 fi
-echo "package: AutoDiff.Gpu $version from a local feed runs the README's quick start (${#expected[@]} lines as expected)"
+echo "package: AutoDiff.Gpu $version (symbols, commit) from a local feed runs the README's quick start" \
+  "(${#expected[@]} lines as expected)"
