@@ -165,22 +165,14 @@ public sealed unsafe partial class KernelLibrary
         {
             if (matMul >= 0)
                 return (MatMulImplementation)matMul;
-            MatMulImplementation chosen;
-            if (style == KernelStyle.Chunked)
-            {
-                chosen = MatMulImplementation.Blocked;
-            }
-            else if (accelerator is CudaAccelerator cuda)
+            var chosen = backend.MatMul;
+            if (chosen == MatMulImplementation.Tiled && accelerator is CudaAccelerator cuda)
             {
                 if (!AllowCuBlas)
                     cuBlasUnavailable = "disabled (AllowCuBlas is false)";
                 else
                     blas = CuBlasMatMul.TryCreate(cuda, out cuBlasUnavailable);
                 chosen = blas is null ? MatMulImplementation.Tiled : MatMulImplementation.CuBlas;
-            }
-            else
-            {
-                chosen = MatMulImplementation.Tiled;
             }
             Volatile.Write(ref matMul, (int)chosen);
             return chosen;

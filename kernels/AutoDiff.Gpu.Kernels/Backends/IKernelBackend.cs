@@ -14,6 +14,9 @@ internal interface IKernelBackend
     /// <summary>Im2col and col2im have launches of their own (else the engine gathers by offsets).</summary>
     bool HasWindowKernels { get; }
 
+    /// <summary>The matrix product this backend runs: blocked (CPU) or tiled (GPUs; CUDA tries cuBLAS first).</summary>
+    MatMulImplementation MatMul { get; }
+
     /// <summary><c>y[i] = op(x[i])</c>, all of y's length.</summary>
     void Map<T, TOp>(ArrayView<T> x, ArrayView<T> y, TOp op)
         where T : unmanaged, IFloatingPointIeee754<T>

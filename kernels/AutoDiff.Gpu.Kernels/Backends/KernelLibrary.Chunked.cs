@@ -11,6 +11,8 @@ public sealed unsafe partial class KernelLibrary
     {
         public bool HasWindowKernels => true;
 
+        public MatMulImplementation MatMul => MatMulImplementation.Blocked;
+
         // Maps and zips call RunChunked themselves: the commonest launches take the fewest steps.
         public void Map<T, TOp>(ArrayView<T> x, ArrayView<T> y, TOp op)
             where T : unmanaged, IFloatingPointIeee754<T>

@@ -11,6 +11,8 @@ public sealed unsafe partial class KernelLibrary
     {
         public bool HasWindowKernels => false;
 
+        public MatMulImplementation MatMul => MatMulImplementation.Tiled;
+
         public void Map<T, TOp>(ArrayView<T> x, ArrayView<T> y, TOp op)
             where T : unmanaged, IFloatingPointIeee754<T>
             where TOp : struct, IUnaryOperator =>
