@@ -39,6 +39,15 @@ public sealed unsafe partial class KernelLibrary
     private void CheckWindows<T>(ArrayView<T> x, ArrayView<T> col, WindowGeometry g, string name)
         where T : unmanaged
     {
+        CheckGeometry(g, name);
+        CheckLength(x, g.ImageLength, nameof(x));
+        CheckLength(col, g.ColumnLength, nameof(col));
+        Enter();
+    }
+
+    /// <summary>Refuses layouts other than the chunked one and geometries without windows.</summary>
+    private void CheckGeometry(WindowGeometry g, string name)
+    {
         if (style != KernelStyle.Chunked)
         {
             throw new NotSupportedException(
@@ -50,8 +59,5 @@ public sealed unsafe partial class KernelLibrary
             throw new ArgumentOutOfRangeException(nameof(g), $"{name}: {g} has no windows (sizes and strides positive, "
                 + "paddings not negative, kernel within the padded image)");
         }
-        CheckLength(x, g.ImageLength, nameof(x));
-        CheckLength(col, g.ColumnLength, nameof(col));
-        Enter();
     }
 }

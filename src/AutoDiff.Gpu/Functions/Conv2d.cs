@@ -193,7 +193,9 @@ namespace AutoDiff.Gpu
         /// <summary>
         /// DeZero's <c>conv2d</c>: x (N, C, H, W) with filters w (OC, C, KH, KW) and an optional bias b (OC,), stride and
         /// zero padding, giving (N, OC, OH, OW): <see cref="Im2col(Variable, ValueTuple{int, int}, ValueTuple{int, int}, ValueTuple{int, int})"/>
-        /// then one matrix product with the filters as rows, as DeZero computes it. Differentiable in x, w and b, to every order.
+        /// then one matrix product with the filters as rows, as DeZero computes it; on the CPU accelerator one launch
+        /// that packs the windows as it multiplies (<see cref="Functions.Convolution"/>). Differentiable in x, w and b,
+        /// to every order.
         /// </summary>
         /// <exception cref="ArgumentException">The shapes do not fit (x 4-D, w 4-D with x's channels, b of w's filters).</exception>
         public static Variable Conv2d(Variable x, Variable w, Variable? b, (int H, int W) stride, (int H, int W) pad)
@@ -206,6 +208,9 @@ namespace AutoDiff.Gpu
                 throw new ArgumentException($"{nameof(Conv2d)}: the bias must be ({w.Shape[0]},) for W {w.Shape}, not {b.Shape}");
             int n = x.Shape[0], filters = w.Shape[0];
             var windows = Functions.Windows.Of(nameof(Conv2d), x.Shape, (w.Shape[2], w.Shape[3]), stride, pad);
+            x.Data.Device.ThrowIfDisposed();
+            if (Launch.HasWindowKernels(x.Data.Device))
+                return new Functions.Convolution(windows).Call(b is null ? [x, w] : [x, w, b])[0];
             var col = Im2col(x, windows);
             var y = MatMul(col, Reshape(w, filters, windows.Column), transposeA: false, transposeB: true);
             if (b is not null)
