@@ -97,6 +97,58 @@ internal static unsafe partial class CpuRoutines
             }
         }
     }
+
+    /// <summary>
+    /// Planes [start, start + count), (n, c) each, of max pooling: for every window (oh, ow), the offset in x of its
+    /// first greatest element (kh, kw row-major), or of its first NaN; <see cref="int.MaxValue"/> where that element
+    /// is a zero of the padding.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MaxPoolingIndices<T>(T* x, int* indices, WindowGeometry g, long start, long count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int plane = g.H * g.W;
+        for (long item = start; item < start + count; item++)
+        {
+            T* image = x + (item * plane);
+            int* target = indices + (item * g.OH * g.OW);
+            int first = (int)(item * plane);
+            for (int oh = 0; oh < g.OH; oh++)
+            {
+                int h0 = (oh * g.SH) - g.PH;
+                for (int ow = 0; ow < g.OW; ow++, target++)
+                {
+                    int w0 = (ow * g.SW) - g.PW;
+                    T best = T.Zero;
+                    int at = int.MaxValue;
+                    bool none = true;
+                    for (int kh = 0; kh < g.KH; kh++)
+                    {
+                        int h = h0 + kh;
+                        bool row = h >= 0 && h < g.H;
+                        for (int kw = 0; kw < g.KW; kw++)
+                        {
+                            int w = w0 + kw;
+                            bool inside = row && w >= 0 && w < g.W;
+                            T v = inside ? image[(h * g.W) + w] : T.Zero;
+                            // The first NaN wins and stays; otherwise only a greater element replaces the best.
+                            if (none || (!T.IsNaN(best) && (T.IsNaN(v) || v > best)))
+                                (best, at, none) = (v, inside ? first + (h * g.W) + w : int.MaxValue, false);
+                        }
+                    }
+                    *target = at;
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Chunked max-pooling positions: items are image planes (see <see cref="CpuRoutines.MaxPoolingIndices{T}"/>).
+/// </summary>
+internal readonly unsafe struct MaxPoolingBody<T>(Address<T> x, Address<int> indices, WindowGeometry g) : ICpuBody
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public void Run(long start, long count) => CpuRoutines.MaxPoolingIndices<T>(x, indices, g, start, count);
 }
 
 /// <summary>Chunked im2col: items are rows of the column matrix (see <see cref="CpuRoutines.Im2col{T}"/>).</summary>

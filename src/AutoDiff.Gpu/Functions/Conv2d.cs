@@ -225,10 +225,22 @@ namespace AutoDiff.Gpu
         /// DeZero's <c>pooling</c> (max pooling): the greatest element of each window of each channel of x (N, C, H, W),
         /// giving (N, C, OH, OW); zero padding takes part, as in DeZero. The gradient goes to the first greatest element of
         /// each window only (its argmax, found on the device), as DeZero's and PyTorch's; a NaN in a window wins.
+        /// On the CPU accelerator one launch finds each window's element in x, and one gather takes it.
         /// </summary>
         public static Variable Pooling(Variable x, (int H, int W) kernel, (int H, int W) stride, (int H, int W) pad)
         {
             ArgumentNullException.ThrowIfNull(x);
+            x.Data.Device.ThrowIfDisposed();
+            var w = Functions.Windows.Of(nameof(Pooling), x.Shape, kernel, stride, pad);
+            bool small = x.Shape.Length <= int.MaxValue && (long)x.Shape[0] * x.Shape[1] * w.OH * w.OW <= int.MaxValue;
+            if (Launch.HasWindowKernels(x.Data.Device) && small)
+            {
+                var take = new Functions.TakeGeometry(0, 4, PerSlice: false);
+                var maxima = WithIndices(
+                    Launch.MaxPoolingIndices(x.Data, w.For(x.Shape[0])),
+                    positions => new Functions.Take(positions, take).Call(x)[0]);
+                return Reshape(maxima, x.Shape[0], x.Shape[1], w.OH, w.OW);
+            }
             var (n, c, windows, rows) = PerChannelWindows(nameof(Pooling), x, kernel, stride, pad);
             var picked = WithIndices(
                 Launch.ArgReduceOnDevice(nameof(Pooling), rows.Data, 1, minimum: false),

@@ -71,6 +71,25 @@ internal static partial class Launch
         return gw;
     }
 
+    /// <summary>
+    /// The positions of max pooling on the device: for each window of each channel of x (N, C, H, W), the offset in x
+    /// of its first greatest element or first NaN, <see cref="int.MaxValue"/> for a zero of the padding.
+    /// </summary>
+    public static IndexBuffer MaxPoolingIndices(Tensor x, WindowGeometry g)
+    {
+        var indices = new IndexBuffer(x.Device, checked(g.N * g.C * g.OH * g.OW));
+        Run(x.Device, x.DType, new PoolingBody(x, indices, g));
+        GC.KeepAlive(x);
+        return indices;
+    }
+
+    private readonly record struct PoolingBody(Tensor X, IndexBuffer Indices, WindowGeometry G) : IBody
+    {
+        public void Run<T>(KernelLibrary kernels)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            kernels.MaxPoolingIndices(X.View<T>(), Indices.View, G);
+    }
+
     /// <summary>Which of a convolution's three products a launch computes.</summary>
     private enum ConvolutionPart
     {
