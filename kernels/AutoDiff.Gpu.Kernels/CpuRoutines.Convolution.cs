@@ -18,13 +18,17 @@ internal readonly record struct ConvolutionPlan(WindowGeometry G, int Filters, i
     /// <summary>Windows per image: OH·OW.</summary>
     public int Windows => G.OH * G.OW;
 
-    /// <summary>Windows per block of the forward, a whole number of register tiles.</summary>
-    public int BlockWindows
+    /// <summary>Columns of the products per image: one per window, and more where the strides are 1
+    /// (see <see cref="PaddedImage{T}"/>).</summary>
+    public int Columns => G.SH == 1 && G.SW == 1 ? ((G.OH - 1) * (G.W + (2 * G.PW))) + G.OW : Windows;
+
+    /// <summary>Columns per block of the forward, a whole number of register tiles.</summary>
+    public int BlockColumns
     {
         get
         {
             int tile = 2 * VectorBits / 32;
-            return ((Windows + Blocks - 1) / Blocks + tile - 1) / tile * tile;
+            return ((Columns + Blocks - 1) / Blocks + tile - 1) / tile * tile;
         }
     }
 
@@ -89,27 +93,25 @@ internal static unsafe partial class CpuRoutines
         where TSimd : struct, ITileSimd<T, TVector>
     {
         var g = plan.G;
-        int windows = plan.Windows, depth = g.Column, blockWindows = plan.BlockWindows;
+        int windows = plan.Windows, depth = g.Column;
         var filters = new StridedPanels<T>(w, depth, 1);
-        long scratch = ScratchSize<T>(plan.Filters, blockWindows, depth, plan.VectorBits);
-        using var panels = new Panels<T>(scratch, plan.PaddedLength(g.C));
+        using var panels = new Panels<T>(ScratchSize<T>(plan.Filters, plan.BlockColumns, depth, plan.VectorBits),
+            plan.PaddedLength(g.C));
         var image = new PaddedImage<T>(panels.Packed.Extra, g, 0);
         long filled = -1;
         for (long item = start; item < start + count; item++)
         {
             long n = item / plan.Blocks;
-            int first = (int)(item % plan.Blocks) * blockWindows, last = Math.Min(windows, first + blockWindows);
+            int first = (int)(item % plan.Blocks) * plan.BlockColumns;
+            int last = Math.Min(plan.Columns, first + plan.BlockColumns);
             if (first >= last)
                 continue;
             if (filled != n)
                 image.Fill(x + (n * g.C * g.H * g.W), g.C);
             filled = n;
-            T* target = y + (n * plan.Filters * windows);
-            for (int f = 0; f < plan.Filters && bias != null; f++)
-                new Span<T>(target + ((long)f * windows) + first, last - first).Fill(bias[f]);
-            var sink = new StridedSink<T>(target, windows, 1, T.One, bias != null ? T.One : T.Zero);
+            var sink = new DenseSink<T>(y + (n * plan.Filters * windows), bias, image, windows);
             var columns = new WindowColumns<T>(image, g.SW);
-            Block<T, TVector, TSimd, StridedPanels<T>, WindowColumns<T>, StridedSink<T>>(
+            Block<T, TVector, TSimd, StridedPanels<T>, WindowColumns<T>, DenseSink<T>>(
                 panels.Packed, filters, columns, sink, new BlockBounds(0, plan.Filters, first, last, depth));
         }
     }
@@ -130,7 +132,7 @@ internal static unsafe partial class CpuRoutines
         int windows = plan.Windows, window = g.KH * g.KW, perGroup = (g.C + plan.Groups - 1) / plan.Groups;
         // wᵀ: row k = (c, kh, kw) is column k of w.
         var filters = new StridedPanels<T>(w, 1, g.Column);
-        long scratch = ScratchSize<T>(perGroup * window, windows, plan.Filters, plan.VectorBits);
+        long scratch = ScratchSize<T>(perGroup * window, plan.Columns, plan.Filters, plan.VectorBits);
         using var panels = new Panels<T>(scratch, plan.PaddedLength(perGroup));
         for (long item = start; item < start + count; item++)
         {
@@ -140,9 +142,9 @@ internal static unsafe partial class CpuRoutines
                 continue;
             var image = new PaddedImage<T>(panels.Packed.Extra, g, c0);
             new Span<T>(image.Origin, (int)plan.PaddedLength(channels)).Clear();
-            var gradients = new StridedPanels<T>(gy + (n * plan.Filters * windows), 1, windows);
-            var bounds = new BlockBounds(c0 * window, (c0 + channels) * window, 0, windows, plan.Filters);
-            Block<T, TVector, TSimd, StridedPanels<T>, StridedPanels<T>, WindowScatter<T>>(
+            var gradients = new DenseColumns<T>(gy + (n * plan.Filters * windows), image, windows);
+            var bounds = new BlockBounds(c0 * window, (c0 + channels) * window, 0, plan.Columns, plan.Filters);
+            Block<T, TVector, TSimd, StridedPanels<T>, DenseColumns<T>, WindowScatter<T>>(
                 panels.Packed, filters, gradients, new WindowScatter<T>(image, g.SW), bounds);
             image.Crop(gx + (n * g.C * g.H * g.W), channels);
         }
@@ -167,8 +169,8 @@ internal static unsafe partial class CpuRoutines
         int slivers = (plan.Filters + tileColumns - 1) / tileColumns;
         int panelColumns = PanelColumns<T>(plan.VectorBits), panelRows = LeftPanelTiles * tileRows;
         // Depth panels of equal size: no short last panel per image.
-        int depthPanels = (windows + PanelDepth - 1) / PanelDepth;
-        int panelDepth = (windows + depthPanels - 1) / depthPanels;
+        int columns = plan.Columns, depthPanels = (columns + PanelDepth - 1) / PanelDepth;
+        int panelDepth = (columns + depthPanels - 1) / depthPanels;
         int channels = Math.Min(g.C, ((perGroup + window - 2) / window) + 1);
         using var panels = new Panels<T>((long)perGroup * slivers * tileColumns, plan.PaddedLength(channels));
         var packed = panels.Packed;
@@ -183,14 +185,14 @@ internal static unsafe partial class CpuRoutines
             for (long n = 0; n < g.N; n++)
             {
                 image.Fill(x + (n * g.C * g.H * g.W), c1 - c0);
-                var gradients = new StridedPanels<T>(gy + (n * plan.Filters * windows), windows, 1);
-                for (int pc = 0; pc < windows; pc += panelDepth)
+                var gradients = new DenseRows<T>(gy + (n * plan.Filters * windows), image, windows);
+                for (int pc = 0; pc < columns; pc += panelDepth)
                 {
-                    int depth = Math.Min(panelDepth, windows - pc);
+                    int depth = Math.Min(panelDepth, columns - pc);
                     for (int jc = 0; jc < plan.Filters; jc += panelColumns)
                     {
                         int width = Math.Min(panelColumns, plan.Filters - jc);
-                        ((IRightPanels<T>)gradients).Pack<TVector, TSimd>(packed.Right, jc, width, pc, depth);
+                        gradients.Pack<TVector, TSimd>(packed.Right, jc, width, pc, depth);
                         for (int ic = k0; ic < k1; ic += panelRows)
                         {
                             int height = Math.Min(panelRows, k1 - ic);

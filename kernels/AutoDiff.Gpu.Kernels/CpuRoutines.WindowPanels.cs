@@ -5,86 +5,8 @@ using System.Runtime.Intrinsics;
 namespace AutoDiff.Gpu.Kernels;
 
 /// <summary>
-/// A run of windows of one output row: <see cref="Count"/> windows whose element (c, kh, kw) is read from
-/// <see cref="Source"/> + the element's offset in a padded image, stride SW apart; they are columns
-/// <see cref="Target"/> on of a packed row.
-/// </summary>
-internal readonly record struct WindowRun(long Source, int Target, int Count);
-
-/// <summary>
-/// Images padded with their zeros, (channels, H + 2·PH, W + 2·PW): the column matrix's element (c, kh, kw) of window
-/// (oh, ow) is at (c, oh·SH + kh, ow·SW + kw), with no bounds to test.
-/// </summary>
-internal readonly unsafe struct PaddedImage<T>(T* origin, WindowGeometry g, int firstChannel)
-    where T : unmanaged, IFloatingPointIeee754<T>
-{
-    public int Width => g.W + (2 * g.PW);
-
-    public long Plane => (long)(g.H + (2 * g.PH)) * Width;
-
-    public T* Origin => origin;
-
-    /// <summary>Where element (c, kh, kw) of the window at the run's source 0 is: (c, kh, kw) from k.</summary>
-    public T* Element(int k)
-    {
-        int window = g.KH * g.KW, c = k / window, kh = k % window / g.KW, kw = k % g.KW;
-        return origin + ((c - firstChannel) * Plane) + (kh * Width) + kw;
-    }
-
-    /// <summary>Copies channels [c0, c0 + count) of image x (C, H, W) in, with zeros around.</summary>
-    public void Fill(T* x, int count)
-    {
-        int width = Width, height = g.H + (2 * g.PH);
-        for (int c = 0; c < count; c++)
-        {
-            T* source = x + ((long)(firstChannel + c) * g.H * g.W);
-            for (int hp = 0; hp < height; hp++)
-            {
-                var row = new Span<T>(origin + (c * Plane) + (hp * width), width);
-                int h = hp - g.PH;
-                if (h < 0 || h >= g.H)
-                {
-                    row.Clear();
-                    continue;
-                }
-                row[..g.PW].Clear();
-                new ReadOnlySpan<T>(source + (h * g.W), g.W).CopyTo(row[g.PW..]);
-                row[(g.PW + g.W)..].Clear();
-            }
-        }
-    }
-
-    /// <summary>Copies the inside of channels [c0, c0 + count) out to image x (C, H, W).</summary>
-    public void Crop(T* x, int count)
-    {
-        for (int c = 0; c < count; c++)
-        {
-            T* target = x + ((long)(firstChannel + c) * g.H * g.W);
-            for (int h = 0; h < g.H; h++)
-            {
-                T* row = origin + (c * Plane) + ((h + g.PH) * Width) + g.PW;
-                new ReadOnlySpan<T>(row, g.W).CopyTo(new Span<T>(target + (h * g.W), g.W));
-            }
-        }
-    }
-
-    /// <summary>The runs of windows [first, first + count), (oh, ow) row-major; returns how many.</summary>
-    public int Runs(int first, int count, Span<WindowRun> runs)
-    {
-        int n = 0;
-        for (int p = first; p < first + count;)
-        {
-            int oh = p / g.OW, ow = p % g.OW, length = Math.Min(g.OW - ow, first + count - p);
-            runs[n++] = new WindowRun((oh * g.SH * (long)Width) + (ow * g.SW), p - first, length);
-            p += length;
-        }
-        return n;
-    }
-}
-
-/// <summary>
-/// The column matrix of one padded image transposed, as a right operand R (C·KH·KW × OH·OW): depth k = (c, kh,
-/// kw), column p = (oh, ow); packed straight from the image, never stored whole.
+/// The column matrix of one padded image transposed, as a right operand R (C·KH·KW × columns): depth k = (c, kh,
+/// kw), one column per window (see <see cref="PaddedImage{T}"/>); packed straight from the image, never stored whole.
 /// </summary>
 internal readonly unsafe struct WindowColumns<T>(PaddedImage<T> image, int strideW) : IRightPanels<T>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -98,11 +20,12 @@ internal readonly unsafe struct WindowColumns<T>(PaddedImage<T> image, int strid
         for (int s = 0; s * tileColumns < width; s++)
         {
             int columns = Math.Min(tileColumns, width - (s * tileColumns));
-            int count = image.Runs(j0 + (s * tileColumns), columns, runs);
+            int count = image.Sources(j0 + (s * tileColumns), columns, runs);
             T* target = packed + (s * tileColumns * CpuRoutines.PanelDepth);
-            for (int p = 0; p < depth; p++, target += tileColumns)
+            var elements = image.Elements(p0);
+            for (int p = 0; p < depth; p++, target += tileColumns, elements.Next())
             {
-                T* element = image.Element(p0 + p);
+                T* element = elements.Current;
                 foreach (var run in runs[..count])
                     CpuRoutines.CopyRun(element + run.Source, strideW, target + run.Target, run.Count);
                 if (columns < tileColumns)
@@ -113,8 +36,8 @@ internal readonly unsafe struct WindowColumns<T>(PaddedImage<T> image, int strid
 }
 
 /// <summary>
-/// The column matrix of one padded image, as a left operand L (C·KH·KW × OH·OW) packed by rows: row k = (c, kh,
-/// kw), depth p = (oh, ow).
+/// The column matrix of one padded image, as a left operand L (C·KH·KW × columns) packed by rows: row k = (c, kh,
+/// kw), depth q a column; zero at the columns that are no window.
 /// </summary>
 internal readonly unsafe struct WindowRows<T>(PaddedImage<T> image, int strideW) : ILeftPanels<T>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -125,10 +48,12 @@ internal readonly unsafe struct WindowRows<T>(PaddedImage<T> image, int strideW)
         where TVector : struct
         where TSimd : struct, ITileSimd<T, TVector>
     {
-        Span<WindowRun> runs = stackalloc WindowRun[CpuRoutines.PanelDepth];
-        int count = image.Runs(p0, depth, runs);
+        Span<WindowRun> sources = stackalloc WindowRun[CpuRoutines.PanelDepth];
+        Span<WindowRun> windows = stackalloc WindowRun[CpuRoutines.PanelDepth];
+        int count = image.Sources(p0, depth, sources), real = image.Dense(p0, depth, windows);
         int tiles = (height + TSimd.TileRows - 1) / TSimd.TileRows;
-        for (int r = 0; r < tiles * TSimd.TileRows; r++)
+        var elements = image.Elements(i0);
+        for (int r = 0; r < tiles * TSimd.TileRows; r++, elements.Next())
         {
             T* target = packed + (r * CpuRoutines.PanelRowStride);
             if (r >= height)
@@ -136,16 +61,17 @@ internal readonly unsafe struct WindowRows<T>(PaddedImage<T> image, int strideW)
                 new Span<T>(target, depth).Clear();
                 continue;
             }
-            T* element = image.Element(i0 + r);
-            foreach (var run in runs[..count])
+            T* element = elements.Current;
+            foreach (var run in sources[..count])
                 CpuRoutines.CopyRun(element + run.Source, strideW, target + run.Target, run.Count);
+            CpuRoutines.ClearBetween(target, depth, windows[..real]);
         }
     }
 }
 
 /// <summary>
-/// col2im of finished tiles of the column matrix's transpose (rows k = (c, kh, kw), columns p = (oh, ow)): adds each
-/// element into the padded image where im2col read it.
+/// col2im of finished tiles of the column matrix's transpose (rows k = (c, kh, kw), one column per window): adds
+/// each element of a window into the padded image where im2col read it.
 /// </summary>
 internal readonly unsafe struct WindowScatter<T>(PaddedImage<T> image, int strideW) : ITileSink<T>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -153,12 +79,105 @@ internal readonly unsafe struct WindowScatter<T>(PaddedImage<T> image, int strid
     public void Store(T* tile, int tileColumns, (int I0, int Count) down, (int J0, int Count) across)
     {
         Span<WindowRun> runs = stackalloc WindowRun[tileColumns];
-        int count = image.Runs(across.J0, across.Count, runs);
+        // Pitched, a column's window starts at the column's index: the real ones are added, the others dropped.
+        bool pitched = image.Pitched;
+        int count = pitched ? image.Dense(across.J0, across.Count, runs) : image.Sources(across.J0, across.Count, runs);
+        var elements = image.Elements(down.I0);
+        for (int r = 0; r < down.Count; r++, tile += tileColumns, elements.Next())
+        {
+            T* element = elements.Current;
+            foreach (var run in runs[..count])
+            {
+                long source = pitched ? across.J0 + run.Target : run.Source;
+                CpuRoutines.AddRun(tile + run.Target, element + source, strideW, run.Count);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// A convolution's output gradient gy[n] (F, OH·OW) as a right operand R (F × columns): depth f, one column per
+/// window of the padded image's layout (<see cref="PaddedImage{T}"/>), zero where a column is no window.
+/// </summary>
+internal readonly unsafe struct DenseColumns<T>(T* gy, PaddedImage<T> image, int windows) : IRightPanels<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public void Pack<TVector, TSimd>(T* packed, int j0, int width, int p0, int depth)
+        where TVector : struct
+        where TSimd : struct, ITileSimd<T, TVector>
+    {
+        int tileColumns = 2 * TSimd.Lanes;
+        Span<WindowRun> runs = stackalloc WindowRun[tileColumns];
+        for (int s = 0; s * tileColumns < width; s++)
+        {
+            int count = image.Dense(j0 + (s * tileColumns), Math.Min(tileColumns, width - (s * tileColumns)), runs);
+            T* target = packed + (s * tileColumns * CpuRoutines.PanelDepth);
+            for (int p = 0; p < depth; p++, target += tileColumns)
+            {
+                T* row = gy + ((long)(p0 + p) * windows);
+                foreach (var run in runs[..count])
+                    CpuRoutines.CopyRun(row + run.Source, 1, target + run.Target, run.Count);
+                CpuRoutines.ClearBetween(target, tileColumns, runs[..count]);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// A convolution's output gradient gy[n] (F, OH·OW) transposed, as a right operand R (columns × F): depth q a
+/// column of the padded image's layout, zero where it is no window; column f.
+/// </summary>
+internal readonly unsafe struct DenseRows<T>(T* gy, PaddedImage<T> image, int windows) : IRightPanels<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public void Pack<TVector, TSimd>(T* packed, int j0, int width, int p0, int depth)
+        where TVector : struct
+        where TSimd : struct, ITileSimd<T, TVector>
+    {
+        int tileColumns = 2 * TSimd.Lanes;
+        Span<WindowRun> runs = stackalloc WindowRun[CpuRoutines.PanelDepth];
+        int count = image.Dense(p0, depth, runs);
+        for (int s = 0; s * tileColumns < width; s++)
+        {
+            T* target = packed + (s * tileColumns * CpuRoutines.PanelDepth);
+            new Span<T>(target, depth * tileColumns).Clear();
+            int columns = Math.Min(tileColumns, width - (s * tileColumns));
+            for (int f = 0; f < columns; f++)
+            {
+                T* row = gy + ((long)(j0 + (s * tileColumns) + f) * windows);
+                foreach (var run in runs[..count])
+                {
+                    T* from = row + run.Source, to = target + (run.Target * tileColumns) + f;
+                    for (int i = 0; i < run.Count; i++, to += tileColumns)
+                        *to = from[i];
+                }
+            }
+        }
+    }
+}
+
+/// <summary>
+/// A convolution's output y[n] (F, OH·OW) as the sink of tiles of rows f, one column per window of the padded
+/// image's layout: y[f, window] becomes the sum, plus bias[f] where there is a bias.
+/// </summary>
+internal readonly unsafe struct DenseSink<T>(T* y, T* bias, PaddedImage<T> image, int windows) : ITileSink<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public void Store(T* tile, int tileColumns, (int I0, int Count) down, (int J0, int Count) across)
+    {
+        Span<WindowRun> runs = stackalloc WindowRun[tileColumns];
+        int count = image.Dense(across.J0, across.Count, runs);
         for (int r = 0; r < down.Count; r++, tile += tileColumns)
         {
-            T* element = image.Element(down.I0 + r);
+            int f = down.I0 + r;
+            T* row = y + ((long)f * windows);
             foreach (var run in runs[..count])
-                CpuRoutines.AddRun(tile + run.Target, element + run.Source, strideW, run.Count);
+            {
+                if (bias != null)
+                    CpuRoutines.AddRun(tile + run.Target, row + run.Source, bias[f], run.Count);
+                else
+                    CpuRoutines.CopyRun(tile + run.Target, 1, row + run.Source, run.Count);
+            }
         }
     }
 }
@@ -198,14 +217,46 @@ internal static unsafe partial class CpuRoutines
             if (Vector512.IsHardwareAccelerated)
             {
                 for (; i + Vector512<T>.Count <= count; i += Vector512<T>.Count)
-                    Vector512.Store(Vector512.Load(to + i) + Vector512.Load(from + i), to + i);
+                    Vector512.Store(Vector512.Load(from + i) + Vector512.Load(to + i), to + i);
             }
             for (; i + Vector256<T>.Count <= count; i += Vector256<T>.Count)
-                Vector256.Store(Vector256.Load(to + i) + Vector256.Load(from + i), to + i);
+                Vector256.Store(Vector256.Load(from + i) + Vector256.Load(to + i), to + i);
             for (; i + Vector128<T>.Count <= count; i += Vector128<T>.Count)
-                Vector128.Store(Vector128.Load(to + i) + Vector128.Load(from + i), to + i);
+                Vector128.Store(Vector128.Load(from + i) + Vector128.Load(to + i), to + i);
         }
         for (; i < count; i++)
-            to[i * stride] += from[i];
+            to[i * stride] = from[i] + to[i * stride];
+    }
+
+    /// <summary>to[i] = from[i] + value for i &lt; count, in vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddRun<T>(T* from, T* to, T value, int count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + Vector512<T>.Count <= count; i += Vector512<T>.Count)
+                Vector512.Store(Vector512.Load(from + i) + Vector512.Create(value), to + i);
+        }
+        for (; i + Vector256<T>.Count <= count; i += Vector256<T>.Count)
+            Vector256.Store(Vector256.Load(from + i) + Vector256.Create(value), to + i);
+        for (; i + Vector128<T>.Count <= count; i += Vector128<T>.Count)
+            Vector128.Store(Vector128.Load(from + i) + Vector128.Create(value), to + i);
+        for (; i < count; i++)
+            to[i] = from[i] + value;
+    }
+
+    /// <summary>Zeros the elements of row [0, length) outside the runs' targets (runs in order).</summary>
+    public static void ClearBetween<T>(T* row, int length, ReadOnlySpan<WindowRun> runs)
+        where T : unmanaged
+    {
+        int at = 0;
+        foreach (var run in runs)
+        {
+            new Span<T>(row + at, run.Target - at).Clear();
+            at = run.Target + run.Count;
+        }
+        new Span<T>(row + at, length - at).Clear();
     }
 }

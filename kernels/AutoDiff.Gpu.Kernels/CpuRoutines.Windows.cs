@@ -119,6 +119,11 @@ internal static unsafe partial class CpuRoutines
                 for (int ow = 0; ow < g.OW; ow++, target++)
                 {
                     int w0 = (ow * g.SW) - g.PW;
+                    if (h0 >= 0 && w0 >= 0 && h0 + g.KH <= g.H && w0 + g.KW <= g.W)
+                    {
+                        *target = first + (h0 * g.W) + w0 + Greatest(image + (h0 * g.W) + w0, g.W, g.KH, g.KW);
+                        continue;
+                    }
                     T best = T.Zero;
                     int at = int.MaxValue;
                     bool none = true;
@@ -140,6 +145,29 @@ internal static unsafe partial class CpuRoutines
                 }
             }
         }
+    }
+
+    /// <summary>The offset of the first greatest element (or first NaN) of a window inside the image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Greatest<T>(T* window, int width, int rows, int columns)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T best = window[0];
+        int at = 0;
+        for (int kh = 0; kh < rows && !T.IsNaN(best); kh++)
+        {
+            for (int kw = 0; kw < columns; kw++)
+            {
+                T v = window[(kh * width) + kw];
+                if (T.IsNaN(v) || v > best)
+                {
+                    (best, at) = (v, (kh * width) + kw);
+                    if (T.IsNaN(v))
+                        break;
+                }
+            }
+        }
+        return at;
     }
 }
 
