@@ -69,7 +69,10 @@ internal static unsafe partial class CpuRoutines
         switch (part)
         {
             case ConvolutionPart.Output:
-                Output<T, TVector, TSimd>(o.X, o.W, o.Bias, o.Y, plan, start, count);
+                Output<T, TVector, TSimd>(o.X, o.W, o.Bias, o.Y, plan, start, count, flip: false);
+                break;
+            case ConvolutionPart.Transposed:
+                Output<T, TVector, TSimd>(o.Y, o.W, null, o.X, plan, start, count, flip: true);
                 break;
             case ConvolutionPart.Input:
                 InputGradient<T, TVector, TSimd>(o.Y, o.W, o.X, plan, start, count);
@@ -81,22 +84,29 @@ internal static unsafe partial class CpuRoutines
     }
 
     /// <summary>
-    /// Items [start, start + count), (n, block of windows) each, of y = conv(x, w) + bias: image n is padded, y's
-    /// block set to the bias (when there is one), then y[n] (F × OH·OW) += w (F × C·KH·KW) · columns of image n,
-    /// packed from the padded image panel by panel.
+    /// Items [start, start + count), (n, block of windows) each, of y = conv(x, w) + bias: image n is padded, then
+    /// y[n] (F × OH·OW) = w (F × C·KH·KW) · columns of image n, packed from the padded image panel by panel, plus
+    /// the bias. With <paramref name="flip"/>, w holds filters (C, F, KH, KW) that are first flipped and
+    /// transposed into (F, C, KH, KW): the convolution is then the adjoint of the one w gives.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Output<T, TVector, TSimd>(
-        T* x, T* w, T* bias, T* y, ConvolutionPlan plan, long start, long count)
+        T* x, T* w, T* bias, T* y, ConvolutionPlan plan, long start, long count, bool flip)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
         where TSimd : struct, ITileSimd<T, TVector>
     {
         var g = plan.G;
         int windows = plan.Windows, depth = g.Column;
+        long scratch = ScratchSize<T>(plan.Filters, plan.BlockColumns, depth, plan.VectorBits);
+        long padded = plan.PaddedLength(g.C);
+        using var panels = new Panels<T>(scratch, padded + (flip ? (long)plan.Filters * depth : 0));
+        if (flip)
+        {
+            Flip(w, panels.Packed.Extra + padded, g, plan.Filters);
+            w = panels.Packed.Extra + padded;
+        }
         var filters = new StridedPanels<T>(w, depth, 1);
-        using var panels = new Panels<T>(ScratchSize<T>(plan.Filters, plan.BlockColumns, depth, plan.VectorBits),
-            plan.PaddedLength(g.C));
         var image = new PaddedImage<T>(panels.Packed.Extra, g, 0);
         long filled = -1;
         for (long item = start; item < start + count; item++)
@@ -117,6 +127,25 @@ internal static unsafe partial class CpuRoutines
     }
 
     /// <summary>
+    /// flipped[f, c, kh, kw] = w[c, f, KH − 1 − kh, KW − 1 − kw] for <paramref name="filters"/> filters over g.C
+    /// channels: the filters of the adjoint of a stride-1 convolution by w.
+    /// </summary>
+    private static void Flip<T>(T* w, T* flipped, WindowGeometry g, int filters)
+        where T : unmanaged
+    {
+        int window = g.KH * g.KW;
+        for (int f = 0; f < filters; f++)
+        {
+            for (int c = 0; c < g.C; c++)
+            {
+                T* from = w + ((((long)c * filters) + f) * window), to = flipped + ((((long)f * g.C) + c) * window);
+                for (int k = 0; k < window; k++)
+                    to[k] = from[window - 1 - k];
+            }
+        }
+    }
+
+    /// <summary>
     /// Items [start, start + count), (n, group of channels) each, of gx = the adjoint of the convolution for gy:
     /// the columns' gradient wᵀ·gy[n] is computed tile by tile and each tile added at once into a padded image
     /// (col2im), whose inside is then gx[n]'s channels.
@@ -132,6 +161,9 @@ internal static unsafe partial class CpuRoutines
         int windows = plan.Windows, window = g.KH * g.KW, perGroup = (g.C + plan.Groups - 1) / plan.Groups;
         // wᵀ: row k = (c, kh, kw) is column k of w.
         var filters = new StridedPanels<T>(w, 1, g.Column);
+        bool finite = true;
+        for (long i = 0; i < (long)plan.Filters * g.Column && finite; i++)
+            finite = T.IsFinite(w[i]);
         long scratch = ScratchSize<T>(perGroup * window, plan.Columns, plan.Filters, plan.VectorBits);
         using var panels = new Panels<T>(scratch, plan.PaddedLength(perGroup));
         for (long item = start; item < start + count; item++)
@@ -145,7 +177,7 @@ internal static unsafe partial class CpuRoutines
             var gradients = new DenseColumns<T>(gy + (n * plan.Filters * windows), image, windows);
             var bounds = new BlockBounds(c0 * window, (c0 + channels) * window, 0, plan.Columns, plan.Filters);
             Block<T, TVector, TSimd, StridedPanels<T>, DenseColumns<T>, WindowScatter<T>>(
-                panels.Packed, filters, gradients, new WindowScatter<T>(image, g.SW), bounds);
+                panels.Packed, filters, gradients, new WindowScatter<T>(image, g.SW, finite), bounds);
             image.Crop(gx + (n * g.C * g.H * g.W), channels);
         }
     }
@@ -172,7 +204,9 @@ internal static unsafe partial class CpuRoutines
         int columns = plan.Columns, depthPanels = (columns + PanelDepth - 1) / PanelDepth;
         int panelDepth = (columns + depthPanels - 1) / depthPanels;
         int channels = Math.Min(g.C, ((perGroup + window - 2) / window) + 1);
-        using var panels = new Panels<T>((long)perGroup * slivers * tileColumns, plan.PaddedLength(channels));
+        long padded = plan.PaddedLength(channels);
+        long transposed = (long)windows * plan.Filters;
+        using var panels = new Panels<T>((long)perGroup * slivers * tileColumns, padded + transposed);
         var packed = panels.Packed;
         for (long item = start; item < start + count; item++)
         {
@@ -185,7 +219,8 @@ internal static unsafe partial class CpuRoutines
             for (long n = 0; n < g.N; n++)
             {
                 image.Fill(x + (n * g.C * g.H * g.W), c1 - c0);
-                var gradients = new DenseRows<T>(gy + (n * plan.Filters * windows), image, windows);
+                Transpose(gy + (n * plan.Filters * windows), plan.Filters, windows, packed.Extra + padded);
+                var gradients = new DenseRows<T>(packed.Extra + padded, image, plan.Filters);
                 for (int pc = 0; pc < columns; pc += panelDepth)
                 {
                     int depth = Math.Min(panelDepth, columns - pc);
@@ -235,6 +270,12 @@ internal enum ConvolutionPart
 {
     /// <summary>y = conv(x, w) + bias; items are blocks of windows of an image.</summary>
     Output,
+
+    /// <summary>
+    /// x = convᵀ(y, w) as the convolution of y with w flipped (strides 1, paddings below the kernel's): the plan's
+    /// windows are y's, its filters x's channels; items are blocks of windows of an image.
+    /// </summary>
+    Transposed,
 
     /// <summary>x = convᵀ(y, w), the gradient in x for y; items are groups of channels of an image.</summary>
     Input,

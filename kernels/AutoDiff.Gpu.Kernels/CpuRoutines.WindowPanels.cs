@@ -16,6 +16,11 @@ internal readonly unsafe struct WindowColumns<T>(PaddedImage<T> image, int strid
         where TSimd : struct, ITileSimd<T, TVector>
     {
         int tileColumns = 2 * TSimd.Lanes;
+        if (image.Pitched)
+        {
+            PackPitched<TVector, TSimd>(packed, j0, width, p0, depth);
+            return;
+        }
         Span<WindowRun> runs = stackalloc WindowRun[tileColumns];
         for (int s = 0; s * tileColumns < width; s++)
         {
@@ -30,6 +35,36 @@ internal readonly unsafe struct WindowColumns<T>(PaddedImage<T> image, int strid
                     CpuRoutines.CopyRun(element + run.Source, strideW, target + run.Target, run.Count);
                 if (columns < tileColumns)
                     new Span<T>(target + columns, tileColumns - columns).Clear();
+            }
+        }
+    }
+
+    /// <summary>Strides of 1: each packed row of a sliver is one run of the padded image.</summary>
+    private void PackPitched<TVector, TSimd>(T* packed, int j0, int width, int p0, int depth)
+        where TVector : struct
+        where TSimd : struct, ITileSimd<T, TVector>
+    {
+        int lanes = TSimd.Lanes, tileColumns = 2 * lanes;
+        // Offsets of the depths' elements, found once for every sliver.
+        long* offsets = stackalloc long[CpuRoutines.PanelDepth];
+        var elements = image.Elements(p0);
+        for (int p = 0; p < depth; p++, elements.Next())
+            offsets[p] = elements.Current - image.Origin;
+        for (int s = 0; s * tileColumns < width; s++)
+        {
+            int columns = Math.Min(tileColumns, width - (s * tileColumns));
+            T* from = image.Origin + j0 + (s * tileColumns);
+            T* target = packed + (s * tileColumns * CpuRoutines.PanelDepth);
+            for (int p = 0; p < depth; p++, target += tileColumns)
+            {
+                if (columns == tileColumns)
+                {
+                    TSimd.Store(TSimd.Load(from + offsets[p]), target);
+                    TSimd.Store(TSimd.Load(from + offsets[p] + lanes), target + lanes);
+                    continue;
+                }
+                CpuRoutines.CopyRun(from + offsets[p], 1, target, columns);
+                new Span<T>(target + columns, tileColumns - columns).Clear();
             }
         }
     }
@@ -71,14 +106,22 @@ internal readonly unsafe struct WindowRows<T>(PaddedImage<T> image, int strideW)
 
 /// <summary>
 /// col2im of finished tiles of the column matrix's transpose (rows k = (c, kh, kw), one column per window): adds
-/// each element of a window into the padded image where im2col read it.
+/// each element of a window into the padded image where im2col read it. Pitched, where the columns that are no
+/// window hold exact zeros (<c>zeros</c>: finite filters and zero gradients there), whole rows are added.
 /// </summary>
-internal readonly unsafe struct WindowScatter<T>(PaddedImage<T> image, int strideW) : ITileSink<T>
+internal readonly unsafe struct WindowScatter<T>(PaddedImage<T> image, int strideW, bool zeros) : ITileSink<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     public void Store(T* tile, int tileColumns, (int I0, int Count) down, (int J0, int Count) across)
     {
         Span<WindowRun> runs = stackalloc WindowRun[tileColumns];
+        if (zeros && image.Pitched)
+        {
+            var rows = image.Elements(down.I0);
+            for (int r = 0; r < down.Count; r++, tile += tileColumns, rows.Next())
+                CpuRoutines.AddRun(tile, rows.Current + across.J0, 1, across.Count);
+            return;
+        }
         // Pitched, a column's window starts at the column's index: the real ones are added, the others dropped.
         bool pitched = image.Pitched;
         int count = pitched ? image.Dense(across.J0, across.Count, runs) : image.Sources(across.J0, across.Count, runs);
@@ -124,10 +167,10 @@ internal readonly unsafe struct DenseColumns<T>(T* gy, PaddedImage<T> image, int
 }
 
 /// <summary>
-/// A convolution's output gradient gy[n] (F, OH·OW) transposed, as a right operand R (columns × F): depth q a
+/// A convolution's output gradient transposed, gyᵀ (OH·OW, F), as a right operand R (columns × F): depth q a
 /// column of the padded image's layout, zero where it is no window; column f.
 /// </summary>
-internal readonly unsafe struct DenseRows<T>(T* gy, PaddedImage<T> image, int windows) : IRightPanels<T>
+internal readonly unsafe struct DenseRows<T>(T* transposed, PaddedImage<T> image, int filters) : IRightPanels<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     public void Pack<TVector, TSimd>(T* packed, int j0, int width, int p0, int depth)
@@ -140,16 +183,16 @@ internal readonly unsafe struct DenseRows<T>(T* gy, PaddedImage<T> image, int wi
         for (int s = 0; s * tileColumns < width; s++)
         {
             T* target = packed + (s * tileColumns * CpuRoutines.PanelDepth);
-            new Span<T>(target, depth * tileColumns).Clear();
-            int columns = Math.Min(tileColumns, width - (s * tileColumns));
-            for (int f = 0; f < columns; f++)
+            int first = j0 + (s * tileColumns), columns = Math.Min(tileColumns, width - (s * tileColumns));
+            CpuRoutines.ClearBetween(target, depth, runs[..count], tileColumns);
+            foreach (var run in runs[..count])
             {
-                T* row = gy + ((long)(j0 + (s * tileColumns) + f) * windows);
-                foreach (var run in runs[..count])
+                T* from = transposed + (run.Source * filters) + first, to = target + (run.Target * tileColumns);
+                for (int i = 0; i < run.Count; i++, from += filters, to += tileColumns)
                 {
-                    T* from = row + run.Source, to = target + (run.Target * tileColumns) + f;
-                    for (int i = 0; i < run.Count; i++, to += tileColumns)
-                        *to = from[i];
+                    CpuRoutines.CopyRun(from, 1, to, columns);
+                    if (columns < tileColumns)
+                        new Span<T>(to + columns, tileColumns - columns).Clear();
                 }
             }
         }
@@ -247,16 +290,19 @@ internal static unsafe partial class CpuRoutines
             to[i] = from[i] + value;
     }
 
-    /// <summary>Zeros the elements of row [0, length) outside the runs' targets (runs in order).</summary>
-    public static void ClearBetween<T>(T* row, int length, ReadOnlySpan<WindowRun> runs)
+    /// <summary>
+    /// Zeros the elements [0, length) of a row outside the runs' targets (runs in order), each element
+    /// <paramref name="scale"/> elements of the row.
+    /// </summary>
+    public static void ClearBetween<T>(T* row, int length, ReadOnlySpan<WindowRun> runs, int scale = 1)
         where T : unmanaged
     {
         int at = 0;
         foreach (var run in runs)
         {
-            new Span<T>(row + at, run.Target - at).Clear();
+            new Span<T>(row + (at * scale), (run.Target - at) * scale).Clear();
             at = run.Target + run.Count;
         }
-        new Span<T>(row + at, length - at).Clear();
+        new Span<T>(row + (at * scale), (length - at) * scale).Clear();
     }
 }

@@ -21,11 +21,10 @@ public sealed unsafe partial class KernelLibrary
         if (bias.Length != 0)
             CheckLength(bias, filters, nameof(bias));
         int threads = ConvolutionThreads(g, filters);
-        int blocks = (int)Math.Max(1, Math.Min(g.OH * g.OW / 64, Ceiling(2 * threads, Math.Max(1, g.N))));
-        var plan = new ConvolutionPlan(g, filters, blocks, 1, CpuVectorBits);
+        var plan = new ConvolutionPlan(g, filters, OutputBlocks(g, threads), 1, CpuVectorBits);
         var b = bias.Length == 0 ? default : Pointer(bias);
         var operands = new ConvolutionOperands<T>(Pointer(x), Pointer(w), b, Pointer(y));
-        RunConvolution(ConvolutionPart.Output, operands, plan, (long)g.N * blocks, threads);
+        RunConvolution(ConvolutionPart.Output, operands, plan, (long)g.N * plan.Blocks, threads);
     }
 
     /// <summary>
@@ -40,6 +39,16 @@ public sealed unsafe partial class KernelLibrary
     {
         CheckConvolution(gx, w, gy, g, filters, nameof(ConvolutionInputGradient));
         int threads = ConvolutionThreads(g, filters);
+        if (g.SH == 1 && g.SW == 1 && g.PH < g.KH && g.PW < g.KW)
+        {
+            // The adjoint of a stride-1 convolution is a convolution of gy by the flipped filters: no scatter.
+            var adjoint = new WindowGeometry(
+                g.N, filters, g.OH, g.OW, g.KH, g.KW, 1, 1, g.KH - 1 - g.PH, g.KW - 1 - g.PW);
+            var flipped = new ConvolutionPlan(adjoint, g.C, OutputBlocks(adjoint, threads), 1, CpuVectorBits);
+            var transposed = new ConvolutionOperands<T>(Pointer(gx), Pointer(w), default, Pointer(gy));
+            RunConvolution(ConvolutionPart.Transposed, transposed, flipped, (long)g.N * flipped.Blocks, threads);
+            return;
+        }
         int groups = (int)Math.Max(1, Math.Min(g.C, Ceiling(threads, Math.Max(1, g.N))));
         var plan = new ConvolutionPlan(g, filters, 1, groups, CpuVectorBits);
         var operands = new ConvolutionOperands<T>(Pointer(gx), Pointer(w), default, Pointer(gy));
@@ -74,6 +83,11 @@ public sealed unsafe partial class KernelLibrary
         ConvolutionPart part, ConvolutionOperands<T> operands, ConvolutionPlan plan, long items, int threads)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         RunChunked(new ConvolutionBody<T>(part, operands, plan), items, (int)Math.Min(threads, items));
+
+    /// <summary>Blocks of windows per image in a forward: about two items per thread, blocks of 64 windows or more.
+    /// </summary>
+    private static int OutputBlocks(WindowGeometry g, int threads) =>
+        (int)Math.Max(1, Math.Min(g.OH * g.OW / 64, Ceiling(2 * threads, Math.Max(1, g.N))));
 
     /// <summary>Threads for a convolution's multiply-adds.</summary>
     private int ConvolutionThreads(WindowGeometry g, int filters) =>
