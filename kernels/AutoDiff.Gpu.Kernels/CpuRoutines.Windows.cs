@@ -107,21 +107,22 @@ internal static unsafe partial class CpuRoutines
     public static void MaxPoolingIndices<T>(T* x, int* indices, WindowGeometry g, long start, long count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int plane = g.H * g.W;
+        // The geometry's sizes as locals: OH and OW are computed properties.
+        int plane = g.H * g.W, oh1 = g.OH, ow1 = g.OW, height = g.H, width = g.W, kh1 = g.KH, kw1 = g.KW;
         for (long item = start; item < start + count; item++)
         {
             T* image = x + (item * plane);
-            int* target = indices + (item * g.OH * g.OW);
+            int* target = indices + (item * oh1 * ow1);
             int first = (int)(item * plane);
-            for (int oh = 0; oh < g.OH; oh++)
+            for (int oh = 0; oh < oh1; oh++)
             {
                 int h0 = (oh * g.SH) - g.PH;
-                for (int ow = 0; ow < g.OW; ow++, target++)
+                for (int ow = 0; ow < ow1; ow++, target++)
                 {
                     int w0 = (ow * g.SW) - g.PW;
-                    if (h0 >= 0 && w0 >= 0 && h0 + g.KH <= g.H && w0 + g.KW <= g.W)
+                    if (h0 >= 0 && w0 >= 0 && h0 + kh1 <= height && w0 + kw1 <= width)
                     {
-                        *target = first + (h0 * g.W) + w0 + Greatest(image + (h0 * g.W) + w0, g.W, g.KH, g.KW);
+                        *target = first + (h0 * width) + w0 + Greatest(image + (h0 * width) + w0, width, kh1, kw1);
                         continue;
                     }
                     T best = T.Zero;

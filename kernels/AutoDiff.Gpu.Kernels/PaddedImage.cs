@@ -43,10 +43,10 @@ internal readonly unsafe struct PaddedImage<T>(T* origin, WindowGeometry g, int 
             runs[0] = new WindowRun(first, 0, count);
             return 1;
         }
-        int n = 0;
+        int n = 0, ow1 = g.OW;
         for (int p = first; p < first + count;)
         {
-            int oh = p / g.OW, ow = p % g.OW, length = Math.Min(g.OW - ow, first + count - p);
+            int oh = p / ow1, ow = p % ow1, length = Math.Min(ow1 - ow, first + count - p);
             runs[n++] = new WindowRun((oh * g.SH * (long)Width) + (ow * g.SW), p - first, length);
             p += length;
         }
@@ -61,12 +61,12 @@ internal readonly unsafe struct PaddedImage<T>(T* origin, WindowGeometry g, int 
             runs[0] = new WindowRun(first, 0, count);
             return 1;
         }
-        int n = 0, width = Width;
+        int n = 0, width = Width, ow1 = g.OW;
         for (int q = first; q < first + count;)
         {
             int oh = q / width, ow = q % width, length = Math.Min(width - ow, first + count - q);
-            if (ow < g.OW)
-                runs[n++] = new WindowRun((oh * g.OW) + ow, q - first, Math.Min(length, g.OW - ow));
+            if (ow < ow1)
+                runs[n++] = new WindowRun((oh * ow1) + ow, q - first, Math.Min(length, ow1 - ow));
             q += length;
         }
         return n;
