@@ -31,8 +31,7 @@ public sealed unsafe partial class KernelLibrary
     /// Launches the gradient of <see cref="Convolution{T}"/> in x: <paramref name="gx"/> (N, C, H, W) gets, at each
     /// element, Σ w[f, c, kh, kw]·gy[n, f, oh, ow] over the windows that read it (its former content is not read).
     /// Strides of 1 with paddings below the kernel: the convolution of gy by the flipped filters, one chain per
-    /// element. Otherwise each window's column is one chain over f, added into gx in a fixed order. Either way the
-    /// bits do not depend on threads.
+    /// element. Otherwise each window's column is one chain over f, added into gx tile by tile.
     /// </summary>
     /// <exception cref="NotSupportedException">The library is not chunked.</exception>
     public void ConvolutionInputGradient<T>(ArrayView<T> gy, ArrayView<T> w, ArrayView<T> gx, WindowGeometry g,
