@@ -153,19 +153,16 @@ internal static unsafe partial class CpuRoutines
     private static int Greatest<T>(T* window, int width, int rows, int columns)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T best = window[0];
         int at = 0;
-        for (int kh = 0; kh < rows && !T.IsNaN(best); kh++)
+        for (int kh = 0; kh < rows; kh++)
         {
             for (int kw = 0; kw < columns; kw++)
             {
-                T v = window[(kh * width) + kw];
-                if (T.IsNaN(v) || v > best)
-                {
-                    (best, at) = (v, (kh * width) + kw);
-                    if (T.IsNaN(v))
-                        break;
-                }
+                int offset = (kh * width) + kw;
+                T v = window[offset], best = window[at];
+                // A select, not a branch: which element wins is data, and mispredicted branches cost more.
+                bool take = (v > best) | (T.IsNaN(v) & !T.IsNaN(best));
+                at = take ? offset : at;
             }
         }
         return at;
