@@ -139,3 +139,47 @@ public class HeavyKernelMatMulBenchmarks
         bench.Accelerator.Synchronize();
     }
 }
+
+/// <summary>
+/// The baseline's large elementwise cases, float32, through the engine: exp and the sum of all of N = 16Mi
+/// elements, and the broadcast add of a (4096, 4096) matrix and a (4096,) row; each result is computed
+/// (<see cref="Tensor.Realize"/>: fusion would otherwise leave it pending) and freed under
+/// <see cref="Config.NoGrad"/>.
+/// </summary>
+public class HeavyElementwiseBenchmarks : OpsBenchmarks
+{
+    private Variable x = null!, row = null!;
+
+    /// <summary>Elements of x.</summary>
+    [ParamsSource(nameof(Sizes))]
+    public long N { get; set; }
+
+    public static IEnumerable<long> Sizes() => [1L << 24];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        Open();
+        x = Filled(new Shape(4096, checked((int)N / 4096)), 0.75);
+        row = Filled(new Shape(checked((int)N / 4096)), 1.25);
+        Exp();
+        Sum();
+        BroadcastAdd();
+    }
+
+    [Benchmark, BytesPerElement(8)]
+    public void Exp() => Computed(() => F.Exp(x));
+
+    [Benchmark, BytesPerElement(4)]
+    public void Sum() => Computed(() => F.Sum(x));
+
+    [Benchmark, BytesPerElement(8)]
+    public void BroadcastAdd() => Computed(() => x + row);
+
+    private void Computed(Func<Variable> op) => Forward(() =>
+    {
+        var y = op();
+        y.Data.Realize();
+        return y;
+    });
+}

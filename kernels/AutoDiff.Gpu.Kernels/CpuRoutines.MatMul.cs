@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -71,94 +70,20 @@ internal static unsafe partial class CpuRoutines
         where TVector : struct
         where TSimd : struct, ITileSimd<T, TVector>
     {
-        int tileRows = TSimd.TileRows, tileColumns = 2 * TSimd.Lanes;
-        int panelColumns = PanelColumns<T>(plan.VectorBits), panelRows = LeftPanelTiles * tileRows;
-        // Partial sums live in C's place between panels of depth: one tile when there is one panel.
-        bool onePanel = plan.Depth <= PanelDepth;
-        int blockColumns = Math.Min(panelColumns, RoundUp(plan.ItemColumns, tileColumns));
-        int scratchSize = onePanel ? tileRows * tileColumns : RoundUp(plan.ItemRows, tileRows) * blockColumns;
-        const int Align = 64;
-        int pad = Align / sizeof(T);
-        T[] leftPanel = ArrayPool<T>.Shared.Rent((panelRows * PanelRowStride) + pad);
-        T[] rightPanel = ArrayPool<T>.Shared.Rent((PanelDepth * panelColumns) + pad);
-        T[] scratchArray = ArrayPool<T>.Shared.Rent(scratchSize + pad);
-        try
+        var l = new StridedPanels<T>(left, plan.LeftRow, plan.LeftDepth);
+        var r = new StridedPanels<T>(right, plan.RightColumn, plan.RightDepth);
+        var sink = new StridedSink<T>(c, plan.OutRow, plan.OutColumn, alpha, beta);
+        long scratch = ScratchSize<T>(plan.ItemRows, plan.ItemColumns, plan.Depth, plan.VectorBits);
+        using var panels = new Panels<T>(scratch, 0);
+        for (long item = start; item < start + count; item++)
         {
-            fixed (T* l0 = leftPanel, r0 = rightPanel, s0 = scratchArray)
-            {
-                var packed = new Packed<T>(Aligned(l0, Align), Aligned(r0, Align), Aligned(s0, Align));
-                for (long item = start; item < start + count; item++)
-                {
-                    int row0 = (int)(item / plan.ItemsAcross) * plan.ItemRows;
-                    int column0 = (int)(item % plan.ItemsAcross) * plan.ItemColumns;
-                    int row1 = Math.Min(plan.Rows, row0 + plan.ItemRows);
-                    int column1 = Math.Min(plan.Columns, column0 + plan.ItemColumns);
-                    for (int jc = column0; jc < column1; jc += panelColumns)
-                    {
-                        int width = Math.Min(panelColumns, column1 - jc);
-                        for (int pc = 0; pc < plan.Depth; pc += PanelDepth)
-                        {
-                            int depth = Math.Min(PanelDepth, plan.Depth - pc);
-                            PackRight<T, TVector, TSimd>(right, plan, packed.Right, jc, width, pc, depth);
-                            for (int ic = row0; ic < row1; ic += panelRows)
-                            {
-                                int height = Math.Min(panelRows, row1 - ic);
-                                PackLeft<T, TVector, TSimd>(left, plan, packed.Left, ic, height, pc, depth);
-                                // The panel's partial sums: tile (t, s) at ((ic − row0)/tileRows + t)·slivers + s.
-                                int slivers = (width + tileColumns - 1) / tileColumns;
-                                long first = onePanel ? -1 : (long)(ic - row0) / tileRows * slivers;
-                                bool last = pc + depth == plan.Depth;
-                                var block = new TileBlock(ic, jc, height, width, depth, pc == 0, last, first);
-                                Tiles<T, TVector, TSimd>(packed, block, c, plan, alpha, beta);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<T>.Shared.Return(leftPanel);
-            ArrayPool<T>.Shared.Return(rightPanel);
-            ArrayPool<T>.Shared.Return(scratchArray);
-        }
-    }
-
-    /// <summary>
-    /// Every register tile of a packed left panel against every sliver of the packed right panel: accumulates each
-    /// tile into its partial sums (the scratch), then on the last panel of depth stores alpha·sum + beta·C.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tiles<T, TVector, TSimd>(
-        Packed<T> packed, TileBlock block, T* c, PackedProduct plan, T alpha, T beta)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TVector : struct
-        where TSimd : struct, ITileSimd<T, TVector>
-    {
-        int tileRows = TSimd.TileRows, tileColumns = 2 * TSimd.Lanes, tileSize = tileRows * tileColumns;
-        int slivers = (block.Width + tileColumns - 1) / tileColumns;
-        int tiles = (block.Height + tileRows - 1) / tileRows;
-        for (int s = 0; s < slivers; s++)
-        {
-            T* sliver = packed.Right + (s * tileColumns * PanelDepth);
-            int columns = Math.Min(tileColumns, block.Width - (s * tileColumns));
-            for (int t = 0; t < tiles; t++)
-            {
-                int rows = Math.Min(tileRows, block.Height - (t * tileRows));
-                T* tile = block.FirstTile < 0
-                    ? packed.Scratch
-                    : packed.Scratch + ((block.FirstTile + (t * slivers) + s) * tileSize);
-                T* panel = packed.Left + (t * tileRows * PanelRowStride);
-                if (plan.LeftByRows)
-                    RegisterTile<T, TVector, TSimd, PanelByRows>(rows, panel, sliver, tile, block.Depth, !block.First);
-                else
-                    RegisterTile<T, TVector, TSimd, PanelByDepth>(rows, panel, sliver, tile, block.Depth, !block.First);
-                if (block.Last)
-                {
-                    int i0 = block.Row + (t * tileRows), j0 = block.Column + (s * tileColumns);
-                    Finish(tile, tileColumns, c, plan, (i0, rows), (j0, columns), alpha, beta);
-                }
-            }
+            int row0 = (int)(item / plan.ItemsAcross) * plan.ItemRows;
+            int column0 = (int)(item % plan.ItemsAcross) * plan.ItemColumns;
+            var bounds = new BlockBounds(
+                row0, Math.Min(plan.Rows, row0 + plan.ItemRows), column0,
+                Math.Min(plan.Columns, column0 + plan.ItemColumns), plan.Depth);
+            Block<T, TVector, TSimd, StridedPanels<T>, StridedPanels<T>, StridedSink<T>>(
+                panels.Packed, l, r, sink, bounds);
         }
     }
 
@@ -168,8 +93,8 @@ internal static unsafe partial class CpuRoutines
     /// rows are contiguous, else by depth (depth p at p·rows); rows past the operand are zero.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackLeft<T, TVector, TSimd>(
-        T* left, PackedProduct plan, T* packed, int i0, int height, int p0, int depth)
+    internal static void PackLeft<T, TVector, TSimd>(
+        T* left, long leftRow, long leftDepth, T* packed, int i0, int height, int p0, int depth)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
         where TSimd : struct, ITileSimd<T, TVector>
@@ -179,31 +104,31 @@ internal static unsafe partial class CpuRoutines
         {
             T* target = packed + (t * tileRows * PanelRowStride);
             int first = i0 + (t * tileRows), rows = Math.Min(tileRows, height - (t * tileRows));
-            if (plan.LeftByRows)
+            if (leftDepth == 1)
             {
                 for (int r = 0; r < tileRows; r++)
                 {
                     var row = new Span<T>(target + (r * PanelRowStride), depth);
                     if (r < rows)
-                        new ReadOnlySpan<T>(left + ((first + r) * plan.LeftRow) + p0, depth).CopyTo(row);
+                        new ReadOnlySpan<T>(left + ((first + r) * leftRow) + p0, depth).CopyTo(row);
                     else
                         row.Clear();
                 }
                 continue;
             }
-            T* source = left + (first * plan.LeftRow) + (p0 * plan.LeftDepth);
-            if (rows == tileRows && plan.LeftRow == 1)
+            T* source = left + (first * leftRow) + (p0 * leftDepth);
+            if (rows == tileRows && leftRow == 1)
             {
                 // A constant size: the copy compiles to a few vector moves.
-                for (int p = 0; p < depth; p++, source += plan.LeftDepth, target += tileRows)
+                for (int p = 0; p < depth; p++, source += leftDepth, target += tileRows)
                     Unsafe.CopyBlockUnaligned(target, source, (uint)(TSimd.TileRows * sizeof(T)));
                 continue;
             }
-            for (int p = 0; p < depth; p++, source += plan.LeftDepth, target += tileRows)
+            for (int p = 0; p < depth; p++, source += leftDepth, target += tileRows)
             {
                 int r = 0;
                 for (; r < rows; r++)
-                    target[r] = source[r * plan.LeftRow];
+                    target[r] = source[r * leftRow];
                 for (; r < tileRows; r++)
                     target[r] = T.Zero;
             }
@@ -216,8 +141,8 @@ internal static unsafe partial class CpuRoutines
     /// operand are zero.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackRight<T, TVector, TSimd>(
-        T* right, PackedProduct plan, T* packed, int j0, int width, int p0, int depth)
+    internal static void PackRight<T, TVector, TSimd>(
+        T* right, long rightColumn, long rightDepth, T* packed, int j0, int width, int p0, int depth)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
         where TSimd : struct, ITileSimd<T, TVector>
@@ -227,19 +152,19 @@ internal static unsafe partial class CpuRoutines
         {
             T* target = packed + (s * tileColumns * PanelDepth);
             int first = j0 + (s * tileColumns), columns = Math.Min(tileColumns, width - (s * tileColumns));
-            T* source = right + (first * plan.RightColumn) + (p0 * plan.RightDepth);
-            if (plan.RightColumn == 1 && columns == tileColumns)
+            T* source = right + (first * rightColumn) + (p0 * rightDepth);
+            if (rightColumn == 1 && columns == tileColumns)
             {
-                for (int p = 0; p < depth; p++, source += plan.RightDepth, target += tileColumns)
+                for (int p = 0; p < depth; p++, source += rightDepth, target += tileColumns)
                 {
                     TSimd.Store(TSimd.Load(source), target);
                     TSimd.Store(TSimd.Load(source + TSimd.Lanes), target + TSimd.Lanes);
                 }
                 continue;
             }
-            if (plan.RightColumn == 1)
+            if (rightColumn == 1)
             {
-                for (int p = 0; p < depth; p++, source += plan.RightDepth, target += tileColumns)
+                for (int p = 0; p < depth; p++, source += rightDepth, target += tileColumns)
                 {
                     new ReadOnlySpan<T>(source, columns).CopyTo(new Span<T>(target, columns));
                     new Span<T>(target + columns, tileColumns - columns).Clear();
@@ -249,9 +174,9 @@ internal static unsafe partial class CpuRoutines
             // Columns of a column-major operand: each column's depths are contiguous.
             for (int j = 0; j < columns; j++)
             {
-                T* from = source + (j * plan.RightColumn), to = target + j;
+                T* from = source + (j * rightColumn), to = target + j;
                 for (int p = 0; p < depth; p++, to += tileColumns)
-                    *to = from[p * plan.RightDepth];
+                    *to = from[p * rightDepth];
             }
             for (int p = 0; p < depth && columns < tileColumns; p++)
                 new Span<T>(target + (p * tileColumns) + columns, tileColumns - columns).Clear();
@@ -260,18 +185,18 @@ internal static unsafe partial class CpuRoutines
 
     /// <summary>Stores alpha·sum + beta·C for the rows × columns of a finished tile, from C′[i0, j0] on.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Finish<T>(
-        T* tile, int tileColumns, T* c, PackedProduct plan, (int I0, int Count) down, (int J0, int Count) across,
-        T alpha, T beta)
+    internal static void Finish<T>(
+        T* tile, int tileColumns, in StridedSink<T> sink, (int I0, int Count) down, (int J0, int Count) across)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (i0, rows) = down;
         var (j0, columns) = across;
+        T alpha = sink.Alpha, beta = sink.Beta;
         int lanes = Vector<T>.Count;
-        bool vectors = plan.OutColumn == 1 && columns == tileColumns && tileColumns % lanes == 0;
+        bool vectors = sink.Column == 1 && columns == tileColumns && tileColumns % lanes == 0;
         for (int r = 0; r < rows; r++, tile += tileColumns)
         {
-            T* target = c + ((i0 + r) * plan.OutRow) + (j0 * plan.OutColumn);
+            T* target = sink.C + ((i0 + r) * sink.Row) + (j0 * sink.Column);
             if (vectors)
             {
                 var a = new Vector<T>(alpha);
@@ -285,7 +210,7 @@ internal static unsafe partial class CpuRoutines
                 continue;
             }
             for (int j = 0; j < columns; j++)
-                Store(target + (j * plan.OutColumn), tile[j], alpha, beta);
+                Store(target + (j * sink.Column), tile[j], alpha, beta);
         }
     }
 
@@ -339,12 +264,6 @@ internal static unsafe partial class CpuRoutines
         where T : unmanaged, IFloatingPointIeee754<T> =>
         *c = beta == T.Zero ? alpha * sum : (alpha * sum) + (beta * *c);
 
-    /// <summary>The first address at or after <paramref name="pointer"/> on a multiple of <paramref name="bytes"/>.
-    /// </summary>
-    private static T* Aligned<T>(T* pointer, int bytes)
-        where T : unmanaged =>
-        (T*)(((nint)pointer + bytes - 1) & ~(nint)(bytes - 1));
-
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 }
 
@@ -363,22 +282,3 @@ internal readonly unsafe struct SmallMatMulBody<T>(
 {
     public void Run(long start, long count) => CpuRoutines.SmallMatMul<T>(a, b, c, g, alpha, beta, start, count);
 }
-
-/// <summary>The packed panels of a product's thread and its partial sums, each on a 64-byte boundary.</summary>
-internal readonly unsafe struct Packed<T>(T* left, T* right, T* scratch)
-    where T : unmanaged
-{
-    public T* Left { get; } = left;
-
-    public T* Right { get; } = right;
-
-    public T* Scratch { get; } = scratch;
-}
-
-/// <summary>
-/// One packed left panel (rows [Row, Row + Height)) against one packed right panel (columns [Column, Column +
-/// Width), one panel of Depth), whether it is the first and the last panel of depth, and the index of its first tile
-/// among the item's partial sums (negative: one panel, one tile of scratch).
-/// </summary>
-internal readonly record struct TileBlock(
-    int Row, int Column, int Height, int Width, int Depth, bool First, bool Last, long FirstTile);

@@ -97,6 +97,84 @@ internal static unsafe partial class CpuRoutines
             }
         }
     }
+
+    /// <summary>
+    /// Planes [start, start + count), (n, c) each, of max pooling: for every window (oh, ow), the offset in x of its
+    /// first greatest element (kh, kw row-major), or of its first NaN; <see cref="int.MaxValue"/> where that element
+    /// is a zero of the padding.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MaxPoolingIndices<T>(T* x, int* indices, WindowGeometry g, long start, long count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // The geometry's sizes as locals: OH and OW are computed properties.
+        int plane = g.H * g.W, oh1 = g.OH, ow1 = g.OW, height = g.H, width = g.W, kh1 = g.KH, kw1 = g.KW;
+        for (long item = start; item < start + count; item++)
+        {
+            T* image = x + (item * plane);
+            int* target = indices + (item * oh1 * ow1);
+            int first = (int)(item * plane);
+            for (int oh = 0; oh < oh1; oh++)
+            {
+                int h0 = (oh * g.SH) - g.PH;
+                for (int ow = 0; ow < ow1; ow++, target++)
+                {
+                    int w0 = (ow * g.SW) - g.PW;
+                    if (h0 >= 0 && w0 >= 0 && h0 + kh1 <= height && w0 + kw1 <= width)
+                    {
+                        *target = first + (h0 * width) + w0 + Greatest(image + (h0 * width) + w0, width, kh1, kw1);
+                        continue;
+                    }
+                    T best = T.Zero;
+                    int at = int.MaxValue;
+                    bool none = true;
+                    for (int kh = 0; kh < g.KH; kh++)
+                    {
+                        int h = h0 + kh;
+                        bool row = h >= 0 && h < g.H;
+                        for (int kw = 0; kw < g.KW; kw++)
+                        {
+                            int w = w0 + kw;
+                            bool inside = row && w >= 0 && w < g.W;
+                            T v = inside ? image[(h * g.W) + w] : T.Zero;
+                            // The first NaN wins and stays; otherwise only a greater element replaces the best.
+                            if (none || (!T.IsNaN(best) && (T.IsNaN(v) || v > best)))
+                                (best, at, none) = (v, inside ? first + (h * g.W) + w : int.MaxValue, false);
+                        }
+                    }
+                    *target = at;
+                }
+            }
+        }
+    }
+
+    /// <summary>The offset of the first greatest element (or first NaN) of a window inside the image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Greatest<T>(T* window, int width, int rows, int columns)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int at = 0;
+        for (int kh = 0; kh < rows; kh++)
+        {
+            for (int kw = 0; kw < columns; kw++)
+            {
+                int offset = (kh * width) + kw;
+                T v = window[offset], best = window[at];
+                // A select, not a branch: which element wins is data, and mispredicted branches cost more.
+                bool take = (v > best) | (T.IsNaN(v) & !T.IsNaN(best));
+                at = take ? offset : at;
+            }
+        }
+        return at;
+    }
+}
+
+/// <summary>Chunked max-pooling positions: items are image planes (see <see cref="CpuRoutines.MaxPoolingIndices{T}"/>).
+/// </summary>
+internal readonly unsafe struct MaxPoolingBody<T>(Address<T> x, Address<int> indices, WindowGeometry g) : ICpuBody
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public void Run(long start, long count) => CpuRoutines.MaxPoolingIndices<T>(x, indices, g, start, count);
 }
 
 /// <summary>Chunked im2col: items are rows of the column matrix (see <see cref="CpuRoutines.Im2col{T}"/>).</summary>

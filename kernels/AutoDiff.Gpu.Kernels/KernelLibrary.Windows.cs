@@ -36,8 +36,42 @@ public sealed unsafe partial class KernelLibrary
         RunChunked(new Col2imBody<T>(Pointer(col), Pointer(x), g), planes, ChunkedThreads(planes, g.ColumnLength));
     }
 
+    /// <summary>
+    /// Launches the positions of max pooling: <paramref name="indices"/> (N, C, OH, OW) gets, for each window of each
+    /// channel of <paramref name="x"/> (N, C, H, W), the offset in x of its first greatest element (row-major in the
+    /// window), or of its first NaN; <see cref="int.MaxValue"/> where that is a zero of the padding (a gather reads
+    /// 0 there, a scatter adds nothing). CPU accelerator only, as <see cref="Im2col{T}"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The library is not chunked.</exception>
+    /// <exception cref="ArgumentException">x has more than 2^31 − 1 elements.</exception>
+    public void MaxPoolingIndices<T>(ArrayView<T> x, ArrayView<int> indices, WindowGeometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckGeometry(g, nameof(MaxPoolingIndices));
+        if (g.ImageLength > int.MaxValue)
+        {
+            throw new ArgumentException(
+                $"{nameof(MaxPoolingIndices)}: x of {g.ImageLength} elements has offsets past an int", nameof(x));
+        }
+        CheckLength(x, g.ImageLength, nameof(x));
+        CheckLength(indices, (long)g.N * g.C * g.OH * g.OW, nameof(indices));
+        Enter();
+        long planes = (long)g.N * g.C;
+        var body = new MaxPoolingBody<T>(Pointer(x), Pointer(indices), g);
+        RunChunked(body, planes, ChunkedThreads(planes, g.ImageLength));
+    }
+
     private void CheckWindows<T>(ArrayView<T> x, ArrayView<T> col, WindowGeometry g, string name)
         where T : unmanaged
+    {
+        CheckGeometry(g, name);
+        CheckLength(x, g.ImageLength, nameof(x));
+        CheckLength(col, g.ColumnLength, nameof(col));
+        Enter();
+    }
+
+    /// <summary>Refuses layouts other than the chunked one and geometries without windows.</summary>
+    private void CheckGeometry(WindowGeometry g, string name)
     {
         if (style != KernelStyle.Chunked)
         {
@@ -50,8 +84,5 @@ public sealed unsafe partial class KernelLibrary
             throw new ArgumentOutOfRangeException(nameof(g), $"{name}: {g} has no windows (sizes and strides positive, "
                 + "paddings not negative, kernel within the padded image)");
         }
-        CheckLength(x, g.ImageLength, nameof(x));
-        CheckLength(col, g.ColumnLength, nameof(col));
-        Enter();
     }
 }

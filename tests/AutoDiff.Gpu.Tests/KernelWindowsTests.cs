@@ -55,6 +55,45 @@ public abstract class KernelWindowsTests<T>(KernelFixture fixture)
         KernelHost.AssertSameBits(expectedImage, bx.Download(), $"col2im of {g}");
     }
 
+    [Theory]
+    [MemberData(nameof(WindowCases.Geometries), MemberType = typeof(WindowCases))]
+    public void Max_pooling_positions_match_direct_loops(
+        int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw)
+    {
+        var g = new WindowGeometry(n, c, h, w, kh, kw, sh, sw, ph, pw);
+        // Specials (NaN, ±∞, ±0) and ties: the first NaN, else the first greatest, wins.
+        var x = Array.ConvertAll(KernelHost.Values<T>((int)g.ImageLength, seed: h + w, scale: 3), v => T.Round(v));
+        var expected = new int[g.N * g.C * g.OH * g.OW];
+        int at = 0;
+        for (int plane = 0; plane < g.N * g.C; plane++)
+        {
+            for (int oh = 0; oh < g.OH; oh++)
+            {
+                for (int ow = 0; ow < g.OW; ow++, at++)
+                {
+                    var values = new List<(T Value, int Offset)>();
+                    for (int a = 0; a < g.KH; a++)
+                    {
+                        for (int b = 0; b < g.KW; b++)
+                        {
+                            int y = (oh * g.SH) + a - g.PH, z = (ow * g.SW) + b - g.PW;
+                            bool inside = y >= 0 && y < g.H && z >= 0 && z < g.W;
+                            int offset = (plane * g.H * g.W) + (y * g.W) + z;
+                            values.Add(inside ? (x[offset], offset) : (T.Zero, int.MaxValue));
+                        }
+                    }
+                    int nan = values.FindIndex(v => T.IsNaN(v.Value));
+                    T max = values.Select(v => v.Value).Max()!;
+                    expected[at] = values[nan >= 0 ? nan : values.FindIndex(v => v.Value == max)].Offset;
+                }
+            }
+        }
+        using var bx = fixture.Accelerator.Upload(x);
+        using var indices = fixture.Accelerator.Allocate1D<int>(expected.Length);
+        fixture.Chunked.MaxPoolingIndices(bx.Whole(), indices.Whole(), g);
+        Assert.Equal(expected, indices.GetAsArray1D());
+    }
+
     [Fact]
     public void GPU_layouts_and_windows_that_do_not_fit_are_refused()
     {

@@ -111,7 +111,9 @@ namespace AutoDiff.Gpu
         /// <summary>
         /// DeZero's <c>conv2d</c>: x (N, C, H, W) with filters w (OC, C, KH, KW) and an optional bias b (OC,), stride and
         /// zero padding, giving (N, OC, OH, OW): <see cref="Im2col(Variable, ValueTuple{int, int}, ValueTuple{int, int}, ValueTuple{int, int}, bool)"/>
-        /// then one matrix product with the filters as rows, as DeZero computes it. Differentiable in x, w and b, to every order.
+        /// then one matrix product with the filters as rows, as DeZero computes it; on the CPU accelerator one launch
+        /// that packs the windows as it multiplies (<see cref="Functions.Convolution"/>). Differentiable in x, w and b,
+        /// to every order.
         /// </summary>
         /// <exception cref="ArgumentException">The shapes do not fit (x 4-D, w 4-D with x's channels, b of w's filters).</exception>
         public static Variable Conv2d(Variable x, Variable w, Variable? b, (int H, int W) stride, (int H, int W) pad)
@@ -124,6 +126,9 @@ namespace AutoDiff.Gpu
                 throw new ArgumentException($"{nameof(Conv2d)}: the bias must be ({w.Shape[0]},) for W {w.Shape}, not {b.Shape}");
             int n = x.Shape[0], filters = w.Shape[0];
             var windows = Functions.Windows.Of(nameof(Conv2d), x.Shape, (w.Shape[2], w.Shape[3]), stride, pad);
+            x.Data.Device.ThrowIfDisposed();
+            if (Launch.HasWindowKernels(x.Data.Device))
+                return new Functions.Convolution(windows).Call(b is null ? [x, w] : [x, w, b])[0];
             var col = Im2col(x, windows);
             var y = MatMul(col, Reshape(w, filters, windows.Column), transposeA: false, transposeB: true);
             if (b is not null)
@@ -139,10 +144,22 @@ namespace AutoDiff.Gpu
         /// DeZero's <c>pooling</c> (max pooling): the greatest element of each window of each channel of x (N, C, H, W),
         /// giving (N, C, OH, OW); zero padding takes part, as in DeZero. The gradient goes to the first greatest element of
         /// each window only (its argmax, found on the device), as DeZero's and PyTorch's; a NaN in a window wins.
+        /// On the CPU accelerator one launch finds each window's element in x, and one gather takes it.
         /// </summary>
         public static Variable Pooling(Variable x, (int H, int W) kernel, (int H, int W) stride, (int H, int W) pad)
         {
             ArgumentNullException.ThrowIfNull(x);
+            x.Data.Device.ThrowIfDisposed();
+            var w = Functions.Windows.Of(nameof(Pooling), x.Shape, kernel, stride, pad);
+            bool small = x.Shape.Length <= int.MaxValue && (long)x.Shape[0] * x.Shape[1] * w.OH * w.OW <= int.MaxValue;
+            if (Launch.HasWindowKernels(x.Data.Device) && small)
+            {
+                var take = new Functions.TakeGeometry(0, 4, PerSlice: false);
+                var maxima = WithIndices(
+                    Launch.MaxPoolingIndices(x.Data, w.For(x.Shape[0])),
+                    positions => new Functions.Take(positions, take).Call(x)[0]);
+                return Reshape(maxima, x.Shape[0], x.Shape[1], w.OH, w.OW);
+            }
             var (n, c, windows, rows) = PerChannelWindows(nameof(Pooling), x, kernel, stride, pad);
             var picked = WithIndices(
                 Launch.ArgReduceOnDevice(nameof(Pooling), rows.Data, 1, minimum: false),
