@@ -127,13 +127,19 @@ namespace AutoDiff.Gpu
             int n = x.Shape[0], filters = w.Shape[0];
             var windows = Functions.Windows.Of(nameof(Conv2d), x.Shape, (w.Shape[2], w.Shape[3]), stride, pad);
             x.Data.Device.ThrowIfDisposed();
+            Variable y;
             if (Launch.HasWindowKernels(x.Data.Device))
-                return new Functions.Convolution(windows).Call(b is null ? [x, w] : [x, w, b])[0];
-            var col = Im2col(x, windows);
-            var y = MatMul(col, Reshape(w, filters, windows.Column), transposeA: false, transposeB: true);
-            if (b is not null)
-                y += b;
-            y = Transpose(Reshape(y, n, windows.OH, windows.OW, filters), 0, 3, 1, 2);
+            {
+                y = new Functions.Convolution(windows).Call(b is null ? [x, w] : [x, w, b])[0];
+            }
+            else
+            {
+                var col = Im2col(x, windows);
+                y = MatMul(col, Reshape(w, filters, windows.Column), transposeA: false, transposeB: true);
+                if (b is not null)
+                    y += b;
+                y = Transpose(Reshape(y, n, windows.OH, windows.OW, filters), 0, 3, 1, 2);
+            }
             return Composite.Mark(y, new Composite.Convolution(stride, pad), x, w, b);
         }
 
@@ -158,7 +164,8 @@ namespace AutoDiff.Gpu
                 var maxima = WithIndices(
                     Launch.MaxPoolingIndices(x.Data, w.For(x.Shape[0])),
                     positions => new Functions.Take(positions, take).Call(x)[0]);
-                return Reshape(maxima, x.Shape[0], x.Shape[1], w.OH, w.OW);
+                var pooled = Reshape(maxima, x.Shape[0], x.Shape[1], w.OH, w.OW);
+                return Composite.Mark(pooled, new Composite.Pooling(Max: true, kernel, stride, pad), x);
             }
             var (n, c, windows, rows) = PerChannelWindows(nameof(Pooling), x, kernel, stride, pad);
             var picked = WithIndices(
