@@ -70,13 +70,13 @@ public sealed unsafe partial class KernelLibrary
         Enter();
     }
 
-    /// <summary>Refuses layouts other than the chunked one and geometries without windows.</summary>
+    /// <summary>Refuses backends without window kernels, and geometries without windows.</summary>
     private void CheckGeometry(WindowGeometry g, string name)
     {
-        if (style != KernelStyle.Chunked)
+        if (!backend.HasWindowKernels)
         {
             throw new NotSupportedException(
-                $"{name} runs on the CPU accelerator's chunked layout, not {style}: gather by offsets instead");
+                $"{name} runs on the CPU accelerator's backend, not the {style} one: gather by offsets instead");
         }
         bool sizes = g.N >= 0 && g.C >= 0 && g.H >= 1 && g.W >= 1 && g.KH >= 1 && g.KW >= 1 && g.SH >= 1 && g.SW >= 1;
         if (!sizes || g.PH < 0 || g.PW < 0 || g.H + (2 * g.PH) < g.KH || g.W + (2 * g.PW) < g.KW)

@@ -38,6 +38,22 @@ public sealed class SeamTests(CpuFixture fixture) : IClassFixture<CpuFixture>
     private static string Name(System.Diagnostics.StackFrame f) =>
         $"{f.GetMethod()?.DeclaringType?.Name}.{f.GetMethod()?.Name}";
 
+    [Fact]
+    public void Only_the_backend_choice_names_the_chunked_layout()
+    {
+        var kernels = Path.Combine(SourceRoot(), "kernels", "AutoDiff.Gpu.Kernels");
+        var naming = Directory.EnumerateFiles(kernels, "*.cs", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(kernels, f))
+            .Where(f => !f.StartsWith("obj", StringComparison.Ordinal))
+            .Where(f => File.ReadLines(Path.Combine(kernels, f))
+                .Any(line => !line.TrimStart().StartsWith("//", StringComparison.Ordinal)
+                    && line.Contains("KernelStyle.Chunked", StringComparison.Ordinal)))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        // In code, not comments: LaunchPlan resolves the style; the library's constructor picks the backend from it.
+        Assert.Equal(["KernelLibrary.cs", "LaunchPlan.cs"], naming);
+    }
+
     // As F.Exp: the helper that users call.
     private static Variable Probe(Variable x) => new FrameProbe().Call(x)[0];
 
