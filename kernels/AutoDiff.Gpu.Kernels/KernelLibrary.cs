@@ -129,14 +129,13 @@ public sealed unsafe partial class KernelLibrary
     {
         if (items == 0)
             return;
-        if (CpuLaunch == CpuLaunchMode.Direct && (threads <= 1 || items <= 1))
-        {
-            body.Run(0, items); // on the calling thread
-            return;
-        }
         if (CpuLaunch == CpuLaunchMode.Direct)
         {
-            Kernels.CpuLaunch.Run(body, items, threads);
+            // On the calling thread; large launches shared with thread-pool workers.
+            if (threads <= 1 || items <= 1)
+                body.Run(0, items);
+            else
+                SharedLaunch<TBody>.Run(body, items, threads);
             return;
         }
         long chunk = Ceiling(items, threads);
