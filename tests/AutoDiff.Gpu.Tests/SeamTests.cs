@@ -21,10 +21,7 @@ public sealed class SeamTests(CpuFixture fixture) : IClassFixture<CpuFixture>
     public void Only_the_launch_layer_and_the_device_name_the_kernel_library_or_the_launch_lock()
     {
         var engine = Path.Combine(SourceRoot(), "src", "AutoDiff.Gpu");
-        var sources = Directory.EnumerateFiles(engine, "*.cs", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(engine, f))
-            .Where(f => !f.StartsWith("obj", StringComparison.Ordinal))
-            .ToList();
+        var sources = Sources(engine);
         Assert.Contains(Path.Combine("Launch", "Launch.cs"), sources);
         var others = sources
             .Where(f => !f.StartsWith("Launch", StringComparison.Ordinal) && f != Path.Combine("Runtime", "Device.cs"))
@@ -35,16 +32,11 @@ public sealed class SeamTests(CpuFixture fixture) : IClassFixture<CpuFixture>
         Assert.True(others.Count == 0, $"outside Launch/: {string.Join(", ", others)}");
     }
 
-    private static string Name(System.Diagnostics.StackFrame f) =>
-        $"{f.GetMethod()?.DeclaringType?.Name}.{f.GetMethod()?.Name}";
-
     [Fact]
     public void Only_the_backend_choice_names_the_chunked_layout()
     {
         var kernels = Path.Combine(SourceRoot(), "kernels", "AutoDiff.Gpu.Kernels");
-        var naming = Directory.EnumerateFiles(kernels, "*.cs", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(kernels, f))
-            .Where(f => !f.StartsWith("obj", StringComparison.Ordinal))
+        var naming = Sources(kernels)
             .Where(f => File.ReadLines(Path.Combine(kernels, f))
                 .Any(line => !line.TrimStart().StartsWith("//", StringComparison.Ordinal)
                     && line.Contains("KernelStyle.Chunked", StringComparison.Ordinal)))
@@ -53,6 +45,16 @@ public sealed class SeamTests(CpuFixture fixture) : IClassFixture<CpuFixture>
         // In code, not comments: LaunchPlan resolves the style; the library's constructor picks the backend from it.
         Assert.Equal(["KernelLibrary.cs", "LaunchPlan.cs"], naming);
     }
+
+    private static string Name(System.Diagnostics.StackFrame f) =>
+        $"{f.GetMethod()?.DeclaringType?.Name}.{f.GetMethod()?.Name}";
+
+    /// <summary>The C# sources of <paramref name="project"/>, relative to it, obj/ left out.</summary>
+    private static List<string> Sources(string project) =>
+        Directory.EnumerateFiles(project, "*.cs", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(project, f))
+            .Where(f => !f.StartsWith("obj", StringComparison.Ordinal))
+            .ToList();
 
     // As F.Exp: the helper that users call.
     private static Variable Probe(Variable x) => new FrameProbe().Call(x)[0];
