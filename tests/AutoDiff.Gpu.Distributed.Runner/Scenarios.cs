@@ -3,8 +3,8 @@ using System.Globalization;
 namespace AutoDiff.Gpu.Distributed.Runner;
 
 /// <summary>
-/// The named scenarios. Each collective runs in both element types, every reduction, odd sizes, and under the MPI
-/// backend once more with chunks of <see cref="SmallChunk"/> elements, which the larger cases cross.
+/// The named scenarios. Each collective runs in both element types, every reduction and odd sizes; under MPI also
+/// in chunks of <see cref="SmallChunk"/> elements, which the larger cases cross, and staged through host memory.
 /// </summary>
 internal static class Scenarios
 {
@@ -43,7 +43,7 @@ internal static class Scenarios
                 var expected = new double[shape.Length];
                 for (int i = 0; i < expected.Length; i++)
                     expected[i] = Values.Reduce(op, c.Size, i, salt);
-                Values.Expect($"AllReduce({op}) of {dtype.Name()} {shape}, chunk {chunk}", shape, expected, t);
+                Values.Expect($"AllReduce({op}) of {dtype.Name()} {shape}, {chunk}", shape, expected, t);
             }
         }
         return $"{cases} cases";
@@ -65,7 +65,7 @@ internal static class Scenarios
                     var expected = new double[shape.Length];
                     for (int i = 0; i < expected.Length; i++)
                         expected[i] = Values.Of(root, i, salt);
-                    Values.Expect($"Broadcast from rank {root} of {dtype.Name()} {shape}, chunk {chunk}", shape, expected, t);
+                    Values.Expect($"Broadcast from rank {root} of {dtype.Name()} {shape}, {chunk}", shape, expected, t);
                 }
             }
         }
@@ -89,7 +89,7 @@ internal static class Scenarios
                     for (int i = 0; i < shape.Length; i++)
                         expected[(r * shape.Length) + i] = Values.Of(r, i, salt);
                 }
-                Values.Expect($"AllGather of {dtype.Name()} {shape}, chunk {chunk}", new Shape(dims), expected, gathered);
+                Values.Expect($"AllGather of {dtype.Name()} {shape}, {chunk}", new Shape(dims), expected, gathered);
             }
         }
         return $"{cases} cases";
@@ -111,7 +111,7 @@ internal static class Scenarios
                 var expected = new double[m];
                 for (int i = 0; i < m; i++)
                     expected[i] = Values.Reduce(op, n, (c.Rank * m) + i, salt);
-                Values.Expect($"ReduceScatter({op}) of {dtype.Name()} {shape}, chunk {chunk}", new Shape(dims), expected, part);
+                Values.Expect($"ReduceScatter({op}) of {dtype.Name()} {shape}, {chunk}", new Shape(dims), expected, part);
             }
         }
         return $"{cases} cases";
@@ -192,21 +192,34 @@ internal static class Scenarios
         }
     }
 
-    /// <summary>The default chunk, then, under MPI, chunks of <see cref="SmallChunk"/> elements.</summary>
+    /// <summary>
+    /// The backend as it is; under MPI on the CPU accelerator also with chunks of <see cref="SmallChunk"/>
+    /// elements, and both again staged through host memory as other devices are.
+    /// </summary>
     private static IEnumerable<string> Chunks(Collectives c)
     {
-        yield return "default";
-        if (c.Engine is MpiBackend mpi)
+        if (c.Engine is not MpiBackend mpi)
         {
-            mpi.ChunkElements = SmallChunk;
-            try
+            yield return "default";
+            yield break;
+        }
+        try
+        {
+            bool[] modes = mpi.Staged ? [true] : [false, true];
+            foreach (bool staged in modes)
             {
-                yield return SmallChunk.ToString(CultureInfo.InvariantCulture);
+                mpi.Staged = staged;
+                foreach (int chunk in (int[])[MpiBackend.DefaultChunkElements, SmallChunk])
+                {
+                    mpi.ChunkElements = chunk;
+                    yield return $"{(staged ? "staged" : "direct")}, {chunk:N0}";
+                }
             }
-            finally
-            {
-                mpi.ChunkElements = MpiBackend.DefaultChunkElements;
-            }
+        }
+        finally
+        {
+            mpi.ChunkElements = MpiBackend.DefaultChunkElements;
+            mpi.Staged = false;
         }
     }
 }

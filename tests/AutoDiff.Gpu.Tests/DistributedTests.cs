@@ -23,7 +23,7 @@ public sealed class DistributedTests
         var run = MpiJob.Run(ranks, Limit, null, scenarios);
 
         run.AssertPassed(ranks, scenarios);
-        Assert.Contains($"rank 0/{ranks} mpi cpu:0: broadcast ok (24 cases, roots 0 and {ranks - 1})", run.Output);
+        Assert.Contains($"rank 0/{ranks} mpi cpu:0: broadcast ok (48 cases, roots 0 and {ranks - 1})", run.Output);
     }
 
     [Fact]

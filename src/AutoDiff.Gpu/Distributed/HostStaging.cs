@@ -12,8 +12,11 @@ internal sealed unsafe class HostStaging(Device device) : IDisposable
     private byte* scratch;
     private long scratchBytes;
 
-    /// <summary>True on the CPU accelerator, where MPI works on the tensors' own memory.</summary>
-    public bool Direct { get; } = device.Kind == DeviceKind.Cpu;
+    /// <summary>
+    /// True on the CPU accelerator, where MPI works on the tensors' own memory. Tests turn it off there to take
+    /// the path of other devices.
+    /// </summary>
+    public bool Direct { get; set; } = device.Kind == DeviceKind.Cpu;
 
     /// <summary>
     /// The host address of element <paramref name="offset"/> of <paramref name="tensor"/> where it lives in host

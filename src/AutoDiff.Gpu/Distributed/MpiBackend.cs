@@ -35,6 +35,16 @@ internal sealed unsafe class MpiBackend : ICollectiveBackend
         set => chunkElements = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "a chunk holds at least one element");
     }
 
+    /// <summary>
+    /// True to copy through a host buffer even where MPI could work on the tensors' memory (a knob for tests: the
+    /// CPU accelerator then takes the GPUs' path).
+    /// </summary>
+    public bool Staged
+    {
+        get => !host.Direct;
+        set => host.Direct = !value && device.Kind == DeviceKind.Cpu;
+    }
+
     private Mpi Mpi => world.Mpi;
 
     public long[] Exchange(long[] mine) => world.AllGather(mine);

@@ -93,13 +93,19 @@ internal sealed unsafe class NcclBackend : ICollectiveBackend
 
     public void Dispose()
     {
-        if (comm != IntPtr.Zero)
+        try
         {
-            using (device.EnterLaunch())
-                nccl.Check(nccl.CommDestroy(comm), "ncclCommDestroy");
-            comm = IntPtr.Zero;
+            if (comm != IntPtr.Zero)
+            {
+                using (device.EnterLaunch())
+                    nccl.Check(nccl.CommDestroy(comm), "ncclCommDestroy");
+            }
         }
-        world?.Leave();
+        finally
+        {
+            comm = IntPtr.Zero;
+            world?.Leave();
+        }
     }
 
     /// <summary>The device's ILGPU stream, on which the engine's kernels run too.</summary>
