@@ -16,37 +16,37 @@ internal static unsafe class AllReduceExperiment
     /// <summary>The allreduce command with its options.</summary>
     public static Command Command()
     {
-        var mib = new Option<int>("--mib") { Description = "Size of the tensor in MiB (default 256).", DefaultValueFactory = _ => 256 };
-        var reps = new Option<int>("--reps") { Description = "Timed all-reduces and copies (default 5).", DefaultValueFactory = _ => 5 };
-        var device = new Option<string>("--device") { Description = "The device each rank reduces on (default cpu).", DefaultValueFactory = _ => "cpu" };
-        mib.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 8191) r.AddError("--mib: give 1 to 8191"); });
-        reps.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--reps: give 1 or more"); });
-        var command = new Command("allreduce", "Under mpiexec: an all-reduce of a float32 tensor timed beside a memcpy of the same bytes.")
+        var mib = Number("--mib", "Size of the tensor in MiB (default 256).", 256, most: 8191);
+        var reps = Number("--reps", "Timed all-reduces and copies (default 5).", 5, most: 1000);
+        var device = new Option<string>("--device")
         {
-            mib, reps, device,
+            Description = "The device each rank reduces on (default cpu).",
+            DefaultValueFactory = _ => "cpu",
         };
-        command.SetAction(r => Run(r.GetValue(mib), r.GetValue(reps), r.GetValue(device)!));
+        string about = "Under mpiexec: an all-reduce of a float32 tensor timed beside a memcpy of the same bytes.";
+        var command = new Command("allreduce", about) { mib, reps, device };
+        command.SetAction(r => Run(r.GetValue(mib) * (1L << 20), r.GetValue(reps), r.GetValue(device)!));
         return command;
     }
 
-    private static int Run(int mib, int reps, string deviceId)
+    private static int Run(long bytes, int reps, string deviceId)
     {
-        long bytes = mib * (1L << 20);
-        int elements = (int)(bytes / sizeof(float));
         using var device = Device.Open(deviceId);
         using var c = Collectives.Start(device);
-        var t = device.Full(new Shape(elements), c.Rank + 1, DType.Float32);
+        var t = device.Full(new Shape((int)(bytes / sizeof(float))), c.Rank + 1, DType.Float32);
+        c.AllReduce(t); // warm-up
+        float expected = c.Size * (c.Size + 1) / 2f;
         var reduce = new double[reps];
-        c.AllReduce(t); // warm-up: every rank now holds n(n+1)/2
         for (int i = 0; i < reps; i++)
         {
             c.Barrier();
             long start = Stopwatch.GetTimestamp();
             c.AllReduce(t);
             reduce[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            expected *= c.Size; // every rank holds the same value: the sum is exact until it overflows
         }
-        double expected = c.Size * (c.Size + 1) / 2.0 * Math.Pow(c.Size, reps);
-        bool right = t.ToArray<float>() is var values && values[0] == expected && values[^1] == expected;
+        var values = t.ToArray<float>();
+        bool right = values[0].Equals(expected) && values[^1].Equals(expected);
 
         // The memcpy runs on rank 0 while the others wait: the machine's copy bandwidth, undisturbed.
         c.Barrier();
@@ -54,16 +54,18 @@ internal static unsafe class AllReduceExperiment
         c.Barrier();
         if (c.IsRoot)
         {
-            double reduceRate = bytes / Median(reduce) / 1e3;
-            double copyRate = bytes / Median(copy) / 1e3;
-            Console.WriteLine(Invariant($"all-reduce (sum) of {Bytes(bytes)} float32, {c.Size} ranks, {c.Backend} on {device.Id}: median {Duration(Median(reduce))}, best {Duration(reduce.Min())}, {reduceRate:F2} GB/s"));
-            Console.WriteLine(Invariant($"memcpy of {Bytes(bytes)}, rank 0 alone: median {Duration(Median(copy))}, best {Duration(copy.Min())}, {copyRate:F2} GB/s"));
-            Console.WriteLine(Invariant($"all-reduce / memcpy bandwidth: {100 * reduceRate / copyRate:F1} % (target 25 %); result {(right ? "right" : "WRONG")}"));
+            string reduced = $"all-reduce (sum) of {Bytes(bytes)} float32, {c.Size} ranks, {c.Backend} on {device.Id}";
+            Console.WriteLine($"{reduced}: {Times(reduce, bytes)}");
+            Console.WriteLine($"memcpy of {Bytes(bytes)}, rank 0 alone: {Times(copy, bytes)}");
+            double ratio = Median(copy) / Median(reduce);
+            string result = right ? "result right" : "result WRONG";
+            Console.WriteLine(Invariant($"all-reduce / memcpy bandwidth: {100 * ratio:F1} % (target 25 %); {result}"));
+
         }
         return right ? 0 : Program.WrongResult;
     }
 
-    /// <summary>Microseconds of each of <paramref name="reps"/> copies of <paramref name="bytes"/> between two host buffers.</summary>
+    /// <summary>Microseconds of each of <paramref name="reps"/> copies of <paramref name="bytes"/>.</summary>
     private static double[] TimeCopies(long bytes, int reps)
     {
         byte* from = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
@@ -89,9 +91,31 @@ internal static unsafe class AllReduceExperiment
         }
     }
 
+    /// <summary>Median and best of <paramref name="times"/> (µs), and the bandwidth of the median in GB/s.</summary>
+    private static string Times(double[] times, long bytes)
+    {
+        double median = Median(times);
+        return Invariant($"median {Duration(median)}, best {Duration(times.Min())}, {bytes / median / 1e3:F2} GB/s");
+    }
+
+
     private static double Median(double[] values)
     {
         var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        int half = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
+    }
+
+    /// <summary>An option of a whole number from 1 to <paramref name="most"/>.</summary>
+    private static Option<int> Number(string name, string description, int fallback, int most)
+    {
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => fallback };
+        option.Validators.Add(r =>
+        {
+            int value = r.GetValueOrDefault<int>();
+            if (value < 1 || value > most)
+                r.AddError($"{name}: give 1 to {most}");
+        });
+        return option;
     }
 }
