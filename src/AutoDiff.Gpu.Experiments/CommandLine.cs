@@ -96,6 +96,7 @@ internal sealed class CommandLine
         Root.Add(graph);
         Root.Add(seed);
         Root.Add(sine);
+        Root.Add(AllReduceExperiment.Command());
         Root.Add(help);
 
         foreach (var helpOption in Root.Options.OfType<HelpOption>())
