@@ -101,8 +101,9 @@ internal sealed record JobRun(string Command, int ExitCode, string Output)
         }
     }
 
-    /// <summary>Fails unless the job ended with an error (never 0); a hang fails in <see
-    /// cref="MpiJob.Run"/>.</summary>
+    /// <summary>
+    /// Fails unless the job ended with an error (never 0); a hang fails in <see cref="MpiJob.Run"/>.
+    /// </summary>
     public void AssertFailed()
     {
         Assert.True(ExitCode != 0, $"'{Command}' exited 0; it should have failed:\n{Output}");
