@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using AutoDiff.Gpu.Distributed;
 
 namespace AutoDiff.Gpu.Tests;
 
@@ -40,6 +41,8 @@ internal static class MpiJob
         foreach (string scenario in scenarios)
             start.ArgumentList.Add(scenario);
         start.Environment[Device.EnvironmentVariable] = "cpu";
+        start.Environment.Remove(Collectives.BackendVariable);
+
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
             start.Environment[name] = value;
 
