@@ -2,8 +2,9 @@ using System.Reflection;
 
 namespace AutoDiff.Gpu.Tests;
 
-/// <summary>A program built with the tests (not referenced as an assembly), found where the build recorded
-/// it.</summary>
+/// <summary>
+/// A program built with the tests (not referenced as an assembly), found where the build recorded it.
+/// </summary>
 internal static class BuiltProgram
 {
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using AutoDiff.Gpu.Distributed;
 
 namespace AutoDiff.Gpu.Tests;
 
@@ -40,6 +41,8 @@ internal static class MpiJob
         foreach (string scenario in scenarios)
             start.ArgumentList.Add(scenario);
         start.Environment[Device.EnvironmentVariable] = "cpu";
+        start.Environment.Remove(Collectives.BackendVariable);
+
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
             start.Environment[name] = value;
 
@@ -101,8 +104,9 @@ internal sealed record JobRun(string Command, int ExitCode, string Output)
         }
     }
 
-    /// <summary>Fails unless the job ended with an error (never 0); a hang fails in <see
-    /// cref="MpiJob.Run"/>.</summary>
+    /// <summary>
+    /// Fails unless the job ended with an error (never 0); a hang fails in <see cref="MpiJob.Run"/>.
+    /// </summary>
     public void AssertFailed()
     {
         Assert.True(ExitCode != 0, $"'{Command}' exited 0; it should have failed:\n{Output}");

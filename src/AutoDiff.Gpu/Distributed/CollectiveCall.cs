@@ -15,10 +15,10 @@ internal sealed record CollectiveCall(
 
     private static readonly string[] Operations = ["AllReduce", "Broadcast", "AllGather", "ReduceScatter", "Barrier"];
 
-    /// <summary>Swaps the calls of every rank through <paramref name="backend"/>; returns when all are the
-    /// same.</summary>
-    /// <exception cref="CollectiveException">Some rank's call differs from rank 0's: the message names
-    /// both.</exception>
+    /// <summary>
+    /// Swaps the calls of every rank through <paramref name="backend"/>; returns when all are the same.
+    /// </summary>
+    /// <exception cref="CollectiveException">A rank's call differs from rank 0's (named both).</exception>
     public void Agree(ICollectiveBackend backend)
     {
         if (backend.Size == 1)
@@ -58,8 +58,9 @@ internal sealed record CollectiveCall(
         return fields;
     }
 
-    /// <summary>E.g. <c>AllReduce(Mean) of float32 (3, 4)</c> or <c>Broadcast from rank 1 of float64
-    /// (5,)</c>.</summary>
+    /// <summary>
+    /// E.g. <c>AllReduce(Mean) of float32 (3, 4)</c> or <c>Broadcast from rank 1 of float64 (5,)</c>.
+    /// </summary>
     private static string Describe(ReadOnlySpan<long> fields)
     {
         string name = fields[0] >= 0 && fields[0] < Operations.Length

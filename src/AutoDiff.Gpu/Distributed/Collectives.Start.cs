@@ -17,15 +17,14 @@ public sealed partial class Collectives
     /// The device to compute on; by default this rank's: <c>cuda:</c><see cref="LocalRank"/> where several GPUs are
     /// present, else the best device, whose CPU accelerator gets this rank's share of the node's cores.
     /// </param>
-    /// <exception cref="NotSupportedException">Open MPI's <c>mpirun</c> started the process (MPICH's ABI is
-    /// bound).</exception>
-    /// <exception cref="DllNotFoundException">A launcher started the process but no MPI library is
-    /// installed.</exception>
+    /// <exception cref="NotSupportedException">Open MPI's <c>mpirun</c> started the process.</exception>
+    /// <exception cref="DllNotFoundException">A launcher started the process; no MPI is installed.</exception>
     public static Collectives Start(Device? device = null) =>
         Start(device, Environment.GetEnvironmentVariable(BackendVariable));
 
-    /// <summary><see cref="Start(Device?)"/> with the backend named (null: chosen as the variable's doc
-    /// says).</summary>
+    /// <summary>
+    /// <see cref="Start(Device?)"/> with the backend named (null: chosen as the variable's doc says).
+    /// </summary>
     internal static Collectives Start(Device? device, string? backendName)
     {
         string? asked = Parse(backendName);

@@ -69,8 +69,9 @@ public sealed partial class Collectives : IDisposable
         }
     }
 
-    /// <summary>Replaces <paramref name="tensor"/>'s values on every rank by those of rank <paramref
-    /// name="root"/>.</summary>
+    /// <summary>
+    /// Replaces <paramref name="tensor"/>'s values on every rank by those of rank <paramref name="root"/>.
+    /// </summary>
     public void Broadcast(Tensor tensor, int root = 0)
     {
         if (root < 0 || root >= Size)

@@ -10,10 +10,8 @@ namespace AutoDiff.Gpu.Distributed;
 internal sealed record Launcher(string Name, int Rank, int Size, int? LocalRank, int? LocalSize)
 {
     /// <summary>The launcher of this process, or null when none started it (one rank, no MPI needed).</summary>
-    /// <exception cref="NotSupportedException">Open MPI's <c>mpirun</c> started it: its library has another
-    /// ABI.</exception>
-    /// <exception cref="InvalidOperationException">A launcher variable holds no valid number (the message names
-    /// it).</exception>
+    /// <exception cref="NotSupportedException">Open MPI's <c>mpirun</c> started it: another ABI.</exception>
+    /// <exception cref="InvalidOperationException">A launcher variable holds no valid number.</exception>
     public static Launcher? Detect() => Detect(Environment.GetEnvironmentVariable);
 
     /// <summary><see cref="Detect()"/> over the variables <paramref name="read"/> returns.</summary>

@@ -64,8 +64,7 @@ internal sealed unsafe class Mpi
     }
 
     /// <summary>The library, loaded on first use.</summary>
-    /// <exception cref="DllNotFoundException">No MPI library is installed (the message says how to get
-    /// MPICH).</exception>
+    /// <exception cref="DllNotFoundException">No MPI is installed: the message says how to get it.</exception>
     public static Mpi Library => Loaded.Value;
 
     /// <summary>What <c>MPI_Get_library_version</c> says (e.g. <c>MPICH Version: 4.0.2</c> and its build).</summary>
@@ -112,8 +111,9 @@ internal sealed unsafe class Mpi
         _ => throw new NotSupportedException($"collectives move float32 and float64 tensors, not {dtype}"),
     };
 
-    /// <summary>Throws <see cref="CollectiveException"/> in MPI's words unless <paramref name="code"/> is
-    /// success.</summary>
+    /// <summary>
+    /// Throws <see cref="CollectiveException"/> in MPI's words unless <paramref name="code"/> is success.
+    /// </summary>
     public void Check(int code, string function)
     {
         if (code != Success)

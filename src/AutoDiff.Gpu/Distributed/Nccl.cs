@@ -44,8 +44,7 @@ internal sealed unsafe class Nccl
     }
 
     /// <summary>The library, loaded on first use.</summary>
-    /// <exception cref="DllNotFoundException">NCCL is not installed: the message lists where it was looked
-    /// for.</exception>
+    /// <exception cref="DllNotFoundException">No NCCL: the message lists where it was looked for.</exception>
     public static Nccl Library => Loaded.Value;
 
     /// <summary>NCCL's version code (major × 10000 + minor × 100 + patch since 2.9).</summary>
@@ -75,8 +74,9 @@ internal sealed unsafe class Nccl
         _ => throw new NotSupportedException($"collectives move float32 and float64 tensors, not {dtype}"),
     };
 
-    /// <summary>Throws <see cref="CollectiveException"/> with NCCL's own words unless <paramref name="code"/> is
-    /// success.</summary>
+    /// <summary>
+    /// Throws <see cref="CollectiveException"/> with NCCL's own words unless <paramref name="code"/> is success.
+    /// </summary>
     public void Check(int code, string function)
     {
         if (code != Success)
