@@ -57,6 +57,23 @@ internal static partial class Launch
             x.View<byte>().CopyTo(y.View<byte>());
     }
 
+    /// <summary>
+    /// Copies x's elements into y's, from element <paramref name="offset"/> of y on: device to device, one copy (packs
+    /// gradients into one flat buffer). x and y have one element type and share an accelerator.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">x does not fit in y at <paramref name="offset"/>.</exception>
+    public static void CopyInto(Tensor x, Tensor y, long offset)
+    {
+        CheckCompatible(nameof(CopyInto), x, y);
+        if (offset < 0 || offset > y.Length - x.Length)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"{nameof(CopyInto)}: {x.Length:N0} elements do not fit in tensor {y.Shape} from element {offset:N0}");
+        if (x.Length == 0)
+            return;
+        y.BeforeWrite();
+        using (x.Device.EnterLaunch())
+            x.View<byte>().CopyTo(y.View<byte>().SubView(offset * y.DType.Size(), x.ByteLength));
+    }
+
     /// <summary>y = x converted to y's element type (float32 to float64 or back, rounded to nearest).</summary>
     public static void Convert(Tensor x, Tensor y)
     {

@@ -1,0 +1,67 @@
+using AutoDiff.Gpu.Data;
+using AutoDiff.Gpu.Distributed;
+using AutoDiff.Gpu.Layers;
+using AutoDiff.Gpu.Optimizers;
+using static AutoDiff.Gpu.F;
+
+namespace AutoDiff.Gpu.Experiments;
+
+/// <summary>
+/// The book's spiral classifier (steps 47–50: <c>Mlp([10, 3])</c>, SGD with rate 1) trained from minibatches, in one
+/// process or data-parallel over ranks by the same loop. Each rank seeds its generator with seed + rank, so the ranks
+/// start equal only because <see cref="DataParallel"/> broadcasts rank 0's weights. Linked into the tests, so that
+/// the experiments program and the tests train the same way.
+/// </summary>
+internal sealed class SpiralTraining
+{
+    private readonly Optimizer optimizer;
+    private IEnumerator<Batch>? batches;
+
+    /// <summary>
+    /// Loads the data on <paramref name="device"/>; the model and the loader (batches of <paramref name="batchSize"/>
+    /// rows in all) are data-parallel over <paramref name="ranks"/> when given, plain otherwise.
+    /// </summary>
+    public SpiralTraining(Device device, Collectives? ranks, int batchSize, DType dtype, int seed, long bucketBytes = DataParallel.DefaultBucketBytes)
+    {
+        device.Random.ManualSeed((ulong)(seed + (ranks?.Rank ?? 0)));
+        var (x, t) = Spiral.Load(device, dtype: dtype);
+        var mlp = new Mlp([10, Spiral.Classes]);
+        Model = ranks is null ? mlp : new DataParallel(mlp, ranks, bucketBytes);
+        optimizer = new Sgd(1.0).Setup(Model);
+        var loader = new DataLoader(x, t, batchSize, seed: seed);
+        Loader = ranks is null ? loader : loader.Shard(ranks);
+    }
+
+    /// <summary>The model: the MLP, or the MLP inside <see cref="DataParallel"/>.</summary>
+    public Layer Model { get; }
+
+    /// <summary>This process's loader: the whole batches, or this rank's part of each.</summary>
+    public DataLoader Loader { get; }
+
+    /// <summary>Runs <paramref name="count"/> training steps, going on from epoch to epoch.</summary>
+    public void Train(int count)
+    {
+        for (int i = 0; i < count; i++)
+            Step();
+    }
+
+    /// <summary>One step on the next batch: loss, gradients cleared, backward, update.</summary>
+    public void Step()
+    {
+        batches ??= Loader.GetEnumerator();
+        if (!batches.MoveNext())
+        {
+            batches = Loader.GetEnumerator();
+            batches.MoveNext();
+        }
+        var batch = batches.Current;
+        var loss = SoftmaxCrossEntropy(Model.Call(batch.X), batch.Labels!);
+        Model.ClearGrads();
+        loss.Backward();
+        optimizer.Update();
+    }
+
+    /// <summary>The parameters by name, as float64 (exact for float32 values).</summary>
+    public List<(string Name, double[] Values)> Parameters() =>
+        [.. Model.NamedParams().Select(p => (p.Name, p.Parameter.ToDoubleArray()))];
+}
