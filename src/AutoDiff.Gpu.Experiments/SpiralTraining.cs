@@ -14,7 +14,6 @@ namespace AutoDiff.Gpu.Experiments;
 /// </summary>
 internal sealed class SpiralTraining
 {
-    private readonly Optimizer optimizer;
     private IEnumerator<Batch>? batches;
 
     /// <summary>
@@ -27,13 +26,16 @@ internal sealed class SpiralTraining
         var (x, t) = Spiral.Load(device, dtype: dtype);
         var mlp = new Mlp([10, Spiral.Classes]);
         Model = ranks is null ? mlp : new DataParallel(mlp, ranks, bucketBytes);
-        optimizer = new Sgd(1.0).Setup(Model);
+        Optimizer = new Sgd(1.0).Setup(Model);
         var loader = new DataLoader(x, t, batchSize, seed: seed);
         Loader = ranks is null ? loader : loader.Shard(ranks);
     }
 
     /// <summary>The model: the MLP, or the MLP inside <see cref="DataParallel"/>.</summary>
     public Layer Model { get; }
+
+    /// <summary>Plain SGD with rate 1, set up with <see cref="Model"/>.</summary>
+    public Optimizer Optimizer { get; }
 
     /// <summary>This process's loader: the whole batches, or this rank's part of each.</summary>
     public DataLoader Loader { get; }
@@ -58,7 +60,7 @@ internal sealed class SpiralTraining
         var loss = SoftmaxCrossEntropy(Model.Call(batch.X), batch.Labels!);
         Model.ClearGrads();
         loss.Backward();
-        optimizer.Update();
+        Optimizer.Update();
     }
 
     /// <summary>The parameters by name, as float64 (exact for float32 values).</summary>
