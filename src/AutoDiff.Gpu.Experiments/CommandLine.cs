@@ -96,6 +96,8 @@ internal sealed class CommandLine
         Root.Add(graph);
         Root.Add(seed);
         Root.Add(sine);
+        Root.Add(ShardedSeedExperiment.Command());
+        Root.Add(DataParallelStepExperiment.Command());
         Root.Add(help);
 
         foreach (var helpOption in Root.Options.OfType<HelpOption>())
@@ -178,7 +180,7 @@ internal sealed class CommandLine
     }
 
     /// <summary>An option that takes one value, parsed (and checked) by <paramref name="parse"/>.</summary>
-    private static Option<T> Value<T>(string name, string helpName, Func<string, T> parse, string description, params string[] aliases) =>
+    internal static Option<T> Value<T>(string name, string helpName, Func<string, T> parse, string description, params string[] aliases) =>
         new(name, aliases)
         {
             Description = description,
