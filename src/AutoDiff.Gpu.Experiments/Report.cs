@@ -99,7 +99,8 @@ internal static class Report
         List<string> header =
         [
             "mode", "lifetime", "fusion", "device", "shape", "elements", "dtype", "median", "mean", "fastest", "first",
-            "launches", "compiled", "peak/tensor", "peak alloc", "reserved", "pool GCs eph/full", "warm-up", "check",
+            "launches", "compiled", "peak/tensor", "peak alloc", "reserved", "pool GCs eph/full", "GC pause", "warm-up",
+            "check",
         ];
         if (relative)
             header.Insert(9, "mean/scoped");
@@ -125,6 +126,7 @@ internal static class Report
                 Units.Bytes(r.PeakAllocatedBytes),
                 Units.Bytes(r.ReservedBytes),
                 Units.Invariant($"{r.EphemeralCollections} / {r.FullCollections}"),
+                Units.Duration(r.GcPauseMicroseconds),
                 Units.Invariant($"{r.WarmupIterations}{(r.WarmupCapped ? " (capped)" : string.Empty)}"),
                 r.Passed ? r.Check : "FAILED",
             ];
@@ -143,11 +145,11 @@ internal static class Report
 
     private static void WriteResultsCsv(TextWriter output, RunInfo info, IReadOnlyList<ModeResult> results)
     {
-        output.WriteLine("mode,lifetime,fusion,launches_per_iteration,compiled,device,device_name,shape,elements,dtype,reps,warmup,median_us,mean_us,min_us,first_us,peak_allocated_bytes,reserved_bytes,buffer_bytes,peak_buffers,ephemeral_collections,full_collections,warmup_iterations,warmup_capped,garbage_budget_bytes,ballast_bytes,check");
+        output.WriteLine("mode,lifetime,fusion,launches_per_iteration,compiled,device,device_name,shape,elements,dtype,reps,warmup,median_us,mean_us,min_us,first_us,peak_allocated_bytes,reserved_bytes,buffer_bytes,peak_buffers,ephemeral_collections,full_collections,gc_pause_us,warmup_iterations,warmup_capped,garbage_budget_bytes,ballast_bytes,check");
         foreach (var r in results)
         {
             output.WriteLine(Units.Invariant(
-                $"{Options.ModeName(r.Mode)},{Options.LifetimeName(r.Lifetime)},{Options.FusionName(r.Fused)},{r.LaunchesPerIteration:F2},{r.Compiled},{info.DeviceId},{Csv(info.DeviceName)},{Units.ShapeText(info.Shape)},{info.Shape.Length},{info.DType.Name()},{info.Reps},{info.Warmup},{r.MedianMicroseconds:F3},{r.MeanMicroseconds:F3},{r.MinMicroseconds:F3},{r.FirstMicroseconds:F3},{r.PeakAllocatedBytes},{r.ReservedBytes},{r.BufferBytes},{r.PeakBuffers:F4},{r.EphemeralCollections},{r.FullCollections},{r.WarmupIterations},{(r.WarmupCapped ? "true" : "false")},{info.GarbageBudget},{info.BallastBytes},{Csv(r.Check)}"));
+                $"{Options.ModeName(r.Mode)},{Options.LifetimeName(r.Lifetime)},{Options.FusionName(r.Fused)},{r.LaunchesPerIteration:F2},{r.Compiled},{info.DeviceId},{Csv(info.DeviceName)},{Units.ShapeText(info.Shape)},{info.Shape.Length},{info.DType.Name()},{info.Reps},{info.Warmup},{r.MedianMicroseconds:F3},{r.MeanMicroseconds:F3},{r.MinMicroseconds:F3},{r.FirstMicroseconds:F3},{r.PeakAllocatedBytes},{r.ReservedBytes},{r.BufferBytes},{r.PeakBuffers:F4},{r.EphemeralCollections},{r.FullCollections},{r.GcPauseMicroseconds:F3},{r.WarmupIterations},{(r.WarmupCapped ? "true" : "false")},{info.GarbageBudget},{info.BallastBytes},{Csv(r.Check)}"));
         }
     }
 
@@ -190,6 +192,7 @@ internal static class Report
                 w.WriteNumber("peakBuffers", Math.Round(r.PeakBuffers, 4));
                 w.WriteNumber("ephemeralCollections", r.EphemeralCollections);
                 w.WriteNumber("fullCollections", r.FullCollections);
+                w.WriteNumber("gcPauseMicroseconds", Math.Round(r.GcPauseMicroseconds, 3));
                 w.WriteNumber("warmupIterations", r.WarmupIterations);
                 w.WriteBoolean("warmupCapped", r.WarmupCapped);
                 w.WriteString("check", r.Check);

@@ -24,6 +24,7 @@ namespace AutoDiff.Gpu.Experiments;
 /// <param name="RecordedMicroseconds">Length of the recorded iteration.</param>
 /// <param name="FirstMicroseconds">The row's first iteration, checked: compilation and first touches included.</param>
 /// <param name="Compiled">Kernels and expression shapes compiled during the timed iterations (0 when steady).</param>
+/// <param name="GcPauseMicroseconds">Garbage collection pauses (anyone's) during the timed iterations, per iteration.</param>
 internal sealed record ModeResult(
     Mode Mode,
     Lifetime Lifetime,
@@ -44,7 +45,8 @@ internal sealed record ModeResult(
     IReadOnlyList<(double Microseconds, long Bytes)>? Samples,
     double RecordedMicroseconds,
     double FirstMicroseconds,
-    long Compiled)
+    long Compiled,
+    double GcPauseMicroseconds)
 {
     /// <summary>The peak in units of one tensor's pool block.</summary>
     public double PeakBuffers => (double)PeakAllocatedBytes / BufferBytes;
@@ -114,6 +116,7 @@ internal sealed class SeedExperiment(Device device, Shape shape, DType dtype, Pr
         var before = memory.Snapshot();
         long launches = Device.KernelLaunches;
         long compilations = Device.Compilations;
+        var paused = GC.GetTotalPauseDuration();
         for (int i = 0; i < reps; i++)
         {
             progress.Report($"{i}/{reps}");
@@ -122,6 +125,7 @@ internal sealed class SeedExperiment(Device device, Shape shape, DType dtype, Pr
             times[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
         }
         var after = memory.Snapshot();
+        double pause = (GC.GetTotalPauseDuration() - paused).TotalMicroseconds / reps;
         double launchesPerIteration = (double)(Device.KernelLaunches - launches) / reps;
         long compiled = Device.Compilations - compilations;
 
@@ -136,7 +140,7 @@ internal sealed class SeedExperiment(Device device, Shape shape, DType dtype, Pr
         return new ModeResult(
             mode, lifetime, Config.Fusion, launchesPerIteration, median, mean, times[0], peak, after.ReservedBytes, BufferBytes, warmed, capped,
             after.EphemeralCollections - before.EphemeralCollections, after.FullCollections - before.FullCollections,
-            check, failure is null, samples, recorded, firstMicroseconds, compiled);
+            check, failure is null, samples, recorded, firstMicroseconds, compiled, pause);
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -278,19 +277,7 @@ internal static class ExperimentsProgram
     }
 
     /// <summary>The program named by <see cref="EnvironmentVariable"/>, else the one built with the tests.</summary>
-    private static string Locate()
-    {
-        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } given)
-        {
-            Assert.True(File.Exists(given), $"{EnvironmentVariable}={given}: no such file");
-            return given;
-        }
-        string? built = typeof(ExperimentsProgram).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(a => a.Key == "ExperimentsProgram")?.Value;
-        if (string.IsNullOrEmpty(built) || !File.Exists(built))
-            Assert.Skip($"the experiments program is not at {built ?? "(no path recorded)"}, where the build put it; set {EnvironmentVariable} to its executable");
-        return built!;
-    }
+    private static string Locate() => BuiltProgram.Locate(EnvironmentVariable, "ExperimentsProgram", "the experiments program");
 }
 
 /// <summary>What a run of the program printed and returned.</summary>

@@ -8,8 +8,8 @@ namespace AutoDiff.Gpu;
 /// </summary>
 internal sealed class PassGradients(bool createGraph)
 {
-    private readonly Dictionary<Variable, Variable> pending = new(ReferenceEqualityComparer.Instance);
-    private readonly HashSet<Variable> dropped = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Variable, Variable> pending = new(VariableIdentity.Instance);
+    private readonly HashSet<Variable> dropped = new(VariableIdentity.Instance);
 
     /// <summary>A leaf's own pass: its gradient becomes the seed, else ones unless it has one (DeZero).</summary>
     public static void SeedLeaf(Variable output, Variable? seed, bool createGraph)

@@ -7,14 +7,14 @@ namespace AutoDiff.Gpu;
 // Copies between host and device, between tensors and between element types, and waiting for the device.
 internal static partial class Launch
 {
-    /// <summary>Copies <paramref name="data"/> into <paramref name="y"/> (of the same length).</summary>
-    public static void Upload<T>(Tensor y, ReadOnlySpan<T> data)
+    /// <summary>Copies <paramref name="data"/> into <paramref name="y"/>'s elements from <paramref name="offset"/> on.</summary>
+    public static void Upload<T>(Tensor y, ReadOnlySpan<T> data, long offset = 0)
         where T : unmanaged
     {
         if (data.IsEmpty)
             return;
         using (y.Device.EnterLaunch())
-            y.View<T>().CopyFromCPU(data);
+            y.View<T>().SubView(offset, data.Length).CopyFromCPU(data);
     }
 
     /// <summary>Copies <paramref name="data"/> into <paramref name="indices"/> (of the same length).</summary>
@@ -26,8 +26,8 @@ internal static partial class Launch
             indices.View.CopyFromCPU(data);
     }
 
-    /// <summary>Copies x's first elements into <paramref name="into"/>; waits for the work in flight.</summary>
-    public static void Download<T>(Tensor x, Span<T> into)
+    /// <summary>Copies x's elements from <paramref name="offset"/> on into <paramref name="into"/>; waits for the work in flight.</summary>
+    public static void Download<T>(Tensor x, Span<T> into, long offset = 0)
         where T : unmanaged
     {
         if (into.IsEmpty)
@@ -36,7 +36,7 @@ internal static partial class Launch
             return;
         }
         using (x.Device.EnterLaunch())
-            x.View<T>().SubView(0, into.Length).CopyToCPU(into);
+            x.View<T>().SubView(offset, into.Length).CopyToCPU(into);
     }
 
     /// <summary>Copies the indices into <paramref name="into"/>; waits for the work in flight.</summary>

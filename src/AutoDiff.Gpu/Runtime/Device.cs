@@ -229,11 +229,24 @@ public sealed partial class Device : IDisposable
         }
     }
 
+    /// <summary>
+    /// Cores the CPU accelerator may use: all of them, or a rank's share where several ranks run on one node
+    /// (set before the accelerator is opened; see <see cref="Distributed.Collectives.Start(Device?)"/>).
+    /// </summary>
+    internal static int CpuCores
+    {
+        get => Volatile.Read(ref cpuCores);
+        set => Volatile.Write(ref cpuCores, Math.Max(1, value));
+    }
+
+    private static int cpuCores = Environment.ProcessorCount;
+
     private static Context CreateContext(DeviceKind? only)
     {
         // The CPU accelerator gets one OS thread per core in a single group: elementwise kernels give each
-        // thread one contiguous chunk (see LaunchPlan). ILGPU's default simulates 16 threads with barriers.
-        int threads = Math.Max(2, Environment.ProcessorCount);
+        // thread one contiguous chunk (see LaunchPlan). ILGPU's default simulates 16 threads with barriers;
+        // it refuses groups of fewer than two threads.
+        int threads = Math.Max(2, CpuCores);
         var cpu = new CPUDevice(threads, 1, 1);
         return Context.Create(builder =>
         {
