@@ -6,8 +6,8 @@ namespace AutoDiff.Gpu.Distributed;
 /// Averages gradients over the ranks in buckets, as PyTorch's DistributedDataParallel: the gradients of one element
 /// type are packed, in order, into flat buffers of about <c>bucketBytes</c> on the device, each buffer is summed over
 /// the ranks by one all-reduce, and each gradient is read back out of it times 1/ranks. Few large messages instead of
-/// one per parameter; a gradient larger than a bucket has a bucket of its own. Nothing crosses to the host but one
-/// flag per parameter.
+/// one per parameter; a gradient larger than a bucket has a bucket of its own. One call per bucket and step; nothing
+/// crosses to the host but flags, and those only where a rank lacks a gradient.
 /// </summary>
 internal static class GradientBuckets
 {
@@ -39,50 +39,60 @@ internal static class GradientBuckets
     /// <summary>
     /// Replaces the gradient of each of <paramref name="parameters"/> (the same list on every rank) by its mean over
     /// the ranks. A rank without a gradient for a parameter adds zeros; a parameter without one on every rank keeps
-    /// none, on every rank. The mean is the sum times 1/ranks, so the result is the same on every rank.
+    /// none, on every rank. The mean is the sum times 1/ranks, so the result is the same on every rank. Each bucket
+    /// starts with one flag per member, 1 where this rank has its gradient: summed with the gradients, they tell a rank
+    /// that lacks one whether another has it, and cost no extra call (nor a read, where every gradient is here).
     /// </summary>
     /// <exception cref="ArgumentException">A parameter lives on another device than the ranks' collectives.</exception>
     public static void Average(Collectives collectives, IReadOnlyList<Variable> parameters, long bucketBytes)
     {
-        if (parameters.Count == 0)
-            return;
         var device = collectives.Device;
         foreach (var p in parameters)
         {
             if (!p.Device.SharesAcceleratorWith(device))
                 throw new ArgumentException($"{nameof(DataParallel)}: {p.Describe()} is on {p.Device.Id}, but this rank computes on {device.Id}: move the model there with model.To(device)", nameof(parameters));
         }
-
-        // Which parameters have a gradient somewhere: one answer on every rank, so the same buckets everywhere.
-        var counts = collectives.Sum([.. parameters.Select(p => p.GradInternal is null ? 0.0 : 1.0)]);
-        var present = Enumerable.Range(0, parameters.Count).Where(i => counts[i] > 0).Select(i => parameters[i]).ToList();
         var scale = new ScaleOperator(1.0 / collectives.Size);
-        foreach (var bucket in Plan([.. present.Select(p => (p.DType, p.Data.ByteLength))], bucketBytes))
+        foreach (var bucket in Plan([.. parameters.Select(p => (p.DType, p.Data.ByteLength + p.DType.Size()))], bucketBytes))
         {
-            var members = bucket.Select(i => present[i]).ToList();
+            var members = bucket.Select(i => parameters[i]).ToList();
             using var flat = Pack(device, members);
             collectives.AllReduce(flat);
-            long offset = 0;
-            foreach (var p in members)
+            var counts = Counts(flat, members);
+            long offset = members.Count;
+            for (int i = 0; i < members.Count; i++)
             {
-                var mean = Launch.Gather(flat, p.Shape, p.Shape.Strides(), offset, scale);
+                var p = members[i];
+                if (counts[i] > 0)
+                {
+                    var mean = Launch.Gather(flat, p.Shape, p.Shape.Strides(), offset, scale);
+                    lock (p)
+                        p.SetGradLocked(new Variable(mean) { EngineMade = true });
+                }
                 offset += p.Size;
-                lock (p)
-                    p.SetGradLocked(new Variable(mean) { EngineMade = true });
             }
         }
     }
 
-    /// <summary>One flat buffer of the members' gradients in order; zeros where a member has none on this rank.</summary>
+    /// <summary>
+    /// One flat buffer: a flag per member (1 where this rank has its gradient), then the members' gradients in
+    /// order, zeros where this rank has none.
+    /// </summary>
     private static Tensor Pack(Device device, List<Variable> members)
     {
-        long length = members.Sum(p => p.Size);
+        long length = members.Count + members.Sum(p => p.Size);
         if (length > int.MaxValue)
             throw new ArgumentException($"{nameof(DataParallel)}: {members[0].Describe()} has {length:N0} elements, more than one bucket holds ({int.MaxValue:N0})");
         var shape = new Shape((int)length);
         var dtype = members[0].DType;
-        var flat = members.TrueForAll(p => p.GradInternal is not null) ? device.Empty(shape, dtype) : device.Zeros(shape, dtype);
-        long offset = 0;
+        bool complete = members.TrueForAll(p => p.GradInternal is not null);
+        var flat = complete ? device.Empty(shape, dtype) : device.Zeros(shape, dtype);
+        var flags = members.Select(p => p.GradInternal is null ? 0.0 : 1.0).ToArray();
+        if (dtype == DType.Float64)
+            Launch.Upload<double>(flat, flags);
+        else
+            Launch.Upload<float>(flat, Array.ConvertAll(flags, f => (float)f));
+        long offset = members.Count;
         foreach (var p in members)
         {
             if (p.GradInternal is { } g)
@@ -90,5 +100,24 @@ internal static class GradientBuckets
             offset += p.Size;
         }
         return flat;
+    }
+
+    /// <summary>
+    /// How many ranks had each member's gradient: read from the summed flags where this rank lacks one, else at
+    /// least this rank (no read, no wait).
+    /// </summary>
+    private static double[] Counts(Tensor flat, List<Variable> members)
+    {
+        if (members.TrueForAll(p => p.GradInternal is not null))
+            return [.. members.Select(_ => 1.0)];
+        if (flat.DType == DType.Float64)
+        {
+            var counts = new double[members.Count];
+            Launch.Download<double>(flat, counts);
+            return counts;
+        }
+        var single = new float[members.Count];
+        Launch.Download<float>(flat, single);
+        return Array.ConvertAll(single, c => (double)c);
     }
 }
