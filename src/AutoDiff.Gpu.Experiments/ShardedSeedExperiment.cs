@@ -2,20 +2,18 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using AutoDiff.Gpu.Distributed;
-using static AutoDiff.Gpu.F;
 
 namespace AutoDiff.Gpu.Experiments;
 
 /// <summary>
-/// The seed's experiment (<c>y = Square(Square(Square(x)))</c>, x ones, then <c>y.Backward()</c>) on an array of
-/// N × N × N elements split along its first axis across the ranks of an <c>mpiexec</c> job: each rank makes and
-/// differentiates its own rows only, so the array may be larger than one device. Each iteration ends with the global
-/// results, Σy and Σ x.grad, summed over the ranks by one all-reduce. Rank 0 prints them, the check (y = 1 and
-/// x.grad = 8 everywhere, found by all-reducing each shard's squared deviations), and per rank its rows, its median
-/// time per iteration and its peak of device memory. Without a launcher it is the unsharded experiment.
+/// The <c>sharded-seed</c> command: <see cref="ShardedSeed"/> over the ranks of an <c>mpiexec</c> job. Rank 0 prints
+/// the global results, the check (y = 1 and x.grad = 8 everywhere, from each shard's squared deviations), and per rank
+/// its rows, its median time per iteration and its peak of device memory. Without a launcher it is unsharded.
 /// </summary>
 internal sealed class ShardedSeedExperiment(Collectives ranks, int size, DType dtype)
 {
+    private readonly ShardedSeed seed = new(ranks, ranks.Device, size, dtype);
+
     /// <summary>The command: <c>mpiexec -n 4 AutoDiff.Gpu.Experiments sharded-seed --size 400</c>.</summary>
     public static Command Command()
     {
@@ -37,51 +35,20 @@ internal sealed class ShardedSeedExperiment(Collectives ranks, int size, DType d
         return command;
     }
 
-    /// <summary>This rank's rows of the first axis: an equal share, the first N mod ranks ranks one more.</summary>
-    public (int Start, int Rows) Shard
-    {
-        get
-        {
-            int share = size / ranks.Size, extra = size % ranks.Size;
-            return ((ranks.Rank * share) + Math.Min(ranks.Rank, extra), share + (ranks.Rank < extra ? 1 : 0));
-        }
-    }
-
     /// <summary>Runs the check, then <paramref name="reps"/> timed iterations; rank 0 reports. Exit status 0 or 1.</summary>
     public int Run(int reps, OutputFormat format)
     {
         var device = ranks.Device;
-        var (global, check) = Iterate(check: true);
-        double median = RankFigures.MedianMicroseconds(device, 3, reps, () => Iterate(check: false));
+        var (global, check) = seed.Iterate(check: true);
+        double median = RankFigures.MedianMicroseconds(device, 3, reps, () => seed.Iterate(check: false));
         device.Memory.Collect();
         device.Memory.ResetPeak();
-        Iterate(check: false);
-        var rows = RankFigures.Gather(ranks, [Shard.Rows, median, device.Memory.PeakAllocatedBytes]);
+        seed.Iterate(check: false);
+        var rows = RankFigures.Gather(ranks, [seed.Shard.Rows, median, device.Memory.PeakAllocatedBytes]);
         bool passed = global[0] == (double)size * size * size && check[0] == 0 && check[1] == 0;
         if (ranks.IsRoot)
             Write(format, global, passed, rows);
         return passed ? 0 : Program.WrongResult;
-    }
-
-    /// <summary>
-    /// One iteration on this rank's shard; returns the global element count, Σy and Σ x.grad, and with
-    /// <paramref name="check"/> the global Σ(y − 1)² and Σ(x.grad − 8)² (else empty).
-    /// </summary>
-    private (double[] Global, double[] Check) Iterate(bool check)
-    {
-        using var scope = TensorScope.Begin();
-        var x = new Variable(ranks.Device.Ones(new Shape(Shard.Rows, size, size), dtype));
-        var y = Square(Square(Square(x)));
-        y.Backward();
-        var g = x.Grad!;
-        using (Config.NoGrad())
-        {
-            var global = RankFigures.Sum(ranks, [x.Size, Sum(y).Item(), Sum(g).Item()]);
-            if (!check)
-                return (global, []);
-            double deviationY = Sum(Square(y - 1.0)).Item(), deviationG = Sum(Square(g - 8.0)).Item();
-            return (global, RankFigures.Sum(ranks, [deviationY, deviationG]));
-        }
     }
 
     private void Write(OutputFormat format, double[] global, bool passed, double[][] rows)

@@ -15,6 +15,7 @@ namespace AutoDiff.Gpu.Experiments;
 internal sealed class SpiralTraining
 {
     private IEnumerator<Batch>? batches;
+    private (DataLoader Loader, IEnumerator<Batch>? Batches)[]? parts;
 
     /// <summary>
     /// Loads the data on <paramref name="device"/>; the model and the loader (batches of <paramref name="batchSize"/>
@@ -50,17 +51,45 @@ internal sealed class SpiralTraining
     /// <summary>One step on the next batch: loss, gradients cleared, backward, update.</summary>
     public void Step()
     {
-        batches ??= Loader.GetEnumerator();
-        if (!batches.MoveNext())
-        {
-            batches = Loader.GetEnumerator();
-            batches.MoveNext();
-        }
-        var batch = batches.Current;
+        var batch = Next(Loader, ref batches);
         var loss = SoftmaxCrossEntropy(Model.Call(batch.X), batch.Labels!);
         Model.ClearGrads();
         loss.Backward();
         Optimizer.Update();
+    }
+
+    /// <summary>
+    /// One step as <paramref name="ranks"/> ranks take it, in this process and in a fixed order: the gradient of each
+    /// rank's part of the next batch in rank order, added up by backward, times 1/ranks, then the update. Use it
+    /// instead of <see cref="Step"/>, always with the same count.
+    /// </summary>
+    public void StepInParts(int ranks)
+    {
+        parts ??= [.. Enumerable.Range(0, ranks).Select(r => (Loader.Shard(r, ranks), (IEnumerator<Batch>?)null))];
+        Model.ClearGrads();
+        for (int r = 0; r < ranks; r++)
+        {
+            var batch = Next(parts[r].Loader, ref parts[r].Batches);
+            SoftmaxCrossEntropy(Model.Call(batch.X), batch.Labels!).Backward();
+        }
+        using (Config.NoGrad())
+        {
+            foreach (var p in Model.Params())
+                p.Grad = p.Grad! * (1.0 / ranks);
+        }
+        Optimizer.Update();
+    }
+
+    /// <summary>The next batch of <paramref name="loader"/>, going on to the next epoch after the last.</summary>
+    private static Batch Next(DataLoader loader, ref IEnumerator<Batch>? batches)
+    {
+        batches ??= loader.GetEnumerator();
+        if (!batches.MoveNext())
+        {
+            batches = loader.GetEnumerator();
+            batches.MoveNext();
+        }
+        return batches.Current;
     }
 
     /// <summary>The parameters by name, as float64 (exact for float32 values).</summary>
