@@ -215,7 +215,7 @@ internal sealed class CommandLine
     }
 
     /// <summary>The option's value when it was given, else <paramref name="fallback"/>.</summary>
-    private static T Get<T>(ParseResult r, Option<T> option, T fallback) =>
+    internal static T Get<T>(ParseResult r, Option<T> option, T fallback) =>
         r.GetResult(option) is { Implicit: false } ? r.GetValue(option)! : fallback;
 
     private Options ReadShape(ParseResult r) => new()

@@ -7,7 +7,8 @@ namespace AutoDiff.Gpu.Experiments;
 internal static class RankFigures
 {
     /// <summary>Joins the job on <paramref name="deviceId"/>, or on the device the collectives choose.</summary>
-    public static Collectives Join(string? deviceId) => Collectives.Start(deviceId is null ? null : Device.Open(deviceId));
+    public static Collectives Join(string? deviceId) =>
+        Collectives.Start(deviceId is null ? null : Device.Open(deviceId));
 
     /// <summary>
     /// Runs <paramref name="step"/> <paramref name="warmup"/> times untimed, then <paramref name="reps"/> times, each

@@ -17,25 +17,28 @@ internal sealed class ShardedSeedExperiment(Collectives ranks, int size, DType d
     /// <summary>The command: <c>mpiexec -n 4 AutoDiff.Gpu.Experiments sharded-seed --size 400</c>.</summary>
     public static Command Command()
     {
-        var size = CommandLine.Value("--size", "N", t => (int)Options.ParseCount("--size", t, 1, 1 << 20), $"The global array has N x N x N elements, split along its first axis (default {Options.DefaultSize}).");
-        var dtype = CommandLine.Value("--dtype", "T", Options.ParseDType, "float32 (default) or float64.");
-        var device = CommandLine.Value("--device", "D", Options.ParseDevice, "The device of every rank; default: the collectives' choice (the local rank's GPU, else the best device).");
-        var reps = CommandLine.Value("--reps", "N", t => (int)Options.ParseCount("--reps", t, 1, int.MaxValue), $"Timed iterations (default {Options.DefaultReps}).");
+        string sizeHelp = $"N x N x N elements, split along the first axis (default {Options.DefaultSize}).";
+        var size = RankOptions.Count("--size", sizeHelp, 1 << 20);
+        var dtype = RankOptions.DTypeOption();
+        var device = RankOptions.DeviceOption();
+        var reps = RankOptions.Count("--reps", $"Timed iterations (default {Options.DefaultReps}).");
         var format = CommandLine.Value("--format", "F", Options.ParseFormat, "table (default) or json.");
-        var command = new Command("sharded-seed", "The seed's experiment on an array split across the ranks of an mpiexec job: global sums by all-reduce, time and device memory per rank.")
+        var command = new Command("sharded-seed", "The seed's experiment on an array split across the ranks.")
         {
             size, dtype, device, reps, format,
         };
         command.SetAction(r =>
         {
             using var ranks = RankFigures.Join(r.GetValue(device));
-            var experiment = new ShardedSeedExperiment(ranks, r.GetResult(size) is { Implicit: false } ? r.GetValue(size) : Options.DefaultSize, r.GetResult(dtype) is { Implicit: false } ? r.GetValue(dtype) : DType.Float32);
-            return experiment.Run(r.GetResult(reps) is { Implicit: false } ? r.GetValue(reps) : Options.DefaultReps, r.GetValue(format));
+            int n = CommandLine.Get(r, size, Options.DefaultSize);
+            var experiment = new ShardedSeedExperiment(ranks, n, CommandLine.Get(r, dtype, DType.Float32));
+            return experiment.Run(CommandLine.Get(r, reps, Options.DefaultReps), r.GetValue(format));
         });
         return command;
     }
 
-    /// <summary>Runs the check, then <paramref name="reps"/> timed iterations; rank 0 reports. Exit status 0 or 1.</summary>
+    /// <summary>Runs the check, then <paramref name="reps"/> timed iterations; rank 0 reports. Exit status 0 or 1.
+    /// </summary>
     public int Run(int reps, OutputFormat format)
     {
         var device = ranks.Device;
@@ -53,10 +56,11 @@ internal sealed class ShardedSeedExperiment(Collectives ranks, int size, DType d
 
     private void Write(OutputFormat format, double[] global, bool passed, double[][] rows)
     {
-        string check = passed ? "ok" : "wrong: y is not 1 or x.grad not 8 everywhere, or elements are missing";
+        string check = passed ? "ok" : "wrong: y is not 1 or x.grad not 8 everywhere, or rows are missing";
         if (format == OutputFormat.Json)
         {
-            using var json = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = true });
+            var options = new JsonWriterOptions { Indented = true };
+            using var json = new Utf8JsonWriter(Console.OpenStandardOutput(), options);
             json.WriteStartObject();
             json.WriteNumber("ranks", ranks.Size);
             json.WriteString("backend", ranks.Backend);
@@ -81,10 +85,15 @@ internal sealed class ShardedSeedExperiment(Collectives ranks, int size, DType d
             return;
         }
         var c = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(c, $"sharded seed: {global[0]:N0} elements ({size}^3 {dtype.Name()}) over {ranks.Size} rank(s), {ranks.Backend}, on {ranks.Device.Id}"));
+        string where = $"{ranks.Size} rank(s), {ranks.Backend}, on {ranks.Device.Id}";
+        string array = string.Create(c, $"{global[0]:N0} elements ({size}^3 {dtype.Name()})");
+        Console.WriteLine(string.Create(c, $"sharded seed: {array} over {where}"));
         Console.WriteLine(string.Create(c, $"sum y = {global[1]:R}, sum x.grad = {global[2]:R}, check: {check}"));
         Console.WriteLine("rank  rows  median/iter  peak device memory");
         for (int r = 0; r < rows.Length; r++)
-            Console.WriteLine(string.Create(c, $"{r,4}  {rows[r][0],4}  {Units.Duration(rows[r][1]),11}  {Units.Bytes((long)rows[r][2])}"));
+        {
+            string time = Units.Duration(rows[r][1]);
+            Console.WriteLine(string.Create(c, $"{r,4}  {rows[r][0],4}  {time,11}  {Units.Bytes((long)rows[r][2])}"));
+        }
     }
 }

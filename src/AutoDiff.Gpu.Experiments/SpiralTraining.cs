@@ -21,7 +21,9 @@ internal sealed class SpiralTraining
     /// Loads the data on <paramref name="device"/>; the model and the loader (batches of <paramref name="batchSize"/>
     /// rows in all) are data-parallel over <paramref name="ranks"/> when given, plain otherwise.
     /// </summary>
-    public SpiralTraining(Device device, Collectives? ranks, int batchSize, DType dtype, int seed, long bucketBytes = DataParallel.DefaultBucketBytes)
+    public SpiralTraining(
+        Device device, Collectives? ranks, int batchSize, DType dtype, int seed,
+        long bucketBytes = DataParallel.DefaultBucketBytes)
     {
         device.Random.ManualSeed((ulong)(seed + (ranks?.Rank ?? 0)));
         var (x, t) = Spiral.Load(device, dtype: dtype);

@@ -21,7 +21,11 @@ internal static class DataParallelScenarios
     /// How far the data-parallel parameters may be from one process's on the whole batch, relative to the largest:
     /// only the order of the additions over the batch's rows differs.
     /// </summary>
-    private static readonly Dictionary<DType, double> Tolerance = new() { [DType.Float64] = 1e-14, [DType.Float32] = 1e-6 };
+    private static readonly Dictionary<DType, double> Tolerance = new()
+    {
+        [DType.Float64] = 1e-14,
+        [DType.Float32] = 1e-6,
+    };
 
     /// <summary>
     /// The spiral classifier, batches of 60 rows over the ranks (each rank starting from its own weights), against one
@@ -46,10 +50,19 @@ internal static class DataParallelScenarios
             double fromParts = Distance(got, Flat(parts.Parameters()));
             double fromWhole = Distance(got, Flat(whole.Parameters()));
             if (c.Size <= 2 && fromParts != 0)
-                throw new WrongResultException($"{dtype.Name()}: {c.Size} ranks differ from their parts added in one process by {fromParts:G3}");
+            {
+                throw new WrongResultException(
+                    $"{dtype.Name()}: {c.Size} ranks differ from their parts added in one process by {fromParts:G3}");
+            }
             if (fromParts > Tolerance[dtype] || fromWhole > Tolerance[dtype])
-                throw new WrongResultException($"{dtype.Name()}: off by {fromParts:G3} from the parts, {fromWhole:G3} from the whole batch (tolerance {Tolerance[dtype]:G1})");
-            found.Add(string.Create(CultureInfo.InvariantCulture, $"{dtype.Name()}: parts {(fromParts == 0 ? "bit for bit" : $"{fromParts:G2}")}, whole {fromWhole:G2}"));
+            {
+                throw new WrongResultException(
+                    $"{dtype.Name()}: off by {fromParts:G3} from the parts, {fromWhole:G3} from the whole batch " +
+                    $"(tolerance {Tolerance[dtype]:G1})");
+            }
+            var invariant = CultureInfo.InvariantCulture;
+            string parted = fromParts == 0 ? "bit for bit" : fromParts.ToString("G2", invariant);
+            found.Add(string.Create(invariant, $"{dtype.Name()}: parts {parted}, whole {fromWhole:G2}"));
         }
         return string.Join("; ", found);
     }
@@ -73,11 +86,15 @@ internal static class DataParallelScenarios
         if (grads["C/W"] is not null || grads["C/b"] is not null)
             throw new WrongResultException("branch c, unused on every rank, has a gradient");
         foreach (string name in (string[])["A/W", "A/b", "B/W", "B/b"])
-            SameOnEveryRank(c, $"the averaged gradient of {name}", grads[name] ?? throw new WrongResultException($"{name} has no gradient"));
+        {
+            var grad = grads[name] ?? throw new WrongResultException($"{name} has no gradient");
+            SameOnEveryRank(c, $"the averaged gradient of {name}", grad);
+        }
         if (c.IsRoot && !grads["B/W"]!.SequenceEqual(mine["B/W"]!.Select(v => v * (1.0 / c.Size))))
             throw new WrongResultException("b/W's gradient is not rank 0's times 1/ranks");
         optimizer.Update();
-        SameOnEveryRank(c, "the parameters after the update", Flat([.. model.NamedParams().Select(p => (p.Name, p.Parameter.ToDoubleArray()))]));
+        var after = model.NamedParams().Select(p => (p.Name, p.Parameter.ToDoubleArray())).ToList();
+        SameOnEveryRank(c, "the parameters after the update", Flat(after));
         return "b averaged from rank 0, c without a gradient";
     }
 
@@ -87,7 +104,8 @@ internal static class DataParallelScenarios
     /// </summary>
     public static string Checkpoint(Collectives c)
     {
-        string path = Path.Combine(Path.GetTempPath(), $"autodiff-ddp-{(long)c.FromRoot(Random.Shared.Next())}.safetensors");
+        long id = (long)c.FromRoot(Random.Shared.Next());
+        string path = Path.Combine(Path.GetTempPath(), $"autodiff-ddp-{id}.safetensors");
         var whole = new SpiralTraining(c.Device, c, Batch, DType.Float32, Seed);
         whole.Train(10);
         var first = new SpiralTraining(c.Device, c, Batch, DType.Float32, Seed);
@@ -119,12 +137,17 @@ internal static class DataParallelScenarios
             var (global, check) = new ShardedSeed(c, c.Device, size, dtype).Iterate(check: true);
             var (expected, wholeCheck) = new ShardedSeed(null, c.Device, size, dtype).Iterate(check: true);
             if (!global.SequenceEqual(expected) || !check.SequenceEqual(wholeCheck) || check.Any(v => v != 0))
-                throw new WrongResultException($"{size}^3 {dtype.Name()}: sharded [{string.Join(", ", global)}], deviations [{string.Join(", ", check)}]; whole [{string.Join(", ", expected)}]");
+            {
+                throw new WrongResultException(
+                    $"{size}^3 {dtype.Name()}: sharded [{string.Join(", ", global)}], deviations " +
+                    $"[{string.Join(", ", check)}]; whole [{string.Join(", ", expected)}]");
+            }
         }
         return "sizes 7, 20 and 33";
     }
 
-    private static double[] Flat(List<(string Name, double[] Values)> parameters) => [.. parameters.SelectMany(p => p.Values)];
+    private static double[] Flat(List<(string Name, double[] Values)> parameters) =>
+        [.. parameters.SelectMany(p => p.Values)];
 
     /// <summary>The largest difference, relative to the largest magnitude of <paramref name="expected"/>.</summary>
     private static double Distance(double[] actual, double[] expected)
@@ -156,6 +179,7 @@ internal static class DataParallelScenarios
 
         public Linear C { get; } = new(3, inSize: 2, dtype: DType.Float64, device: device);
 
-        protected override Variable Forward(Variable[] inputs) => useB ? A.Call(inputs[0]) + B.Call(inputs[0]) : A.Call(inputs[0]);
+        protected override Variable Forward(Variable[] inputs) =>
+            useB ? A.Call(inputs[0]) + B.Call(inputs[0]) : A.Call(inputs[0]);
     }
 }

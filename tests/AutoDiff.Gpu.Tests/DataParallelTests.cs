@@ -61,8 +61,9 @@ public abstract class DataParallelTests<TFixture>(TFixture fixture) : IClassFixt
         var grads = new List<Tensor?>();
         foreach (var (shape, dtype, hasGrad) in new[]
         {
-            (new Shape(3), DType.Float32, true), (new Shape(2, 5), DType.Float64, true), (new Shape(4), DType.Float32, false),
-            (new Shape(7, 3), DType.Float32, true), (new Shape(1), DType.Float64, true),
+            (new Shape(3), DType.Float32, true), (new Shape(2, 5), DType.Float64, true),
+            (new Shape(4), DType.Float32, false), (new Shape(7, 3), DType.Float32, true),
+            (new Shape(1), DType.Float64, true),
         })
         {
             var p = new Parameter(Device.Random.Normal(shape, dtype));
@@ -145,7 +146,9 @@ public abstract class DataParallelTests<TFixture>(TFixture fixture) : IClassFixt
         using var ranks = Collectives.Start(Device);
         var model = new DataParallel(new LateField(), ranks);
 
-        var e = Assert.Throws<InvalidOperationException>(() => model.Call(new Variable(Device.Ones(new Shape(2, 2), DType.Float64))));
+        var x = new Variable(Device.Ones(new Shape(2, 2), DType.Float64));
+
+        var e = Assert.Throws<InvalidOperationException>(() => model.Call(x));
 
         Assert.Contains("parameter 'w' appeared during the call", e.Message, StringComparison.Ordinal);
     }

@@ -11,7 +11,8 @@ public sealed class DistributedProgramTests
     [Fact]
     public void The_sharded_seed_on_one_rank_sums_the_whole_array()
     {
-        var run = ExperimentsProgram.Run("sharded-seed", "--size", "20", "--reps", "3", "--dtype", "float64", "--format", "json");
+        var run = ExperimentsProgram.Run(
+            "sharded-seed", "--size", "20", "--reps", "3", "--dtype", "float64", "--format", "json");
 
         run.AssertSucceeded();
         using var json = JsonDocument.Parse(run.Output);
@@ -36,7 +37,8 @@ public sealed class DistributedProgramTests
         run.AssertSucceeded();
         var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("spiral MLP, batch 30 over 1 rank(s) (single,", lines[0], StringComparison.Ordinal);
-        Assert.Equal(["rank", "alone", "on", "30", "rows", "data-parallel", "on", "30", "ratio"], lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        string[] header = ["rank", "alone", "on", "30", "rows", "data-parallel", "on", "30", "ratio"];
+        Assert.Equal(header, lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("0 ", lines[2].TrimStart(), StringComparison.Ordinal);
         Assert.Equal(3, lines.Length);
     }

@@ -17,9 +17,12 @@ public static partial class Checkpoint
     /// Rank 0 saves as <see cref="Save(string, Layer, Optimizer?, DataLoader?, RandomGenerator?)"/> (atomically);
     /// the others wait until the file is whole. The random generator saved is rank 0's.
     /// </summary>
-    /// <exception cref="IOException">On ranks other than 0: rank 0 could not write the file (rank 0 throws its error).</exception>
+    /// <exception cref="IOException">
+    /// On ranks other than 0: rank 0 could not write the file (rank 0 throws its own error).
+    /// </exception>
     public static void Save(
-        Collectives collectives, string path, Layer model, Optimizer? optimizer = null, DataLoader? loader = null, RandomGenerator? random = null)
+        Collectives collectives, string path, Layer model, Optimizer? optimizer = null, DataLoader? loader = null,
+        RandomGenerator? random = null)
     {
         ArgumentNullException.ThrowIfNull(collectives);
         var failure = collectives.IsRoot ? Try(() => Save(path, model, optimizer, loader, random)) : null;
@@ -38,7 +41,8 @@ public static partial class Checkpoint
     /// This rank could not load the file (its own error), or another rank could not (on this rank).
     /// </exception>
     public static void Load(
-        Collectives collectives, string path, Layer model, Optimizer? optimizer = null, DataLoader? loader = null, RandomGenerator? random = null)
+        Collectives collectives, string path, Layer model, Optimizer? optimizer = null, DataLoader? loader = null,
+        RandomGenerator? random = null)
     {
         ArgumentNullException.ThrowIfNull(collectives);
         var failure = Try(() => Load(path, model, optimizer, loader, random));
@@ -46,10 +50,11 @@ public static partial class Checkpoint
         if (failed == 0)
             return;
         failure?.Throw();
-        throw new InvalidDataException($"{path}: {failed} of {collectives.Size} ranks could not load the checkpoint (their errors say why)");
+        throw new InvalidDataException(
+            $"{path}: {failed} of {collectives.Size} ranks could not load the checkpoint (their errors say why)");
     }
 
-    /// <summary>Runs <paramref name="action"/>; returns its failure, kept for rethrowing once the ranks agree.</summary>
+    /// <summary>Runs <paramref name="action"/>; returns its failure, to throw once the ranks agree.</summary>
     private static ExceptionDispatchInfo? Try(Action action)
     {
         try

@@ -49,7 +49,8 @@ public sealed class DataLoader : IEnumerable<Batch>
     {
     }
 
-    private DataLoader(Tensor x, int[]? labels, Tensor? targets, int batchSize, bool shuffle, int? seed, int rank, int ranks)
+    private DataLoader(
+        Tensor x, int[]? labels, Tensor? targets, int batchSize, bool shuffle, int? seed, int rank, int ranks)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -68,7 +69,7 @@ public sealed class DataLoader : IEnumerable<Batch>
         (Rank, Ranks) = (rank, ranks);
     }
 
-    /// <summary>Rows per batch over all ranks; each rank's batches hold <see cref="BatchSize"/> / <see cref="Ranks"/>.</summary>
+    /// <summary>Rows per batch over all ranks; each rank's batches hold BatchSize / <see cref="Ranks"/>.</summary>
     public int BatchSize { get; }
 
     /// <summary>The part of each batch this loader yields, from 0 to <see cref="Ranks"/> − 1.</summary>
@@ -111,13 +112,17 @@ public sealed class DataLoader : IEnumerable<Batch>
     /// Every rank must call it.
     /// </summary>
     /// <exception cref="ArgumentException">The batches do not split over the ranks.</exception>
-    /// <exception cref="InvalidOperationException">This rank started an epoch with another seed than rank 0's.</exception>
+    /// <exception cref="InvalidOperationException">This rank started an epoch with another seed.</exception>
     public DataLoader Shard(Collectives collectives)
     {
         ArgumentNullException.ThrowIfNull(collectives);
         int seed = (int)collectives.FromRoot(state.Seed);
         if (seed != state.Seed && state.Order is not null)
-            throw new InvalidOperationException($"DataLoader.Shard: rank {collectives.Rank} started an epoch with seed {state.Seed}, rank 0's seed is {seed}: shard before the first epoch, or give every rank the same seed");
+        {
+            throw new InvalidOperationException(
+                $"DataLoader.Shard: rank {collectives.Rank} started an epoch with seed {state.Seed}, rank 0's " +
+                $"seed is {seed}: shard before the first epoch, or give every rank the same seed");
+        }
         return Shard(collectives.Rank, collectives.Size, state with { Seed = seed });
     }
 
@@ -127,12 +132,19 @@ public sealed class DataLoader : IEnumerable<Batch>
     /// epoch's order, for a batch of <c>ranks·b</c> rows from <c>start</c>. The loaders of all parts together yield
     /// this loader's batches. Each rank needs the same seed: give one to the constructor.
     /// </summary>
-    /// <exception cref="ArgumentException">A batch, or the last batch of an epoch, does not split into <paramref name="ranks"/> equal parts.</exception>
-    /// <exception cref="InvalidOperationException">The loader was made without a seed, so each rank would draw its own.</exception>
+    /// <exception cref="ArgumentException">
+    /// A batch, or the last batch of an epoch, does not split into <paramref name="ranks"/> equal parts.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">The loader was made without a seed: each rank would draw its own.
+    /// </exception>
     public DataLoader Shard(int rank, int ranks)
     {
         if (!seeded)
-            throw new InvalidOperationException("DataLoader.Shard: the loader was made without a seed, so each rank would shuffle its own way: pass the same seed on every rank, or shard with Shard(collectives)");
+        {
+            throw new InvalidOperationException(
+                "DataLoader.Shard: the loader was made without a seed, so each rank would shuffle its own way: " +
+                "pass the same seed on every rank, or shard with Shard(collectives)");
+        }
         return Shard(rank, ranks, State);
     }
 
@@ -143,9 +155,18 @@ public sealed class DataLoader : IEnumerable<Batch>
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, ranks);
         int n = x.Shape[0];
         if (BatchSize % ranks != 0)
-            throw new ArgumentException($"DataLoader: a batch of {BatchSize} rows does not split over {ranks} ranks: give a batch size that is a multiple of {ranks}", nameof(ranks));
+        {
+            throw new ArgumentException(
+                $"DataLoader: a batch of {BatchSize} rows does not split over {ranks} ranks: give a batch size that " +
+                $"is a multiple of {ranks}", nameof(ranks));
+        }
         if (n % BatchSize % ranks != 0)
-            throw new ArgumentException($"DataLoader: the last batch of each epoch has {n % BatchSize} rows ({n} rows in batches of {BatchSize}), which do not split over {ranks} ranks: give a batch size that leaves a multiple of {ranks} rows, or none", nameof(ranks));
+        {
+            throw new ArgumentException(
+                $"DataLoader: the last batch of each epoch has {n % BatchSize} rows ({n} rows in batches of " +
+                $"{BatchSize}), which do not split over {ranks} ranks: give a batch size that leaves a multiple of " +
+                $"{ranks} rows, or none", nameof(ranks));
+        }
         return new DataLoader(x, labels, targets, BatchSize, Shuffle, from.Seed, rank, ranks) { State = from };
     }
 

@@ -6,7 +6,7 @@ namespace AutoDiff.Gpu.Distributed;
 /// </summary>
 internal static class Agreement
 {
-    /// <summary>The element-wise sums of every rank's <paramref name="values"/> (of one length on every rank).</summary>
+    /// <summary>The element-wise sums of every rank's <paramref name="values"/> (one length everywhere).</summary>
     public static double[] Sum(this Collectives collectives, double[] values)
     {
         using var t = collectives.Device.FromArray(values, values.Length);

@@ -65,11 +65,11 @@ public sealed class DataParallel : Layer, IOptimizerHook
     public void AverageGradients() =>
         GradientBuckets.Average(Collectives, [.. Module.Params().Where(p => p.RequiresGrad).Distinct()], BucketBytes);
 
-    /// <summary>Averages the gradients over the ranks (<see cref="AverageGradients"/>), whichever parameters are given.</summary>
+    /// <summary>Averages the gradients over the ranks (<see cref="AverageGradients"/>), whatever is given.</summary>
     void IOptimizerHook.Apply(IReadOnlyList<Variable> parameters) => AverageGradients();
 
     /// <inheritdoc/>
-    /// <exception cref="InvalidOperationException">The model made a parameter outside a registered slot during the call.</exception>
+    /// <exception cref="InvalidOperationException">The model made a parameter outside a registered slot.</exception>
     protected override Variable Forward(Variable[] inputs)
     {
         BroadcastNew();
@@ -81,8 +81,12 @@ public sealed class DataParallel : Layer, IOptimizerHook
         foreach (var (name, p) in Module.NamedParams())
         {
             if (!broadcast.Contains(p))
+            {
                 throw new InvalidOperationException(
-                    $"{nameof(DataParallel)}: parameter '{name}' appeared during the call outside a slot registered with Parameter(name), so each rank used its own values: make it in the constructor or register it");
+                    $"{nameof(DataParallel)}: parameter '{name}' appeared during the call outside a slot registered " +
+                    "with Parameter(name), so each rank used its own values: make it in the constructor, or " +
+                    "register it");
+            }
         }
         return y;
     }
@@ -100,7 +104,11 @@ public sealed class DataParallel : Layer, IOptimizerHook
     private void Broadcast(Variable parameter)
     {
         if (!parameter.Device.SharesAcceleratorWith(Collectives.Device))
-            throw new ArgumentException($"{nameof(DataParallel)}: {parameter.Describe()} is on {parameter.Device.Id}, but this rank computes on {Collectives.Device.Id}: make or move the model there");
+        {
+            throw new ArgumentException(
+                $"{nameof(DataParallel)}: {parameter.Describe()} is on {parameter.Device.Id}, but this rank computes " +
+                $"on {Collectives.Device.Id}: make or move the model there");
+        }
         Collectives.Broadcast(parameter.Data);
         broadcast.Add(parameter);
     }

@@ -50,10 +50,15 @@ internal static class GradientBuckets
         foreach (var p in parameters)
         {
             if (!p.Device.SharesAcceleratorWith(device))
-                throw new ArgumentException($"{nameof(DataParallel)}: {p.Describe()} is on {p.Device.Id}, but this rank computes on {device.Id}: move the model there with model.To(device)", nameof(parameters));
+            {
+                throw new ArgumentException(
+                    $"{nameof(DataParallel)}: {p.Describe()} is on {p.Device.Id}, but this rank computes on " +
+                    $"{device.Id}: move the model there with model.To(device)", nameof(parameters));
+            }
         }
         var scale = new ScaleOperator(1.0 / collectives.Size);
-        foreach (var bucket in Plan([.. parameters.Select(p => (p.DType, p.Data.ByteLength + p.DType.Size()))], bucketBytes))
+        var sizes = parameters.Select(p => (p.DType, p.Data.ByteLength + p.DType.Size())).ToList();
+        foreach (var bucket in Plan(sizes, bucketBytes))
         {
             var members = bucket.Select(i => parameters[i]).ToList();
             using var flat = Pack(device, members);
@@ -82,7 +87,11 @@ internal static class GradientBuckets
     {
         long length = members.Count + members.Sum(p => p.Size);
         if (length > int.MaxValue)
-            throw new ArgumentException($"{nameof(DataParallel)}: {members[0].Describe()} has {length:N0} elements, more than one bucket holds ({int.MaxValue:N0})");
+        {
+            throw new ArgumentException(
+                $"{nameof(DataParallel)}: {members[0].Describe()} has {length:N0} elements, more than one bucket " +
+                $"holds ({int.MaxValue:N0})");
+        }
         var shape = new Shape((int)length);
         var dtype = members[0].DType;
         bool complete = members.TrueForAll(p => p.GradInternal is not null);

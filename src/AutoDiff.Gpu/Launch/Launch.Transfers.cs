@@ -66,7 +66,11 @@ internal static partial class Launch
     {
         CheckCompatible(nameof(CopyInto), x, y);
         if (offset < 0 || offset > y.Length - x.Length)
-            throw new ArgumentOutOfRangeException(nameof(offset), $"{nameof(CopyInto)}: {x.Length:N0} elements do not fit in tensor {y.Shape} from element {offset:N0}");
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(offset),
+                $"{nameof(CopyInto)}: {x.Length:N0} elements do not fit in tensor {y.Shape} from element {offset:N0}");
+        }
         if (x.Length == 0)
             return;
         y.BeforeWrite();

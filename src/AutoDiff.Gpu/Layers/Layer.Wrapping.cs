@@ -34,7 +34,7 @@ public abstract partial class Layer
         return new Restore(outer);
     }
 
-    /// <summary>The path of <paramref name="inner"/> inside the member <paramref name="name"/> (itself when unnamed).</summary>
+    /// <summary>The path of <paramref name="inner"/> in the member <paramref name="name"/> (unnamed: itself).</summary>
     private static string Join(string name, string inner) => name.Length == 0 ? inner : $"{name}/{inner}";
 
     private sealed class Restore(Action<Variable>? outer) : IDisposable
