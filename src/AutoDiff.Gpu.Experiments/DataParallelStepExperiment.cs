@@ -7,12 +7,14 @@ namespace AutoDiff.Gpu.Experiments;
 /// <summary>
 /// What data parallelism costs per step: the spiral classifier's training step (<see cref="SpiralTraining"/>) on
 /// B/ranks rows by each rank alone, then the data-parallel step on batches of B rows over the ranks (B/ranks rows
-/// each, gradients averaged). Both phases run on every rank at once, so they share the machine alike. Rank 0 prints
-/// each rank's median step in both and their ratio.
+/// each, gradients averaged). Both run on every rank at once, so they share the machine alike, and take turns in
+/// rounds after a warm-up. Rank 0 prints each rank's median step in both and their ratio.
 /// </summary>
 internal static class DataParallelStepExperiment
 {
-    private const int Warmup = 20;
+    private const int Warmup = 100;
+
+    private const int Rounds = 4;
 
     /// <summary>The command: <c>mpiexec -n 2 AutoDiff.Gpu.Experiments data-parallel-step</c>.</summary>
     public static Command Command()
@@ -45,10 +47,16 @@ internal static class DataParallelStepExperiment
         var device = ranks.Device;
         int share = batch / ranks.Size;
         var alone = new SpiralTraining(device, null, share, dtype, seed: 1);
-        double aloneMicroseconds = RankFigures.MedianMicroseconds(device, Warmup, steps, alone.Step);
         var together = new SpiralTraining(device, ranks, batch, dtype, seed: 1);
-        double togetherMicroseconds = RankFigures.MedianMicroseconds(device, Warmup, steps, together.Step);
-        var rows = RankFigures.Gather(ranks, [aloneMicroseconds, togetherMicroseconds]);
+        // Both warm first, then they take turns, so that neither runs on a warmer machine (JIT tiers, caches).
+        List<double> aloneTimes = [], togetherTimes = [];
+        for (int round = 0; round < Rounds; round++)
+        {
+            int warmup = round == 0 ? Warmup : 0, reps = (steps + Rounds - 1) / Rounds;
+            aloneTimes.AddRange(RankFigures.Microseconds(device, warmup, reps, alone.Step));
+            togetherTimes.AddRange(RankFigures.Microseconds(device, warmup, reps, together.Step));
+        }
+        var rows = RankFigures.Gather(ranks, [RankFigures.Median(aloneTimes), RankFigures.Median(togetherTimes)]);
         if (!ranks.IsRoot)
             return 0;
         var c = CultureInfo.InvariantCulture;

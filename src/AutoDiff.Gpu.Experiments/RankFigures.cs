@@ -12,9 +12,9 @@ internal static class RankFigures
 
     /// <summary>
     /// Runs <paramref name="step"/> <paramref name="warmup"/> times untimed, then <paramref name="reps"/> times, each
-    /// waited for on the device; returns the median time in microseconds.
+    /// waited for on the device; returns each timed step's microseconds.
     /// </summary>
-    public static double MedianMicroseconds(Device device, int warmup, int reps, Action step)
+    public static double[] Microseconds(Device device, int warmup, int reps, Action step)
     {
         for (int i = 0; i < warmup; i++)
             step();
@@ -27,8 +27,15 @@ internal static class RankFigures
             device.Synchronize();
             times[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
         }
-        Array.Sort(times);
-        return reps % 2 == 1 ? times[reps / 2] : (times[(reps / 2) - 1] + times[reps / 2]) / 2;
+        return times;
+    }
+
+    /// <summary>The median of <paramref name="times"/>.</summary>
+    public static double Median(IEnumerable<double> times)
+    {
+        var sorted = times.Order().ToArray();
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + sorted[n / 2]) / 2;
     }
 
     /// <summary>Every rank's <paramref name="row"/> (of one length everywhere), in rank order, on every rank.</summary>

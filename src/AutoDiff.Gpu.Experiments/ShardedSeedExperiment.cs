@@ -43,7 +43,7 @@ internal sealed class ShardedSeedExperiment(Collectives ranks, int size, DType d
     {
         var device = ranks.Device;
         var (global, check) = seed.Iterate(check: true);
-        double median = RankFigures.MedianMicroseconds(device, 3, reps, () => seed.Iterate(check: false));
+        double median = RankFigures.Median(RankFigures.Microseconds(device, 3, reps, () => seed.Iterate(check: false)));
         device.Memory.Collect();
         device.Memory.ResetPeak();
         seed.Iterate(check: false);

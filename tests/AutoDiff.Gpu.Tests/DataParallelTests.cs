@@ -150,7 +150,7 @@ public abstract class DataParallelTests<TFixture>(TFixture fixture) : IClassFixt
 
         var e = Assert.Throws<InvalidOperationException>(() => model.Call(x));
 
-        Assert.Contains("parameter 'w' appeared during the call", e.Message, StringComparison.Ordinal);
+        Assert.Contains("parameter 'w' appeared outside a slot", e.Message, StringComparison.Ordinal);
     }
 
     /// <summary>A used, an unused and a frozen linear layer, made at once (float64, 2 inputs).</summary>

@@ -31,6 +31,7 @@ public sealed class DataParallel : Layer, IOptimizerHook
     public const long DefaultBucketBytes = 25L << 20;
 
     private readonly HashSet<Variable> broadcast = new(ReferenceEqualityComparer.Instance);
+    private List<Variable>? parameters; // as the last call found them
 
     /// <summary>Wraps <paramref name="module"/>, whose parameters made so far become rank 0's now.</summary>
     /// <param name="module">The model; the same on every rank.</param>
@@ -57,37 +58,44 @@ public sealed class DataParallel : Layer, IOptimizerHook
     public long BucketBytes { get; }
 
     /// <summary>
-    /// Replaces the gradient of every parameter that requires one by its mean over the ranks, packed in buckets of
-    /// about <see cref="BucketBytes"/>. A parameter without a gradient on some rank (unused there) counts as zeros
+    /// Replaces the gradient of every parameter of the model (as its last call found them) that requires one by its
+    /// mean over the ranks, packed in buckets of about <see cref="BucketBytes"/>. A parameter without a gradient on some rank (unused there) counts as zeros
     /// there; one without a gradient on every rank keeps none. Every rank must call it at the same point.
     /// <see cref="Optimizer.Update()"/> calls it when the optimizer was set up with this model.
     /// </summary>
-    public void AverageGradients() =>
-        GradientBuckets.Average(Collectives, [.. Module.Params().Where(p => p.RequiresGrad).Distinct()], BucketBytes);
+    public void AverageGradients()
+    {
+        var trained = (parameters ?? Module.Params()).Where(p => p.RequiresGrad).Distinct().ToList();
+        GradientBuckets.Average(Collectives, trained, BucketBytes);
+    }
 
     /// <summary>Averages the gradients over the ranks (<see cref="AverageGradients"/>), whatever is given.</summary>
     void IOptimizerHook.Apply(IReadOnlyList<Variable> parameters) => AverageGradients();
 
     /// <inheritdoc/>
-    /// <exception cref="InvalidOperationException">The model made a parameter outside a registered slot.</exception>
+    /// <exception cref="InvalidOperationException">A parameter appeared outside a registered slot.</exception>
     protected override Variable Forward(Variable[] inputs)
     {
-        BroadcastNew();
+        // Later, new parameters are seen as a slot makes them; the check below finds any other.
+        if (parameters is null)
+            BroadcastNew();
         foreach (var (_, buffer) in Module.NamedBuffers())
             Collectives.Broadcast(buffer);
         Variable y;
         using (WatchingParameters(Broadcast))
             y = Module.Call(inputs);
-        foreach (var (name, p) in Module.NamedParams())
+        var found = Module.NamedParams().ToList();
+        foreach (var (name, p) in found)
         {
             if (!broadcast.Contains(p))
             {
                 throw new InvalidOperationException(
-                    $"{nameof(DataParallel)}: parameter '{name}' appeared during the call outside a slot registered " +
-                    "with Parameter(name), so each rank used its own values: make it in the constructor, or " +
-                    "register it");
+                    $"{nameof(DataParallel)}: parameter '{name}' appeared outside a slot registered with " +
+                    "Parameter(name), during a call or between calls, so each rank may hold its own values: make " +
+                    "it in the constructor, or register it");
             }
         }
+        parameters = [.. found.Select(p => p.Parameter)];
         return y;
     }
 

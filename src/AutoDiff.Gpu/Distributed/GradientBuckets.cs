@@ -1,11 +1,9 @@
-using AutoDiff.Gpu.Kernels;
-
 namespace AutoDiff.Gpu.Distributed;
 
 /// <summary>
 /// Averages gradients over the ranks in buckets, as PyTorch's DistributedDataParallel: the gradients of one element
-/// type are packed, in order, into flat buffers of about <c>bucketBytes</c> on the device, each buffer is summed over
-/// the ranks by one all-reduce, and each gradient is read back out of it times 1/ranks. Few large messages instead of
+/// type are packed, in order, into flat buffers of about <c>bucketBytes</c> on the device, each buffer is averaged over
+/// the ranks by one all-reduce (the sum times 1/ranks), and each gradient is copied back out. Few large messages, not
 /// one per parameter; a gradient larger than a bucket has a bucket of its own. One call per bucket and step; nothing
 /// crosses to the host but flags, and those only where a rank lacks a gradient.
 /// </summary>
@@ -56,13 +54,12 @@ internal static class GradientBuckets
                     $"{device.Id}: move the model there with model.To(device)", nameof(parameters));
             }
         }
-        var scale = new ScaleOperator(1.0 / collectives.Size);
         var sizes = parameters.Select(p => (p.DType, p.Data.ByteLength + p.DType.Size())).ToList();
         foreach (var bucket in Plan(sizes, bucketBytes))
         {
             var members = bucket.Select(i => parameters[i]).ToList();
             using var flat = Pack(device, members);
-            collectives.AllReduce(flat);
+            collectives.AllReduce(flat, ReduceOp.Mean);
             var counts = Counts(flat, members);
             long offset = members.Count;
             for (int i = 0; i < members.Count; i++)
@@ -70,7 +67,8 @@ internal static class GradientBuckets
                 var p = members[i];
                 if (counts[i] > 0)
                 {
-                    var mean = Launch.Gather(flat, p.Shape, p.Shape.Strides(), offset, scale);
+                    var mean = device.Empty(p.Shape, p.DType);
+                    Launch.CopyRange(flat, offset, mean, 0, p.Size);
                     lock (p)
                         p.SetGradLocked(new Variable(mean) { EngineMade = true });
                 }
@@ -105,15 +103,15 @@ internal static class GradientBuckets
         foreach (var p in members)
         {
             if (p.GradInternal is { } g)
-                Launch.CopyInto(g.Data, flat, offset);
+                Launch.CopyRange(g.Data, 0, flat, offset, p.Size);
             offset += p.Size;
         }
         return flat;
     }
 
     /// <summary>
-    /// How many ranks had each member's gradient: read from the summed flags where this rank lacks one, else at
-    /// least this rank (no read, no wait).
+    /// Whether some rank had each member's gradient (above 0: the flags' mean): read where this rank lacks one, else
+    /// known (no read, no wait).
     /// </summary>
     private static double[] Counts(Tensor flat, List<Variable> members)
     {
