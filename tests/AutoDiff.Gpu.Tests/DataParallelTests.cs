@@ -91,6 +91,20 @@ public abstract class DataParallelTests<TFixture>(TFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public void A_range_copies_between_flat_buffers_and_one_that_does_not_fit_is_an_error()
+    {
+        var x = Device.FromArray(new float[] { 1, 2, 3, 4 }, 4);
+        var y = Device.Zeros(new Shape(6), DType.Float32);
+
+        Launch.CopyRange(x, 1, y, 3, 3);
+
+        Assert.Equal([0f, 0f, 0f, 2f, 3f, 4f], y.ToArray<float>());
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Launch.CopyRange(x, 2, y, 0, 3));
+        const string Message = "3 elements from element 2 of tensor (4,) to element 0 of tensor (6,) do not fit";
+        Assert.Contains(Message, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Unused_and_frozen_parameters_keep_no_gradient_and_their_values()
     {
         using var ranks = Collectives.Start(Device);
