@@ -37,6 +37,9 @@
 #   opencl      the test program's OpenCL suites (PoCL compiles every kernel on the CPU: slow)
 #   large       the experiments program at 645^3 (268M elements)
 #   cupy        baselines/dezero_cupy_seed.py (DeZero on CuPy, the seed's experiment)
+#   distributed the collectives' scenarios (tests/AutoDiff.Gpu.Distributed.Runner) on the GPU: the NCCL backend with
+#               one rank (no launcher; NCCL from PyTorch's wheel when no other is found), then, where MPICH's mpiexec
+#               is installed, the MPI backend with two ranks on the one GPU; output in distributed.txt
 # A step whose program was not unpacked to /tmp/gpu/NAME/NAME (GPU_PROGRAMS overrides /tmp/gpu) is reported
 # as skipped. Each step has its own time limit in seconds (LIMIT_* below); the default steps' limits add up to
 # 585 s, under the device tool's 600 s per call (most steps take a fraction of theirs: about 350 s in all on an H200). Everything goes to $OUT (default /tmp/gpu-out); the default
@@ -75,6 +78,7 @@ limit_fusion=${LIMIT_FUSION:-110}
 limit_torchcompile=${LIMIT_TORCHCOMPILE:-60}
 limit_torch=${LIMIT_TORCH:-20}
 limit_cupy=${LIMIT_CUPY:-50}
+limit_distributed=${LIMIT_DISTRIBUTED:-60}
 # Groups of patterns separated by ';', each its own run, in this order (the tiled products first: the furthest target).
 bench_filter=${BENCH_FILTER:-*KernelMatMul*;*Ops*;*KernelElementwiseBenchmarks.Exp* *KernelBroadcastReduceBenchmarks.SumAll* *KernelBroadcastReduceBenchmarks.SumLastAxis*;*RandomBenchmarks*}
 # The kernel elementwise and reduction benchmarks compare these grid sizes (KernelLibrary.Waves).
@@ -323,13 +327,34 @@ for step in "${steps[@]}"; do
         say "== benchmarks: skipped ($exe not unpacked)"
       fi
       ;;
+    distributed)
+      # Issue 21. NCCL refuses two ranks on one GPU: more ranks need more GPUs (mpiexec -n GPUS RUNNER SCENARIOS).
+      runner=$(program AutoDiff.Gpu.Distributed.Runner)
+      scenarios=(allreduce broadcast allgather reducescatter pending barrier)
+      if [ -x "$runner" ]; then
+        if [ -z "${AUTODIFF_NCCL:-}" ]; then
+          lib=$(python3 -c 'import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], "lib", "libnccl.so.2"))' 2>/dev/null)
+          [ -n "$lib" ] && [ -f "$lib" ] && export AUTODIFF_NCCL=$lib
+        fi
+        say "nccl: ${AUTODIFF_NCCL:-as the loader finds it}"
+        AUTODIFF_COLLECTIVES=nccl timed "distributed (nccl, 1 rank)" "$limit_distributed" "$runner" "${scenarios[@]}" >> "$out/distributed.txt" 2>&1
+        if command -v mpiexec > /dev/null 2>&1; then
+          AUTODIFF_COLLECTIVES=mpi timed "distributed (mpi, 2 ranks on one GPU)" "$limit_distributed" mpiexec -n 2 "$runner" "${scenarios[@]}" >> "$out/distributed.txt" 2>&1
+        else
+          say "== distributed (mpi, 2 ranks): skipped, no mpiexec on this machine (apt-get install mpich)"
+        fi
+        grep -E " ok \(| WRONG|rror|xception" "$out/distributed.txt" | head -40 | tee -a "$summary"
+      else
+        say "== distributed: skipped ($runner not unpacked)"
+      fi
+      ;;
     torchops) baseline torchops torch_ops.py "$limit_torchops" ;;
     torchsine) baseline torchsine torch_sine.py "$limit_torchsine" ;;
     torch) baseline torch torch_seed.py "$limit_torch" ;;
     torchcompile) baseline torchcompile torch_compile_seed.py "$limit_torchcompile" ;;
     cupy) baseline cupy dezero_cupy_seed.py "$limit_cupy" ;;
     *)
-      say "== unknown step '$step': use tests opencl openclhostile ptxas experiments fusion lifetimes sine benchmarks torchops torchsine torch large cupy"
+      say "== unknown step '$step': use tests opencl openclhostile ptxas experiments fusion lifetimes sine benchmarks torchops torchsine torch large cupy distributed"
       ;;
   esac
 done

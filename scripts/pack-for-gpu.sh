@@ -15,7 +15,8 @@ cd "$root"
 rm -rf .gpu && mkdir -p .gpu/stage
 projects=(tests/AutoDiff.Gpu.Tests/AutoDiff.Gpu.Tests.csproj
           src/AutoDiff.Gpu.Experiments/AutoDiff.Gpu.Experiments.csproj
-          benchmarks/AutoDiff.Gpu.Benchmarks/AutoDiff.Gpu.Benchmarks.csproj)
+          benchmarks/AutoDiff.Gpu.Benchmarks/AutoDiff.Gpu.Benchmarks.csproj
+          tests/AutoDiff.Gpu.Distributed.Runner/AutoDiff.Gpu.Distributed.Runner.csproj)
 first=""
 for proj in "${projects[@]}"; do
   [ -f "$proj" ] || continue

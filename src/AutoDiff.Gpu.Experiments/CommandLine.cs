@@ -98,6 +98,7 @@ internal sealed class CommandLine
         Root.Add(sine);
         Root.Add(ShardedSeedExperiment.Command());
         Root.Add(DataParallelStepExperiment.Command());
+        Root.Add(AllReduceExperiment.Command());
         Root.Add(help);
 
         foreach (var helpOption in Root.Options.OfType<HelpOption>())

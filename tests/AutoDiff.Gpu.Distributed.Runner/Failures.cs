@@ -18,11 +18,14 @@ internal static class Failures
         return "the ranks agreed (expected them not to)";
     }
 
-    public static string Throw(Collectives c) => Waiting(c, () => throw new InvalidOperationException($"rank {c.Rank} fails on purpose"));
+    public static string Throw(Collectives c) =>
+        Waiting(c, () => throw new InvalidOperationException($"rank {c.Rank} fails on purpose"));
 
     public static string Kill(Collectives c) => Waiting(c, () => Process.GetCurrentProcess().Kill());
 
-    public static string FailFast(Collectives c) => Waiting(c, () => Environment.FailFast($"rank {c.Rank} ends itself on purpose"));
+    public static string FailFast(Collectives c) =>
+        Waiting(c, () => Environment.FailFast($"rank {c.Rank} ends itself on purpose"));
+
 
     /// <summary>The other ranks enter an all-reduce; the last one does <paramref name="fail"/> instead.</summary>
     private static string Waiting(Collectives c, Action fail)

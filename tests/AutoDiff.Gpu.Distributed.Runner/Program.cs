@@ -1,7 +1,8 @@
 namespace AutoDiff.Gpu.Distributed.Runner;
 
 /// <summary>
-/// One rank of a multi-rank test, started by <c>mpiexec -n N dotnet AutoDiff.Gpu.Distributed.Runner.dll SCENARIO...</c>:
+/// One rank of a multi-rank test, started by <c>mpiexec -n N dotnet AutoDiff.Gpu.Distributed.Runner.dll
+/// SCENARIO...</c>:
 /// runs the named scenarios in order and prints one line per scenario and rank. Exit status: 0 when every result
 /// matched, 1 at the first wrong one, 2 for a bad command line; an exception ends the whole job (MPI_Abort).
 /// </summary>
@@ -12,7 +13,9 @@ internal static class Program
         var unknown = args.Where(a => !Scenarios.All.ContainsKey(a)).ToList();
         if (args.Length == 0 || unknown.Count > 0)
         {
-            Console.Error.WriteLine($"usage: AutoDiff.Gpu.Distributed.Runner SCENARIO...; scenarios: {string.Join(", ", Scenarios.All.Keys)}");
+            string names = string.Join(", ", Scenarios.All.Keys);
+            Console.Error.WriteLine($"usage: AutoDiff.Gpu.Distributed.Runner SCENARIO...; scenarios: {names}");
+
             if (unknown.Count > 0)
                 Console.Error.WriteLine($"unknown: {string.Join(", ", unknown)}");
             return 2;

@@ -11,25 +11,26 @@ internal static class Scenarios
     /// <summary>A chunk small enough that the larger cases need several MPI calls.</summary>
     public const int SmallChunk = 64;
 
-    public static readonly IReadOnlyDictionary<string, Func<Collectives, string>> All = new Dictionary<string, Func<Collectives, string>>
-    {
-        ["allreduce"] = AllReduce,
-        ["broadcast"] = Broadcast,
-        ["allgather"] = AllGather,
-        ["reducescatter"] = ReduceScatter,
-        ["pending"] = Pending,
-        ["barrier"] = Barrier,
-        ["devices"] = Devices,
-        ["data-parallel"] = DataParallelScenarios.Training,
-        ["data-parallel-unused"] = DataParallelScenarios.Unused,
-        ["data-parallel-checkpoint"] = DataParallelScenarios.Checkpoint,
-        ["sharded-seed"] = DataParallelScenarios.ShardedSeed,
-        ["mismatch-shape"] = c => Failures.Mismatch(c, shape: true),
-        ["mismatch-dtype"] = c => Failures.Mismatch(c, shape: false),
-        ["throw"] = Failures.Throw,
-        ["kill"] = Failures.Kill,
-        ["failfast"] = Failures.FailFast,
-    };
+    public static readonly IReadOnlyDictionary<string, Func<Collectives, string>> All =
+        new Dictionary<string, Func<Collectives, string>>
+        {
+            ["allreduce"] = AllReduce,
+            ["broadcast"] = Broadcast,
+            ["allgather"] = AllGather,
+            ["reducescatter"] = ReduceScatter,
+            ["pending"] = Pending,
+            ["barrier"] = Barrier,
+            ["devices"] = Devices,
+            ["data-parallel"] = DataParallelScenarios.Training,
+            ["data-parallel-unused"] = DataParallelScenarios.Unused,
+            ["data-parallel-checkpoint"] = DataParallelScenarios.Checkpoint,
+            ["sharded-seed"] = DataParallelScenarios.ShardedSeed,
+            ["mismatch-shape"] = c => Failures.Mismatch(c, shape: true),
+            ["mismatch-dtype"] = c => Failures.Mismatch(c, shape: false),
+            ["throw"] = Failures.Throw,
+            ["kill"] = Failures.Kill,
+            ["failfast"] = Failures.FailFast,
+        };
 
     private static readonly DType[] DTypes = [DType.Float32, DType.Float64];
     private static readonly ReduceOp[] Ops = [ReduceOp.Sum, ReduceOp.Mean, ReduceOp.Max];
@@ -39,7 +40,7 @@ internal static class Scenarios
         int cases = 0;
         foreach (string chunk in Chunks(c))
         {
-            foreach (var (dtype, op, shape) in Cases([new Shape(1), new Shape(13), new Shape(1001), new Shape(3, 100)]))
+            foreach (var (dtype, op, shape) in Cases([new(1), new(13), new(1001), new(3, 100)]))
             {
                 int salt = cases++;
                 var t = Values.Make(c.Device, dtype, shape, c.Rank, salt);
@@ -61,7 +62,7 @@ internal static class Scenarios
         {
             foreach (int root in roots)
             {
-                foreach (var (dtype, _, shape) in Cases([new Shape(1), new Shape(1001), new Shape(7, 9)], [ReduceOp.Sum]))
+                foreach (var (dtype, _, shape) in Cases([new(1), new(1001), new(7, 9)], [ReduceOp.Sum]))
                 {
                     int salt = cases++;
                     var t = Values.Make(c.Device, dtype, shape, c.Rank, salt);
@@ -69,7 +70,8 @@ internal static class Scenarios
                     var expected = new double[shape.Length];
                     for (int i = 0; i < expected.Length; i++)
                         expected[i] = Values.Of(root, i, salt);
-                    Values.Expect($"Broadcast from rank {root} of {dtype.Name()} {shape}, {chunk}", shape, expected, t);
+                    string what = $"Broadcast from rank {root} of {dtype.Name()} {shape}, {chunk}";
+                    Values.Expect(what, shape, expected, t);
                 }
             }
         }
@@ -115,7 +117,9 @@ internal static class Scenarios
                 var expected = new double[m];
                 for (int i = 0; i < m; i++)
                     expected[i] = Values.Reduce(op, n, (c.Rank * m) + i, salt);
-                Values.Expect($"ReduceScatter({op}) of {dtype.Name()} {shape}, {chunk}", new Shape(dims), expected, part);
+                string what = $"ReduceScatter({op}) of {dtype.Name()} {shape}, {chunk}";
+                Values.Expect(what, new Shape(dims), expected, part);
+
             }
         }
         return $"{cases} cases";

@@ -8,7 +8,8 @@ namespace AutoDiff.Gpu.Distributed.Runner;
 /// </summary>
 internal static class Values
 {
-    /// <summary>Element <paramref name="i"/> of rank <paramref name="rank"/>'s input in case <paramref name="salt"/>.</summary>
+    /// <summary>Element <paramref name="i"/> of rank <paramref name="rank"/>'s input in case <paramref
+    /// name="salt"/>.</summary>
     public static double Of(int rank, long i, int salt) => ((((i * 7) + (rank * 13) + salt) % 17) - 8) * 0.5;
 
     /// <summary>Rank <paramref name="rank"/>'s input of a case, on <paramref name="device"/>.</summary>
@@ -17,10 +18,14 @@ internal static class Values
         var data = new double[shape.Length];
         for (long i = 0; i < data.Length; i++)
             data[i] = Of(rank, i, salt);
-        return dtype == DType.Float64 ? device.FromArray(data, shape) : device.FromArray(Array.ConvertAll(data, v => (float)v), shape);
+        return dtype == DType.Float64
+            ? device.FromArray(data, shape)
+            : device.FromArray(Array.ConvertAll(data, v => (float)v), shape);
+
     }
 
-    /// <summary>The reduction over <paramref name="size"/> ranks of their element <paramref name="i"/>, as one process computes it.</summary>
+    /// <summary>The reduction over <paramref name="size"/> ranks of their element <paramref name="i"/>, as one
+    /// process computes it.</summary>
     public static double Reduce(ReduceOp op, int size, long i, int salt)
     {
         double result = Of(0, i, salt);
@@ -29,7 +34,8 @@ internal static class Values
         return op == ReduceOp.Mean ? result * (1.0 / size) : result;
     }
 
-    /// <summary>Throws <see cref="WrongResultException"/> at the first element of <paramref name="actual"/> that differs.</summary>
+    /// <summary>Throws <see cref="WrongResultException"/> at the first element of <paramref name="actual"/> that
+    /// differs.</summary>
     public static void Expect(string what, Shape shape, double[] expected, Tensor actual)
     {
         if (!actual.Shape.Equals(shape))

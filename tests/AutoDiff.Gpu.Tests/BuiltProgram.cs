@@ -2,7 +2,8 @@ using System.Reflection;
 
 namespace AutoDiff.Gpu.Tests;
 
-/// <summary>A program built with the tests (not referenced as an assembly), found where the build recorded it.</summary>
+/// <summary>A program built with the tests (not referenced as an assembly), found where the build recorded
+/// it.</summary>
 internal static class BuiltProgram
 {
     /// <summary>
@@ -19,7 +20,11 @@ internal static class BuiltProgram
         string? built = typeof(BuiltProgram).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .FirstOrDefault(a => a.Key == key)?.Value;
         if (string.IsNullOrEmpty(built) || !File.Exists(built))
-            Assert.Skip($"{what} is not at {built ?? "(no path recorded)"}, where the build put it; set {variable} to its executable");
+        {
+            string where = built ?? "(no path recorded)";
+            Assert.Skip($"{what} is not at {where}, where the build put it; set {variable} to its executable");
+        }
+
         return built!;
     }
 }

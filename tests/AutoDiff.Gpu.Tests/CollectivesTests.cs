@@ -49,9 +49,12 @@ public sealed class CollectivesTests(CpuFixture cpu) : IClassFixture<CpuFixture>
     [Fact]
     public void Hydra_is_recognized_by_its_variables_and_open_mpi_is_refused_by_name()
     {
-        var hydra = new Dictionary<string, string> { ["PMI_RANK"] = "3", ["PMI_SIZE"] = "4", ["MPI_LOCALRANKID"] = "1", ["MPI_LOCALNRANKS"] = "2" };
+        var hydra = new Dictionary<string, string>
+        {
+            ["PMI_RANK"] = "3", ["PMI_SIZE"] = "4", ["MPI_LOCALRANKID"] = "1", ["MPI_LOCALNRANKS"] = "2",
+        };
         var plain = new Dictionary<string, string> { ["PMI_RANK"] = "0", ["PMI_SIZE"] = "2" };
-        var openMpi = new Dictionary<string, string> { ["OMPI_COMM_WORLD_SIZE"] = "2", ["OMPI_COMM_WORLD_RANK"] = "0" };
+        var openMpi = new Dictionary<string, string> { ["OMPI_COMM_WORLD_SIZE"] = "2" };
         var broken = new Dictionary<string, string> { ["PMI_RANK"] = "x", ["PMI_SIZE"] = "2" };
 
         Assert.Null(Launcher.Detect(_ => null));
@@ -74,7 +77,8 @@ public sealed class CollectivesTests(CpuFixture cpu) : IClassFixture<CpuFixture>
 
         var e = Assert.Throws<CollectiveException>(() => mine.Agree(new TwoRanks(other)));
 
-        Assert.Equal($"AllReduce on rank 0: the ranks disagree: rank 0 calls {first}, rank 1 calls {second}", e.Message);
+        Assert.Equal($"AllReduce on rank 0: the ranks disagree: rank 0 calls {first}, rank 1 calls {second}",
+            e.Message);
     }
 
     [Fact]
@@ -84,13 +88,19 @@ public sealed class CollectivesTests(CpuFixture cpu) : IClassFixture<CpuFixture>
         var gather = new CollectiveCall("AllGather", DType: DType.Float64, Shape: many);
 
         gather.Agree(new TwoRanks(gather));
-        var axes = Assert.Throws<CollectiveException>(() => gather.Agree(new TwoRanks(gather with { Shape = new Shape(1, 2, 1, 2, 1, 2, 1, 3, 2) })));
-        var roots = Assert.Throws<CollectiveException>(() => new CollectiveCall("Broadcast", Root: 0).Agree(new TwoRanks(new CollectiveCall("Broadcast", Root: 1))));
-        var kinds = Assert.Throws<CollectiveException>(() => new CollectiveCall("Barrier").Agree(new TwoRanks(gather)));
+        var other = gather with { Shape = new Shape(1, 2, 1, 2, 1, 2, 1, 3, 2) };
+        var axes = Assert.Throws<CollectiveException>(() => gather.Agree(new TwoRanks(other)));
+        var root = new CollectiveCall("Broadcast", Root: 0);
+        var roots = Assert.Throws<CollectiveException>(() => root.Agree(new TwoRanks(root with { Root = 1 })));
+        var barrier = new CollectiveCall("Barrier");
+        var kinds = Assert.Throws<CollectiveException>(() => barrier.Agree(new TwoRanks(gather)));
+
 
         Assert.Contains("of float64 of 9 axes and 48 elements", axes.Message, StringComparison.Ordinal);
-        Assert.Contains("rank 0 calls Broadcast from rank 0, rank 1 calls Broadcast from rank 1", roots.Message, StringComparison.Ordinal);
-        Assert.Contains("rank 0 calls Barrier, rank 1 calls AllGather of float64", kinds.Message, StringComparison.Ordinal);
+        Assert.Contains("rank 0 calls Broadcast from rank 0, rank 1 calls Broadcast from rank 1", roots.Message,
+            StringComparison.Ordinal);
+        Assert.Contains("rank 0 calls Barrier, rank 1 calls AllGather of float64", kinds.Message,
+            StringComparison.Ordinal);
     }
 
     [Theory]
@@ -110,7 +120,9 @@ public sealed class CollectivesTests(CpuFixture cpu) : IClassFixture<CpuFixture>
         if (Nccl.TryLoad(out string? reason))
             Assert.Skip("NCCL is installed here");
 
-        Assert.Contains("NCCL (libnccl.so.2) is not installed or not found (tried libnccl.so.2, libnccl.so,", reason, StringComparison.Ordinal);
+        Assert.Contains("NCCL (libnccl.so.2) is not installed or not found (tried libnccl.so.2, libnccl.so,", reason,
+            StringComparison.Ordinal);
+
         Assert.Contains("or set AUTODIFF_NCCL to the library's path", reason, StringComparison.Ordinal);
     }
 

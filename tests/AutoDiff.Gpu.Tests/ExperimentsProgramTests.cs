@@ -277,7 +277,9 @@ internal static class ExperimentsProgram
     }
 
     /// <summary>The program named by <see cref="EnvironmentVariable"/>, else the one built with the tests.</summary>
-    private static string Locate() => BuiltProgram.Locate(EnvironmentVariable, "ExperimentsProgram", "the experiments program");
+    private static string Locate() =>
+        BuiltProgram.Locate(EnvironmentVariable, "ExperimentsProgram", "the experiments program");
+
 }
 
 /// <summary>What a run of the program printed and returned.</summary>

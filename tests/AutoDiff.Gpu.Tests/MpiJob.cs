@@ -16,7 +16,8 @@ internal static class MpiJob
     /// Runs <paramref name="scenarios"/> on <paramref name="ranks"/> ranks on the CPU accelerator (plus
     /// <paramref name="environment"/>); kills the job and fails after <paramref name="limit"/>, which is a hang.
     /// </summary>
-    public static JobRun Run(int ranks, TimeSpan limit, IReadOnlyDictionary<string, string>? environment, params string[] scenarios)
+    public static JobRun Run(
+        int ranks, TimeSpan limit, IReadOnlyDictionary<string, string>? environment, params string[] scenarios)
     {
         string mpiexec = Launcher();
         string runner = Runner();
@@ -31,7 +32,10 @@ internal static class MpiJob
         start.ArgumentList.Add("-n");
         start.ArgumentList.Add(ranks.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (runner.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
-            start.ArgumentList.Add(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet");
+        {
+            string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+            start.ArgumentList.Add(string.IsNullOrEmpty(host) ? "dotnet" : host);
+        }
         start.ArgumentList.Add(runner);
         foreach (string scenario in scenarios)
             start.ArgumentList.Add(scenario);
@@ -47,7 +51,9 @@ internal static class MpiJob
         {
             job.Kill(entireProcessTree: true);
             job.WaitForExit();
-            Assert.Fail($"{command} did not end within {limit.TotalSeconds:F0} s (a hang):\n{output.Result}{error.Result}");
+            string printed = output.Result + error.Result;
+            Assert.Fail($"{command} did not end within {limit.TotalSeconds:F0} s (a hang):\n{printed}");
+
         }
         job.WaitForExit();
         return new JobRun(command, job.ExitCode, (output.Result + error.Result).ReplaceLineEndings("\n"));
@@ -56,7 +62,8 @@ internal static class MpiJob
     /// <summary>mpiexec on the PATH, or a visible skip.</summary>
     private static string Launcher()
     {
-        foreach (string folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        string path = Environment.GetEnvironmentVariable("PATH") ?? "";
+        foreach (string folder in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             string candidate = Path.Combine(folder, "mpiexec");
             if (File.Exists(candidate))
@@ -67,7 +74,8 @@ internal static class MpiJob
     }
 
     /// <summary>The runner named by <see cref="RunnerVariable"/>, else the one built with the tests.</summary>
-    private static string Runner() => BuiltProgram.Locate(RunnerVariable, "DistributedRunner", "the distributed runner");
+    private static string Runner() =>
+        BuiltProgram.Locate(RunnerVariable, "DistributedRunner", "the distributed runner");
 }
 
 /// <summary>What a job printed (standard output, then standard error) and how it ended.</summary>
@@ -75,7 +83,8 @@ internal sealed record JobRun(string Command, int ExitCode, string Output)
 {
     /// <summary>The lines of rank <paramref name="rank"/> that report <paramref name="scenario"/> as passed.</summary>
     public IEnumerable<string> Passed(string scenario, int rank) =>
-        Output.Split('\n').Where(l => l.StartsWith($"rank {rank}/", StringComparison.Ordinal) && l.Contains($": {scenario} ok (", StringComparison.Ordinal));
+        Output.Split('\n').Where(l => l.StartsWith($"rank {rank}/", StringComparison.Ordinal)
+            && l.Contains($": {scenario} ok (", StringComparison.Ordinal));
 
     /// <summary>Fails unless the job exited 0 and every rank reported every scenario as passed.</summary>
     public void AssertPassed(int ranks, params string[] scenarios)
@@ -84,11 +93,16 @@ internal sealed record JobRun(string Command, int ExitCode, string Output)
         for (int rank = 0; rank < ranks; rank++)
         {
             foreach (string scenario in scenarios)
-                Assert.True(Passed(scenario, rank).Any(), $"'{Command}': rank {rank} did not report {scenario} as passed:\n{Output}");
+            {
+                bool passed = Passed(scenario, rank).Any();
+                Assert.True(passed, $"'{Command}': rank {rank} did not report {scenario} as passed:\n{Output}");
+            }
+
         }
     }
 
-    /// <summary>Fails unless the job ended with an error (never 0); a hang fails in <see cref="MpiJob.Run"/>.</summary>
+    /// <summary>Fails unless the job ended with an error (never 0); a hang fails in <see
+    /// cref="MpiJob.Run"/>.</summary>
     public void AssertFailed()
     {
         Assert.True(ExitCode != 0, $"'{Command}' exited 0; it should have failed:\n{Output}");

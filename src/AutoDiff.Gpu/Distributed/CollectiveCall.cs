@@ -5,7 +5,8 @@ namespace AutoDiff.Gpu.Distributed;
 /// ranks swap these few numbers before any data moves, so that a call that differs between ranks is an error on
 /// every rank, naming both, instead of a hang or garbage.
 /// </summary>
-internal sealed record CollectiveCall(string Operation, ReduceOp? Op = null, int Root = -1, DType? DType = null, Shape? Shape = null)
+internal sealed record CollectiveCall(
+    string Operation, ReduceOp? Op = null, int Root = -1, DType? DType = null, Shape? Shape = null)
 {
     /// <summary>Dimensions sent in full; a tensor of more axes sends a hash of the rest in the last slot.</summary>
     private const int SentDimensions = 8;
@@ -14,8 +15,10 @@ internal sealed record CollectiveCall(string Operation, ReduceOp? Op = null, int
 
     private static readonly string[] Operations = ["AllReduce", "Broadcast", "AllGather", "ReduceScatter", "Barrier"];
 
-    /// <summary>Swaps the calls of every rank through <paramref name="backend"/>; returns when all are the same.</summary>
-    /// <exception cref="CollectiveException">Some rank's call differs from rank 0's: the message names both.</exception>
+    /// <summary>Swaps the calls of every rank through <paramref name="backend"/>; returns when all are the
+    /// same.</summary>
+    /// <exception cref="CollectiveException">Some rank's call differs from rank 0's: the message names
+    /// both.</exception>
     public void Agree(ICollectiveBackend backend)
     {
         if (backend.Size == 1)
@@ -29,7 +32,8 @@ internal sealed record CollectiveCall(string Operation, ReduceOp? Op = null, int
             if (!other.SequenceEqual(first))
             {
                 throw new CollectiveException(
-                    $"{Operation} on rank {backend.Rank}: the ranks disagree: rank 0 calls {Describe(first)}, rank {r} calls {Describe(other)}");
+                    $"{Operation} on rank {backend.Rank}: the ranks disagree: " +
+                    $"rank 0 calls {Describe(first)}, rank {r} calls {Describe(other)}");
             }
         }
     }
@@ -54,10 +58,14 @@ internal sealed record CollectiveCall(string Operation, ReduceOp? Op = null, int
         return fields;
     }
 
-    /// <summary>E.g. <c>AllReduce(Mean) of float32 (3, 4)</c> or <c>Broadcast from rank 1 of float64 (5,)</c>.</summary>
+    /// <summary>E.g. <c>AllReduce(Mean) of float32 (3, 4)</c> or <c>Broadcast from rank 1 of float64
+    /// (5,)</c>.</summary>
     private static string Describe(ReadOnlySpan<long> fields)
     {
-        string name = fields[0] >= 0 && fields[0] < Operations.Length ? Operations[fields[0]] : $"operation {fields[0]}";
+        string name = fields[0] >= 0 && fields[0] < Operations.Length
+            ? Operations[fields[0]]
+            : $"operation {fields[0]}";
+
         string op = fields[1] >= 0 ? $"({(ReduceOp)fields[1]})" : "";
         string root = fields[2] >= 0 ? $" from rank {fields[2]}" : "";
         if (fields[3] < 0)

@@ -5,7 +5,7 @@ public sealed partial class Collectives
 {
     /// <summary>
     /// The environment variable that picks the backend: <c>nccl</c>, <c>mpi</c> or <c>single</c>. Unset, a job
-    /// under a launcher takes NCCL where every rank has a CUDA device and the library, else MPI; a process without
+    /// under a launcher takes NCCL where every rank has a GPU of its own and the library, else MPI; a process without
     /// a launcher is a single rank (<c>nccl</c> makes it a NCCL job of one rank).
     /// </summary>
     public const string BackendVariable = "AUTODIFF_COLLECTIVES";
@@ -17,11 +17,15 @@ public sealed partial class Collectives
     /// The device to compute on; by default this rank's: <c>cuda:</c><see cref="LocalRank"/> where several GPUs are
     /// present, else the best device, whose CPU accelerator gets this rank's share of the node's cores.
     /// </param>
-    /// <exception cref="NotSupportedException">Open MPI's <c>mpirun</c> started the process (MPICH's ABI is bound).</exception>
-    /// <exception cref="DllNotFoundException">A launcher started the process but no MPI library is installed.</exception>
-    public static Collectives Start(Device? device = null) => Start(device, Environment.GetEnvironmentVariable(BackendVariable));
+    /// <exception cref="NotSupportedException">Open MPI's <c>mpirun</c> started the process (MPICH's ABI is
+    /// bound).</exception>
+    /// <exception cref="DllNotFoundException">A launcher started the process but no MPI library is
+    /// installed.</exception>
+    public static Collectives Start(Device? device = null) =>
+        Start(device, Environment.GetEnvironmentVariable(BackendVariable));
 
-    /// <summary><see cref="Start(Device?)"/> with the backend named (null: chosen as the variable's doc says).</summary>
+    /// <summary><see cref="Start(Device?)"/> with the backend named (null: chosen as the variable's doc
+    /// says).</summary>
     internal static Collectives Start(Device? device, string? backendName)
     {
         string? asked = Parse(backendName);
@@ -29,7 +33,11 @@ public sealed partial class Collectives
         if (launcher is null || (asked == "single" && launcher.Size == 1))
             return Alone(device, asked);
         if (asked == "single")
-            throw new InvalidOperationException($"{BackendVariable}=single, but the launcher started {launcher.Size} ranks: unset it, or start one rank");
+        {
+            throw new InvalidOperationException(
+                $"{BackendVariable}=single, but the launcher started {launcher.Size} ranks: " +
+                "unset it, or start one rank");
+        }
 
         var world = MpiWorld.Join(launcher);
         bool owns = device is null;
@@ -53,12 +61,17 @@ public sealed partial class Collectives
     private static Collectives Alone(Device? device, string? asked)
     {
         if (asked == "mpi")
-            throw new InvalidOperationException($"{BackendVariable}=mpi needs a launcher: start the program with mpiexec -n N");
+        {
+            throw new InvalidOperationException(
+                $"{BackendVariable}=mpi needs a launcher: start the program with mpiexec -n N");
+        }
         bool owns = device is null;
         device ??= Device.Best();
         try
         {
-            ICollectiveBackend backend = asked == "nccl" ? NcclBackend.Create(null, device) : new SingleRankBackend(device);
+            ICollectiveBackend backend = asked == "nccl"
+                ? NcclBackend.Create(null, device)
+                : new SingleRankBackend(device);
             return new Collectives(backend, device, owns, 0, 1);
         }
         catch
@@ -70,8 +83,8 @@ public sealed partial class Collectives
     }
 
     /// <summary>
-    /// The backend asked for, or by default NCCL where every rank computes on CUDA and loads NCCL, else MPI. The
-    /// ranks decide together, so that all of them take the same one.
+    /// The backend asked for, or by default NCCL where every rank computes on a GPU of its own and loads NCCL,
+    /// else MPI. The ranks decide together, so that all of them take the same one.
     /// </summary>
     private static ICollectiveBackend Choose(string? asked, MpiWorld world, Device device)
     {
@@ -79,7 +92,9 @@ public sealed partial class Collectives
             return NcclBackend.Create(world, device);
         if (asked is null)
         {
-            bool able = device.Kind == DeviceKind.Cuda && Nccl.TryLoad(out _);
+            // NCCL refuses two ranks on one GPU.
+            bool able = device.Kind == DeviceKind.Cuda && Nccl.TryLoad(out _)
+                && world.LocalSize <= Device.List().Count(d => d.Kind == DeviceKind.Cuda);
             if (world.AllGather([able ? 1 : 0]).All(a => a == 1))
                 return NcclBackend.Create(world, device);
         }
@@ -107,6 +122,11 @@ public sealed partial class Collectives
         string text = name.Trim().ToLowerInvariant();
         return BackendNames.Contains(text)
             ? text
-            : throw new ArgumentException($"{BackendVariable}='{name}' names no backend: use {string.Join(", ", BackendNames)}, or leave it unset", nameof(name));
+            : throw new ArgumentException(
+                $"{BackendVariable}='{name}' names no backend: use {string.Join(", ", BackendNames)}, " +
+                "or leave it unset",
+
+                nameof(name));
+
     }
 }

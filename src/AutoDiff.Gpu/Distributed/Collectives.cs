@@ -69,11 +69,15 @@ public sealed partial class Collectives : IDisposable
         }
     }
 
-    /// <summary>Replaces <paramref name="tensor"/>'s values on every rank by those of rank <paramref name="root"/>.</summary>
+    /// <summary>Replaces <paramref name="tensor"/>'s values on every rank by those of rank <paramref
+    /// name="root"/>.</summary>
     public void Broadcast(Tensor tensor, int root = 0)
     {
         if (root < 0 || root >= Size)
-            throw new ArgumentOutOfRangeException(nameof(root), root, $"Broadcast: root must be a rank from 0 to {Size - 1}");
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(root), root, $"Broadcast: root must be a rank from 0 to {Size - 1}");
+        }
         Prepare(tensor, inPlace: true);
         lock (gate)
         {
@@ -96,7 +100,12 @@ public sealed partial class Collectives : IDisposable
             new CollectiveCall(nameof(AllGather), DType: tensor.DType, Shape: tensor.Shape).Agree(backend);
             long rows = (long)tensor.Shape[0] * Size;
             if (rows > int.MaxValue)
-                throw new ArgumentException($"AllGather: {Size} ranks × {tensor.Shape[0]:N0} rows is more than a dimension holds ({int.MaxValue:N0})", nameof(tensor));
+            {
+                throw new ArgumentException(
+                    $"AllGather: {Size} ranks × {tensor.Shape[0]:N0} rows is more than a dimension holds " +
+                    $"({int.MaxValue:N0})",
+                    nameof(tensor));
+            }
             var dims = tensor.Shape.ToArray();
             dims[0] = (int)rows;
             var output = Device.Empty(new Shape(dims), tensor.DType);
@@ -119,7 +128,12 @@ public sealed partial class Collectives : IDisposable
         {
             new CollectiveCall(nameof(ReduceScatter), op, DType: tensor.DType, Shape: tensor.Shape).Agree(backend);
             if (tensor.Shape[0] % Size != 0)
-                throw new ArgumentException($"ReduceScatter: the first axis of {tensor.Shape} does not split into {Size} equal parts, one per rank", nameof(tensor));
+            {
+                throw new ArgumentException(
+                    $"ReduceScatter: the first axis of {tensor.Shape} does not split into {Size} equal parts, " +
+                    "one per rank",
+                    nameof(tensor));
+            }
             var dims = tensor.Shape.ToArray();
             dims[0] /= Size;
             var output = Device.Empty(new Shape(dims), tensor.DType);
@@ -172,7 +186,10 @@ public sealed partial class Collectives : IDisposable
         ArgumentNullException.ThrowIfNull(tensor);
         tensor.ThrowIfDisposed();
         if (!tensor.Device.SharesAcceleratorWith(Device))
-            throw new ArgumentException($"tensor {tensor.Shape} is on {tensor.Device.Id}, this rank computes on {Device.Id}", nameof(tensor));
+        {
+            throw new ArgumentException(
+                $"tensor {tensor.Shape} is on {tensor.Device.Id}, this rank computes on {Device.Id}", nameof(tensor));
+        }
         tensor.Realize();
         if (inPlace)
             tensor.BeforeWrite();
@@ -182,7 +199,10 @@ public sealed partial class Collectives : IDisposable
     private void Average(Tensor tensor, ReduceOp op)
     {
         if (op == ReduceOp.Mean && Size > 1)
-            Launch.ZipInto(nameof(ReduceOp.Mean), tensor, tensor, new UnaryAsBinary<ScaleOperator>(new ScaleOperator(1.0 / Size)));
+        {
+            var scale = new UnaryAsBinary<ScaleOperator>(new ScaleOperator(1.0 / Size));
+            Launch.ZipInto(nameof(ReduceOp.Mean), tensor, tensor, scale);
+        }
     }
 
     private static void CheckOp(ReduceOp op)
@@ -194,6 +214,12 @@ public sealed partial class Collectives : IDisposable
     private static void RequireAxis(string operation, Tensor tensor)
     {
         if (tensor.Rank == 0)
-            throw new ArgumentException($"{operation}: a scalar has no first axis to join the ranks' parts along; reshape it to (1,)", nameof(tensor));
+        {
+            throw new ArgumentException(
+                $"{operation}: a scalar has no first axis to join the ranks' parts along; reshape it to (1,)",
+                nameof(tensor));
+
+        }
+
     }
 }

@@ -25,7 +25,8 @@ internal sealed unsafe class HostStaging(Device device) : IDisposable
     public byte* Address(Tensor tensor, long offset) =>
         Direct ? (byte*)CpuLaunch.Pointer(tensor.View<byte>()) + (offset * tensor.DType.Size()) : null;
 
-    /// <summary>Copies <paramref name="count"/> elements of <paramref name="tensor"/> from <paramref name="offset"/> into host memory.</summary>
+    /// <summary>Copies <paramref name="count"/> elements of <paramref name="tensor"/> from <paramref name="offset"/>
+    /// into host memory.</summary>
     public void Read(Tensor tensor, long offset, int count, byte* into)
     {
         if (Direct)
@@ -36,7 +37,8 @@ internal sealed unsafe class HostStaging(Device device) : IDisposable
             Launch.Download(tensor, new Span<double>(into, count), offset);
     }
 
-    /// <summary>Copies <paramref name="count"/> elements from host memory into <paramref name="tensor"/> from <paramref name="offset"/> on.</summary>
+    /// <summary>Copies <paramref name="count"/> elements from host memory into <paramref name="tensor"/> from
+    /// <paramref name="offset"/> on.</summary>
     public void Write(Tensor tensor, long offset, int count, byte* from)
     {
         if (Direct)

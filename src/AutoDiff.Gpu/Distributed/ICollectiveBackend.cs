@@ -26,7 +26,8 @@ internal interface ICollectiveBackend : IDisposable
     /// <summary>Writes the ranks' inputs into <paramref name="output"/> one after another in rank order.</summary>
     void AllGather(Tensor input, Tensor output);
 
-    /// <summary>Writes part <see cref="Rank"/> of the sum or maximum over the ranks of <paramref name="input"/>.</summary>
+    /// <summary>Writes part <see cref="Rank"/> of the sum or maximum over the ranks of <paramref
+    /// name="input"/>.</summary>
     void ReduceScatter(Tensor input, Tensor output, bool max);
 
     /// <summary>Returns once every rank has called it, with this rank's device work finished.</summary>

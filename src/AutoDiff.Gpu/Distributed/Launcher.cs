@@ -10,8 +10,10 @@ namespace AutoDiff.Gpu.Distributed;
 internal sealed record Launcher(string Name, int Rank, int Size, int? LocalRank, int? LocalSize)
 {
     /// <summary>The launcher of this process, or null when none started it (one rank, no MPI needed).</summary>
-    /// <exception cref="NotSupportedException">Open MPI's <c>mpirun</c> started it: its library has another ABI.</exception>
-    /// <exception cref="InvalidOperationException">A launcher variable holds no valid number (the message names it).</exception>
+    /// <exception cref="NotSupportedException">Open MPI's <c>mpirun</c> started it: its library has another
+    /// ABI.</exception>
+    /// <exception cref="InvalidOperationException">A launcher variable holds no valid number (the message names
+    /// it).</exception>
     public static Launcher? Detect() => Detect(Environment.GetEnvironmentVariable);
 
     /// <summary><see cref="Detect()"/> over the variables <paramref name="read"/> returns.</summary>
@@ -38,7 +40,11 @@ internal sealed record Launcher(string Name, int Rank, int Size, int? LocalRank,
     private static int Number(string name, string? text, int least)
     {
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < least)
-            throw new InvalidOperationException($"the launcher set {name}='{text}': expected a whole number ≥ {least}");
+        {
+            throw new InvalidOperationException(
+                $"the launcher set {name}='{text}': expected a whole number ≥ {least}");
+        }
+
         return value;
     }
 }

@@ -51,15 +51,21 @@ internal sealed unsafe class Mpi
         Allreduce = (delegate* unmanaged<void*, void*, int, int, int, int, int>)Export(library, "MPI_Allreduce");
         Bcast = (delegate* unmanaged<void*, int, int, int, int, int>)Export(library, "MPI_Bcast");
         Allgather = (delegate* unmanaged<void*, int, int, void*, int, int, int, int>)Export(library, "MPI_Allgather");
-        ReduceScatterBlock = (delegate* unmanaged<void*, void*, int, int, int, int, int>)Export(library, "MPI_Reduce_scatter_block");
+        ReduceScatterBlock = (delegate* unmanaged<void*, void*, int, int, int, int, int>)
+            Export(library, "MPI_Reduce_scatter_block");
         Barrier = (delegate* unmanaged<int, int>)Export(library, "MPI_Barrier");
         Version = LibraryVersion();
         if (Version.Contains("Open MPI", StringComparison.OrdinalIgnoreCase))
-            throw new NotSupportedException($"the MPI library found is Open MPI ({FirstLine(Version)}), whose ABI differs from MPICH's that AutoDiff.Gpu binds: set {PathVariable} to MPICH's libmpich.so.12");
+        {
+            throw new NotSupportedException(
+                $"the MPI library found is Open MPI ({FirstLine(Version)}), whose ABI differs from MPICH's that " +
+                $"AutoDiff.Gpu binds: set {PathVariable} to MPICH's libmpich.so.12");
+        }
     }
 
     /// <summary>The library, loaded on first use.</summary>
-    /// <exception cref="DllNotFoundException">No MPI library is installed (the message says how to install MPICH).</exception>
+    /// <exception cref="DllNotFoundException">No MPI library is installed (the message says how to get
+    /// MPICH).</exception>
     public static Mpi Library => Loaded.Value;
 
     /// <summary>What <c>MPI_Get_library_version</c> says (e.g. <c>MPICH Version: 4.0.2</c> and its build).</summary>
@@ -106,7 +112,8 @@ internal sealed unsafe class Mpi
         _ => throw new NotSupportedException($"collectives move float32 and float64 tensors, not {dtype}"),
     };
 
-    /// <summary>Throws <see cref="CollectiveException"/> with MPI's own words unless <paramref name="code"/> is success.</summary>
+    /// <summary>Throws <see cref="CollectiveException"/> in MPI's words unless <paramref name="code"/> is
+    /// success.</summary>
     public void Check(int code, string function)
     {
         if (code != Success)
@@ -134,7 +141,8 @@ internal sealed unsafe class Mpi
 
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();
 
-    private static IntPtr Export(IntPtr library, string symbol) => NativeLibraries.Export(library, "the MPI library", symbol);
+    private static IntPtr Export(IntPtr library, string symbol) =>
+        NativeLibraries.Export(library, "the MPI library", symbol);
 
     private static IntPtr Open() => NativeLibraries.Load(
         "MPI (MPICH's libmpich.so.12)",

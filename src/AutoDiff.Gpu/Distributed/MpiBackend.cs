@@ -7,7 +7,8 @@ namespace AutoDiff.Gpu.Distributed;
 /// </summary>
 internal sealed unsafe class MpiBackend : ICollectiveBackend
 {
-    /// <summary>The default chunk: 4Mi elements (16 MiB of float32), a host buffer of a few of them for GPUs.</summary>
+    /// <summary>The default chunk: 4Mi elements (16 MiB of float32), a host buffer of a few of them for
+    /// GPUs.</summary>
     public const int DefaultChunkElements = 1 << 22;
 
     private readonly MpiWorld world;
@@ -28,11 +29,14 @@ internal sealed unsafe class MpiBackend : ICollectiveBackend
 
     public int Size => world.Size;
 
-    /// <summary>The most elements one MPI call moves per rank (a knob for tests: a small one crosses chunks cheaply).</summary>
+    /// <summary>The most elements one MPI call moves per rank (a knob for tests: a small one crosses chunks
+    /// cheaply).</summary>
     public int ChunkElements
     {
         get => chunkElements;
-        set => chunkElements = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "a chunk holds at least one element");
+        set => chunkElements = value >= 1
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "a chunk holds at least one element");
     }
 
     /// <summary>
@@ -84,7 +88,9 @@ internal sealed unsafe class MpiBackend : ICollectiveBackend
         if (host.Direct && n <= ChunkElements)
         {
             // One call straight between the tensors' memory.
-            Mpi.Check(Mpi.Allgather(host.Address(input, 0), (int)n, type, host.Address(output, 0), (int)n, type, Mpi.CommWorld), "MPI_Allgather");
+            byte* from = host.Address(input, 0);
+            byte* into = host.Address(output, 0);
+            Mpi.Check(Mpi.Allgather(from, (int)n, type, into, (int)n, type, Mpi.CommWorld), "MPI_Allgather");
             return;
         }
         int size = input.DType.Size();
@@ -112,7 +118,9 @@ internal sealed unsafe class MpiBackend : ICollectiveBackend
         Begin();
         if (host.Direct && m <= ChunkElements)
         {
-            Mpi.Check(Mpi.ReduceScatterBlock(host.Address(input, 0), host.Address(output, 0), (int)m, type, op, Mpi.CommWorld), "MPI_Reduce_scatter_block");
+            byte* from = host.Address(input, 0);
+            byte* into = host.Address(output, 0);
+            Mpi.Check(Mpi.ReduceScatterBlock(from, into, (int)m, type, op, Mpi.CommWorld), "MPI_Reduce_scatter_block");
             return;
         }
         int size = input.DType.Size();
@@ -126,7 +134,9 @@ internal sealed unsafe class MpiBackend : ICollectiveBackend
             bool staged = mine is null;
             if (staged)
                 mine = packed + ((long)Size * count * size);
-            Mpi.Check(Mpi.ReduceScatterBlock(packed, mine, count, type, op, Mpi.CommWorld), "MPI_Reduce_scatter_block");
+            Mpi.Check(
+                Mpi.ReduceScatterBlock(packed, mine, count, type, op, Mpi.CommWorld), "MPI_Reduce_scatter_block");
+
             if (staged)
                 host.Write(output, offset, count, mine);
         }
@@ -144,17 +154,20 @@ internal sealed unsafe class MpiBackend : ICollectiveBackend
         world.Leave();
     }
 
-    /// <summary>On the CPU accelerator MPI reads the buffers directly: the kernels writing them must have finished.</summary>
+    /// <summary>On the CPU accelerator MPI reads the buffers directly: the kernels writing them must have
+    /// finished.</summary>
     private void Begin()
     {
         if (host.Direct)
             device.Synchronize();
     }
 
-    /// <summary>Host memory holding the chunk: the tensor's own, or the host buffer (filled when <paramref name="load"/>).</summary>
+    /// <summary>Host memory holding the chunk: the tensor's own, or the host buffer (filled when <paramref
+    /// name="load"/>).</summary>
     private byte* Load(Tensor tensor, long offset, int count, bool load)
     {
-        if (host.Address(tensor, offset) is var direct && direct is not null)
+        byte* direct = host.Address(tensor, offset);
+        if (direct != null)
             return direct;
         byte* buffer = host.Scratch((long)count * tensor.DType.Size());
         if (load)
@@ -162,7 +175,8 @@ internal sealed unsafe class MpiBackend : ICollectiveBackend
         return buffer;
     }
 
-    /// <summary>Writes a staged chunk back to the device (nothing to do where MPI wrote the tensor's own memory).</summary>
+    /// <summary>Writes a staged chunk back to the device (nothing to do where MPI wrote the tensor's own
+    /// memory).</summary>
     private void Store(Tensor tensor, long offset, int count, byte* data)
     {
         if (!host.Direct)

@@ -19,7 +19,11 @@ internal sealed unsafe class MpiWorld
         int flag;
         mpi.Check(mpi.Finalized(&flag), "MPI_Finalized");
         if (flag != 0)
-            throw new InvalidOperationException("MPI was finalized in this process (a Collectives was disposed) and cannot start again: start one Collectives for the whole job");
+        {
+            throw new InvalidOperationException(
+                "MPI was finalized in this process (a Collectives was disposed) and cannot start again: " +
+                "start one Collectives for the whole job");
+        }
         mpi.Check(mpi.Initialized(&flag), "MPI_Initialized");
         if (flag == 0)
         {
@@ -33,7 +37,11 @@ internal sealed unsafe class MpiWorld
         mpi.Check(mpi.CommRank(Mpi.CommWorld, &rank), "MPI_Comm_rank");
         mpi.Check(mpi.CommSize(Mpi.CommWorld, &size), "MPI_Comm_size");
         if (rank != launcher.Rank || size != launcher.Size)
-            throw new CollectiveException($"MPI says rank {rank} of {size}, the launcher said rank {launcher.Rank} of {launcher.Size}: was the program started by another MPI's launcher?");
+        {
+            throw new CollectiveException(
+                $"MPI says rank {rank} of {size}, the launcher said rank {launcher.Rank} of {launcher.Size}: " +
+                "was the program started by another MPI's launcher?");
+        }
         Rank = rank;
         Size = size;
         (LocalRank, LocalSize) = launcher is { LocalRank: int lr, LocalSize: int ls } ? (lr, ls) : Node();
@@ -98,7 +106,10 @@ internal sealed unsafe class MpiWorld
             AppDomain.CurrentDomain.UnhandledException += (_, e) => AbortJob(e.ExceptionObject);
     }
 
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(0.5);
+
     private static int abortInstalled;
+
 
     private static void AbortJob(object exception)
     {
@@ -107,6 +118,9 @@ internal sealed unsafe class MpiWorld
         string rank = world?.Rank.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?";
         Console.Error.WriteLine($"rank {rank} aborts the job (MPI_Abort) on an unhandled {exception}");
         Console.Error.Flush();
+        // The launcher stops forwarding output once it aborts the job: give it time to pass this on.
+        Thread.Sleep(AbortGrace);
+
         world?.Abort(1);
     }
 
@@ -115,7 +129,12 @@ internal sealed unsafe class MpiWorld
     {
         var all = new long[mine.Length * Size];
         fixed (long* send = mine, receive = all)
-            Mpi.Check(Mpi.Allgather(send, mine.Length, Mpi.Int64, receive, mine.Length, Mpi.Int64, Mpi.CommWorld), "MPI_Allgather");
+        {
+            int count = mine.Length;
+            Mpi.Check(
+                Mpi.Allgather(send, count, Mpi.Int64, receive, count, Mpi.Int64, Mpi.CommWorld), "MPI_Allgather");
+
+        }
         return all;
     }
 
@@ -133,7 +152,9 @@ internal sealed unsafe class MpiWorld
     private (int Rank, int Size) Node()
     {
         int node, rank, size;
-        Mpi.Check(Mpi.CommSplitType(Mpi.CommWorld, Mpi.CommTypeShared, Rank, Mpi.InfoNull, &node), "MPI_Comm_split_type");
+        Mpi.Check(
+            Mpi.CommSplitType(Mpi.CommWorld, Mpi.CommTypeShared, Rank, Mpi.InfoNull, &node), "MPI_Comm_split_type");
+
         try
         {
             Mpi.Check(Mpi.CommRank(node, &rank), "MPI_Comm_rank");

@@ -12,7 +12,8 @@ internal static class NativeLibraries
     /// Loads the first of <paramref name="names"/> that loads, after the path in <paramref name="variable"/>
     /// when it is set; the error lists every name tried.
     /// </summary>
-    /// <exception cref="DllNotFoundException">None loads: the message names them, the variable and <paramref name="install"/>.</exception>
+    /// <exception cref="DllNotFoundException">None loads: the message names them, the variable and <paramref
+    /// name="install"/>.</exception>
     public static IntPtr Load(string what, string variable, IEnumerable<string> names, string install)
     {
         var tried = new List<string>();

@@ -30,17 +30,22 @@ internal sealed unsafe class Nccl
         CommInitRank = (delegate* unmanaged<IntPtr*, int, UniqueId, int, int>)Export(library, "ncclCommInitRank");
         CommDestroy = (delegate* unmanaged<IntPtr, int>)Export(library, "ncclCommDestroy");
         errorString = (delegate* unmanaged<int, byte*>)Export(library, "ncclGetErrorString");
-        AllReduce = (delegate* unmanaged<void*, void*, nuint, int, int, IntPtr, IntPtr, int>)Export(library, "ncclAllReduce");
-        Broadcast = (delegate* unmanaged<void*, void*, nuint, int, int, IntPtr, IntPtr, int>)Export(library, "ncclBroadcast");
-        AllGather = (delegate* unmanaged<void*, void*, nuint, int, IntPtr, IntPtr, int>)Export(library, "ncclAllGather");
-        ReduceScatter = (delegate* unmanaged<void*, void*, nuint, int, int, IntPtr, IntPtr, int>)Export(library, "ncclReduceScatter");
+        AllReduce = (delegate* unmanaged<void*, void*, nuint, int, int, IntPtr, IntPtr, int>)
+            Export(library, "ncclAllReduce");
+        Broadcast = (delegate* unmanaged<void*, void*, nuint, int, int, IntPtr, IntPtr, int>)
+            Export(library, "ncclBroadcast");
+        AllGather = (delegate* unmanaged<void*, void*, nuint, int, IntPtr, IntPtr, int>)
+            Export(library, "ncclAllGather");
+        ReduceScatter = (delegate* unmanaged<void*, void*, nuint, int, int, IntPtr, IntPtr, int>)
+            Export(library, "ncclReduceScatter");
         int version;
         Check(GetVersion(&version), "ncclGetVersion");
         Version = version;
     }
 
     /// <summary>The library, loaded on first use.</summary>
-    /// <exception cref="DllNotFoundException">NCCL is not installed: the message lists where it was looked for.</exception>
+    /// <exception cref="DllNotFoundException">NCCL is not installed: the message lists where it was looked
+    /// for.</exception>
     public static Nccl Library => Loaded.Value;
 
     /// <summary>NCCL's version code (major × 10000 + minor × 100 + patch since 2.9).</summary>
@@ -70,11 +75,15 @@ internal sealed unsafe class Nccl
         _ => throw new NotSupportedException($"collectives move float32 and float64 tensors, not {dtype}"),
     };
 
-    /// <summary>Throws <see cref="CollectiveException"/> with NCCL's own words unless <paramref name="code"/> is success.</summary>
+    /// <summary>Throws <see cref="CollectiveException"/> with NCCL's own words unless <paramref name="code"/> is
+    /// success.</summary>
     public void Check(int code, string function)
     {
         if (code != Success)
-            throw new CollectiveException($"{function} failed: {Marshal.PtrToStringUTF8((IntPtr)errorString(code))} (NCCL error {code})");
+        {
+            string? text = Marshal.PtrToStringUTF8((IntPtr)errorString(code));
+            throw new CollectiveException($"{function} failed: {text} (NCCL error {code})");
+        }
     }
 
     /// <summary>True when NCCL loads here; otherwise <paramref name="reason"/> says why not.</summary>

@@ -35,7 +35,10 @@ internal sealed unsafe class NcclBackend : ICollectiveBackend
     public static NcclBackend Create(MpiWorld? world, Device device)
     {
         if (device.Kind != DeviceKind.Cuda)
-            throw new InvalidOperationException($"the nccl backend moves CUDA tensors; this rank computes on {device.Id}: use the mpi backend");
+        {
+            throw new InvalidOperationException(
+                $"the nccl backend moves CUDA tensors; this rank computes on {device.Id}: use the mpi backend");
+        }
         var nccl = Nccl.Library;
         int rank = world?.Rank ?? 0;
         int size = world?.Size ?? 1;
@@ -56,7 +59,8 @@ internal sealed unsafe class NcclBackend : ICollectiveBackend
         using (device.EnterLaunch())
         {
             void* data = Address(tensor);
-            nccl.Check(nccl.AllReduce(data, data, (nuint)tensor.Length, Nccl.Datatype(tensor.DType), max ? Nccl.Max : Nccl.Sum, comm, Stream), "ncclAllReduce");
+            int type = Nccl.Datatype(tensor.DType);
+            nccl.Check(nccl.AllReduce(data, data, (nuint)tensor.Length, type, Op(max), comm, Stream), "ncclAllReduce");
         }
     }
 
@@ -65,23 +69,31 @@ internal sealed unsafe class NcclBackend : ICollectiveBackend
         using (device.EnterLaunch())
         {
             void* data = Address(tensor);
-            nccl.Check(nccl.Broadcast(data, data, (nuint)tensor.Length, Nccl.Datatype(tensor.DType), root, comm, Stream), "ncclBroadcast");
+            int type = Nccl.Datatype(tensor.DType);
+            nccl.Check(nccl.Broadcast(data, data, (nuint)tensor.Length, type, root, comm, Stream), "ncclBroadcast");
         }
     }
 
     public void AllGather(Tensor input, Tensor output)
     {
         using (device.EnterLaunch())
-            nccl.Check(nccl.AllGather(Address(input), Address(output), (nuint)input.Length, Nccl.Datatype(input.DType), comm, Stream), "ncclAllGather");
+        {
+            int type = Nccl.Datatype(input.DType);
+            void* from = Address(input);
+            void* into = Address(output);
+            nccl.Check(nccl.AllGather(from, into, (nuint)input.Length, type, comm, Stream), "ncclAllGather");
+        }
     }
 
     public void ReduceScatter(Tensor input, Tensor output, bool max)
     {
         using (device.EnterLaunch())
         {
-            nccl.Check(
-                nccl.ReduceScatter(Address(input), Address(output), (nuint)output.Length, Nccl.Datatype(input.DType), max ? Nccl.Max : Nccl.Sum, comm, Stream),
-                "ncclReduceScatter");
+            int type = Nccl.Datatype(input.DType);
+            void* from = Address(input);
+            void* into = Address(output);
+            int status = nccl.ReduceScatter(from, into, (nuint)output.Length, type, Op(max), comm, Stream);
+            nccl.Check(status, "ncclReduceScatter");
         }
     }
 
@@ -112,4 +124,7 @@ internal sealed unsafe class NcclBackend : ICollectiveBackend
     private IntPtr Stream => ((CudaStream)device.Accelerator.DefaultStream).StreamPtr;
 
     private static void* Address(Tensor tensor) => (void*)tensor.View<byte>().LoadEffectiveAddressAsPtr();
+
+    private static int Op(bool max) => max ? Nccl.Max : Nccl.Sum;
+
 }

@@ -7,7 +7,8 @@ namespace AutoDiff.Gpu;
 // Copies between host and device, between tensors and between element types, and waiting for the device.
 internal static partial class Launch
 {
-    /// <summary>Copies <paramref name="data"/> into <paramref name="y"/>'s elements from <paramref name="offset"/> on.</summary>
+    /// <summary>Copies <paramref name="data"/> into <paramref name="y"/>'s elements from <paramref name="offset"/>
+    /// on.</summary>
     public static void Upload<T>(Tensor y, ReadOnlySpan<T> data, long offset = 0)
         where T : unmanaged
     {
@@ -26,7 +27,8 @@ internal static partial class Launch
             indices.View.CopyFromCPU(data);
     }
 
-    /// <summary>Copies x's elements from <paramref name="offset"/> on into <paramref name="into"/>; waits for the work in flight.</summary>
+    /// <summary>Copies x's elements from <paramref name="offset"/> on into <paramref name="into"/>; waits for the
+    /// work in flight.</summary>
     public static void Download<T>(Tensor x, Span<T> into, long offset = 0)
         where T : unmanaged
     {
