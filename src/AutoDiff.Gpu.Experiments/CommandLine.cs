@@ -96,6 +96,8 @@ internal sealed class CommandLine
         Root.Add(graph);
         Root.Add(seed);
         Root.Add(sine);
+        Root.Add(ShardedSeedExperiment.Command());
+        Root.Add(DataParallelStepExperiment.Command());
         Root.Add(AllReduceExperiment.Command());
         Root.Add(help);
 
@@ -179,7 +181,7 @@ internal sealed class CommandLine
     }
 
     /// <summary>An option that takes one value, parsed (and checked) by <paramref name="parse"/>.</summary>
-    private static Option<T> Value<T>(string name, string helpName, Func<string, T> parse, string description, params string[] aliases) =>
+    internal static Option<T> Value<T>(string name, string helpName, Func<string, T> parse, string description, params string[] aliases) =>
         new(name, aliases)
         {
             Description = description,
@@ -214,7 +216,7 @@ internal sealed class CommandLine
     }
 
     /// <summary>The option's value when it was given, else <paramref name="fallback"/>.</summary>
-    private static T Get<T>(ParseResult r, Option<T> option, T fallback) =>
+    internal static T Get<T>(ParseResult r, Option<T> option, T fallback) =>
         r.GetResult(option) is { Implicit: false } ? r.GetValue(option)! : fallback;
 
     private Options ReadShape(ParseResult r) => new()

@@ -1,5 +1,7 @@
 using AutoDiff.Gpu.Checkpoints;
 using AutoDiff.Gpu.Data;
+using AutoDiff.Gpu.Distributed;
+using AutoDiff.Gpu.Experiments;
 using AutoDiff.Gpu.Layers;
 using AutoDiff.Gpu.Optimizers;
 using static AutoDiff.Gpu.F;
@@ -9,8 +11,9 @@ namespace AutoDiff.Gpu.Tests;
 /// <summary>
 /// Checkpoints: a run stopped after k steps and resumed from its checkpoint in fresh objects gives, bit for bit, the
 /// parameters and statistics of the run that never stopped (a model with batch normalization and dropout, each
-/// optimizer, a shuffling data loader stopped mid-epoch); a checkpoint that does not fit changes nothing. Bound to
-/// each accelerator kind below.
+/// optimizer, a shuffling data loader stopped mid-epoch); a checkpoint that does not fit changes nothing. Data-parallel
+/// on one rank: written by rank 0 and read by every rank, it resumes a data-parallel model or a plain one; a rank's
+/// failure is an error. Bound to each accelerator kind below.
 /// </summary>
 public abstract class CheckpointTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>, IDisposable
     where TFixture : DeviceFixture
@@ -97,6 +100,44 @@ public abstract class CheckpointTests<TFixture>(TFixture fixture) : IClassFixtur
         var resumed = new DataLoader(x, labels, batchSize: 3, seed: 99) { State = state };
         Assert.Equal(whole.Skip(2), Batches(resumed, 6));
         Assert.Throws<ArgumentException>(() => resumed.State = state with { Order = [0, 1, 2] });
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_run_resumed_from_rank_0s_checkpoint_gives_the_uninterrupted_runs_parameters(bool dataParallel)
+    {
+        using var ranks = Collectives.Start(Device);
+        var whole = new SpiralTraining(Device, ranks, batchSize: 30, DType.Float32, seed: 6);
+        whole.Train(17);
+        var expected = whole.Parameters();
+        var first = new SpiralTraining(Device, ranks, batchSize: 30, DType.Float32, seed: 6);
+        first.Train(9);
+
+        Checkpoint.Save(ranks, Path, first.Model, first.Optimizer, first.Loader);
+        // Fresh objects and another seed: everything comes from the file, into a data-parallel model or a plain one.
+        var resumed = new SpiralTraining(Device, dataParallel ? ranks : null, batchSize: 30, DType.Float32, seed: 50);
+        resumed.Model.Call(new Variable(Device.Zeros(new Shape(1, 2), DType.Float32)));
+        Checkpoint.Load(ranks, Path, resumed.Model, resumed.Optimizer, resumed.Loader);
+        resumed.Train(8);
+
+        var actual = resumed.Parameters();
+        Assert.Equal(expected.Select(p => p.Name), actual.Select(p => p.Name));
+        foreach (var (e, a) in expected.Zip(actual))
+            Assert.Equal(e.Values, a.Values);
+    }
+
+    [Fact]
+    public void A_checkpoint_rank_0_cannot_write_or_a_rank_cannot_read_is_an_error()
+    {
+        using var ranks = Collectives.Start(Device);
+        var run = new SpiralTraining(Device, ranks, batchSize: 30, DType.Float32, seed: 6);
+        run.Train(1);
+
+        string nowhere = System.IO.Path.Combine(folder, "absent", "run.safetensors");
+        Assert.ThrowsAny<IOException>(() => Checkpoint.Save(ranks, nowhere, run.Model, run.Optimizer));
+        Assert.ThrowsAny<IOException>(() => Checkpoint.Load(ranks, nowhere, run.Model, run.Optimizer));
+        Assert.False(File.Exists(nowhere));
     }
 
     private static List<string> Batches(DataLoader loader, int count)

@@ -19,7 +19,7 @@ namespace AutoDiff.Gpu.Checkpoints;
 /// // … in a new process, after building the same model and calling it once:
 /// Checkpoint.Load("run.safetensors", model, optimizer, loader);
 /// </code></example>
-public static class Checkpoint
+public static partial class Checkpoint
 {
     private const string MetadataKey = "autodiff.gpu.checkpoint";
     private const int Version = 1;
@@ -196,7 +196,7 @@ public static class Checkpoint
             json.WriteNumber(name, value);
         json.WriteEndObject();
         json.WriteStartArray("hooks");
-        foreach (var hook in optimizer.Hooks)
+        foreach (var hook in OwnHooks(optimizer))
         {
             json.WriteStartObject();
             json.WriteString("type", hook.GetType().FullName);
@@ -257,7 +257,7 @@ public static class Checkpoint
                     for (int i = 0; i < saved.Count; i++)
                         optimizer.RestoreState(saved[i].Parameter, saved[i].Steps, tensors[i]);
                     optimizer.Hooks.Clear();
-                    foreach (var hook in hooks)
+                    foreach (var hook in hooks.Prepend(optimizer.TargetHook).OfType<IOptimizerHook>())
                         optimizer.Hooks.Add(hook);
                 };
             }
@@ -286,10 +286,15 @@ public static class Checkpoint
             return new WeightDecay(Get(path, hook, "rate").GetDouble());
         if (type == typeof(ClipGrad).FullName)
             return new ClipGrad(Get(path, hook, "maxNorm").GetDouble(), Get(path, hook, "errorIfNonfinite").GetBoolean());
-        return index < optimizer.Hooks.Count && optimizer.Hooks[index].GetType().FullName == type
-            ? optimizer.Hooks[index]
+        var own = OwnHooks(optimizer);
+        return index < own.Count && own[index].GetType().FullName == type
+            ? own[index]
             : throw new InvalidDataException($"{path}: hook {index} is a {type}, which the optimizer given does not have there: add it before loading");
     }
+
+    /// <summary>The hooks a checkpoint keeps: all but the model's own, which setting up the optimizer adds.</summary>
+    private static List<IOptimizerHook> OwnHooks(Optimizer optimizer) =>
+        [.. optimizer.Hooks.Where(h => !ReferenceEquals(h, optimizer.TargetHook))];
 
     private static JsonDocument Parse(string path, string text)
     {

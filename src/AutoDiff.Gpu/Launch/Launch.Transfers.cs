@@ -62,6 +62,30 @@ internal static partial class Launch
             x.View<byte>().CopyTo(y.View<byte>());
     }
 
+    /// <summary>
+    /// Copies <paramref name="count"/> elements of x from element <paramref name="from"/> into y from element
+    /// <paramref name="to"/>: device to device, one copy, no kernel (gradients into a flat buffer and back). x and y
+    /// have one element type and share an accelerator.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range does not fit in x or in y.</exception>
+    public static void CopyRange(Tensor x, long from, Tensor y, long to, long count)
+    {
+        CheckCompatible(nameof(CopyRange), x, y);
+        if (count < 0 || from < 0 || to < 0 || from > x.Length - count || to > y.Length - count)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(count),
+                $"{nameof(CopyRange)}: {count:N0} elements from element {from:N0} of tensor {x.Shape} to element " +
+                $"{to:N0} of tensor {y.Shape} do not fit");
+        }
+        if (count == 0)
+            return;
+        y.BeforeWrite();
+        long size = x.DType.Size();
+        using (x.Device.EnterLaunch())
+            x.View<byte>().SubView(from * size, count * size).CopyTo(y.View<byte>().SubView(to * size, count * size));
+    }
+
     /// <summary>y = x converted to y's element type (float32 to float64 or back, rounded to nearest).</summary>
     public static void Convert(Tensor x, Tensor y)
     {

@@ -36,7 +36,7 @@ public abstract partial class Layer
             if (layer is not null)
             {
                 foreach (var (inner, slot) in layer.BufferSlots())
-                    yield return ($"{name}/{inner}", slot);
+                    yield return (Join(name, inner), slot);
             }
         }
     }

@@ -52,7 +52,7 @@ public abstract partial class Layer
                 throw new InvalidOperationException(
                     $"{GetType().Name}: member '{name}' is a {layer.GetType().Name} that already holds this layer; layers cannot hold each other");
             foreach (var (inner, s) in layer.Slots(enclosing))
-                yield return ($"{name}/{inner}", s);
+                yield return (Join(name, inner), s);
         }
         enclosing.Remove(this);
     }
@@ -94,7 +94,7 @@ public abstract partial class Layer
             if (all.Exists(m => m.Name == name))
                 throw new InvalidOperationException(
                     $"{GetType().Name}: field '{name}' holds another object than the member registered as '{name}'; rename one");
-            all.Add(value is Layer layer ? (name, null, layer) : (name, new Slot { Value = (Variable)value }, null));
+            all.Add(value is Layer layer ? (name, null, layer) : (name, new Slot((Variable)value), null));
         }
     }
 
@@ -139,9 +139,18 @@ public abstract partial class Layer
     {
         private Variable? parameter;
 
+        /// <summary>An empty slot, for a parameter made now or on the first call.</summary>
+        public Slot()
+        {
+        }
+
+        /// <summary>A slot around a parameter that a field already holds (not one made now).</summary>
+        internal Slot(Variable held) => parameter = TensorScope.Detach(held);
+
         /// <summary>
         /// The parameter, or null before it is created; it belongs to the layer, never to a <see cref="TensorScope"/>.
-        /// One set while the slot is <see cref="Frozen"/> requires no gradient.
+        /// One set while the slot is <see cref="Frozen"/> requires no gradient. One set in an empty slot is made:
+        /// the watcher of <see cref="WatchingParameters"/> sees it first.
         /// </summary>
         public Variable? Value
         {
@@ -150,7 +159,10 @@ public abstract partial class Layer
             {
                 if (value is not null && Frozen)
                     value.RequiresGrad = false;
-                Volatile.Write(ref parameter, value is null ? null : TensorScope.Detach(value));
+                var kept = value is null ? null : TensorScope.Detach(value);
+                if (kept is not null && Volatile.Read(ref parameter) is null)
+                    parameterMade?.Invoke(kept);
+                Volatile.Write(ref parameter, kept);
             }
         }
 

@@ -19,6 +19,9 @@ public abstract partial class Optimizer
     /// <summary>The hooks <see cref="Update(IEnumerable{Variable})"/> runs on the parameters with gradients before it updates them, in order.</summary>
     public IList<IOptimizerHook> Hooks { get; } = [];
 
+    /// <summary>The <see cref="Target"/> when it is a hook too (it runs first), or null.</summary>
+    internal IOptimizerHook? TargetHook { get; set; }
+
     /// <summary>Adds <paramref name="hook"/> (DeZero's <c>add_hook</c>) and returns this optimizer.</summary>
     public Optimizer AddHook(IOptimizerHook hook)
     {
@@ -29,8 +32,9 @@ public abstract partial class Optimizer
 
     /// <summary>
     /// Updates every parameter in <paramref name="parameters"/> that has a gradient, after the <see cref="Hooks"/> have
-    /// seen them all (weight decay, gradient clipping). Whole or nothing: the parameters and gradients are checked
-    /// first, and when a hook throws every gradient is put back as it was, so a retried update decays only once.
+    /// seen them all (weight decay, gradient clipping). A hook may give a parameter a gradient it lacked (one that
+    /// another rank computed): it is updated too. Whole or nothing: the parameters and gradients are checked first, and
+    /// when a hook throws every gradient is put back as it was, so a retried update decays only once.
     /// </summary>
     /// <exception cref="ArgumentException">No parameter is given, or a gradient is on another device, of another element type or of another shape than its parameter.</exception>
     /// <exception cref="ObjectDisposedException">A parameter was disposed (checked before anything changes).</exception>
@@ -50,6 +54,7 @@ public abstract partial class Optimizer
                 throw p.DisposedError(GetType().Name);
         }
         var withGrad = all.Where(p => p.RequiresGrad && p.GradInternal is not null).Distinct().ToList();
+        var without = all.Where(p => p.GradInternal is null).Distinct().ToList();
         var grads = withGrad.Select(p => p.GradInternal!).ToList();
         for (int i = 0; i < withGrad.Count; i++)
             withGrad[i].CheckGradient(GetType().Name, grads[i]);
@@ -68,6 +73,8 @@ public abstract partial class Optimizer
                 lock (withGrad[i])
                     withGrad[i].SetGradLocked(grads[i]);
             }
+            foreach (var p in without)
+                p.ClearGrad();
             throw;
         }
         finally
@@ -78,7 +85,7 @@ public abstract partial class Optimizer
                     g.DisposeIfUnclaimed();
             }
         }
-        foreach (var p in withGrad)
+        foreach (var p in all.Distinct())
             UpdateOne(p);
     }
 
