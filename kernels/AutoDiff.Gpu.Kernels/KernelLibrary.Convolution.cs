@@ -92,7 +92,8 @@ public sealed unsafe partial class KernelLibrary
             for (int first = 0; first < g.N; first += batch)
             {
                 var images = new ImageBatch(first, Math.Min(batch, g.N - first), first + batch >= g.N);
-                RunChunked(new GradientsBody<T>(operands, plan, images), images.Count, Math.Min(threads, images.Count));
+                RunChunked(new GradientsBody<T>(operands, plan, images), images.Count, Math.Min(threads, images.Count),
+                    Kernels.CpuLaunch.FineChunksPerThread);
                 RunChunked(new FilterGradientBody<T>(operands, plan, images), groups, Math.Min(threads, groups));
             }
         }
@@ -101,7 +102,8 @@ public sealed unsafe partial class KernelLibrary
     private void RunConvolution<T>(
         ConvolutionPart part, ConvolutionOperands<T> operands, ConvolutionPlan plan, long items, int threads)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        RunChunked(new ConvolutionBody<T>(part, operands, plan), items, (int)Math.Min(threads, items));
+        RunChunked(new ConvolutionBody<T>(part, operands, plan), items, (int)Math.Min(threads, items),
+            Kernels.CpuLaunch.FineChunksPerThread);
 
     /// <summary>Blocks of windows per image in a forward: about two items per thread, blocks of 64 windows or more.
     /// </summary>

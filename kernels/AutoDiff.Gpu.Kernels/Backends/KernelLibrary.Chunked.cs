@@ -75,7 +75,8 @@ public sealed unsafe partial class KernelLibrary
             where TPost : struct, IUnaryOperator
         {
             long items = rows * segments;
-            Run(new RowsBody<T, TReduce, TPost>(Pointer(x), Pointer(y), n, segment, segments, post), items, rows * n);
+            var body = new RowsBody<T, TReduce, TPost>(Pointer(x), Pointer(y), n, segment, segments, post);
+            library.RunChunked(body, items, library.ChunkedThreads(items, rows * n), Kernels.CpuLaunch.FineChunksPerThread);
         }
 
         public (long Segments, long Minimum) ColumnSegments(long outer, long n, long inner)
@@ -92,7 +93,7 @@ public sealed unsafe partial class KernelLibrary
         {
             long items = outer * segments * Ceiling(inner, CpuRoutines.ColumnBlock);
             var body = new ColumnsBody<T, TReduce, TPost>(Pointer(x), Pointer(y), n, inner, segment, segments, post);
-            Run(body, items, outer * n * inner);
+            library.RunChunked(body, items, library.ChunkedThreads(items, outer * n * inner), Kernels.CpuLaunch.FineChunksPerThread);
         }
 
         public void Random<T>(ArrayView<T> x, ArrayView<T> y, RandomArguments arguments, long blocks)
@@ -132,7 +133,7 @@ public sealed unsafe partial class KernelLibrary
         private long Items(long elements)
         {
             long parallel = Parallelism(elements);
-            return parallel <= 1 ? 1 : parallel * Kernels.CpuLaunch.ChunksPerThread;
+            return parallel <= 1 ? 1 : parallel * Kernels.CpuLaunch.FineChunksPerThread;
         }
 
         /// <summary>Threads for <paramref name="elements"/> work items of one element each.</summary>
