@@ -78,6 +78,12 @@ internal static unsafe class CpuLaunch
     /// <summary>Chunks per thread of a shared launch: the calling thread takes the chunks of a worker that wakes late.</summary>
     public const int ChunksPerThread = 4;
 
+    /// <summary>
+    /// Chunks per thread of a launch of few long items (a reduction's segments, a convolution's images): a thread
+    /// that starts late, or is descheduled, holds up less of the launch.
+    /// </summary>
+    public const int FineChunksPerThread = 16;
+
     /// <summary>Runs items [0, <paramref name="items"/>) of <paramref name="body"/> on up to <paramref name="threads"/> threads; returns when all are done.</summary>
     public static void Run<TBody>(in TBody body, long items, int threads)
         where TBody : struct, ICpuBody
@@ -245,11 +251,14 @@ internal sealed class SharedLaunch<TBody> : SharedLaunch
     private long items, chunk;
     private long next;
 
-    /// <summary>Runs items [0, <paramref name="items"/>) of <paramref name="body"/> on the calling thread and up to <paramref name="threads"/> − 1 helpers.</summary>
-    public static void Run(in TBody body, long items, int threads)
+    /// <summary>
+    /// Runs items [0, <paramref name="items"/>) of <paramref name="body"/> on the calling thread and up to
+    /// <paramref name="threads"/> − 1 helpers, in up to <paramref name="chunksPerThread"/> chunks per thread.
+    /// </summary>
+    public static void Run(in TBody body, long items, int threads, int chunksPerThread = CpuLaunch.ChunksPerThread)
     {
         var launch = Rent();
-        long chunks = Math.Min(items, (long)threads * CpuLaunch.ChunksPerThread);
+        long chunks = Math.Min(items, (long)threads * chunksPerThread);
         long chunk = (items + chunks - 1) / chunks;
         chunks = (items + chunk - 1) / chunk;
         launch.body = body;

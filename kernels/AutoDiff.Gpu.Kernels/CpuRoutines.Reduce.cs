@@ -121,39 +121,48 @@ internal static unsafe partial class CpuRoutines
     }
 
     /// <summary>
-    /// ⊕ of <paramref name="length"/> contiguous elements: leaves of <see cref="CascadeLeaf"/> elements in four
-    /// SIMD accumulators, combined pairwise (a binary counter of partial results), so a float32 sum's rounding
-    /// error grows with log n rather than n.
+    /// ⊕ of <paramref name="length"/> contiguous elements: the whole vectors as a pairwise tree of SIMD leaves
+    /// (<see cref="Tree{T, TReduce}"/>), its lanes combined once, then the last elements one by one. A float32
+    /// sum's rounding error grows with log n rather than n.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static T Cascade<T, TReduce>(T* x, long length)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TReduce : struct, IReduction
     {
-        Span<T> levels = stackalloc T[64];
-        long leaves = 0;
-        long offset = 0;
-        while (length - offset >= CascadeLeaf)
+        int lanes = Vector<T>.Count;
+        long whole = length - (length % lanes);
+        T result = TReduce.Identity<T>();
+        if (whole > 0)
         {
-            T value = Leaf<T, TReduce>(x + offset, CascadeLeaf);
-            offset += CascadeLeaf;
-            int level = 0;
-            for (; ((leaves >> level) & 1) != 0; level++)
-                value = TReduce.Combine(levels[level], value);
-            levels[level] = value;
-            leaves++;
+            var v = Tree<T, TReduce>(x, whole);
+            for (int lane = 0; lane < lanes; lane++)
+                result = TReduce.Combine(result, v[lane]);
         }
-        T result = Leaf<T, TReduce>(x + offset, (int)(length - offset));
-        for (int level = 0; level < 64 && (leaves >> level) != 0; level++)
-        {
-            if (((leaves >> level) & 1) != 0)
-                result = TReduce.Combine(levels[level], result);
-        }
+        for (long i = whole; i < length; i++)
+            result = TReduce.Combine(result, x[i]);
         return result;
     }
 
+    /// <summary>
+    /// ⊕ lane by lane of <paramref name="length"/> elements, a whole number of vectors: up to
+    /// <see cref="CascadeLeaf"/> in four accumulators, more as the two halves (the first a power of two of
+    /// leaves) combined. Lanes stay apart until the caller combines them.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static T Leaf<T, TReduce>(T* x, int length)
+    private static Vector<T> Tree<T, TReduce>(T* x, long length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction
+    {
+        if (length <= CascadeLeaf)
+            return Leaf<T, TReduce>(x, (int)length);
+        long half = (long)CascadeLeaf << (63 - BitOperations.LeadingZeroCount((ulong)((length - 1) / CascadeLeaf)));
+        return TReduce.Combine(Tree<T, TReduce>(x, half), Tree<T, TReduce>(x + half, length - half));
+    }
+
+    /// <summary>⊕ lane by lane of up to <see cref="CascadeLeaf"/> elements, a whole number of vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> Leaf<T, TReduce>(T* x, int length)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TReduce : struct, IReduction
     {
@@ -168,15 +177,9 @@ internal static unsafe partial class CpuRoutines
             a2 = TReduce.Combine(a2, Vector.Load(x + i + (2 * lanes)));
             a3 = TReduce.Combine(a3, Vector.Load(x + i + (3 * lanes)));
         }
-        for (; i <= length - lanes; i += lanes)
+        for (; i < length; i += lanes)
             a0 = TReduce.Combine(a0, Vector.Load(x + i));
-        var v = TReduce.Combine(TReduce.Combine(a0, a1), TReduce.Combine(a2, a3));
-        T result = TReduce.Identity<T>();
-        for (int lane = 0; lane < lanes; lane++)
-            result = TReduce.Combine(result, v[lane]);
-        for (; i < length; i++)
-            result = TReduce.Combine(result, x[i]);
-        return result;
+        return TReduce.Combine(TReduce.Combine(a0, a1), TReduce.Combine(a2, a3));
     }
 }
 

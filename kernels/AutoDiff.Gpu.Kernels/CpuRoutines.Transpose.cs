@@ -7,11 +7,11 @@ namespace AutoDiff.Gpu.Kernels;
 internal static unsafe partial class CpuRoutines
 {
     /// <summary>
-    /// to (columns × rows) = from (rows × columns)ᵀ, both row-major: in 8×8 blocks of floats or 4×4 of doubles
-    /// shuffled in registers where the CPU has AVX, the edges one element at a time.
+    /// to[c·toRow + r] = from[r·fromRow + c] for r &lt; rows, c &lt; columns: in 8×8 blocks of floats or 4×4 of
+    /// doubles shuffled in registers where the CPU has AVX, the edges one element at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Transpose<T>(T* from, int rows, int columns, T* to)
+    public static void Transpose<T>(T* from, long fromRow, int rows, int columns, T* to, long toRow)
         where T : unmanaged
     {
         int block = Avx.IsSupported ? 32 / sizeof(T) : 1;
@@ -23,30 +23,30 @@ internal static unsafe partial class CpuRoutines
                 int c = 0;
                 for (; c + block <= columns; c += block)
                 {
-                    T* source = from + ((long)r * columns) + c, target = to + ((long)c * rows) + r;
+                    T* source = from + (r * fromRow) + c, target = to + (c * toRow) + r;
                     if (typeof(T) == typeof(float))
-                        Transpose8((float*)source, columns, (float*)target, rows);
+                        Transpose8((float*)source, fromRow, (float*)target, toRow);
                     else
-                        Transpose4((double*)source, columns, (double*)target, rows);
+                        Transpose4((double*)source, fromRow, (double*)target, toRow);
                 }
                 for (; c < columns; c++)
                 {
                     for (int i = r; i < r + block; i++)
-                        to[((long)c * rows) + i] = from[((long)i * columns) + c];
+                        to[(c * toRow) + i] = from[(i * fromRow) + c];
                 }
             }
         }
         for (; r < rows; r++)
         {
             for (int c = 0; c < columns; c++)
-                to[((long)c * rows) + r] = from[((long)r * columns) + c];
+                to[(c * toRow) + r] = from[(r * fromRow) + c];
         }
     }
 
     /// <summary>An 8×8 block of floats transposed: rows <paramref name="fromRow"/> and
     /// <paramref name="toRow"/> apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8(float* from, int fromRow, float* to, int toRow)
+    private static void Transpose8(float* from, long fromRow, float* to, long toRow)
     {
         Vector256<float> r0 = Avx.LoadVector256(from), r1 = Avx.LoadVector256(from + fromRow);
         Vector256<float> r2 = Avx.LoadVector256(from + (2 * fromRow)), r3 = Avx.LoadVector256(from + (3 * fromRow));
@@ -73,7 +73,7 @@ internal static unsafe partial class CpuRoutines
 
     /// <summary>A 4×4 block of doubles transposed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose4(double* from, int fromRow, double* to, int toRow)
+    private static void Transpose4(double* from, long fromRow, double* to, long toRow)
     {
         Vector256<double> r0 = Avx.LoadVector256(from), r1 = Avx.LoadVector256(from + fromRow);
         Vector256<double> r2 = Avx.LoadVector256(from + (2 * fromRow)), r3 = Avx.LoadVector256(from + (3 * fromRow));

@@ -72,9 +72,10 @@ internal readonly unsafe struct WindowColumns<T>(PaddedImage<T> image, int strid
 
 /// <summary>
 /// The column matrix of one padded image, as a left operand L (C·KH·KW × columns) packed by rows: row k = (c, kh,
-/// kw), depth q a column; zero at the columns that are no window.
+/// kw), depth q a column; zero at the columns that are no window, unless the image is <c>finite</c>: the right
+/// operand's zeros there then add exact zeros.
 /// </summary>
-internal readonly unsafe struct WindowRows<T>(PaddedImage<T> image, int strideW) : ILeftPanels<T>
+internal readonly unsafe struct WindowRows<T>(PaddedImage<T> image, int strideW, bool finite) : ILeftPanels<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     public bool ByRows => true;
@@ -85,7 +86,7 @@ internal readonly unsafe struct WindowRows<T>(PaddedImage<T> image, int strideW)
     {
         Span<WindowRun> sources = stackalloc WindowRun[CpuRoutines.PanelDepth];
         Span<WindowRun> windows = stackalloc WindowRun[CpuRoutines.PanelDepth];
-        int count = image.Sources(p0, depth, sources), real = image.Dense(p0, depth, windows);
+        int count = image.Sources(p0, depth, sources), real = finite ? 0 : image.Dense(p0, depth, windows);
         int tiles = (height + TSimd.TileRows - 1) / TSimd.TileRows;
         var elements = image.Elements(i0);
         for (int r = 0; r < tiles * TSimd.TileRows; r++, elements.Next())
@@ -99,7 +100,8 @@ internal readonly unsafe struct WindowRows<T>(PaddedImage<T> image, int strideW)
             T* element = elements.Current;
             foreach (var run in sources[..count])
                 CpuRoutines.CopyRun(element + run.Source, strideW, target + run.Target, run.Count);
-            CpuRoutines.ClearBetween(target, depth, windows[..real]);
+            if (!finite)
+                CpuRoutines.ClearBetween(target, depth, windows[..real]);
         }
     }
 }
@@ -300,9 +302,40 @@ internal static unsafe partial class CpuRoutines
         int at = 0;
         foreach (var run in runs)
         {
-            new Span<T>(row + (at * scale), (run.Target - at) * scale).Clear();
+            Zero(row + ((long)at * scale), (run.Target - at) * scale);
             at = run.Target + run.Count;
         }
-        new Span<T>(row + (at * scale), (length - at) * scale).Clear();
+        Zero(row + ((long)at * scale), (length - at) * scale);
+    }
+
+    /// <summary>Whether <paramref name="count"/> elements are all finite: x − x is 0 for them, NaN for ±∞ and NaN.</summary>
+    public static bool AllFinite<T>(T* x, long count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var vectors = Vector<T>.Zero;
+        long i = 0;
+        for (; i + Vector<T>.Count <= count; i += Vector<T>.Count)
+        {
+            var v = Vector.Load(x + i);
+            vectors += v - v;
+        }
+        T scalar = T.Zero;
+        for (; i < count; i++)
+            scalar += x[i] - x[i];
+        return T.IsFinite(scalar + Vector.Sum(vectors));
+    }
+
+    /// <summary>Zeros <paramref name="count"/> elements; short runs (the gaps between windows) with plain stores.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Zero<T>(T* at, int count)
+        where T : unmanaged
+    {
+        if (count > 16)
+        {
+            new Span<T>(at, count).Clear();
+            return;
+        }
+        for (int i = 0; i < count; i++)
+            at[i] = default;
     }
 }

@@ -154,15 +154,18 @@ internal static unsafe partial class CpuRoutines
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int at = 0;
+        T best = window[0];
         for (int kh = 0; kh < rows; kh++)
         {
             for (int kw = 0; kw < columns; kw++)
             {
                 int offset = (kh * width) + kw;
-                T v = window[offset], best = window[at];
-                // A select, not a branch: which element wins is data, and mispredicted branches cost more.
-                bool take = (v > best) | (T.IsNaN(v) & !T.IsNaN(best));
-                at = take ? offset : at;
+                T v = window[offset];
+                // Integer masks, not branches: which element wins is data, and mispredicted branches cost more.
+                int take = (v > best ? 1 : 0) | ((T.IsNaN(v) ? 1 : 0) & (T.IsNaN(best) ? 0 : 1));
+                at += (offset - at) & -take;
+                // What later elements are compared with, in a register: NaN stays, and ±0 compare alike.
+                best = T.Max(best, v);
             }
         }
         return at;

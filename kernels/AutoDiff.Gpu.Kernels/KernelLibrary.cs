@@ -122,9 +122,11 @@ public sealed unsafe partial class KernelLibrary
     /// <summary>
     /// Runs items [0, <paramref name="items"/>) of a chunked <paramref name="body"/> on up to
     /// <paramref name="threads"/> threads (<see cref="ChunkedThreads"/>) and returns when they are done, as ILGPU's
-    /// CPU launches do: later launches see the results.
+    /// CPU launches do: later launches see the results. A shared launch splits into up to
+    /// <paramref name="chunksPerThread"/> chunks per thread.
     /// </summary>
-    private void RunChunked<TBody>(in TBody body, long items, int threads)
+    private void RunChunked<TBody>(
+        in TBody body, long items, int threads, int chunksPerThread = Kernels.CpuLaunch.ChunksPerThread)
         where TBody : struct, ICpuBody
     {
         if (items == 0)
@@ -135,7 +137,7 @@ public sealed unsafe partial class KernelLibrary
             if (threads <= 1 || items <= 1)
                 body.Run(0, items);
             else
-                SharedLaunch<TBody>.Run(body, items, threads);
+                SharedLaunch<TBody>.Run(body, items, threads, chunksPerThread);
             return;
         }
         long chunk = Ceiling(items, threads);

@@ -80,14 +80,14 @@ internal readonly unsafe struct PaddedImage<T>(T* origin, WindowGeometry g, int 
         {
             T* source = x + ((long)(firstChannel + c) * g.H * g.W);
             T* plane = origin + (c * Plane);
-            new Span<T>(plane, g.PH * width).Clear();
-            new Span<T>(plane + ((g.PH + g.H) * width), g.PH * width).Clear();
+            CpuRoutines.Zero(plane, g.PH * width);
+            CpuRoutines.Zero(plane + ((g.PH + g.H) * width), g.PH * width);
             for (int h = 0; h < g.H; h++)
             {
                 T* row = plane + ((h + g.PH) * width);
-                new Span<T>(row, g.PW).Clear();
+                CpuRoutines.Zero(row, g.PW);
                 CpuRoutines.CopyRun(source + (h * g.W), 1, row + g.PW, g.W);
-                new Span<T>(row + g.PW + g.W, g.PW).Clear();
+                CpuRoutines.Zero(row + g.PW + g.W, g.PW);
             }
         }
     }

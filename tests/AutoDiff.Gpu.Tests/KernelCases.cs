@@ -33,6 +33,33 @@ public static class KernelCases
         { [2, 1, 2, 1, 2, 1, 2, 1, 2, 1], [3, 1, 3, 1, 3, 1, 3, 1, 3] },
     };
 
+    /// <summary>(1, n, 1) and (rows, n, 1) views of the CPU reductions: lengths below, at and above each threshold, odd ones included.</summary>
+    public static TheoryData<long, long, long> ReduceAllAndLastAxis()
+    {
+        var data = new TheoryData<long, long, long>();
+        long[] lengths =
+        [
+            1, 2, 7, 8, 9, 31, 33, 511, 512, 513, 1023, 1025, 1537, 4095, 4097, 8193,
+            32767, 32768, 32769, 65537, 262_145, (1 << 20) + 17, (3 << 20) + 5,
+        ];
+        foreach (long n in lengths)
+            data.Add(1, n, 1);
+        foreach (long n in (long[])[513, 4097, 32769, 262_145])
+        {
+            data.Add(3, n, 1);
+            data.Add(17, n, 1);
+        }
+        data.Add(40_000, 3, 1);
+        return data;
+    }
+
+    /// <summary>(outer, n, inner) views over a first or middle axis of the CPU reductions: columns across the block width and rows across the segments.</summary>
+    public static TheoryData<long, long, long> ReduceFirstAxis() => new()
+    {
+        { 1, 1, 1025 }, { 1, 7, 1023 }, { 1, 7, 1024 }, { 1, 33, 2049 }, { 1, 1025, 7 }, { 1, 4097, 9 },
+        { 1, 40_000, 9 }, { 1, 3000, 1025 }, { 2, 2049, 515 }, { 5, 1023, 17 }, { 1, 70_001, 3 },
+    };
+
     /// <summary>(outer, n, inner) views of reductions, each as planned and with the axis split into segments.</summary>
     public static TheoryData<long, long, long, int> ReduceShapes()
     {

@@ -80,6 +80,31 @@ public abstract class KernelConvolutionTests<T>(KernelFixture fixture)
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void Infinities_in_x_reach_only_the_filter_gradients_of_the_windows_that_read_them(int pad)
+    {
+        // The last columns are read by the columns of a stride-1 product that are no window, for kw = 0 too.
+        var g = new WindowGeometry(2, 3, 6, 7, 3, 3, 1, 1, pad, pad);
+        const int filters = 5;
+        var x = KernelHost.Values<T>((int)g.ImageLength, seed: 3, scale: 1, specials: false);
+        x[(((1 * g.C) + 1) * g.H * g.W) + (2 * g.W) + g.W - 1] = T.PositiveInfinity;
+        x[(2 * g.H * g.W) + g.W - 2] = T.NaN;
+        var gy = KernelHost.Values<T>(g.N * filters * g.OH * g.OW, seed: 4, scale: 1, specials: false);
+        var expected = Array.ConvertAll(FilterGradient(g, filters, x, gy), v => double.CreateTruncating(v));
+        Assert.Contains(expected, double.IsFinite);
+        using var bx = fixture.Accelerator.Upload(x);
+        using var bgy = fixture.Accelerator.Upload(gy);
+        using var bgw = fixture.Accelerator.Allocate1D<T>(filters * g.Column);
+        foreach (int bits in new[] { 512, 256, 128 })
+        {
+            var kernels = new KernelLibrary(fixture.Accelerator, KernelStyle.Chunked) { CpuVectorBits = bits };
+            kernels.ConvolutionFilterGradient(bx.Whole(), bgy.Whole(), bgw.Whole(), g, filters);
+            KernelHost.AssertClose(expected, bgw.Download(), 0, 0, $"gw of {g}, {bits}-bit tiles");
+        }
+    }
+
     [Fact]
     public void GPU_layouts_and_wrong_lengths_are_refused()
     {

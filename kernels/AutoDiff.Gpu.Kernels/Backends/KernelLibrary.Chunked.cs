@@ -64,8 +64,8 @@ public sealed unsafe partial class KernelLibrary
 
         public (long Segments, int Group) RowSegments(long rows, long n)
         {
-            long parallel = Parallelism(rows * n);
-            return (rows >= parallel ? 1 : Math.Min(Ceiling(parallel, rows), Ceiling(n, 4096)), 1);
+            long items = Items(rows * n);
+            return (rows >= items ? 1 : Math.Min(Ceiling(items, rows), Ceiling(n, 4096)), 1);
         }
 
         public void ReduceRows<T, TReduce, TPost>(
@@ -75,14 +75,14 @@ public sealed unsafe partial class KernelLibrary
             where TPost : struct, IUnaryOperator
         {
             long items = rows * segments;
-            Run(new RowsBody<T, TReduce, TPost>(Pointer(x), Pointer(y), n, segment, segments, post), items, rows * n);
+            var body = new RowsBody<T, TReduce, TPost>(Pointer(x), Pointer(y), n, segment, segments, post);
+            library.RunChunked(body, items, library.ChunkedThreads(items, rows * n), Kernels.CpuLaunch.FineChunksPerThread);
         }
 
         public (long Segments, long Minimum) ColumnSegments(long outer, long n, long inner)
         {
-            long items = outer * Ceiling(inner, CpuRoutines.ColumnBlock);
-            long parallel = Parallelism(outer * n * inner);
-            return (items >= parallel ? 1 : Ceiling(parallel, items), 1024);
+            long items = outer * Ceiling(inner, CpuRoutines.ColumnBlock), wanted = Items(outer * n * inner);
+            return (items >= wanted ? 1 : Ceiling(wanted, items), 1024);
         }
 
         public void ReduceColumns<T, TReduce, TPost>(
@@ -93,7 +93,7 @@ public sealed unsafe partial class KernelLibrary
         {
             long items = outer * segments * Ceiling(inner, CpuRoutines.ColumnBlock);
             var body = new ColumnsBody<T, TReduce, TPost>(Pointer(x), Pointer(y), n, inner, segment, segments, post);
-            Run(body, items, outer * n * inner);
+            library.RunChunked(body, items, library.ChunkedThreads(items, outer * n * inner), Kernels.CpuLaunch.FineChunksPerThread);
         }
 
         public void Random<T>(ArrayView<T> x, ArrayView<T> y, RandomArguments arguments, long blocks)
@@ -125,6 +125,16 @@ public sealed unsafe partial class KernelLibrary
         private long Parallelism(long elements) => library.ReduceParallelism > 0
             ? library.ReduceParallelism
             : LaunchPlan.ChunkedThreads(library.accelerator, elements);
+
+        /// <summary>
+        /// Work items a reduction of <paramref name="elements"/> elements splits into: one where it runs on one
+        /// thread, else every chunk of a shared launch its own, so a helper that starts late leaves little behind.
+        /// </summary>
+        private long Items(long elements)
+        {
+            long parallel = Parallelism(elements);
+            return parallel <= 1 ? 1 : parallel * Kernels.CpuLaunch.FineChunksPerThread;
+        }
 
         /// <summary>Threads for <paramref name="elements"/> work items of one element each.</summary>
         private int Threads(long elements) => library.ChunkedThreads(elements, elements);
