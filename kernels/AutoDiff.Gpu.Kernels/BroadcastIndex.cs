@@ -45,6 +45,13 @@ public record struct BroadcastIndex
         return offset;
     }
 
+    /// <summary>Whether the index can be read: a positive run, 0 to 3 terms of positive divisors and moduli.</summary>
+    public readonly bool IsWellFormed =>
+        Run > 0 && Step is 0 or 1 && Terms is >= 0 and <= MaxTerms
+        && (Terms < 1 || (D0 > 0 && M0 > 0 && S0 >= 0))
+        && (Terms < 2 || (D1 > 0 && M1 > 0 && S1 >= 0))
+        && (Terms < 3 || (D2 > 0 && M2 > 0 && S2 >= 0));
+
     /// <summary>The largest offset an expression of <paramref name="count"/> elements reads (−1: none).</summary>
     public readonly long MaxOffset(long count)
     {

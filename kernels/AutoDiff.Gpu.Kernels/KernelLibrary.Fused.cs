@@ -27,8 +27,14 @@ public sealed unsafe partial class KernelLibrary
         where T : unmanaged, IFloatingPointIeee754<T>
         where TExpr : struct, IExpression
     {
-        if (inputs.Length < TExpr.Inputs || inputs.Length > Operands<T>.Count)
-            throw new ArgumentException($"the expression reads {TExpr.Inputs} inputs; {inputs.Length} were given (at most {Operands<T>.Count})", nameof(inputs));
+        // Read first here, so that the CPU body's JIT finds the expression's constants initialized.
+        int reads = ExpressionConstants<TExpr>.Inputs, broadcast = ExpressionConstants<TExpr>.Broadcast;
+        if (inputs.Length < reads || inputs.Length > Operands<T>.Count)
+        {
+            throw new ArgumentException(
+                $"the expression reads {reads} inputs; {inputs.Length} were given (at most {Operands<T>.Count})",
+                nameof(inputs));
+        }
         if (!indices.IsEmpty && indices.Length != inputs.Length)
         {
             throw new ArgumentException(
@@ -38,18 +44,17 @@ public sealed unsafe partial class KernelLibrary
         var slots = default(Operands<BroadcastIndex>);
         for (int k = 0; k < inputs.Length; k++)
         {
-            if ((TExpr.Broadcast & (1 << k)) == 0)
+            if ((broadcast & (1 << k)) == 0)
             {
                 CheckLength(inputs[k], y.Length, nameof(inputs));
                 continue;
             }
             var index = indices.IsEmpty ? default : indices[k];
-            int step = (TExpr.Repeated & (1 << k)) == 0 ? 1 : 0;
-            if (index.Step != step || index.Run <= 0 || index.Terms is < 0 or > BroadcastIndex.MaxTerms)
+            int step = (ExpressionConstants<TExpr>.Repeated & (1 << k)) == 0 ? 1 : 0;
+            if (index.Step != step || !index.IsWellFormed)
             {
                 throw new ArgumentException(
-                    $"input {k} is read broadcast with step {step}; its index has step {index.Step}, run {index.Run}, "
-                    + $"{index.Terms} terms", nameof(indices));
+                    $"input {k} is read broadcast with step {step}; its index is not one: {index}", nameof(indices));
             }
             if (index.MaxOffset(y.Length) >= inputs[k].Length)
             {
@@ -95,11 +100,11 @@ internal readonly unsafe struct FusedBody<T, TExpr>(
     where T : unmanaged, IFloatingPointIeee754<T>
     where TExpr : struct, IExpression
 {
-    // Fully optimized at once (no tier-0 code): a broadcast launch calls Span once per run.
+    // Fully optimized at once, as the other CPU bodies: tier-0 code would call Span once per run.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(long start, long count)
     {
-        int n = TExpr.Inputs;
+        int n = ExpressionConstants<TExpr>.Inputs;
         for (long i = start, end = start + count; i < end;)
         {
             // n is a constant of the expression type: the JIT keeps the slots it reads and drops the rest.
@@ -117,7 +122,7 @@ internal readonly unsafe struct FusedBody<T, TExpr>(
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private T* At(int k, T* p, long i, ref long run)
     {
-        if ((TExpr.Broadcast & (1 << k)) == 0)
+        if ((ExpressionConstants<TExpr>.Broadcast & (1 << k)) == 0)
             return p + i;
         var index = indices.At(k);
         run = Math.Min(run, index.Run - (i % index.Run));
@@ -125,15 +130,17 @@ internal readonly unsafe struct FusedBody<T, TExpr>(
     }
 
     /// <summary>Whether slot k holds one value along the run.</summary>
-    private static bool Held(int k) => (TExpr.Repeated & (1 << k)) != 0;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Held(int k) => (ExpressionConstants<TExpr>.Repeated & (1 << k)) != 0;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>Elements [0, count) of a run from the slots' first elements, inlined into <see cref="Run"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Span(T* output, long count, T* p0, T* p1, T* p2, T* p3, T* p4, T* p5, T* p6, T* p7)
     {
         var e = expr;
-        int n = TExpr.Inputs;
+        int n = ExpressionConstants<TExpr>.Inputs;
         long j = 0;
-        if (TExpr.Vectorized && Vector.IsHardwareAccelerated)
+        if (ExpressionConstants<TExpr>.Vectorized)
         {
             // A held slot's value is splat once; the loop loads the others.
             var v = default(Operands<Vector<T>>);
@@ -172,6 +179,26 @@ internal readonly unsafe struct FusedBody<T, TExpr>(
             output[j] = e.Apply(in s);
         }
     }
+}
+
+/// <summary>
+/// An expression type's constants as static readonly fields, for the CPU body: once the class is initialized (the
+/// launcher reads it first), the JIT folds them at every tier, where a static abstract member may stay a call.
+/// </summary>
+internal static class ExpressionConstants<TExpr>
+    where TExpr : struct, IExpression
+{
+    /// <summary><see cref="IExpression.Inputs"/>.</summary>
+    public static readonly int Inputs = TExpr.Inputs;
+
+    /// <summary><see cref="IExpression.Broadcast"/>.</summary>
+    public static readonly int Broadcast = TExpr.Broadcast;
+
+    /// <summary><see cref="IExpression.Repeated"/>.</summary>
+    public static readonly int Repeated = TExpr.Repeated;
+
+    /// <summary><see cref="IExpression.Vectorized"/>, where vectors are hardware accelerated.</summary>
+    public static readonly bool Vectorized = TExpr.Vectorized && Vector.IsHardwareAccelerated;
 }
 
 /// <summary>The GPU layout's fused kernel (<see cref="KernelStyle.Packed"/>).</summary>

@@ -80,6 +80,9 @@ public abstract class KernelFusedBroadcastTests<T>(KernelDeviceFixture fixture, 
         e = Assert.Throws<ArgumentException>(
             () => Fused([x.View, row.View], [default, index with { Step = 0 }], y.View, expr));
         Assert.Contains("step", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(
+            () => Fused([x.View, row.View], [default, index with { M0 = 0 }], y.View, expr));
+        Assert.Contains("M0 = 0", e.Message, StringComparison.Ordinal);
         Fused([x.View, row.View], [default, index], y.View, expr);
         var (xs, rs, ys) = (x.Download(), row.Download(), y.Download());
         Assert.All(Enumerable.Range(0, 12), i => Assert.Equal(xs[i] + rs[i % 3], ys[i]));

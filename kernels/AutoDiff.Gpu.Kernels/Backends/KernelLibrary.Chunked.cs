@@ -53,10 +53,10 @@ public sealed unsafe partial class KernelLibrary
             where TExpr : struct, IExpression
         {
             var addresses = default(Operands<Address<T>>);
-            for (int k = 0; k < TExpr.Inputs; k++)
+            for (int k = 0; k < ExpressionConstants<TExpr>.Inputs; k++)
                 addresses.Set(k, Pointer(x[k]));
             var body = new FusedBody<T, TExpr>(Pointer(y), addresses, indices, expr);
-            Run(body, y.Length, y.Length * (TExpr.Inputs + 1));
+            Run(body, y.Length, y.Length * (ExpressionConstants<TExpr>.Inputs + 1));
         }
 
         public void Update<T, TRule>(ArrayView<T> p, ArrayView<T> g, ArrayView<T> s1, ArrayView<T> s2, TRule rule)
