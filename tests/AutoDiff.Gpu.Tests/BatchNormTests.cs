@@ -79,9 +79,12 @@ public abstract class BatchNormTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.True(result.Passed, result.Detail);
     }
 
-    [Fact]
-    public void The_forward_keeps_a_mean_and_scale_per_channel_not_the_normalized_input()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_forward_keeps_a_mean_and_scale_per_channel_not_the_normalized_input(bool fused)
     {
+        using var mode = Config.UsingConfig(Config.FusionName, fused);
         using var device = fixture.OpenFresh();
         long big = DeviceMemory.RoundSize(1000 * 1000 * sizeof(float)), small = DeviceMemory.RoundSize(1000 * sizeof(float));
         var x = new Variable(device.Ones(1000, 1000));
@@ -90,8 +93,10 @@ public abstract class BatchNormTests<TFixture>(TFixture fixture) : IClassFixture
         var mean = device.Zeros(1000);
         var variance = device.Ones(1000);
         var y = BatchNorm(x, gamma, beta, mean, variance);
-        // x and y; γ, β, the two running statistics, and the kept μ and 1/√(σ² + ε).
-        Assert.Equal((2 * big) + (6 * small), device.Memory.AllocatedBytes);
+        // x and y (fused: y pending, the scale and shift per channel it reads); γ, β, the two running statistics,
+        // and the kept μ and 1/√(σ² + ε).
+        Assert.Equal(fused, y.Data.IsPending);
+        Assert.Equal(fused ? big + (8 * small) : (2 * big) + (6 * small), device.Memory.AllocatedBytes);
         Sum(y).Backward();
         Assert.NotNull(x.Grad);
         GC.KeepAlive(y);

@@ -126,6 +126,13 @@ public sealed partial class KernelCompilationTests
             Binary<SquareBackwardOperator, Unary<SquareOperator, Arg<Slots.S0>>, Constant>>)], "1ld.local.f32", "st.global.f32", "1ld.global.f32");
         Add("fused three inputs float64", fused, "Run", [d, typeof(Binary<MulOperator, Unary<TanhOperator, Arg<Slots.S2>>,
             Binary<PlusOperator, Unary<ExpOperator, Arg<Slots.S0>>, Arg<Slots.S1>>>)], "!.local", "3ld.global.f64", "st.global.f64");
+        // Broadcast inputs read at their index's offset, still once per element: a bias row, then the per-channel
+        // scale and shift of a normalization (values repeated along each run).
+        Add("fused bias relu float32", fused, "Run", [f, typeof(Unary<ReLUOperator, Binary<PlusOperator,
+            Arg<Slots.S0>, BroadcastArg<Slots.S1, Runs.Contiguous>>>)], "!.local", "2ld.global.f32", "st.global.f32");
+        Add("fused scale and shift float64", fused, "Run", [d, typeof(Binary<PlusOperator, Binary<MulOperator,
+            Arg<Slots.S0>, BroadcastArg<Slots.S1, Runs.Repeated>>, BroadcastArg<Slots.S2, Runs.Repeated>>)],
+            "!.local", "3ld.global.f64", "st.global.f64");
         Add("map exp float32 packed", e, "ZipPacked", [f, typeof(Float4), typeof(UnaryAsBinary<ExpOperator>)], "4<ld.global.v4.f32", "5ld.global.v4.f32", "st.global.v4.f32", "mul.f32", "!.approx", "%nctaid.x");
         Add("zip div float64 packed", e, "ZipPacked", [d, typeof(Double2), typeof(DivOperator)], "8<ld.global.v2.f64", "10ld.global.v2.f64", "div.rn.f64");
         // sin and cos are ElementaryMath's: fused multiply-adds, never PTX's approximations.

@@ -134,7 +134,7 @@ public abstract class KernelElementwiseTests<T>(KernelDeviceFixture fixture, Ker
     [MemberData(nameof(KernelCases.Broadcasts), MemberType = typeof(KernelCases))]
     public void Broadcasting_binary_operators_match_numpy(int[] shapeA, int[] shapeB)
     {
-        int[] shape = BroadcastShape(shapeA, shapeB);
+        int[] shape = KernelHost.BroadcastShape(shapeA, shapeB);
         var a = KernelHost.Values<T>(KernelHost.Count(shapeA), seed: 3);
         var b = KernelHost.Values<T>(KernelHost.Count(shapeB), seed: 4);
         long[] sa = KernelHost.BroadcastStrides(shapeA, shape), sb = KernelHost.BroadcastStrides(shapeB, shape);
@@ -322,20 +322,8 @@ public abstract class KernelElementwiseTests<T>(KernelDeviceFixture fixture, Ker
         var ob = KernelHost.Offsets(shape, sb);
         return oa.Select((offset, i) => op(double.CreateTruncating(a[offset]), double.CreateTruncating(b[ob[i]]))).ToArray();
     }
-
-    private static int[] BroadcastShape(int[] a, int[] b)
-    {
-        int rank = Math.Max(a.Length, b.Length);
-        var shape = new int[rank];
-        for (int d = 0; d < rank; d++)
-        {
-            int da = d - (rank - a.Length) >= 0 ? a[d - (rank - a.Length)] : 1;
-            int db = d - (rank - b.Length) >= 0 ? b[d - (rank - b.Length)] : 1;
-            shape[d] = Math.Max(da, db);
-        }
-        return shape;
-    }
 }
+
 
 public sealed class KernelElementwiseTestsChunkedFloat(KernelFixture fixture) : KernelElementwiseTests<float>(fixture, KernelStyle.Chunked), IClassFixture<KernelFixture>;
 

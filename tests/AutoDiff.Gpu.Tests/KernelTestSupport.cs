@@ -306,6 +306,20 @@ public static class KernelHost
         return offsets;
     }
 
+    /// <summary>The shape NumPy broadcasts <paramref name="a"/> and <paramref name="b"/> to.</summary>
+    public static int[] BroadcastShape(int[] a, int[] b)
+    {
+        int rank = Math.Max(a.Length, b.Length);
+        var shape = new int[rank];
+        for (int d = 0; d < rank; d++)
+        {
+            int da = d - (rank - a.Length) >= 0 ? a[d - (rank - a.Length)] : 1;
+            int db = d - (rank - b.Length) >= 0 ? b[d - (rank - b.Length)] : 1;
+            shape[d] = Math.Max(da, db);
+        }
+        return shape;
+    }
+
     /// <summary>NumPy's broadcast strides of an operand of <paramref name="operand"/> shape into <paramref name="shape"/> (0 where broadcast).</summary>
     public static long[] BroadcastStrides(int[] operand, int[] shape)
     {

@@ -39,8 +39,11 @@ internal interface IKernelBackend
         where T : unmanaged, IFloatingPointIeee754<T>
         where TOp : struct, IBinaryOperator;
 
-    /// <summary><c>y[i] = expr(x₀[i], …, x₇[i])</c>; slots the expression does not read hold y.</summary>
-    void Fused<T, TExpr>(in SlotViews<T> x, ArrayView<T> y, TExpr expr)
+    /// <summary>
+    /// <c>y[i] = expr(x₀[B₀(i)], …, x₇[B₇(i)])</c>, Bₖ slot k's broadcast index where the expression reads it so,
+    /// else i; slots the expression does not read hold y.
+    /// </summary>
+    void Fused<T, TExpr>(in SlotViews<T> x, in Operands<BroadcastIndex> indices, ArrayView<T> y, TExpr expr)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TExpr : struct, IExpression;
 

@@ -47,14 +47,16 @@ public sealed unsafe partial class KernelLibrary
             }
         }
 
-        public void Fused<T, TExpr>(in SlotViews<T> x, ArrayView<T> y, TExpr expr)
+        public void Fused<T, TExpr>(
+            in SlotViews<T> x, in Operands<BroadcastIndex> indices, ArrayView<T> y, TExpr expr)
             where T : unmanaged, IFloatingPointIeee754<T>
             where TExpr : struct, IExpression
         {
             var addresses = default(Operands<Address<T>>);
-            for (int k = 0; k < TExpr.Inputs; k++)
+            for (int k = 0; k < ExpressionConstants<TExpr>.Inputs; k++)
                 addresses.Set(k, Pointer(x[k]));
-            Run(new FusedBody<T, TExpr>(Pointer(y), addresses, expr), y.Length, y.Length * (TExpr.Inputs + 1));
+            var body = new FusedBody<T, TExpr>(Pointer(y), addresses, indices, expr);
+            Run(body, y.Length, y.Length * (ExpressionConstants<TExpr>.Inputs + 1));
         }
 
         public void Update<T, TRule>(ArrayView<T> p, ArrayView<T> g, ArrayView<T> s1, ArrayView<T> s2, TRule rule)

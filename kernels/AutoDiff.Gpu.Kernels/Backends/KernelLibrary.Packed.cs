@@ -54,13 +54,15 @@ public sealed unsafe partial class KernelLibrary
             }
         }
 
-        public void Fused<T, TExpr>(in SlotViews<T> x, ArrayView<T> y, TExpr expr)
+        public void Fused<T, TExpr>(
+            in SlotViews<T> x, in Operands<BroadcastIndex> indices, ArrayView<T> y, TExpr expr)
             where T : unmanaged, IFloatingPointIeee754<T>
             where TExpr : struct, IExpression =>
             library.Kernel<
                 ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>,
-                ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, TExpr>(FusedKernels.Run<T, TExpr>)(
-                library.GridStride(y.Length), y, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], expr);
+                ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, Operands<BroadcastIndex>, TExpr>(
+                FusedKernels.Run<T, TExpr>)(
+                library.GridStride(y.Length), y, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], indices, expr);
 
         public void Update<T, TRule>(ArrayView<T> p, ArrayView<T> g, ArrayView<T> s1, ArrayView<T> s2, TRule rule)
             where T : unmanaged, IFloatingPointIeee754<T>

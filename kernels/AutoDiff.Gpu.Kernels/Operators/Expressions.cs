@@ -9,13 +9,20 @@ namespace AutoDiff.Gpu.Kernels;
 /// <summary>
 /// An elementwise expression of up to <see cref="Operands{T}.Count"/> inputs, <c>y = e(x₀, …, x₇)</c>: a tree of
 /// operators (<see cref="Unary{TOp, TX}"/>, <see cref="Binary{TOp, TA, TB}"/>) over inputs
-/// (<see cref="Arg{TSlot}"/>) and constants (<see cref="Constant"/>). One kernel runs any expression; its type is
-/// its shape, so each shape compiles once. A fused chain of maps and zips is one such expression.
+/// (<see cref="Arg{TSlot}"/>, or <see cref="BroadcastArg{TSlot, TRun}"/> for an input broadcast to the expression) and
+/// constants (<see cref="Constant"/>). One kernel runs any expression; its type is its shape and its inputs' layout
+/// class, so each compiles once. A fused chain of maps and zips is one such expression.
 /// </summary>
 public interface IExpression
 {
     /// <summary>One more than the highest input slot the expression reads (0: none).</summary>
     static abstract int Inputs { get; }
+
+    /// <summary>Bit k set: slot k is read through its <see cref="BroadcastIndex"/>, not at element i.</summary>
+    static abstract int Broadcast { get; }
+
+    /// <summary>Bit k set: slot k is broadcast, one value repeated along each innermost run (step 0).</summary>
+    static abstract int Repeated { get; }
 
     /// <summary>Whether <see cref="ApplyVector{T}"/> is implemented: every operator in the tree has a vector form.</summary>
     static virtual bool Vectorized => false;
@@ -49,8 +56,11 @@ internal sealed class OperatorList(object[] items)
         (TOp)items[next++];
 }
 
-/// <summary>The values of an element's inputs, slot k in Xk (slots past the expression's inputs are unused).</summary>
-/// <typeparam name="T">The element type, or a vector of it.</typeparam>
+/// <summary>
+/// One value per input slot, slot k in Xk: an element's inputs, or a fused launch's broadcast indices (slots past the
+/// expression's inputs are unused).
+/// </summary>
+/// <typeparam name="T">The element type, a vector of it, or <see cref="BroadcastIndex"/>.</typeparam>
 public struct Operands<T>
     where T : unmanaged
 {
@@ -140,10 +150,65 @@ internal readonly struct Arg<TSlot> : IExpression, IExpressionFactory<Arg<TSlot>
     public static int Inputs => TSlot.Index + 1;
 
     /// <inheritdoc/>
+    public static int Broadcast => 0;
+
+    /// <inheritdoc/>
+    public static int Repeated => 0;
+
+    /// <inheritdoc/>
     public static bool Vectorized => true;
 
     /// <inheritdoc/>
     public static Arg<TSlot> Create(OperatorList operators) => default;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public T Apply<T>(in Operands<T> x) where T : unmanaged, IFloatingPointIeee754<T> => x.At(TSlot.Index);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<T> ApplyVector<T>(in Operands<Vector<T>> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        x.At(TSlot.Index);
+}
+
+/// <summary>How a broadcast input's offset moves along an innermost run, as a type.</summary>
+internal interface IRun
+{
+    /// <summary>The step: 1 (contiguous runs: a row of biases) or 0 (one value repeated: a column).</summary>
+    static abstract int Step { get; }
+}
+
+/// <summary>The two kinds of runs.</summary>
+internal static class Runs
+{
+    /// <summary>The offset steps by 1 along a run.</summary>
+    public readonly struct Contiguous : IRun { /** <inheritdoc/> */ public static int Step => 1; }
+
+    /// <summary>One value repeats along a run.</summary>
+    public readonly struct Repeated : IRun { /** <inheritdoc/> */ public static int Step => 0; }
+}
+
+/// <summary>x_k of an input broadcast to the expression's shape, read by its <see cref="BroadcastIndex"/>.</summary>
+/// <typeparam name="TSlot">The slot.</typeparam>
+/// <typeparam name="TRun">How the offset moves along an innermost run (the index's step).</typeparam>
+internal readonly struct BroadcastArg<TSlot, TRun> : IExpression, IExpressionFactory<BroadcastArg<TSlot, TRun>>
+    where TSlot : struct, ISlot
+    where TRun : struct, IRun
+{
+    /// <inheritdoc/>
+    public static int Inputs => TSlot.Index + 1;
+
+    /// <inheritdoc/>
+    public static int Broadcast => 1 << TSlot.Index;
+
+    /// <inheritdoc/>
+    public static int Repeated => TRun.Step == 0 ? 1 << TSlot.Index : 0;
+
+    /// <inheritdoc/>
+    public static bool Vectorized => true;
+
+    /// <inheritdoc/>
+    public static BroadcastArg<TSlot, TRun> Create(OperatorList operators) => default;
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -166,6 +231,12 @@ internal struct Constant(double value) : IExpression, IExpressionFactory<Constan
 
     /// <inheritdoc/>
     public static int Inputs => 0;
+
+    /// <inheritdoc/>
+    public static int Broadcast => 0;
+
+    /// <inheritdoc/>
+    public static int Repeated => 0;
 
     /// <inheritdoc/>
     public static bool Vectorized => true;
@@ -195,6 +266,12 @@ internal struct Unary<TOp, TX> : IExpression, IExpressionFactory<Unary<TOp, TX>>
 
     /// <inheritdoc/>
     public static int Inputs => TX.Inputs;
+
+    /// <inheritdoc/>
+    public static int Broadcast => TX.Broadcast;
+
+    /// <inheritdoc/>
+    public static int Repeated => TX.Repeated;
 
     /// <inheritdoc/>
     public static bool Vectorized => TOp.Vectorized && TX.Vectorized;
@@ -231,6 +308,12 @@ internal struct Binary<TOp, TA, TB> : IExpression, IExpressionFactory<Binary<TOp
 
     /// <inheritdoc/>
     public static int Inputs => Math.Max(TA.Inputs, TB.Inputs);
+
+    /// <inheritdoc/>
+    public static int Broadcast => TA.Broadcast | TB.Broadcast;
+
+    /// <inheritdoc/>
+    public static int Repeated => TA.Repeated | TB.Repeated;
 
     /// <inheritdoc/>
     public static bool Vectorized => TOp.Vectorized && TA.Vectorized && TB.Vectorized;

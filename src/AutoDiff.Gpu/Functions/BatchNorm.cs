@@ -78,10 +78,18 @@ namespace AutoDiff.Gpu.Functions
             var (mu, inverse) = Config.EnableBackprop
                 ? Statistics(x, axes, eps)
                 : (new Variable(mean!), new Variable(inverseStd!));
-            var normalized = (x - mu) * inverse;
+            var centered = x - mu;
+            var normalized = centered * inverse;
             var gbeta = F.Sum(gy, axes, keepDims: true);
-            var ggamma = F.Sum(normalized * gy, axes, keepDims: true);
-            var gx = F.Reshape(gamma, kept.ToArray()) * inverse * (1.0 / m) * ((gy * (double)m) - gbeta - (normalized * ggamma));
+            var product = normalized * gy;
+            var ggamma = F.Sum(product, axes, keepDims: true);
+            var scaled = gy * (double)m;
+            var shifted = scaled - gbeta;
+            var correction = normalized * ggamma;
+            var difference = shifted - correction;
+            var gx = F.Reshape(gamma, kept.ToArray()) * inverse * (1.0 / m) * difference;
+            // Fused, gx is one pending expression over x, gy and per-channel values: its intermediates go now.
+            Broadcasting.Free(centered, normalized, product, scaled, shifted, correction, difference);
             int channels = kept[1];
             return [gx, F.Reshape(ggamma, channels), F.Reshape(gbeta, channels)];
         }
@@ -94,16 +102,23 @@ namespace AutoDiff.Gpu.Functions
             return (mu, F.Pow(variance + eps, -0.5));
         }
 
-        /// <summary>y = x·scale + shift with scale = γ·inverse and shift = β − μ·scale, one value a channel (shaped as <paramref name="kept"/>).</summary>
+        /// <summary>
+        /// y = x·scale + shift with scale = γ·inverse and shift = β − μ·scale, one value a channel (shaped as
+        /// <paramref name="kept"/>): pending while fused (one pass, which an activation may join), else in place.
+        /// </summary>
         internal static Tensor Affine(string name, Tensor x, Tensor gamma, Tensor beta, Tensor mu, Tensor inverse, Shape kept)
         {
             using var g = gamma.ViewAs(kept);
             using var b = beta.ViewAs(kept);
-            using var scale = Launch.Zip(name, g, inverse, default(MulOperator));
-            using var shift = Launch.Zip(name, mu, scale, default(MulOperator));
+            var scale = Launch.Zip(name, g, inverse, default(MulOperator));
+            var shift = Launch.Zip(name, mu, scale, default(MulOperator));
             Launch.ZipInto(name, shift, b, default(Flip<SubOperator>));
             var y = Launch.Zip(name, x, scale, default(MulOperator));
+            if (y.IsPending)
+                return Launch.Zip(name, y, shift, default(PlusOperator)); // reads scale and shift: they stay
             Launch.ZipInto(name, y, shift, default(PlusOperator));
+            scale.Dispose();
+            shift.Dispose();
             return y;
         }
 

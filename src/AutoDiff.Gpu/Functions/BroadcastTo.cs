@@ -1,6 +1,9 @@
 namespace AutoDiff.Gpu.Functions
 {
-    /// <summary>Forward <c>y = broadcast_to(x, shape)</c> (NumPy's rules, materialized); backward <c>gx = sum_to(gy, x.shape)</c>.</summary>
+    /// <summary>
+    /// Forward <c>y = broadcast_to(x, shape)</c> (NumPy's rules; pending while fused, else materialized); backward
+    /// <c>gx = sum_to(gy, x.shape)</c>.
+    /// </summary>
     /// <param name="shape">The shape to broadcast to.</param>
     public sealed class BroadcastTo(Shape shape) : Function
     {
@@ -13,7 +16,7 @@ namespace AutoDiff.Gpu.Functions
             var x = xs[0];
             if (!x.Shape.BroadcastsTo(shape))
                 throw new ArgumentException($"{Name}: {x.Shape} does not broadcast to {shape} (aligned on the right, each dimension must be equal or 1)");
-            return [Launch.Gather(x, shape, x.Shape.BroadcastStrides(shape))];
+            return [Launch.Broadcast(x, shape, x.Shape.BroadcastStrides(shape), default(Kernels.IdentityOperator))];
         }
 
         /// <inheritdoc/>

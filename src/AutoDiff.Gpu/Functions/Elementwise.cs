@@ -57,6 +57,18 @@ namespace AutoDiff.Gpu.Functions
                 temporary.Dispose();
             return sum;
         }
+
+        /// <summary>
+        /// Frees a backward step's intermediates at once when the pass records nothing: a pending one that a later
+        /// expression inlined would otherwise be computed for nothing when an input it reads is freed.
+        /// </summary>
+        public static void Free(params Variable[] temporaries)
+        {
+            if (Config.EnableBackprop)
+                return;
+            foreach (var t in temporaries)
+                t.Dispose();
+        }
     }
 
     /// <summary>

@@ -1,9 +1,9 @@
 namespace AutoDiff.Gpu.Functions
 {
     /// <summary>
-    /// Forward <c>y = x·W + b</c> (b optional, broadcast to the rows), fused: b is copied into y and the product
-    /// added to it, with no intermediate tensor; backward <c>gx = gy·Wᵀ</c>, <c>gW = xᵀ·gy</c> (transposed in
-    /// the kernel), <c>gb = sum_to(gy, b.shape)</c>.
+    /// Forward <c>y = x·W + b</c> (b optional, broadcast to the rows): while fusion is on, the product plus b pending,
+    /// so that an activation reads the product once; else b copied into y and the product added to it. Backward
+    /// <c>gx = gy·Wᵀ</c>, <c>gW = xᵀ·gy</c> (transposed in the kernel), <c>gb = sum_to(gy, b.shape)</c>.
     /// </summary>
     /// <param name="hasBias">Whether the call takes b as a third input.</param>
     public sealed class Linear(bool hasBias = true) : Function

@@ -34,7 +34,8 @@ namespace AutoDiff.Gpu.Functions
 
     /// <summary>
     /// Forward <c>gx = broadcast_to(reshape(gy, kept shape), shape) / count</c>, the gradient of a mean over
-    /// <c>axes</c> of a tensor of <c>shape</c>, as one strided launch; backward <c>ggy = reshape(mean(ggx, axes), gy.shape)</c>
+    /// <c>axes</c> of a tensor of <c>shape</c>, as one strided launch (pending while fused); backward
+    /// <c>ggy = reshape(mean(ggx, axes), gy.shape)</c>
     /// (a <see cref="Mean"/> again, so every order of derivative stays one launch each).
     /// </summary>
     /// <param name="shape">The shape of the mean's input.</param>
@@ -55,7 +56,7 @@ namespace AutoDiff.Gpu.Functions
             if (gy.Length != kept.Length)
                 throw new ArgumentException($"{Name}: a gradient {gy.Shape} does not fit a mean of {shape} to {kept}");
             long count = shape.Length / kept.Length;
-            return [Launch.Gather(gy, shape, kept.BroadcastStrides(shape), 0, new ScaleOperator(1.0 / count))];
+            return [Launch.Broadcast(gy, shape, kept.BroadcastStrides(shape), new ScaleOperator(1.0 / count))];
         }
 
         /// <inheritdoc/>

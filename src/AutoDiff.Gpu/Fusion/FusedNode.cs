@@ -2,20 +2,24 @@ namespace AutoDiff.Gpu;
 
 /// <summary>
 /// A node of a pending elementwise expression: an operator over other nodes, a constant, or an input (the storage of a
-/// computed tensor). Immutable, so pending tensors share subexpressions freely; a shared one is computed again in each
-/// kernel that inlines it.
+/// computed tensor, read whole or through a broadcast index). Immutable, so pending tensors share subexpressions
+/// freely; a shared one is computed again in each kernel that inlines it. Element i of an expression is element i of
+/// its flat, row-major order whatever the tensor's shape, so a reshaped pending view stays the same expression.
 /// </summary>
 internal sealed class FusedNode
 {
-    private FusedNode(FusedNodeKind kind, object? op, FusedNode? a, FusedNode? b, Storage? input, int ops, Storage[] inputs)
+    private FusedNode(
+        FusedNodeKind kind, object? op, FusedNode? a, FusedNode? b, Storage? input, Kernels.BroadcastIndex? index,
+        int ops, FusedNode[]? inputs)
     {
         Kind = kind;
         Operator = op;
         A = a;
         B = b;
         Input = input;
+        Index = index;
         Ops = ops;
-        Inputs = inputs;
+        Inputs = inputs ?? [this];
     }
 
     /// <summary>What the node is.</summary>
@@ -33,49 +37,73 @@ internal sealed class FusedNode
     /// <summary>The storage an input reads.</summary>
     public Storage? Input { get; }
 
+    /// <summary>Where an input broadcast to the expression's shape holds element i; null for one read whole.</summary>
+    public Kernels.BroadcastIndex? Index { get; }
+
     /// <summary>Operators in the expression as a tree (a shared subexpression counts at each use).</summary>
     public int Ops { get; }
 
-    /// <summary>The distinct storages the expression reads.</summary>
-    public Storage[] Inputs { get; }
+    /// <summary>The distinct inputs the expression reads (an input: itself), one kernel slot each.</summary>
+    public FusedNode[] Inputs { get; }
 
-    /// <summary>An input reading <paramref name="storage"/>.</summary>
-    public static FusedNode Read(Storage storage) => new(FusedNodeKind.Input, null, null, null, storage, 0, [storage]);
+    /// <summary>An input reading <paramref name="storage"/> whole.</summary>
+    public static FusedNode Read(Storage storage) =>
+        new(FusedNodeKind.Input, null, null, null, storage, null, 0, null);
+
+    /// <summary>An input reading <paramref name="storage"/> broadcast by <paramref name="index"/>.</summary>
+    public static FusedNode Read(Storage storage, Kernels.BroadcastIndex index) =>
+        new(FusedNodeKind.Input, null, null, null, storage, index, 0, null);
 
     /// <summary>The constant <paramref name="value"/>.</summary>
     public static FusedNode Constant(double value) =>
-        new(FusedNodeKind.Constant, new Kernels.Constant(value), null, null, null, 0, []);
+        new(FusedNodeKind.Constant, new Kernels.Constant(value), null, null, null, null, 0, []);
 
     /// <summary>op(x).</summary>
-    public static FusedNode Unary(object op, FusedNode x) => new(FusedNodeKind.Unary, op, x, null, null, x.Ops + 1, x.Inputs);
+    public static FusedNode Unary(object op, FusedNode x) =>
+        new(FusedNodeKind.Unary, op, x, null, null, null, x.Ops + 1, x.Inputs);
 
     /// <summary>op(a, b).</summary>
     public static FusedNode Binary(object op, FusedNode a, FusedNode b) =>
-        new(FusedNodeKind.Binary, op, a, b, null, a.Ops + b.Ops + 1, Union(a.Inputs, b.Inputs));
+        new(FusedNodeKind.Binary, op, a, b, null, null, a.Ops + b.Ops + 1, Union(a.Inputs, b.Inputs));
 
-    /// <summary>The number of distinct storages <paramref name="a"/> and <paramref name="b"/> read together.</summary>
+    /// <summary>Whether two inputs read the same elements of the same storage (one slot serves both).</summary>
+    public bool SameRead(FusedNode other) =>
+        ReferenceEquals(this, other) || (ReferenceEquals(Input, other.Input) && Nullable.Equals(Index, other.Index));
+
+    /// <summary>The position of a <see cref="SameRead"/> of <paramref name="input"/> in the list, or −1.</summary>
+    public static int IndexOf(IReadOnlyList<FusedNode> inputs, FusedNode input)
+    {
+        for (int k = 0; k < inputs.Count; k++)
+        {
+            if (inputs[k].SameRead(input))
+                return k;
+        }
+        return -1;
+    }
+
+    /// <summary>The number of distinct inputs <paramref name="a"/> and <paramref name="b"/> read together.</summary>
     public static int InputCount(FusedNode a, FusedNode b)
     {
         int count = a.Inputs.Length;
-        foreach (var s in b.Inputs)
+        foreach (var input in b.Inputs)
         {
-            if (Array.IndexOf(a.Inputs, s) < 0)
+            if (IndexOf(a.Inputs, input) < 0)
                 count++;
         }
         return count;
     }
 
-    private static Storage[] Union(Storage[] a, Storage[] b)
+    private static FusedNode[] Union(FusedNode[] a, FusedNode[] b)
     {
         if (b.Length == 0 || ReferenceEquals(a, b))
             return a;
         if (a.Length == 0)
             return b;
-        var union = new List<Storage>(a);
-        foreach (var s in b)
+        var union = new List<FusedNode>(a);
+        foreach (var input in b)
         {
-            if (!union.Contains(s))
-                union.Add(s);
+            if (IndexOf(union, input) < 0)
+                union.Add(input);
         }
         return union.Count == a.Length ? a : [.. union];
     }

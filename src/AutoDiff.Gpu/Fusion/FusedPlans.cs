@@ -9,7 +9,8 @@ namespace AutoDiff.Gpu;
 /// <summary>
 /// The launchers of fused expressions, one per expression shape (its signature), made once per process: the
 /// expression's type is composed at run time from the kernel library's nodes, and a launcher closed over it is cached.
-/// Kernels themselves are compiled per accelerator by the kernel library, on the first launch of each shape.
+/// Kernels themselves are compiled per accelerator by the kernel library, on the first launch of each shape. A
+/// broadcast input's layout class (contiguous or repeated runs) is part of the shape; its sizes and strides are not.
 /// </summary>
 internal static class FusedPlans
 {
@@ -25,6 +26,9 @@ internal static class FusedPlans
     /// <summary>Signature code of a constant.</summary>
     public const int ConstantCode = -4;
 
+    /// <summary>Signature code of a broadcast input; its slot and its index's step (1 or 0) follow.</summary>
+    public const int BroadcastCode = -5;
+
     private static readonly ConcurrentDictionary<Type, int> Ids = new();
     private static readonly ConcurrentDictionary<int, Type> Types = new();
     private static readonly ConcurrentDictionary<int[], Plan> Plans = new(new SignatureComparer());
@@ -34,7 +38,8 @@ internal static class FusedPlans
         typeof(FusedPlans).GetMethod(nameof(RunExpression), BindingFlags.NonPublic | BindingFlags.Static)!;
 
     /// <summary>Launches an expression: its operators in prefix order, its inputs by slot, into y.</summary>
-    public delegate void Plan(Device device, DType dtype, OperatorList operators, Storage[] inputs, Storage y, long length);
+    public delegate void Plan(
+        Device device, DType dtype, OperatorList operators, FusedNode[] inputs, Storage y, long length);
 
     /// <summary>Number of expression shapes made so far (each once per process).</summary>
     public static int Count => Plans.Count;
@@ -71,6 +76,12 @@ internal static class FusedPlans
         {
             case InputCode:
                 return typeof(Arg<>).MakeGenericType(Slots.Types[signature[at++]]);
+            case BroadcastCode:
+            {
+                var slot = Slots.Types[signature[at++]];
+                var run = signature[at++] == 0 ? typeof(Runs.Repeated) : typeof(Runs.Contiguous);
+                return typeof(BroadcastArg<,>).MakeGenericType(slot, run);
+            }
             case ConstantCode:
                 return typeof(Constant);
             case UnaryCode:
@@ -87,7 +98,8 @@ internal static class FusedPlans
         }
     }
 
-    private static void RunExpression<TExpr>(Device device, DType dtype, OperatorList operators, Storage[] inputs, Storage y, long length)
+    private static void RunExpression<TExpr>(
+        Device device, DType dtype, OperatorList operators, FusedNode[] inputs, Storage y, long length)
         where TExpr : struct, IExpression, IExpressionFactory<TExpr>
     {
         Launch.Fused(device, dtype, TExpr.Create(operators), inputs, y, length);

@@ -3,16 +3,18 @@ using AutoDiff.Gpu.Kernels;
 namespace AutoDiff.Gpu;
 
 /// <summary>
-/// Lazy fusion of elementwise operations. While <see cref="Config.Fusion"/> is on, a map or a same-shape zip returns a
-/// pending tensor: an expression over computed tensors, with no memory of its own. Reading it (a host copy, a
-/// reduction, a matrix product, any operation other than an elementwise one) computes the whole expression in one
-/// kernel, so intermediates that nobody reads are never written.
+/// Lazy fusion of elementwise operations. While <see cref="Config.Fusion"/> is on, a map or a zip returns a pending
+/// tensor: an expression over computed tensors, with no memory of its own. Reading it (a host copy, a reduction, a
+/// matrix product, any operation other than an elementwise one) computes the whole expression in one kernel, so
+/// intermediates that nobody reads are never written. A zip's operand may be broadcast (NumPy's rules): the
+/// expression reads it through a <see cref="BroadcastIndex"/>, a bias row or a column of statistics per element.
 /// </summary>
 /// <remarks>
 /// The rule for shared intermediates is recomputation: a pending operand is inlined into each expression that uses
 /// it, as long as that expression stays within <see cref="MaxOps"/> operators and <see cref="Operands{T}.Count"/>
-/// inputs; past either bound the largest pending operand is computed first and read as an input. A pending tensor
-/// sees the values it was made from: a tensor it reads is computed before it is changed in place or freed.
+/// inputs; past either bound the largest pending operand is computed first and read as an input. A broadcast operand
+/// is computed first (it is small, and an expression's elements are those of its result). A pending tensor sees the
+/// values it was made from: a tensor it reads is computed before it is changed in place or freed.
 /// </remarks>
 internal static class Fuser
 {
@@ -20,12 +22,12 @@ internal static class Fuser
     public const int MaxOps = 32;
 
     /// <summary>
-    /// Whether an elementwise function of <paramref name="a"/> and <paramref name="b"/> returns a pending tensor: while
-    /// <see cref="Config.Fusion"/> is on, when an operand is pending already or the result has at least
-    /// <see cref="Device.FusionMinElements"/> elements.
+    /// Whether an elementwise function of <paramref name="a"/> and <paramref name="b"/> with a result of
+    /// <paramref name="shape"/> returns a pending tensor: while <see cref="Config.Fusion"/> is on, when an operand is
+    /// pending already or the result has at least <see cref="Device.FusionMinElements"/> elements.
     /// </summary>
-    public static bool Fuses(Tensor a, Tensor b) =>
-        Config.Fusion && (a.IsPending || b.IsPending || a.Length >= a.Device.FusionMinElements);
+    public static bool Fuses(Tensor a, Tensor b, Shape shape) =>
+        Config.Fusion && (a.IsPending || b.IsPending || shape.Length >= a.Device.FusionMinElements);
 
     /// <summary><c>op(x)</c>, pending.</summary>
     public static Tensor Map<TOp>(Tensor x, TOp op)
@@ -37,12 +39,15 @@ internal static class Fuser
         return new Tensor(x.Device, x.DType, x.Shape, FusedNode.Unary(Boxed(op), a));
     }
 
-    /// <summary><c>op(a, b)</c> for operands of one shape, pending.</summary>
-    public static Tensor Zip<TOp>(Tensor a, Tensor b, TOp op)
+    /// <summary>
+    /// <c>op(a, b)</c> with a result of <paramref name="shape"/> (the operands' broadcast), pending; null when a
+    /// broadcast operand needs more than <see cref="BroadcastIndex.MaxTerms"/> terms.
+    /// </summary>
+    public static Tensor? Zip<TOp>(Tensor a, Tensor b, TOp op, Shape shape)
         where TOp : struct, IBinaryOperator
     {
-        var na = Operand(a);
-        var nb = Operand(b);
+        if (Operand(a, shape) is not { } na || Operand(b, shape) is not { } nb)
+            return null;
         while (na.Ops + nb.Ops + 1 > MaxOps || FusedNode.InputCount(na, nb) > Operands<float>.Count)
         {
             // Compute the larger pending operand first; an input is never pending.
@@ -51,7 +56,21 @@ internal static class Fuser
             else
                 nb = b.Storage.Read;
         }
-        return new Tensor(a.Device, a.DType, a.Shape, FusedNode.Binary(Boxed(op), na, nb));
+        return new Tensor(a.Device, a.DType, shape, FusedNode.Binary(Boxed(op), na, nb));
+    }
+
+    /// <summary>
+    /// <c>op(x read as <paramref name="shape"/> by <paramref name="strides"/>)</c>, 0 along broadcast dimensions,
+    /// pending (with the identity, a bare read); null when the broadcast needs more than
+    /// <see cref="BroadcastIndex.MaxTerms"/> terms or is none.
+    /// </summary>
+    public static Tensor? Broadcast<TOp>(Tensor x, Shape shape, long[] strides, TOp op)
+        where TOp : struct, IUnaryOperator
+    {
+        if (x.Length == shape.Length || Read(x, shape, strides) is not { } read)
+            return null;
+        var node = typeof(TOp) == typeof(IdentityOperator) ? read : FusedNode.Unary(Boxed(op), read);
+        return new Tensor(x.Device, x.DType, shape, node);
     }
 
     /// <summary>A tensor of <paramref name="value"/>, pending.</summary>
@@ -93,7 +112,7 @@ internal static class Fuser
 
         public List<int> Signature { get; } = [];
 
-        public List<Storage> Inputs { get; } = [];
+        public List<FusedNode> Inputs { get; } = [];
     }
 
     /// <summary>The one box of an operator type's default value.</summary>
@@ -106,20 +125,42 @@ internal static class Fuser
     /// <summary>The node of <paramref name="x"/>: its pending expression, or an input reading its data.</summary>
     private static FusedNode Operand(Tensor x) => x.Pending ?? x.Storage.Read;
 
+    /// <summary>
+    /// The node of <paramref name="x"/> in an expression of <paramref name="shape"/>: as <see cref="Operand(Tensor)"/>
+    /// at the expression's length, else its data (computed first) read through a broadcast index, or null.
+    /// </summary>
+    private static FusedNode? Operand(Tensor x, Shape shape) =>
+        x.Length == shape.Length ? Operand(x) : Read(x, shape, x.Shape.BroadcastStrides(shape));
+
+    /// <summary>x's data (computed first), read as <paramref name="shape"/> by these strides; or null.</summary>
+    private static FusedNode? Read(Tensor x, Shape shape, long[] strides) =>
+        shape.Length > 0 && BroadcastIndex.TryCreate(shape.Dimensions, strides, out var index)
+            ? FusedNode.Read(x.Storage, index)
+            : null;
+
     /// <summary>Lists the operators and the signature of <paramref name="node"/> in prefix order, and its inputs as first read.</summary>
-    private static void Walk(FusedNode node, List<object> operators, List<int> signature, List<Storage> inputs)
+    private static void Walk(FusedNode node, List<object> operators, List<int> signature, List<FusedNode> inputs)
     {
         switch (node.Kind)
         {
             case FusedNodeKind.Input:
-                int slot = inputs.IndexOf(node.Input!);
+                int slot = FusedNode.IndexOf(inputs, node);
                 if (slot < 0)
                 {
                     slot = inputs.Count;
-                    inputs.Add(node.Input!);
+                    inputs.Add(node);
                 }
-                signature.Add(FusedPlans.InputCode);
-                signature.Add(slot);
+                if (node.Index is { } index)
+                {
+                    signature.Add(FusedPlans.BroadcastCode);
+                    signature.Add(slot);
+                    signature.Add(index.Step);
+                }
+                else
+                {
+                    signature.Add(FusedPlans.InputCode);
+                    signature.Add(slot);
+                }
                 break;
             case FusedNodeKind.Constant:
                 signature.Add(FusedPlans.ConstantCode);

@@ -24,8 +24,9 @@ internal static partial class Launch
 
     /// <summary>
     /// C = op(A)·op(B) for 2-D A and B (transposed in the kernel, never in memory), plus
-    /// <paramref name="bias"/> broadcast to C's shape when given (copied into C, which the product then adds to:
-    /// no intermediate tensor).
+    /// <paramref name="bias"/> broadcast to C's shape when given: pending while fusion takes the sum (an activation
+    /// that follows reads the product once), else copied into C, which the product then adds to. Both give
+    /// product + bias, rounded once.
     /// </summary>
     public static Tensor MatMul(string name, Tensor a, Tensor b, bool transposeA = false, bool transposeB = false, Tensor? bias = null)
     {
@@ -44,6 +45,14 @@ internal static partial class Launch
             CheckCompatible(name, a, bias);
             if (!bias.Shape.BroadcastsTo(shape))
                 throw new ArgumentException($"{name}: a bias {bias.Shape} does not broadcast to the product's {shape} ({a.Shape}{(transposeA ? "ᵀ" : string.Empty)} · {b.Shape}{(transposeB ? "ᵀ" : string.Empty)})");
+        }
+        if (bias is not null && Fuser.Fuses(bias, bias, shape))
+        {
+            var product = MatMul(name, a, b, transposeA, transposeB);
+            if (Fuser.Zip(product, bias, default(PlusOperator), shape) is { } sum)
+                return sum;
+            ZipInto(name, product, bias, default(PlusOperator));
+            return product;
         }
         var c = a.Device.Empty(shape, a.DType);
         Run(a.Device, a.DType, new MatMulBody(a, b, c, m, n, k, transposeA, transposeB, bias));

@@ -30,6 +30,20 @@ internal static partial class Launch
     }
 
     /// <summary>
+    /// op(x read as <paramref name="shape"/> by <paramref name="strides"/>), 0 along the dimensions x is broadcast
+    /// along: pending while fusion takes it (see <see cref="Fuser"/>), so that an elementwise consumer reads x where
+    /// it is; else one gather.
+    /// </summary>
+    public static Tensor Broadcast<TOp>(Tensor x, Shape shape, long[] strides, TOp op)
+        where TOp : struct, IUnaryOperator
+    {
+        x.ThrowIfDisposed();
+        if (Fuser.Fuses(x, x, shape) && Fuser.Broadcast(x, shape, strides, op) is { } pending)
+            return pending;
+        return Gather(x, shape, strides, 0, op);
+    }
+
+    /// <summary>
     /// The adjoint of <see cref="Gather"/> for strides that never repeat an element: a new tensor of
     /// <paramref name="shape"/>, zero except where g's elements land (slice backward, transpose backward).
     /// </summary>

@@ -16,7 +16,7 @@ internal static partial class Launch
         where TOp : struct, IUnaryOperator
     {
         x.ThrowIfDisposed();
-        if (Fuser.Fuses(x, x))
+        if (Fuser.Fuses(x, x, x.Shape))
             return Fuser.Map(x, op);
         var y = x.Device.Empty(x.Shape, x.DType);
         Run(x.Device, x.DType, new MapBody<TOp>(x, y, op));
@@ -30,8 +30,8 @@ internal static partial class Launch
     {
         CheckCompatible(name, a, b);
         var shape = BroadcastShape(name, a.Shape, b.Shape);
-        if (a.Shape.Equals(b.Shape) && Fuser.Fuses(a, b))
-            return Fuser.Zip(a, b, op);
+        if (Fuser.Fuses(a, b, shape) && Fuser.Zip(a, b, op, shape) is { } pending)
+            return pending;
         var y = a.Device.Empty(shape, a.DType);
         Run(a.Device, a.DType, new ZipBody<TOp>(a, b, y, op));
         GC.KeepAlive(a);
@@ -70,7 +70,7 @@ internal static partial class Launch
             : Full(device, shape, dtype, value);
 
     /// <summary>y = expr(inputs) elementwise, one kernel: a pending tensor's expression (see <see cref="Fuser"/>).</summary>
-    public static void Fused<TExpr>(Device device, DType dtype, TExpr expr, Storage[] inputs, Storage y, long length)
+    public static void Fused<TExpr>(Device device, DType dtype, TExpr expr, FusedNode[] inputs, Storage y, long length)
         where TExpr : struct, IExpression =>
         Run(device, dtype, new FusedBody<TExpr>(expr, inputs, y, length));
 
@@ -149,23 +149,29 @@ internal static partial class Launch
         }
     }
 
-    private readonly struct FusedBody<TExpr>(TExpr expr, Storage[] inputs, Storage y, long length) : IBody
+    private readonly struct FusedBody<TExpr>(TExpr expr, FusedNode[] inputs, Storage y, long length) : IBody
         where TExpr : struct, IExpression
     {
         public void Run<T>(KernelLibrary kernels)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             var views = new ArrayView<T>[inputs.Length];
+            var indices = new BroadcastIndex[inputs.Length];
             for (int k = 0; k < views.Length; k++)
-                views[k] = View<T>(inputs[k]);
-            kernels.Fused(views, View<T>(y), expr);
+            {
+                // A broadcast input is read up to its index's last offset: all of its elements.
+                var index = inputs[k].Index;
+                indices[k] = index ?? default;
+                views[k] = View<T>(inputs[k].Input!, index is { } b ? b.MaxOffset(length) + 1 : length);
+            }
+            kernels.Fused(views, indices, View<T>(y, length), expr);
         }
 
-        private ArrayView<T> View<T>(Storage storage)
+        private static ArrayView<T> View<T>(Storage storage, long elements)
             where T : unmanaged
         {
             var block = storage.Block ?? throw new InvalidOperationException("a fused expression's input was freed before the expression was computed");
-            return block.View<T>(length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+            return block.View<T>(elements * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
         }
     }
 

@@ -37,7 +37,7 @@ public sealed partial class Tensor : IDisposable
         this.device = device;
         pending = node;
         foreach (var leaf in node.Inputs)
-            leaf.AddReader(this);
+            leaf.Input!.AddReader(this);
         TensorScope.Track(this);
     }
 
