@@ -1,5 +1,4 @@
 using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
 
 namespace AutoDiff.Gpu.Distributed;
 
@@ -47,8 +46,8 @@ internal sealed unsafe class NcclBackend : ICollectiveBackend
             nccl.Check(nccl.GetUniqueId(&id), "ncclGetUniqueId");
         world?.Broadcast(id.AsSpan(), root: 0);
         IntPtr comm;
-        using (device.EnterLaunch())
-            nccl.Check(nccl.CommInitRank(&comm, size, id, rank), "ncclCommInitRank");
+        device.BindToThisThread(); // NCCL takes the GPU that is current on the calling thread
+        nccl.Check(nccl.CommInitRank(&comm, size, id, rank), "ncclCommInitRank");
         return new NcclBackend(nccl, world, device, comm);
     }
 
@@ -56,45 +55,30 @@ internal sealed unsafe class NcclBackend : ICollectiveBackend
 
     public void AllReduce(Tensor tensor, bool max)
     {
-        using (device.EnterLaunch())
-        {
-            void* data = Address(tensor);
-            int type = Nccl.Datatype(tensor.DType);
-            nccl.Check(nccl.AllReduce(data, data, (nuint)tensor.Length, type, Op(max), comm, Stream), "ncclAllReduce");
-        }
+        int type = Nccl.Datatype(tensor.DType);
+        Enqueue("ncclAllReduce", stream =>
+            nccl.AllReduce(Address(tensor), Address(tensor), (nuint)tensor.Length, type, Op(max), comm, stream));
     }
 
     public void Broadcast(Tensor tensor, int root)
     {
-        using (device.EnterLaunch())
-        {
-            void* data = Address(tensor);
-            int type = Nccl.Datatype(tensor.DType);
-            nccl.Check(nccl.Broadcast(data, data, (nuint)tensor.Length, type, root, comm, Stream), "ncclBroadcast");
-        }
+        int type = Nccl.Datatype(tensor.DType);
+        Enqueue("ncclBroadcast", stream =>
+            nccl.Broadcast(Address(tensor), Address(tensor), (nuint)tensor.Length, type, root, comm, stream));
     }
 
     public void AllGather(Tensor input, Tensor output)
     {
-        using (device.EnterLaunch())
-        {
-            int type = Nccl.Datatype(input.DType);
-            void* from = Address(input);
-            void* into = Address(output);
-            nccl.Check(nccl.AllGather(from, into, (nuint)input.Length, type, comm, Stream), "ncclAllGather");
-        }
+        int type = Nccl.Datatype(input.DType);
+        Enqueue("ncclAllGather", stream =>
+            nccl.AllGather(Address(input), Address(output), (nuint)input.Length, type, comm, stream));
     }
 
     public void ReduceScatter(Tensor input, Tensor output, bool max)
     {
-        using (device.EnterLaunch())
-        {
-            int type = Nccl.Datatype(input.DType);
-            void* from = Address(input);
-            void* into = Address(output);
-            int status = nccl.ReduceScatter(from, into, (nuint)output.Length, type, Op(max), comm, Stream);
-            nccl.Check(status, "ncclReduceScatter");
-        }
+        int type = Nccl.Datatype(input.DType);
+        Enqueue("ncclReduceScatter", stream =>
+            nccl.ReduceScatter(Address(input), Address(output), (nuint)output.Length, type, Op(max), comm, stream));
     }
 
     public void Barrier()
@@ -109,8 +93,8 @@ internal sealed unsafe class NcclBackend : ICollectiveBackend
         {
             if (comm != IntPtr.Zero)
             {
-                using (device.EnterLaunch())
-                    nccl.Check(nccl.CommDestroy(comm), "ncclCommDestroy");
+                device.BindToThisThread();
+                nccl.Check(nccl.CommDestroy(comm), "ncclCommDestroy");
             }
         }
         finally
@@ -120,11 +104,11 @@ internal sealed unsafe class NcclBackend : ICollectiveBackend
         }
     }
 
-    /// <summary>The device's ILGPU stream, on which the engine's kernels run too.</summary>
-    private IntPtr Stream => ((CudaStream)device.Accelerator.DefaultStream).StreamPtr;
+    /// <summary>Enqueues a collective on the device's ILGPU stream, where the engine's kernels run too.</summary>
+    private void Enqueue(string function, Func<IntPtr, int> collective) =>
+        nccl.Check(Launch.OnStream(device, collective), function);
 
     private static void* Address(Tensor tensor) => (void*)tensor.View<byte>().LoadEffectiveAddressAsPtr();
 
     private static int Op(bool max) => max ? Nccl.Max : Nccl.Sum;
-
 }
