@@ -61,6 +61,38 @@ public sealed unsafe partial class KernelLibrary
         RunChunked(body, planes, ChunkedThreads(planes, g.ImageLength));
     }
 
+    /// <summary>
+    /// Launches average pooling: <paramref name="y"/> (N, C, OH, OW) gets the mean of each window of each channel of
+    /// <paramref name="x"/> (N, C, H, W), the zeros of the padding counted: the sum of the elements inside, from 0 in
+    /// row-major order, times 1/(KH·KW). CPU accelerator only, as <see cref="Im2col{T}"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The library is not chunked.</exception>
+    public void AveragePooling<T>(ArrayView<T> x, ArrayView<T> y, WindowGeometry g)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Pool(x, y, g, adjoint: false, nameof(AveragePooling));
+
+    /// <summary>
+    /// Launches the adjoint of <see cref="AveragePooling{T}"/>: <paramref name="gx"/> (N, C, H, W) gets, at each
+    /// element, the sum of gy·1/(KH·KW) over the windows that hold it, from 0 in the order of the windows (its former
+    /// content is not read). CPU accelerator only, as <see cref="Im2col{T}"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The library is not chunked.</exception>
+    public void AveragePoolingGradient<T>(ArrayView<T> gy, ArrayView<T> gx, WindowGeometry g)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Pool(gx, gy, g, adjoint: true, nameof(AveragePoolingGradient));
+
+    private void Pool<T>(ArrayView<T> x, ArrayView<T> y, WindowGeometry g, bool adjoint, string name)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckGeometry(g, name);
+        CheckLength(x, g.ImageLength, nameof(x));
+        CheckLength(y, (long)g.N * g.C * g.OH * g.OW, nameof(y));
+        Enter();
+        long planes = (long)g.N * g.C;
+        var body = new AveragePoolingBody<T>(Pointer(x), Pointer(y), g, adjoint);
+        RunChunked(body, planes, ChunkedThreads(planes, g.ImageLength));
+    }
+
     private void CheckWindows<T>(ArrayView<T> x, ArrayView<T> col, WindowGeometry g, string name)
         where T : unmanaged
     {

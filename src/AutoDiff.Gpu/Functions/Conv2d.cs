@@ -178,10 +178,20 @@ namespace AutoDiff.Gpu
         /// <summary><see cref="Pooling(Variable, ValueTuple{int, int}, ValueTuple{int, int}, ValueTuple{int, int})"/> with square kernels, strides and paddings (DeZero's default stride is 1).</summary>
         public static Variable Pooling(Variable x, int kernel, int stride = 1, int pad = 0) => Pooling(x, (kernel, kernel), (stride, stride), (pad, pad));
 
-        /// <summary>DeZero's <c>average_pooling</c>: the mean of each window of each channel of x (N, C, H, W), zero padding included, giving (N, C, OH, OW).</summary>
+        /// <summary>
+        /// DeZero's <c>average_pooling</c>: the mean of each window of each channel of x (N, C, H, W), zero padding
+        /// included, giving (N, C, OH, OW). On the CPU accelerator one launch, and one for the gradient.
+        /// </summary>
         public static Variable AveragePooling(Variable x, (int H, int W) kernel, (int H, int W) stride, (int H, int W) pad)
         {
             ArgumentNullException.ThrowIfNull(x);
+            x.Data.Device.ThrowIfDisposed();
+            if (Launch.HasWindowKernels(x.Data.Device))
+            {
+                var w = Functions.Windows.Of(nameof(AveragePooling), x.Shape, kernel, stride, pad);
+                var pooled = new Functions.AveragePooling(w).Call(x)[0];
+                return Composite.Mark(pooled, new Composite.Pooling(Max: false, kernel, stride, pad), x);
+            }
             var (n, c, windows, rows) = PerChannelWindows(nameof(AveragePooling), x, kernel, stride, pad);
             var y = Transpose(Reshape(Mean(rows, 1), n, windows.OH, windows.OW, c), 0, 3, 1, 2);
             return Composite.Mark(y, new Composite.Pooling(Max: false, kernel, stride, pad), x);

@@ -72,6 +72,18 @@ internal static partial class Launch
     }
 
     /// <summary>
+    /// A new (N, C, OH, OW) tensor: the mean of each window of each channel of x (N, C, H, W), padding included; with
+    /// <paramref name="adjoint"/>, a new (N, C, H, W) tensor: the adjoint applied to x (N, C, OH, OW).
+    /// </summary>
+    public static Tensor AveragePooling(Tensor x, WindowGeometry g, bool adjoint)
+    {
+        var y = x.Device.Empty(adjoint ? new Shape(g.N, g.C, g.H, g.W) : new Shape(g.N, g.C, g.OH, g.OW), x.DType);
+        Run(x.Device, x.DType, adjoint ? new WindowBody(y, x, g, adjoint, Average: true) : new WindowBody(x, y, g, adjoint, Average: true));
+        GC.KeepAlive(x);
+        return y;
+    }
+
+    /// <summary>
     /// The positions of max pooling on the device: for each window of each channel of x (N, C, H, W), the offset in x
     /// of its first greatest element or first NaN, <see cref="int.MaxValue"/> for a zero of the padding.
     /// </summary>
@@ -121,16 +133,24 @@ internal static partial class Launch
         }
     }
 
-    /// <summary>im2col from x into cols, or (adjoint) col2im from cols into x.</summary>
-    private readonly record struct WindowBody(Tensor X, Tensor Cols, WindowGeometry G, bool Adjoint) : IBody
+    /// <summary>
+    /// im2col from x into y (the columns), or (adjoint) col2im from y into x; with <c>Average</c>, average pooling of
+    /// x into y, or (adjoint) its gradient from y into x.
+    /// </summary>
+    private readonly record struct WindowBody(Tensor X, Tensor Y, WindowGeometry G, bool Adjoint, bool Average = false)
+        : IBody
     {
         public void Run<T>(KernelLibrary kernels)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            if (Adjoint)
-                kernels.Col2im(Cols.View<T>(), X.View<T>(), G);
+            if (Average && Adjoint)
+                kernels.AveragePoolingGradient(Y.View<T>(), X.View<T>(), G);
+            else if (Average)
+                kernels.AveragePooling(X.View<T>(), Y.View<T>(), G);
+            else if (Adjoint)
+                kernels.Col2im(Y.View<T>(), X.View<T>(), G);
             else
-                kernels.Im2col(X.View<T>(), Cols.View<T>(), G);
+                kernels.Im2col(X.View<T>(), Y.View<T>(), G);
         }
     }
 }
