@@ -170,7 +170,12 @@ internal static partial class Launch
         private static ArrayView<T> View<T>(Storage storage, long elements)
             where T : unmanaged
         {
-            var block = storage.Block ?? throw new InvalidOperationException("a fused expression's input was freed before the expression was computed");
+            if (storage.Block is not { } block)
+            {
+                // A disposed device frees every block: say so, as every other use of its tensors does.
+                storage.Device.ThrowIfDisposed();
+                throw new InvalidOperationException("a fused expression's input was freed before the expression was computed");
+            }
             return block.View<T>(elements * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
         }
     }
