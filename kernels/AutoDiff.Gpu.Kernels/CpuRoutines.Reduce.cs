@@ -121,9 +121,9 @@ internal static unsafe partial class CpuRoutines
     }
 
     /// <summary>
-    /// ⊕ of <paramref name="length"/> contiguous elements: the whole vectors as a pairwise tree of SIMD leaves
-    /// (<see cref="Tree{T, TReduce}"/>), its lanes combined once, then the last elements one by one. A float32
-    /// sum's rounding error grows with log n rather than n.
+    /// ⊕ of <paramref name="length"/> contiguous elements: leaves of <see cref="CascadeLeaf"/> elements in four SIMD
+    /// accumulators, combined pairwise lane by lane (a binary counter of vectors), the lanes combined once, then the
+    /// last elements one by one. A float32 sum's rounding error grows with log n rather than n.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static T Cascade<T, TReduce>(T* x, long length)
@@ -131,37 +131,34 @@ internal static unsafe partial class CpuRoutines
         where TReduce : struct, IReduction
     {
         int lanes = Vector<T>.Count;
-        long whole = length - (length % lanes);
-        T result = TReduce.Identity<T>();
-        if (whole > 0)
+        long whole = length - (length % lanes), leaves = whole / CascadeLeaf, offset = 0;
+        // A level per bit of the count of leaves.
+        Span<Vector<T>> levels = stackalloc Vector<T>[65 - BitOperations.LeadingZeroCount((ulong)leaves)];
+        for (long leaf = 0; leaf < leaves; leaf++, offset += CascadeLeaf)
         {
-            var v = Tree<T, TReduce>(x, whole);
-            for (int lane = 0; lane < lanes; lane++)
-                result = TReduce.Combine(result, v[lane]);
+            var value = Leaf<T, TReduce>(x + offset, CascadeLeaf);
+            int level = 0;
+            for (; ((leaf >> level) & 1) != 0; level++)
+                value = TReduce.Combine(levels[level], value);
+            levels[level] = value;
         }
+        var v = Leaf<T, TReduce>(x + offset, (int)(whole - offset));
+        for (int level = 0; (leaves >> level) != 0; level++)
+        {
+            if (((leaves >> level) & 1) != 0)
+                v = TReduce.Combine(levels[level], v);
+        }
+        T result = TReduce.Identity<T>();
+        for (int lane = 0; lane < lanes; lane++)
+            result = TReduce.Combine(result, v[lane]);
         for (long i = whole; i < length; i++)
             result = TReduce.Combine(result, x[i]);
         return result;
     }
 
-    /// <summary>
-    /// ⊕ lane by lane of <paramref name="length"/> elements, a whole number of vectors: up to
-    /// <see cref="CascadeLeaf"/> in four accumulators, more as the two halves (the first a power of two of
-    /// leaves) combined. Lanes stay apart until the caller combines them.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Vector<T> Tree<T, TReduce>(T* x, long length)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TReduce : struct, IReduction
-    {
-        if (length <= CascadeLeaf)
-            return Leaf<T, TReduce>(x, (int)length);
-        long half = (long)CascadeLeaf << (63 - BitOperations.LeadingZeroCount((ulong)((length - 1) / CascadeLeaf)));
-        return TReduce.Combine(Tree<T, TReduce>(x, half), Tree<T, TReduce>(x + half, length - half));
-    }
-
     /// <summary>⊕ lane by lane of up to <see cref="CascadeLeaf"/> elements, a whole number of vectors.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // A call of its own: inlined twice into the cascade, its loop ran slower on rows of a thousand elements.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static Vector<T> Leaf<T, TReduce>(T* x, int length)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TReduce : struct, IReduction

@@ -9,6 +9,15 @@ public sealed unsafe partial class KernelLibrary
 {
     private sealed class ChunkedBackend(KernelLibrary library) : IKernelBackend
     {
+        /// <summary>
+        /// Elements of a reduction that cost what one of a map does: a sum streams them at memory speed, so
+        /// threads pay only from this many times the serial threshold on.
+        /// </summary>
+        private const long ReductionCost = 4;
+
+        /// <summary>Elements of a row segment at least: its chunk costs far less than its sum.</summary>
+        private const long MinimumSegment = 64 * 1024;
+
         public bool HasWindowKernels => true;
 
         public MatMulImplementation MatMul => MatMulImplementation.Blocked;
@@ -67,7 +76,7 @@ public sealed unsafe partial class KernelLibrary
         public (long Segments, int Group) RowSegments(long rows, long n)
         {
             long items = Items(rows * n);
-            return (rows >= items ? 1 : Math.Min(Ceiling(items, rows), Ceiling(n, 4096)), 1);
+            return (rows >= items ? 1 : Math.Min(Ceiling(items, rows), Ceiling(n, MinimumSegment)), 1);
         }
 
         public void ReduceRows<T, TReduce, TPost>(
@@ -78,7 +87,7 @@ public sealed unsafe partial class KernelLibrary
         {
             long items = rows * segments;
             var body = new RowsBody<T, TReduce, TPost>(Pointer(x), Pointer(y), n, segment, segments, post);
-            library.RunChunked(body, items, library.ChunkedThreads(items, rows * n), Kernels.CpuLaunch.FineChunksPerThread);
+            RunReduction(body, items, rows * n);
         }
 
         public (long Segments, long Minimum) ColumnSegments(long outer, long n, long inner)
@@ -95,7 +104,7 @@ public sealed unsafe partial class KernelLibrary
         {
             long items = outer * segments * Ceiling(inner, CpuRoutines.ColumnBlock);
             var body = new ColumnsBody<T, TReduce, TPost>(Pointer(x), Pointer(y), n, inner, segment, segments, post);
-            library.RunChunked(body, items, library.ChunkedThreads(items, outer * n * inner), Kernels.CpuLaunch.FineChunksPerThread);
+            RunReduction(body, items, outer * n * inner);
         }
 
         public void Random<T>(ArrayView<T> x, ArrayView<T> y, RandomArguments arguments, long blocks)
@@ -126,7 +135,20 @@ public sealed unsafe partial class KernelLibrary
         /// <summary>The threads a reduction of <paramref name="elements"/> elements aims to keep busy.</summary>
         private long Parallelism(long elements) => library.ReduceParallelism > 0
             ? library.ReduceParallelism
-            : LaunchPlan.ChunkedThreads(library.accelerator, elements);
+            : LaunchPlan.ChunkedThreads(library.accelerator, elements / ReductionCost);
+
+        /// <summary>
+        /// Runs <paramref name="items"/> items of a reduction of <paramref name="elements"/> elements; few long items
+        /// (segments, column blocks) go out one a chunk.
+        /// </summary>
+        private void RunReduction<TBody>(in TBody body, long items, long elements)
+            where TBody : struct, ICpuBody
+        {
+            int threads = library.ChunkedThreads(items, elements / ReductionCost);
+            bool few = items <= (long)threads * Kernels.CpuLaunch.FineChunksPerThread;
+            library.RunChunked(
+                body, items, threads, few ? Kernels.CpuLaunch.FineChunksPerThread : Kernels.CpuLaunch.ChunksPerThread);
+        }
 
         /// <summary>
         /// Work items a reduction of <paramref name="elements"/> elements splits into: one where it runs on one
