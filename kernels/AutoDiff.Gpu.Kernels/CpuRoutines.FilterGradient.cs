@@ -10,7 +10,9 @@ internal static unsafe partial class CpuRoutines
     public static int FilterRows(ConvolutionPlan plan) =>
         RoundUp((plan.G.Column + plan.Groups - 1) / plan.Groups, TileRows(plan.VectorBits));
 
-    /// <summary>Elements of a filter gradient's partial sums: every item's tiles, kept between batches of images.</summary>
+    /// <summary>
+    /// Elements of a filter gradient's partial sums: every item's tiles, kept between batches of images.
+    /// </summary>
     public static long FilterSums<T>(ConvolutionPlan plan)
         where T : unmanaged =>
         (long)plan.Groups * FilterRows(plan) * RoundUp(plan.Filters, TileColumns<T>(plan.VectorBits));
@@ -26,7 +28,8 @@ internal static unsafe partial class CpuRoutines
     /// padded layout (<see cref="PaddedImage{T}"/>), zero where q is no window or the filter is past F.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackGradients<T>(T* gy, T* packed, ConvolutionPlan plan, ImageBatch batch, long start, long count)
+    public static void PackGradients<T>(
+        T* gy, T* packed, ConvolutionPlan plan, ImageBatch batch, long start, long count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = plan.G;
@@ -145,7 +148,8 @@ internal static unsafe partial class CpuRoutines
     }
 
     /// <summary>gw[f, k] for rows k in [k0, k1): the finished tiles of gwᵀ.</summary>
-    private static void FinishFilters<T>(T* gw, T* sums, ConvolutionPlan plan, int k0, int k1, int tileRows, int tileColumns)
+    private static void FinishFilters<T>(
+        T* gw, T* sums, ConvolutionPlan plan, int k0, int k1, int tileRows, int tileColumns)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int slivers = (plan.Filters + tileColumns - 1) / tileColumns, tileSize = tileRows * tileColumns;
@@ -172,14 +176,19 @@ internal readonly unsafe record struct FilterGradientOperands<T>(
     where T : unmanaged;
 
 /// <summary>Chunked packing of gy for a filter gradient: items are the images of the batch.</summary>
-internal readonly struct GradientsBody<T>(FilterGradientOperands<T> o, ConvolutionPlan plan, ImageBatch batch) : ICpuBody
+internal readonly struct GradientsBody<T>(FilterGradientOperands<T> o, ConvolutionPlan plan, ImageBatch batch)
+    : ICpuBody
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public unsafe void Run(long start, long count) => CpuRoutines.PackGradients<T>(o.Gy, o.Packed, plan, batch, start, count);
+    public unsafe void Run(long start, long count) =>
+        CpuRoutines.PackGradients<T>(o.Gy, o.Packed, plan, batch, start, count);
 }
 
-/// <summary>Chunked filter gradient: items are groups of rows (c, kh, kw) (see <see cref="CpuRoutines.FilterGradient{T}"/>).</summary>
-internal readonly struct FilterGradientBody<T>(FilterGradientOperands<T> o, ConvolutionPlan plan, ImageBatch batch) : ICpuBody
+/// <summary>
+/// Chunked filter gradient: items are groups of rows (c, kh, kw) (see <see cref="CpuRoutines.FilterGradient{T}"/>).
+/// </summary>
+internal readonly struct FilterGradientBody<T>(FilterGradientOperands<T> o, ConvolutionPlan plan, ImageBatch batch)
+    : ICpuBody
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     public void Run(long start, long count) => CpuRoutines.FilterGradient(o, plan, batch, start, count);

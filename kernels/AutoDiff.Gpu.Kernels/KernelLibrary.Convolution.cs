@@ -7,7 +7,9 @@ namespace AutoDiff.Gpu.Kernels;
 // Convolutions on the CPU accelerator: products whose column matrix is packed from the images panel by panel.
 public sealed unsafe partial class KernelLibrary
 {
-    /// <summary>Bytes of output gradient a filter gradient packs at a time: a batch that stays in the L3 cache.</summary>
+    /// <summary>
+    /// Bytes of output gradient a filter gradient packs at a time: a batch that stays in the L3 cache.
+    /// </summary>
     private const long GradientsBatchBytes = 8L << 20;
 
     /// <summary>
