@@ -42,8 +42,11 @@ internal static unsafe partial class CpuRoutines
             case ConvolutionPart.Transposed:
                 Output<T, TVector, TSimd>(o.Y, o.W, null, o.X, plan, start, count, flip: true);
                 break;
-            default:
+            case ConvolutionPart.Input:
                 InputGradient<T, TVector, TSimd>(o.Y, o.W, o.X, plan, start, count);
+                break;
+            default:
+                FilterGradient<T, TVector, TSimd>(o.X, o.Y, o.W, plan, start, count);
                 break;
         }
     }
@@ -162,6 +165,9 @@ internal enum ConvolutionPart
 
     /// <summary>x = convᵀ(y, w), the gradient in x for y; items are groups of channels of an image.</summary>
     Input,
+
+    /// <summary>w = convw(x, y), the gradient in w for y; items are groups of rows (c, kh, kw).</summary>
+    Filters,
 }
 
 /// <summary>A convolution's images x, filters w, optional bias and output y (or their gradients).</summary>
