@@ -48,15 +48,19 @@ internal static unsafe partial class CpuRoutines
         }
     }
 
-    /// <summary>The part [first, last) of a window's rows (or columns) from <paramref name="start"/> inside [0, size).</summary>
+    /// <summary>
+    /// The part [first, last) of a window's rows (or columns) from <paramref name="start"/> that lies inside [0, size).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (int First, int Last) WindowSpan(int start, int kernel, int size) =>
         (Math.Max(0, start), Math.Min(size, start + kernel));
 }
 
-/// <summary>Chunked average pooling, or its adjoint: items are image planes (see <see cref="CpuRoutines.AveragePooling{T}"/>).</summary>
-internal readonly unsafe struct AveragePoolingBody<T>(Address<T> images, Address<T> pooled, WindowGeometry g, bool adjoint)
-    : ICpuBody
+/// <summary>
+/// Chunked average pooling, or its adjoint: items are image planes (see <see cref="CpuRoutines.AveragePooling{T}"/>).
+/// </summary>
+internal readonly unsafe struct AveragePoolingBody<T>(
+    Address<T> images, Address<T> pooled, WindowGeometry g, bool adjoint) : ICpuBody
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     public void Run(long start, long count) => CpuRoutines.AveragePooling<T>(images, pooled, g, adjoint, start, count);

@@ -308,7 +308,9 @@ internal static unsafe partial class CpuRoutines
         Zero(row + ((long)at * scale), (length - at) * scale);
     }
 
-    /// <summary>Whether <paramref name="count"/> elements are all finite: x − x is 0 for them, NaN for ±∞ and NaN.</summary>
+    /// <summary>
+    /// Whether <paramref name="count"/> elements are all finite: x − x is 0 for them, NaN for ±∞ and NaN.
+    /// </summary>
     public static bool AllFinite<T>(T* x, long count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -325,7 +327,9 @@ internal static unsafe partial class CpuRoutines
         return T.IsFinite(scalar + Vector.Sum(vectors));
     }
 
-    /// <summary>Zeros <paramref name="count"/> elements; short runs (the gaps between windows) with plain stores.</summary>
+    /// <summary>
+    /// Zeros <paramref name="count"/> elements; short runs (the gaps between windows) with plain stores.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Zero<T>(T* at, int count)
         where T : unmanaged

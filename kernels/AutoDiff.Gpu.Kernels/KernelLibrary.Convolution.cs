@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using ILGPU;
 
 namespace AutoDiff.Gpu.Kernels;
@@ -7,9 +6,6 @@ namespace AutoDiff.Gpu.Kernels;
 // Convolutions on the CPU accelerator: products whose column matrix is packed from the images panel by panel.
 public sealed unsafe partial class KernelLibrary
 {
-    /// <summary>Bytes of output gradient a filter gradient packs at a time: a batch that stays in the L3 cache.</summary>
-    private const long GradientsBatchBytes = 8L << 20;
-
     /// <summary>
     /// Launches <c>y = conv(x, w) + bias</c>: x (N, C, H, W) with <paramref name="filters"/> filters w (F, C, KH, KW)
     /// over the windows <paramref name="g"/>, y (N, F, OH, OW), the bias (F,) optional (an empty view). Each element
@@ -63,8 +59,7 @@ public sealed unsafe partial class KernelLibrary
     /// <summary>
     /// Launches the gradient of <see cref="Convolution{T}"/> in w: <paramref name="gw"/> (F, C, KH, KW) gets
     /// Σ gy[n, f, oh, ow]·x[n, c, oh·SH + kh − PH, ow·SW + kw − PW], one chain of fused multiply-adds over
-    /// (n, oh, ow) in order, from 0 (its former content is not read). gy is transposed once, in batches of
-    /// images, into the library's scratch buffer; groups of rows (c, kh, kw) then share it.
+    /// (n, oh, ow) in order, from 0 (its former content is not read).
     /// </summary>
     /// <exception cref="NotSupportedException">The library is not chunked.</exception>
     public void ConvolutionFilterGradient<T>(ArrayView<T> x, ArrayView<T> gy, ArrayView<T> gw, WindowGeometry g,
@@ -78,25 +73,11 @@ public sealed unsafe partial class KernelLibrary
             return;
         }
         int threads = ConvolutionThreads(g, filters);
-        // Groups of rows, a few per thread: a helper that starts late leaves little behind.
         int rows = CpuRoutines.TileRows(CpuVectorBits);
-        int groups = (int)Math.Max(1, Math.Min(2L * threads, Ceiling(g.Column, rows)));
+        int groups = (int)Math.Max(1, Math.Min(threads, Ceiling(g.Column, rows)));
         var plan = new ConvolutionPlan(g, filters, 1, groups, CpuVectorBits);
-        long sums = CpuRoutines.FilterSums<T>(plan), image = CpuRoutines.GradientsLength<T>(plan);
-        // gy is packed once for every thread, a batch of images at a time that stays in the L3 cache.
-        int batch = (int)Math.Clamp(GradientsBatchBytes / Unsafe.SizeOf<T>() / Math.Max(1, image), 1, g.N);
-        lock (scratchGate)
-        {
-            T* scratch = Pointer(Scratch<T>(sums + (batch * image)));
-            var operands = new FilterGradientOperands<T>(Pointer(x), Pointer(gy), Pointer(gw), scratch, scratch + sums);
-            for (int first = 0; first < g.N; first += batch)
-            {
-                var images = new ImageBatch(first, Math.Min(batch, g.N - first), first + batch >= g.N);
-                RunChunked(new GradientsBody<T>(operands, plan, images), images.Count, Math.Min(threads, images.Count),
-                    Kernels.CpuLaunch.FineChunksPerThread);
-                RunChunked(new FilterGradientBody<T>(operands, plan, images), groups, Math.Min(threads, groups));
-            }
-        }
+        var operands = new ConvolutionOperands<T>(Pointer(x), Pointer(gw), default, Pointer(gy));
+        RunConvolution(ConvolutionPart.Filters, operands, plan, groups, threads);
     }
 
     private void RunConvolution<T>(

@@ -33,7 +33,10 @@ public static class KernelCases
         { [2, 1, 2, 1, 2, 1, 2, 1, 2, 1], [3, 1, 3, 1, 3, 1, 3, 1, 3] },
     };
 
-    /// <summary>(1, n, 1) and (rows, n, 1) views of the CPU reductions: lengths below, at and above each threshold, odd ones included.</summary>
+    /// <summary>
+    /// (1, n, 1) and (rows, n, 1) views of the CPU reductions: lengths below, at and above each threshold, odd ones
+    /// included.
+    /// </summary>
     public static TheoryData<long, long, long> ReduceAllAndLastAxis()
     {
         var data = new TheoryData<long, long, long>();
@@ -53,7 +56,10 @@ public static class KernelCases
         return data;
     }
 
-    /// <summary>(outer, n, inner) views over a first or middle axis of the CPU reductions: columns across the block width and rows across the segments.</summary>
+    /// <summary>
+    /// (outer, n, inner) views over a first or middle axis of the CPU reductions: columns across the block width and
+    /// rows across the segments.
+    /// </summary>
     public static TheoryData<long, long, long> ReduceFirstAxis() => new()
     {
         { 1, 1, 1025 }, { 1, 7, 1023 }, { 1, 7, 1024 }, { 1, 33, 2049 }, { 1, 1025, 7 }, { 1, 4097, 9 },

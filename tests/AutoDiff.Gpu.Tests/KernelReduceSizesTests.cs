@@ -17,7 +17,8 @@ public abstract class KernelReduceSizesTests<T>(KernelFixture fixture) : KernelS
     [MemberData(nameof(KernelCases.ReduceFirstAxis), MemberType = typeof(KernelCases))]
     public void Reductions_match_the_reference_however_the_threads_split(long outer, long n, long inner)
     {
-        var x = KernelHost.Values<T>(checked((int)(outer * n * inner)), seed: (int)(n + inner), scale: 1, specials: false);
+        int length = checked((int)(outer * n * inner));
+        var x = KernelHost.Values<T>(length, seed: (int)(n + inner), scale: 1, specials: false);
         var dx = KernelHost.AsDouble(x);
         var (sum, magnitude) = KernelHost.Reduce(dx, outer, n, inner, (acc, v) => acc + v, 0);
         var max = KernelHost.Reduce(dx, outer, n, inner, Math.Max, double.NegativeInfinity).Result;
@@ -34,7 +35,8 @@ public abstract class KernelReduceSizesTests<T>(KernelFixture fixture) : KernelS
                 string where = $"({outer}, {n}, {inner}) planned for {parallelism} threads";
                 kernels.Reduce<T, SumReduction>(bx.Whole(), by.Whole(), outer, n, inner);
                 KernelHost.AssertClose(sum, by.Download(), KernelHost.Epsilon<T>(), tolerance, $"sum {where}");
-                kernels.Reduce<T, SumReduction, ScaleOperator>(bx.Whole(), by.Whole(), outer, n, inner, new ScaleOperator(1.0 / n));
+                var scale = new ScaleOperator(1.0 / n);
+                kernels.Reduce<T, SumReduction, ScaleOperator>(bx.Whole(), by.Whole(), outer, n, inner, scale);
                 KernelHost.AssertClose(mean, by.Download(), KernelHost.Epsilon<T>(), tolerance / n, $"mean {where}");
                 kernels.Reduce<T, MaxReduction>(bx.Whole(), by.Whole(), outer, n, inner);
                 KernelHost.AssertClose(max, by.Download(), 0, 0, $"max {where}");
@@ -64,6 +66,8 @@ public abstract class KernelReduceSizesTests<T>(KernelFixture fixture) : KernelS
     }
 }
 
-public sealed class KernelReduceSizesTestsFloat(KernelFixture fixture) : KernelReduceSizesTests<float>(fixture), IClassFixture<KernelFixture>;
+public sealed class KernelReduceSizesTestsFloat(KernelFixture fixture)
+    : KernelReduceSizesTests<float>(fixture), IClassFixture<KernelFixture>;
 
-public sealed class KernelReduceSizesTestsDouble(KernelFixture fixture) : KernelReduceSizesTests<double>(fixture), IClassFixture<KernelFixture>;
+public sealed class KernelReduceSizesTestsDouble(KernelFixture fixture)
+    : KernelReduceSizesTests<double>(fixture), IClassFixture<KernelFixture>;

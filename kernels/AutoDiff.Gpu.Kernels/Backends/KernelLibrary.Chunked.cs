@@ -151,14 +151,10 @@ public sealed unsafe partial class KernelLibrary
         }
 
         /// <summary>
-        /// Work items a reduction of <paramref name="elements"/> elements splits into: one where it runs on one
-        /// thread, else every chunk of a shared launch its own, so a helper that starts late leaves little behind.
+        /// Work items a reduction of <paramref name="elements"/> elements splits into: one per thread. A static split
+        /// beats finer chunks on a quiet machine: each thread streams one half, as libtorch's does.
         /// </summary>
-        private long Items(long elements)
-        {
-            long parallel = Parallelism(elements);
-            return parallel <= 1 ? 1 : parallel * Kernels.CpuLaunch.FineChunksPerThread;
-        }
+        private long Items(long elements) => Parallelism(elements);
 
         /// <summary>Threads for <paramref name="elements"/> work items of one element each.</summary>
         private int Threads(long elements) => library.ChunkedThreads(elements, elements);

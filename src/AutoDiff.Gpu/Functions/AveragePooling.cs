@@ -11,7 +11,8 @@ internal sealed class AveragePooling(Windows windows) : Function
     protected override int Arity => 1;
 
     /// <inheritdoc/>
-    protected override Tensor[] Forward(Tensor[] xs) => [Launch.AveragePooling(xs[0], windows.For(xs[0].Shape[0]), adjoint: false)];
+    protected override Tensor[] Forward(Tensor[] xs) =>
+        [Launch.AveragePooling(xs[0], windows.For(xs[0].Shape[0]), adjoint: false)];
 
     /// <inheritdoc/>
     protected override Variable?[] Backward(Variable[] gys) =>
@@ -28,7 +29,8 @@ internal sealed class AveragePoolingTranspose(Windows windows, int images) : Fun
     protected override int Arity => 1;
 
     /// <inheritdoc/>
-    protected override Tensor[] Forward(Tensor[] xs) => [Launch.AveragePooling(xs[0], windows.For(images), adjoint: true)];
+    protected override Tensor[] Forward(Tensor[] xs) =>
+        [Launch.AveragePooling(xs[0], windows.For(images), adjoint: true)];
 
     /// <inheritdoc/>
     protected override Variable?[] Backward(Variable[] gys) => [new AveragePooling(windows).Call(gys[0])[0]];

@@ -78,7 +78,10 @@ internal static partial class Launch
     public static Tensor AveragePooling(Tensor x, WindowGeometry g, bool adjoint)
     {
         var y = x.Device.Empty(adjoint ? new Shape(g.N, g.C, g.H, g.W) : new Shape(g.N, g.C, g.OH, g.OW), x.DType);
-        Run(x.Device, x.DType, adjoint ? new WindowBody(y, x, g, adjoint, Average: true) : new WindowBody(x, y, g, adjoint, Average: true));
+        var body = adjoint
+            ? new WindowBody(y, x, g, Adjoint: true, Average: true)
+            : new WindowBody(x, y, g, Adjoint: false, Average: true);
+        Run(x.Device, x.DType, body);
         GC.KeepAlive(x);
         return y;
     }
