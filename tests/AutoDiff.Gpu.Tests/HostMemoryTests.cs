@@ -91,6 +91,26 @@ public sealed partial class HostMemoryTests(CpuFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public void Huge_pages_are_advised_over_the_whole_ones_inside_a_range_and_never_outside_it()
+    {
+        if (!Directory.Exists("/sys/kernel/mm/transparent_hugepage"))
+            Assert.Skip("this system has no transparent huge pages (Linux with /sys/kernel/mm/transparent_hugepage)");
+        long bytes = 3 * HostMemory.HugePageBytes;
+        nint raw = Marshal.AllocHGlobal((nint)bytes);
+        try
+        {
+            // Three huge pages' bytes hold at least two whole ones; a page less one byte never holds one.
+            Assert.True(HostMemory.AdviseHugePages(raw, bytes));
+            nint aligned = (nint)(((long)raw + HostMemory.HugePageBytes - 1) & -HostMemory.HugePageBytes);
+            Assert.False(HostMemory.AdviseHugePages(aligned + 1, HostMemory.HugePageBytes - 1));
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(raw);
+        }
+    }
+
+    [Fact]
     public void The_host_is_asked_again_only_when_half_of_its_last_answer_is_taken()
     {
         int asked = 0;

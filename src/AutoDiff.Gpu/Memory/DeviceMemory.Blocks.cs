@@ -80,6 +80,7 @@ public sealed partial class DeviceMemory
             {
                 host.Take(bytes);
                 buffer = device.Accelerator.Allocate1D<byte>(bytes);
+                HostMemory.AdviseHugePages(buffer.NativePtr, bytes);
                 if (!HostMemory.Touch(buffer.NativePtr, bytes))
                 {
                     buffer.Dispose();
