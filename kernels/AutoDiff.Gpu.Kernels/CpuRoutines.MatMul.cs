@@ -171,12 +171,19 @@ internal static unsafe partial class CpuRoutines
                 }
                 continue;
             }
-            // Columns of a column-major operand: each column's depths are contiguous.
-            for (int j = 0; j < columns; j++)
+            // Columns of a column-major operand: each column's depths are contiguous, a transpose in registers.
+            if (rightDepth == 1)
             {
-                T* from = source + (j * rightColumn), to = target + j;
-                for (int p = 0; p < depth; p++, to += tileColumns)
-                    *to = from[p * rightDepth];
+                Transpose(source, rightColumn, columns, depth, target, tileColumns);
+            }
+            else
+            {
+                for (int j = 0; j < columns; j++)
+                {
+                    T* from = source + (j * rightColumn), to = target + j;
+                    for (int p = 0; p < depth; p++, to += tileColumns)
+                        *to = from[p * rightDepth];
+                }
             }
             for (int p = 0; p < depth && columns < tileColumns; p++)
                 new Span<T>(target + (p * tileColumns) + columns, tileColumns - columns).Clear();
