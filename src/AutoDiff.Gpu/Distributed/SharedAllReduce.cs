@@ -24,6 +24,7 @@ internal sealed unsafe class SharedAllReduce : IDisposable
     private readonly int rank;
     private readonly nint[] segments;
     private readonly long partBytes;
+    private readonly long bufferBytes;
     private int node;
     private int window = Mpi.WinNull;
     private long waits;
@@ -40,9 +41,10 @@ internal sealed unsafe class SharedAllReduce : IDisposable
         segments = new nint[size];
         // Parts start on cache lines, so that no two ranks write one line.
         partBytes = Math.Max(64, BufferBytes / size / 64 * 64);
+        bufferBytes = size * partBytes;
         void* mine;
         int win;
-        nint bytes = (nint)(FlagBytes + (2 * size * partBytes));
+        nint bytes = (nint)(FlagBytes + (2 * bufferBytes));
         int code = mpi.WinAllocateShared(bytes, 1, Mpi.InfoNull, node, &mine, &win);
         if (code != Mpi.Success)
         {
@@ -127,8 +129,9 @@ internal sealed unsafe class SharedAllReduce : IDisposable
     }
 
     /// <summary>
-    /// Round k: reduce k, hand out the parts of k + 1, wait, gather k. The wait after round k − 1's hand-out
-    /// means every rank has reduced k − 1 and gathered k − 2, so neither buffer is overwritten while read.
+    /// Round k: reduce k, hand out the parts of k + 1, wait, gather k. Past round k − 1's wait every rank has
+    /// reduced k − 1; past round k's, every rank has gathered k − 1. So round k + 1's buffer, round k − 1's, is
+    /// free when written.
     /// </summary>
     private void Run<T, TOperator>(T* data, long length, int chunk)
         where T : unmanaged, INumber<T>
@@ -196,7 +199,7 @@ internal sealed unsafe class SharedAllReduce : IDisposable
     /// <summary>Where buffer <paramref name="buffer"/> of <paramref name="owner"/>'s segment keeps a part.</summary>
     private T* Part<T>(int owner, int buffer, int part)
         where T : unmanaged =>
-        (T*)((byte*)segments[owner] + FlagBytes + (buffer * BufferBytes) + (part * partBytes));
+        (T*)((byte*)segments[owner] + FlagBytes + (buffer * bufferBytes) + (part * partBytes));
 
     private static void Copy<T>(T* from, T* to, long count)
         where T : unmanaged
