@@ -38,7 +38,8 @@ internal static class Scenarios
     private static string AllReduce(Collectives c)
     {
         int cases = 0;
-        foreach (string chunk in Chunks(c))
+        int shared = 0;
+        foreach (string chunk in Chunks(c, shared: true))
         {
             foreach (var (dtype, op, shape) in Cases([new(1), new(13), new(1001), new(3, 100)]))
             {
@@ -49,9 +50,10 @@ internal static class Scenarios
                 for (int i = 0; i < expected.Length; i++)
                     expected[i] = Values.Reduce(op, c.Size, i, salt);
                 Values.Expect($"AllReduce({op}) of {dtype.Name()} {shape}, {chunk}", shape, expected, t);
+                shared += chunk.StartsWith("shared", StringComparison.Ordinal) ? 1 : 0;
             }
         }
-        return $"{cases} cases";
+        return $"{cases} cases, {shared} through shared memory";
     }
 
     private static string Broadcast(Collectives c)
@@ -202,9 +204,10 @@ internal static class Scenarios
 
     /// <summary>
     /// The backend as it is; under MPI on the CPU accelerator also with chunks of <see cref="SmallChunk"/>
-    /// elements, and both again staged through host memory as other devices are.
+    /// elements, and both again staged through host memory as other devices are. With <paramref name="shared"/>,
+    /// first through the node's shared window where the backend has one (labelled <c>shared</c>).
     /// </summary>
-    private static IEnumerable<string> Chunks(Collectives c)
+    private static IEnumerable<string> Chunks(Collectives c, bool shared = false)
     {
         if (c.Engine is not MpiBackend mpi)
         {
@@ -213,21 +216,26 @@ internal static class Scenarios
         }
         try
         {
-            bool[] modes = mpi.Staged ? [true] : [false, true];
-            foreach (bool staged in modes)
+            var modes = new List<string>();
+            if (!mpi.Staged)
+                modes.AddRange(shared && mpi.SharedMemory ? ["shared", "direct"] : ["direct"]);
+            modes.Add("staged");
+            foreach (string mode in modes)
             {
-                mpi.Staged = staged;
-                foreach (int chunk in (int[])[MpiBackend.DefaultChunkElements, SmallChunk])
+                mpi.Staged = mode == "staged";
+                mpi.SharedMemory = mode == "shared";
+                foreach (int? chunk in (int?[])[null, SmallChunk])
                 {
                     mpi.ChunkElements = chunk;
-                    yield return $"{(staged ? "staged" : "direct")}, {chunk:N0}";
+                    yield return $"{mode}, {(chunk is { } n ? $"{n:N0}" : "default")}";
                 }
             }
         }
         finally
         {
-            mpi.ChunkElements = MpiBackend.DefaultChunkElements;
+            mpi.ChunkElements = null;
             mpi.Staged = false;
+            mpi.SharedMemory = true;
         }
     }
 }

@@ -1,3 +1,5 @@
+using AutoDiff.Gpu.Distributed;
+
 namespace AutoDiff.Gpu.Tests;
 
 /// <summary>
@@ -24,6 +26,18 @@ public sealed class DistributedTests
 
         run.AssertPassed(ranks, scenarios);
         Assert.Contains($"rank 0/{ranks} mpi cpu:0: broadcast ok (48 cases, roots 0 and {ranks - 1})", run.Output);
+        Assert.Contains($"rank 0/{ranks} mpi cpu:0: allreduce ok (144 cases, 48 through shared memory)", run.Output);
+    }
+
+    [Fact]
+    public void All_reduces_keep_to_mpi_when_shared_memory_is_turned_off()
+    {
+        var off = new Dictionary<string, string> { [MpiBackend.SharedMemoryVariable] = "0" };
+
+        var run = MpiJob.Run(2, Limit, off, "allreduce");
+
+        run.AssertPassed(2, "allreduce");
+        Assert.Contains("rank 1/2 mpi cpu:0: allreduce ok (96 cases, 0 through shared memory)", run.Output);
     }
 
     [Fact]

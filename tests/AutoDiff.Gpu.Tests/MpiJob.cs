@@ -42,6 +42,7 @@ internal static class MpiJob
             start.ArgumentList.Add(scenario);
         start.Environment[Device.EnvironmentVariable] = "cpu";
         start.Environment.Remove(Collectives.BackendVariable);
+        start.Environment.Remove(MpiBackend.SharedMemoryVariable);
 
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
             start.Environment[name] = value;

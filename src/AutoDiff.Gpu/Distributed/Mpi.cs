@@ -25,6 +25,7 @@ internal sealed unsafe class Mpi
     public const int ErrorsReturn = 0x54000001;
     public const int InfoNull = 0x1c000000;
     public const int CommTypeShared = 1;
+    public const int WinNull = 0x20000000;
     public const int ThreadMultiple = 3;
     public const int MaxErrorString = 512;
     public const int MaxLibraryVersionString = 8192;
@@ -54,6 +55,11 @@ internal sealed unsafe class Mpi
         ReduceScatterBlock = (delegate* unmanaged<void*, void*, int, int, int, int, int>)
             Export(library, "MPI_Reduce_scatter_block");
         Barrier = (delegate* unmanaged<int, int>)Export(library, "MPI_Barrier");
+        WinAllocateShared = (delegate* unmanaged<nint, int, int, int, void*, int*, int>)
+            Export(library, "MPI_Win_allocate_shared");
+        WinSharedQuery = (delegate* unmanaged<int, int, nint*, int*, void*, int>)
+            Export(library, "MPI_Win_shared_query");
+        WinFree = (delegate* unmanaged<int*, int>)Export(library, "MPI_Win_free");
         Version = LibraryVersion();
         if (Version.Contains("Open MPI", StringComparison.OrdinalIgnoreCase))
         {
@@ -99,6 +105,14 @@ internal sealed unsafe class Mpi
     public delegate* unmanaged<void*, void*, int, int, int, int, int> ReduceScatterBlock { get; }
 
     public delegate* unmanaged<int, int> Barrier { get; }
+
+    /// <summary><c>MPI_Win_allocate_shared(size, disp_unit, info, comm, &amp;base, &amp;win)</c>.</summary>
+    public delegate* unmanaged<nint, int, int, int, void*, int*, int> WinAllocateShared { get; }
+
+    /// <summary><c>MPI_Win_shared_query(win, rank, &amp;size, &amp;disp_unit, &amp;base)</c>.</summary>
+    public delegate* unmanaged<int, int, nint*, int*, void*, int> WinSharedQuery { get; }
+
+    public delegate* unmanaged<int*, int> WinFree { get; }
 
     private readonly delegate* unmanaged<int, byte*, int*, int> errorString;
     private readonly delegate* unmanaged<byte*, int*, int> libraryVersion;

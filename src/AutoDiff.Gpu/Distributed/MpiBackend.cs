@@ -2,8 +2,9 @@ namespace AutoDiff.Gpu.Distributed;
 
 /// <summary>
 /// Collectives over MPI, for the CPU accelerator, OpenCL, and CUDA where NCCL is absent. MPI counts are ints, so
-/// tensors move in chunks of at most <see cref="ChunkElements"/> elements; on the CPU accelerator MPI works on the
-/// tensors' own memory, elsewhere each chunk goes through a host buffer.
+/// tensors move in chunks of at most <see cref="DefaultChunkElements"/> elements; on the CPU accelerator MPI works on
+/// the tensors' own memory, elsewhere each chunk goes through a host buffer. Where every rank is a CPU accelerator on
+/// one node, all-reduces go through a shared window instead (<see cref="SharedAllReduce"/>).
 /// </summary>
 internal sealed unsafe class MpiBackend : ICollectiveBackend
 {
@@ -13,16 +14,23 @@ internal sealed unsafe class MpiBackend : ICollectiveBackend
     /// </summary>
     public const int DefaultChunkElements = 1 << 20;
 
+    /// <summary>Set to 0 to keep all-reduces on MPI's own path where the ranks share one node.</summary>
+    public const string SharedMemoryVariable = "AUTODIFF_MPI_SHARED_MEMORY";
+
     private readonly MpiWorld world;
     private readonly Device device;
     private readonly HostStaging host;
-    private int chunkElements = DefaultChunkElements;
+    private readonly SharedAllReduce? shared;
+    private int? chunkElements;
+    private bool sharedOn = true;
 
     public MpiBackend(MpiWorld world, Device device)
     {
         this.world = world;
         this.device = device;
         host = new HostStaging(device);
+        bool want = host.Direct && Environment.GetEnvironmentVariable(SharedMemoryVariable)?.Trim() != "0";
+        shared = SharedAllReduce.Open(world, want);
     }
 
     public string Name => "mpi";
@@ -32,12 +40,13 @@ internal sealed unsafe class MpiBackend : ICollectiveBackend
     public int Size => world.Size;
 
     /// <summary>
-    /// The most elements one MPI call moves per rank (a knob for tests: a small one crosses chunks cheaply).
+    /// The most elements one MPI call or shared-memory round moves per rank; null for each path's default:
+    /// <see cref="DefaultChunkElements"/>, or a full buffer. A knob for tests: a small one crosses chunks cheaply.
     /// </summary>
-    public int ChunkElements
+    public int? ChunkElements
     {
         get => chunkElements;
-        set => chunkElements = value >= 1
+        set => chunkElements = value is null or >= 1
             ? value
             : throw new ArgumentOutOfRangeException(nameof(value), value, "a chunk holds at least one element");
     }
@@ -52,7 +61,19 @@ internal sealed unsafe class MpiBackend : ICollectiveBackend
         set => host.Direct = !value && device.Kind == DeviceKind.Cpu;
     }
 
+    /// <summary>
+    /// True while all-reduces on the CPU accelerator go through the node's shared window: the ranks share one node
+    /// and <see cref="SharedMemoryVariable"/> is not 0. Tests turn it off to take MPI's own path.
+    /// </summary>
+    public bool SharedMemory
+    {
+        get => sharedOn && shared is not null;
+        set => sharedOn = value;
+    }
+
     private Mpi Mpi => world.Mpi;
+
+    private int MpiChunk => ChunkElements ?? DefaultChunkElements;
 
     public long[] Exchange(long[] mine) => world.AllGather(mine);
 
@@ -61,6 +82,11 @@ internal sealed unsafe class MpiBackend : ICollectiveBackend
         int type = Mpi.Datatype(tensor.DType);
         int op = max ? Mpi.Max : Mpi.Sum;
         Begin();
+        if (sharedOn && host.Direct && shared is not null)
+        {
+            shared.AllReduce(host.Address(tensor, 0), tensor.Length, tensor.DType, ChunkElements ?? int.MaxValue, max);
+            return;
+        }
         foreach (var (offset, count) in Chunks(tensor.Length))
         {
             byte* data = Load(tensor, offset, count, load: true);
@@ -88,7 +114,7 @@ internal sealed unsafe class MpiBackend : ICollectiveBackend
         int type = Mpi.Datatype(input.DType);
         long n = input.Length;
         Begin();
-        if (host.Direct && n <= ChunkElements)
+        if (host.Direct && n <= MpiChunk)
         {
             // One call straight between the tensors' memory.
             byte* from = host.Address(input, 0);
@@ -119,7 +145,7 @@ internal sealed unsafe class MpiBackend : ICollectiveBackend
         int op = max ? Mpi.Max : Mpi.Sum;
         long m = output.Length;
         Begin();
-        if (host.Direct && m <= ChunkElements)
+        if (host.Direct && m <= MpiChunk)
         {
             byte* from = host.Address(input, 0);
             byte* into = host.Address(output, 0);
@@ -153,6 +179,7 @@ internal sealed unsafe class MpiBackend : ICollectiveBackend
 
     public void Dispose()
     {
+        shared?.Dispose();
         host.Dispose();
         world.Leave();
     }
@@ -191,7 +218,7 @@ internal sealed unsafe class MpiBackend : ICollectiveBackend
 
     private IEnumerable<(long Offset, int Count)> Chunks(long length)
     {
-        for (long offset = 0; offset < length; offset += ChunkElements)
-            yield return (offset, (int)Math.Min(ChunkElements, length - offset));
+        for (long offset = 0; offset < length; offset += MpiChunk)
+            yield return (offset, (int)Math.Min(MpiChunk, length - offset));
     }
 }

@@ -148,13 +148,23 @@ internal sealed unsafe class MpiWorld
     /// <summary>Returns once every rank has called it.</summary>
     public void Barrier() => Mpi.Check(Mpi.Barrier(Mpi.CommWorld), "MPI_Barrier");
 
+    /// <summary>
+    /// A new communicator of the ranks that share this node's memory, in world order (free it with
+    /// <c>MPI_Comm_free</c>). Every rank must call it.
+    /// </summary>
+    public int SplitNode()
+    {
+        int node;
+        Mpi.Check(
+            Mpi.CommSplitType(Mpi.CommWorld, Mpi.CommTypeShared, Rank, Mpi.InfoNull, &node), "MPI_Comm_split_type");
+        return node;
+    }
+
     /// <summary>Rank and size on this node, from a communicator of the ranks that share its memory.</summary>
     private (int Rank, int Size) Node()
     {
-        int node, rank, size;
-        Mpi.Check(
-            Mpi.CommSplitType(Mpi.CommWorld, Mpi.CommTypeShared, Rank, Mpi.InfoNull, &node), "MPI_Comm_split_type");
-
+        int node = SplitNode();
+        int rank, size;
         try
         {
             Mpi.Check(Mpi.CommRank(node, &rank), "MPI_Comm_rank");
