@@ -4,7 +4,8 @@ namespace AutoDiff.Gpu;
 
 /// <summary>
 /// Lazy fusion of elementwise operations. While <see cref="Config.Fusion"/> is on, a map or a zip returns a pending
-/// tensor: an expression over computed tensors, with no memory of its own. Reading it (a host copy, a reduction, a
+/// tensor: an expression over computed tensors, with no memory of its own. A reduction evaluates it where it reads
+/// each element, so it is never written (see <see cref="Reduce"/>). Reading it otherwise (a host copy, a
 /// matrix product, any operation other than an elementwise one) computes the whole expression in one kernel, so
 /// intermediates that nobody reads are never written. A zip's operand may be broadcast (NumPy's rules): the
 /// expression reads it through a <see cref="BroadcastIndex"/>, a bias row or a column of statistics per element.
