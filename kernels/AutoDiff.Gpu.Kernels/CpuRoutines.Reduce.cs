@@ -14,22 +14,31 @@ internal static unsafe partial class CpuRoutines
     /// <summary>Rows added into a block accumulator before it is added into the column's total (two-level summation).</summary>
     private const int RowBlock = 64;
 
+    /// <summary>Elements of the buffer a reduction evaluates an expression into: four rows of a column block.</summary>
+    public const int SourceBuffer = 4 * ColumnBlock;
+
     /// <summary>
     /// Segments [start, start + count) of the rows reduction: segment v = (row, s) covers
     /// [s·segment, min(n, (s+1)·segment)) of its row; <c>y[v] = post(⊕)</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ReduceRows<T, TReduce, TPost>(T* x, T* y, long start, long count, long n, long segment, long segments, TPost post)
+    public static void ReduceRows<T, TSource, TReduce, TPost>(
+        in TSource x, T* y, long start, long count, long n, long segment, long segments, TPost post)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TSource : struct, IReduceSource<T>
         where TReduce : struct, IReduction
         where TPost : struct, IUnaryOperator
     {
-        for (long v = start; v < start + count; v++)
+        Span<T> scratch = TSource.Buffered ? stackalloc T[CascadeLeaf] : default;
+        fixed (T* buffer = scratch)
         {
-            long row = v / segments;
-            long begin = (v - (row * segments)) * segment;
-            long length = Math.Min(segment, n - begin);
-            y[v] = post.Apply(Cascade<T, TReduce>(x + (row * n) + begin, length));
+            for (long v = start; v < start + count; v++)
+            {
+                long row = v / segments;
+                long begin = (v - (row * segments)) * segment;
+                long length = Math.Min(segment, n - begin);
+                y[v] = post.Apply(Cascade<T, TSource, TReduce>(x, buffer, (row * n) + begin, length));
+            }
         }
     }
 
@@ -39,41 +48,50 @@ internal static unsafe partial class CpuRoutines
     /// <c>y[o, s, column] = post(⊕)</c>, adding <see cref="RowBlock"/> rows at a time before the total.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ReduceColumns<T, TReduce, TPost>(T* x, T* y, long start, long count, long n, long inner, long segment, long segments, TPost post)
+    public static void ReduceColumns<T, TSource, TReduce, TPost>(
+        in TSource x, T* y, long start, long count, long n, long inner, long segment, long segments, TPost post)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TSource : struct, IReduceSource<T>
         where TReduce : struct, IReduction
         where TPost : struct, IUnaryOperator
     {
         long blocks = (inner + ColumnBlock - 1) / ColumnBlock;
         Span<T> total = stackalloc T[ColumnBlock];
         Span<T> block = stackalloc T[ColumnBlock];
-        for (long item = start; item < start + count; item++)
+        Span<T> scratch = TSource.Buffered ? stackalloc T[SourceBuffer] : default;
+        fixed (T* buffer = scratch)
         {
-            long rest = item / blocks;
-            long firstColumn = (item - (rest * blocks)) * ColumnBlock;
-            int width = (int)Math.Min(ColumnBlock, inner - firstColumn);
-            long o = rest / segments;
-            long begin = (rest - (o * segments)) * segment;
-            long end = Math.Min(n, begin + segment);
-            var sum = total[..width];
-            var part = block[..width];
-            sum.Fill(TReduce.Identity<T>());
-            for (long j = begin; j < end; j += RowBlock)
+            for (long item = start; item < start + count; item++)
             {
-                part.Fill(TReduce.Identity<T>());
-                long stop = Math.Min(end, j + RowBlock);
-                long r = j;
-                T* row = x + (((o * n) + r) * inner) + firstColumn;
-                for (; r + 3 < stop; r += 4, row += 4 * inner)
-                    Accumulate4<T, TReduce>(part, row, inner);
-                for (; r < stop; r++, row += inner)
-                    Accumulate<T, TReduce>(part, row);
-                fixed (T* pp = part)
-                    Accumulate<T, TReduce>(sum, pp);
+                long rest = item / blocks;
+                long firstColumn = (item - (rest * blocks)) * ColumnBlock;
+                int width = (int)Math.Min(ColumnBlock, inner - firstColumn);
+                long o = rest / segments;
+                long begin = (rest - (o * segments)) * segment;
+                long end = Math.Min(n, begin + segment);
+                var sum = total[..width];
+                var part = block[..width];
+                sum.Fill(TReduce.Identity<T>());
+                for (long j = begin; j < end; j += RowBlock)
+                {
+                    part.Fill(TReduce.Identity<T>());
+                    long stop = Math.Min(end, j + RowBlock);
+                    long r = j;
+                    long at = (((o * n) + r) * inner) + firstColumn;
+                    for (; r + 3 < stop; r += 4, at += 4 * inner)
+                    {
+                        T* rows = x.Rows(buffer, at, width, 4, inner, out long step);
+                        Accumulate4<T, TReduce>(part, rows, step);
+                    }
+                    for (; r < stop; r++, at += inner)
+                        Accumulate<T, TReduce>(part, x.Read(buffer, at, width));
+                    fixed (T* pp = part)
+                        Accumulate<T, TReduce>(sum, pp);
+                }
+                T* target = y + (rest * inner) + firstColumn;
+                for (int c = 0; c < width; c++)
+                    target[c] = post.Apply(sum[c]);
             }
-            T* target = y + (rest * inner) + firstColumn;
-            for (int c = 0; c < width; c++)
-                target[c] = post.Apply(sum[c]);
         }
     }
 
@@ -128,6 +146,17 @@ internal static unsafe partial class CpuRoutines
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static T Cascade<T, TReduce>(T* x, long length)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction =>
+        Cascade<T, MemorySource<T>, TReduce>(new MemorySource<T>(x), null, 0, length);
+
+    /// <summary>
+    /// As <see cref="Cascade{T, TReduce}"/> over elements [start, start + length) of <paramref name="x"/>, read a
+    /// leaf at a time (into <paramref name="buffer"/>, <see cref="CascadeLeaf"/> elements, where x evaluates them).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static T Cascade<T, TSource, TReduce>(in TSource x, T* buffer, long start, long length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TSource : struct, IReduceSource<T>
         where TReduce : struct, IReduction
     {
         int lanes = Vector<T>.Count;
@@ -136,13 +165,14 @@ internal static unsafe partial class CpuRoutines
         Span<Vector<T>> levels = stackalloc Vector<T>[65 - BitOperations.LeadingZeroCount((ulong)leaves)];
         for (long leaf = 0; leaf < leaves; leaf++, offset += CascadeLeaf)
         {
-            var value = Leaf<T, TReduce>(x + offset, CascadeLeaf);
+            var value = Leaf<T, TReduce>(x.Read(buffer, start + offset, CascadeLeaf), CascadeLeaf);
             int level = 0;
             for (; ((leaf >> level) & 1) != 0; level++)
                 value = TReduce.Combine(levels[level], value);
             levels[level] = value;
         }
-        var v = Leaf<T, TReduce>(x + offset, (int)(whole - offset));
+        int last = (int)(whole - offset);
+        var v = Leaf<T, TReduce>(x.Read(buffer, start + offset, last), last);
         for (int level = 0; (leaves >> level) != 0; level++)
         {
             if (((leaves >> level) & 1) != 0)
@@ -151,8 +181,10 @@ internal static unsafe partial class CpuRoutines
         T result = TReduce.Identity<T>();
         for (int lane = 0; lane < lanes; lane++)
             result = TReduce.Combine(result, v[lane]);
-        for (long i = whole; i < length; i++)
-            result = TReduce.Combine(result, x[i]);
+        int rest = (int)(length - whole);
+        T* tail = x.Read(buffer, start + whole, rest);
+        for (int i = 0; i < rest; i++)
+            result = TReduce.Combine(result, tail[i]);
         return result;
     }
 
@@ -180,20 +212,32 @@ internal static unsafe partial class CpuRoutines
     }
 }
 
-/// <summary>Chunked rows: items are the segments v = (row, s) of <see cref="CpuRoutines.ReduceRows{T, TReduce, TPost}"/>.</summary>
-internal readonly unsafe struct RowsBody<T, TReduce, TPost>(Address<T> x, Address<T> y, long n, long segment, long segments, TPost post) : ICpuBody
+/// <summary>
+/// Chunked rows: items are the segments v = (row, s) of
+/// <see cref="CpuRoutines.ReduceRows{T, TSource, TReduce, TPost}"/>.
+/// </summary>
+internal readonly unsafe struct RowsBody<T, TSource, TReduce, TPost>(
+    TSource x, Address<T> y, long n, long segment, long segments, TPost post) : ICpuBody
     where T : unmanaged, IFloatingPointIeee754<T>
+    where TSource : struct, IReduceSource<T>
     where TReduce : struct, IReduction
     where TPost : struct, IUnaryOperator
 {
-    public void Run(long start, long count) => CpuRoutines.ReduceRows<T, TReduce, TPost>(x, y, start, count, n, segment, segments, post);
+    public void Run(long start, long count) =>
+        CpuRoutines.ReduceRows<T, TSource, TReduce, TPost>(x, y, start, count, n, segment, segments, post);
 }
 
-/// <summary>Chunked columns: items are (o, s, block of columns) of <see cref="CpuRoutines.ReduceColumns{T, TReduce, TPost}"/>.</summary>
-internal readonly unsafe struct ColumnsBody<T, TReduce, TPost>(Address<T> x, Address<T> y, long n, long inner, long segment, long segments, TPost post) : ICpuBody
+/// <summary>
+/// Chunked columns: items are (o, s, block of columns) of
+/// <see cref="CpuRoutines.ReduceColumns{T, TSource, TReduce, TPost}"/>.
+/// </summary>
+internal readonly unsafe struct ColumnsBody<T, TSource, TReduce, TPost>(
+    TSource x, Address<T> y, long n, long inner, long segment, long segments, TPost post) : ICpuBody
     where T : unmanaged, IFloatingPointIeee754<T>
+    where TSource : struct, IReduceSource<T>
     where TReduce : struct, IReduction
     where TPost : struct, IUnaryOperator
 {
-    public void Run(long start, long count) => CpuRoutines.ReduceColumns<T, TReduce, TPost>(x, y, start, count, n, inner, segment, segments, post);
+    public void Run(long start, long count) =>
+        CpuRoutines.ReduceColumns<T, TSource, TReduce, TPost>(x, y, start, count, n, inner, segment, segments, post);
 }

@@ -27,6 +27,22 @@ public sealed unsafe partial class KernelLibrary
         where T : unmanaged, IFloatingPointIeee754<T>
         where TExpr : struct, IExpression
     {
+        var slots = CheckSlots<T, TExpr>(inputs, indices, y.Length);
+        Enter();
+        if (y.Length == 0)
+            return;
+        backend.Fused(SlotsOf(inputs, y), slots, y, expr);
+    }
+
+    /// <summary>
+    /// Checks a fused launch's inputs against the expression for an expression of <paramref name="length"/>
+    /// elements; returns the slots' broadcast indices.
+    /// </summary>
+    private static Operands<BroadcastIndex> CheckSlots<T, TExpr>(
+        ReadOnlySpan<ArrayView<T>> inputs, ReadOnlySpan<BroadcastIndex> indices, long length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TExpr : struct, IExpression
+    {
         // Read first here, so that the CPU body's JIT finds the expression's constants initialized.
         int reads = ExpressionConstants<TExpr>.Inputs, broadcast = ExpressionConstants<TExpr>.Broadcast;
         if (inputs.Length < reads || inputs.Length > Operands<T>.Count)
@@ -46,7 +62,11 @@ public sealed unsafe partial class KernelLibrary
         {
             if ((broadcast & (1 << k)) == 0)
             {
-                CheckLength(inputs[k], y.Length, nameof(inputs));
+                if (inputs[k].Length != length)
+                {
+                    throw new ArgumentException(
+                        $"input {k} has {inputs[k].Length} elements where {length} are needed", nameof(inputs));
+                }
                 continue;
             }
             var index = indices.IsEmpty ? default : indices[k];
@@ -56,21 +76,25 @@ public sealed unsafe partial class KernelLibrary
                 throw new ArgumentException(
                     $"input {k} is read broadcast with step {step}; its index is not one: {index}", nameof(indices));
             }
-            if (index.MaxOffset(y.Length) >= inputs[k].Length)
+            if (index.MaxOffset(length) >= inputs[k].Length)
             {
                 throw new ArgumentException(
-                    $"input {k}: its broadcast index reads element {index.MaxOffset(y.Length)} of {inputs[k].Length}",
+                    $"input {k}: its broadcast index reads element {index.MaxOffset(length)} of {inputs[k].Length}",
                     nameof(inputs));
             }
             slots.Set(k, index);
         }
-        Enter();
-        if (y.Length == 0)
-            return;
+        return slots;
+    }
+
+    /// <summary>The eight slots' views: the inputs, then <paramref name="unused"/> (a valid view never read).</summary>
+    private static SlotViews<T> SlotsOf<T>(ReadOnlySpan<ArrayView<T>> inputs, ArrayView<T> unused)
+        where T : unmanaged
+    {
         var x = default(SlotViews<T>);
         for (int k = 0; k < Operands<T>.Count; k++)
-            x[k] = k < inputs.Length ? inputs[k] : y; // unused slots: a valid view that is never read
-        backend.Fused(x, slots, y, expr);
+            x[k] = k < inputs.Length ? inputs[k] : unused;
+        return x;
     }
 
     private Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>
@@ -102,7 +126,11 @@ internal readonly unsafe struct FusedBody<T, TExpr>(
 {
     // Fully optimized at once, as the other CPU bodies: tier-0 code would call Span once per run.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(long start, long count)
+    public void Run(long start, long count) => Write((T*)y + start, start, count);
+
+    /// <summary>Elements [start, start + count) into <paramref name="output"/>, from its first element on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Write(T* output, long start, long count)
     {
         int n = ExpressionConstants<TExpr>.Inputs;
         for (long i = start, end = start + count; i < end;)
@@ -113,7 +141,7 @@ internal readonly unsafe struct FusedBody<T, TExpr>(
             T* p2 = n > 2 ? At(2, x.X2, i, ref run) : null, p3 = n > 3 ? At(3, x.X3, i, ref run) : null;
             T* p4 = n > 4 ? At(4, x.X4, i, ref run) : null, p5 = n > 5 ? At(5, x.X5, i, ref run) : null;
             T* p6 = n > 6 ? At(6, x.X6, i, ref run) : null, p7 = n > 7 ? At(7, x.X7, i, ref run) : null;
-            Span((T*)y + i, run, p0, p1, p2, p3, p4, p5, p6, p7);
+            Span(output + (i - start), run, p0, p1, p2, p3, p4, p5, p6, p7);
             i += run;
         }
     }
@@ -205,8 +233,7 @@ internal static class ExpressionConstants<TExpr>
 internal static class FusedKernels
 {
     /// <summary>
-    /// Grid-stride <c>y[i] = expr(x₀[B₀(i)], …, x₇[B₇(i)])</c>, the inputs the expression reads loaded once each, a
-    /// broadcast slot at its index's offset and the others at i. Unused slots are never read.
+    /// Grid-stride <c>y[i] = expr(x₀[B₀(i)], …, x₇[B₇(i)])</c> (see <see cref="ExpressionReader{T, TExpr}"/>).
     /// </summary>
     public static void Run<T, TExpr>(
         ArrayView<T> y, ArrayView<T> x0, ArrayView<T> x1, ArrayView<T> x2, ArrayView<T> x3, ArrayView<T> x4,
@@ -215,25 +242,8 @@ internal static class FusedKernels
         where TExpr : struct, IExpression
     {
         long stride = ElementwiseKernels.GridStride();
-        int n = TExpr.Inputs;
+        var reader = new ExpressionReader<T, TExpr>(x0, x1, x2, x3, x4, x5, x6, x7, indices, expr);
         for (long i = Grid.GlobalIndex.X; i < y.Length; i += stride)
-        {
-            var o = default(Operands<T>);
-            o.X0 = n > 0 ? x0[Offset<TExpr>(0, indices, i)] : T.Zero;
-            o.X1 = n > 1 ? x1[Offset<TExpr>(1, indices, i)] : T.Zero;
-            o.X2 = n > 2 ? x2[Offset<TExpr>(2, indices, i)] : T.Zero;
-            o.X3 = n > 3 ? x3[Offset<TExpr>(3, indices, i)] : T.Zero;
-            o.X4 = n > 4 ? x4[Offset<TExpr>(4, indices, i)] : T.Zero;
-            o.X5 = n > 5 ? x5[Offset<TExpr>(5, indices, i)] : T.Zero;
-            o.X6 = n > 6 ? x6[Offset<TExpr>(6, indices, i)] : T.Zero;
-            o.X7 = n > 7 ? x7[Offset<TExpr>(7, indices, i)] : T.Zero;
-            y[i] = expr.Apply(in o);
-        }
+            y[i] = reader[i];
     }
-
-    /// <summary>Slot k's element for element i: i, or its broadcast index's offset.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static long Offset<TExpr>(int k, in Operands<BroadcastIndex> indices, long i)
-        where TExpr : struct, IExpression =>
-        (TExpr.Broadcast & (1 << k)) == 0 ? i : indices.At(k).Offset(i);
 }

@@ -43,6 +43,17 @@ public sealed unsafe partial class KernelLibrary
         Enter();
         if (y.Length == 0)
             return;
+        Reduce<T, ViewInput<T>, TReduce, TPost>(new(x), y, outer, n, inner, post);
+    }
+
+    /// <summary>The reduction of a checked (outer, n, inner) view of x into y (not empty): one or two passes.</summary>
+    private void Reduce<T, TInput, TReduce, TPost>(
+        in TInput x, ArrayView<T> y, long outer, long n, long inner, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TInput : struct, IReduceInput<T>
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
         if (n == 0)
         {
             // Nothing to read: every result is post(identity).
@@ -50,13 +61,14 @@ public sealed unsafe partial class KernelLibrary
             return;
         }
         if (inner == 1)
-            ReduceRows<T, TReduce, TPost>(x, y, outer, n, post);
+            ReduceRows<T, TInput, TReduce, TPost>(x, y, outer, n, post);
         else
-            ReduceColumns<T, TReduce, TPost>(x, y, outer, n, inner, post);
+            ReduceColumns<T, TInput, TReduce, TPost>(x, y, outer, n, inner, post);
     }
 
-    private void ReduceRows<T, TReduce, TPost>(ArrayView<T> x, ArrayView<T> y, long rows, long n, TPost post)
+    private void ReduceRows<T, TInput, TReduce, TPost>(in TInput x, ArrayView<T> y, long rows, long n, TPost post)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TInput : struct, IReduceInput<T>
         where TReduce : struct, IReduction
         where TPost : struct, IUnaryOperator
     {
@@ -67,20 +79,22 @@ public sealed unsafe partial class KernelLibrary
         segments = Ceiling(n, segment);
         if (segments == 1)
         {
-            backend.ReduceRows<T, TReduce, TPost>(x, y, rows, n, n, 1, group, post);
+            x.Rows<TReduce, TPost>(backend, y, rows, n, n, 1, group, post);
             return;
         }
         lock (scratchGate)
         {
             var partial = Scratch<T>(rows * segments);
-            backend.ReduceRows<T, TReduce, IdentityOperator>(x, partial, rows, n, segment, segments, group, default);
+            x.Rows<TReduce, IdentityOperator>(backend, partial, rows, n, segment, segments, group, default);
             backend.ReduceRows<T, TReduce, TPost>(partial, y, rows, segments, segments, 1,
                 LaunchPlan.PowerOfTwoGroup(accelerator, (int)Math.Clamp(CeilingPowerOfTwo(segments), 1, ReduceKernels.MaxGroup)), post);
         }
     }
 
-    private void ReduceColumns<T, TReduce, TPost>(ArrayView<T> x, ArrayView<T> y, long outer, long n, long inner, TPost post)
+    private void ReduceColumns<T, TInput, TReduce, TPost>(
+        in TInput x, ArrayView<T> y, long outer, long n, long inner, TPost post)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TInput : struct, IReduceInput<T>
         where TReduce : struct, IReduction
         where TPost : struct, IUnaryOperator
     {
@@ -90,13 +104,13 @@ public sealed unsafe partial class KernelLibrary
         segments = Ceiling(n, segment);
         if (segments == 1)
         {
-            backend.ReduceColumns<T, TReduce, TPost>(x, y, outer, n, inner, n, 1, post);
+            x.Columns<TReduce, TPost>(backend, y, outer, n, inner, n, 1, post);
             return;
         }
         lock (scratchGate)
         {
             var partial = Scratch<T>(outer * segments * inner);
-            backend.ReduceColumns<T, TReduce, IdentityOperator>(x, partial, outer, n, inner, segment, segments, default);
+            x.Columns<TReduce, IdentityOperator>(backend, partial, outer, n, inner, segment, segments, default);
             backend.ReduceColumns<T, TReduce, TPost>(partial, y, outer, segments, inner, segments, 1, post);
         }
     }

@@ -33,6 +33,9 @@ internal interface IPack<TSelf, T>
 
     /// <summary>TReduce over the lanes.</summary>
     static abstract T Fold<TReduce>(TSelf x) where TReduce : struct, IReduction;
+
+    /// <summary>The pack of elements first, first + 1, … of <paramref name="source"/>.</summary>
+    static abstract TSelf Gather<TSource>(in TSource source, long first) where TSource : struct, IElements<T>;
 }
 
 /// <summary>Four floats, 16 bytes.</summary>
@@ -63,6 +66,10 @@ internal struct Float4 : IPack<Float4, float>
     /// <inheritdoc/>
     public static float Fold<TReduce>(Float4 x) where TReduce : struct, IReduction =>
         TReduce.Combine(TReduce.Combine(x.X, x.Y), TReduce.Combine(x.Z, x.W));
+
+    /// <inheritdoc/>
+    public static Float4 Gather<TSource>(in TSource source, long first) where TSource : struct, IElements<float> =>
+        new() { X = source[first], Y = source[first + 1], Z = source[first + 2], W = source[first + 3] };
 }
 
 /// <summary>Two doubles, 16 bytes.</summary>
@@ -92,6 +99,10 @@ internal struct Double2 : IPack<Double2, double>
 
     /// <inheritdoc/>
     public static double Fold<TReduce>(Double2 x) where TReduce : struct, IReduction => TReduce.Combine(x.X, x.Y);
+
+    /// <inheritdoc/>
+    public static Double2 Gather<TSource>(in TSource source, long first) where TSource : struct, IElements<double> =>
+        new() { X = source[first], Y = source[first + 1] };
 }
 
 /// <summary>One element as a pack: the fallback for views that are not 16-byte aligned or rows that do not fill whole packs.</summary>
@@ -120,4 +131,8 @@ internal struct Single<T> : IPack<Single<T>, T>
 
     /// <inheritdoc/>
     public static T Fold<TReduce>(Single<T> x) where TReduce : struct, IReduction => x.Value;
+
+    /// <inheritdoc/>
+    public static Single<T> Gather<TSource>(in TSource source, long first) where TSource : struct, IElements<T> =>
+        new() { Value = source[first] };
 }

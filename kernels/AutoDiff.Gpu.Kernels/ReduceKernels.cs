@@ -33,6 +33,18 @@ internal static class ReduceKernels
         where TPost : struct, IUnaryOperator
     {
         var shared = SharedMemory.Allocate<T>(MaxGroup);
+        Rows<T, TPack, ViewPacks<TPack>, TReduce, TPost>(shared, new(x), y, rows, n, segment, segments, post);
+    }
+
+    /// <summary>The body of <see cref="ReduceRowsPacked"/>, over the packs of any source.</summary>
+    public static void Rows<T, TPack, TSource, TReduce, TPost>(
+        ArrayView<T> shared, TSource x, ArrayView<T> y, long rows, long n, long segment, long segments, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TPack : unmanaged, IPack<TPack, T>
+        where TSource : struct, IPackSource<TPack>
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
         int thread = Group.IdxX;
         int lanes = TPack.Lanes;
         long total = rows * segments;
@@ -49,11 +61,11 @@ internal static class ReduceKernels
             for (; p + (3 * step) < end; p += ElementwiseKernels.Unroll * step)
             {
                 // Four loads in flight, combined pairwise: no load waits on an addition.
-                TPack x0 = x[p], x1 = x[p + step], x2 = x[p + (2 * step)], x3 = x[p + (3 * step)];
+                TPack x0 = x.Load(p), x1 = x.Load(p + step), x2 = x.Load(p + (2 * step)), x3 = x.Load(p + (3 * step));
                 acc = TPack.Combine<TReduce>(acc, TPack.Combine<TReduce>(TPack.Combine<TReduce>(x0, x1), TPack.Combine<TReduce>(x2, x3)));
             }
             for (; p < end; p += step)
-                acc = TPack.Combine<TReduce>(acc, x[p]);
+                acc = TPack.Combine<TReduce>(acc, x.Load(p));
             T result = GroupReduce<T, TReduce>(shared, TPack.Fold<TReduce>(acc));
             if (thread == 0)
                 y[v] = post.Apply(result);
@@ -69,6 +81,16 @@ internal static class ReduceKernels
         ArrayView<TPack> x, ArrayView<TPack> y, long outer, long n, long inner, long segment, long segments, TPost post)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TPack : unmanaged, IPack<TPack, T>
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator =>
+        Columns<T, TPack, ViewPacks<TPack>, TReduce, TPost>(new(x), y, outer, n, inner, segment, segments, post);
+
+    /// <summary>The body of <see cref="ReduceColumnsPacked"/>, over the packs of any source.</summary>
+    public static void Columns<T, TPack, TSource, TReduce, TPost>(
+        TSource x, ArrayView<TPack> y, long outer, long n, long inner, long segment, long segments, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TPack : unmanaged, IPack<TPack, T>
+        where TSource : struct, IPackSource<TPack>
         where TReduce : struct, IReduction
         where TPost : struct, IUnaryOperator
     {
@@ -88,13 +110,14 @@ internal static class ReduceKernels
             long j = begin;
             for (; j + 3 < end; j += ElementwiseKernels.Unroll)
             {
-                TPack x0 = x[index], x1 = x[index + columns], x2 = x[index + (2 * columns)], x3 = x[index + (3 * columns)];
+                TPack x0 = x.Load(index), x1 = x.Load(index + columns);
+                TPack x2 = x.Load(index + (2 * columns)), x3 = x.Load(index + (3 * columns));
                 acc = TPack.Combine<TReduce>(acc, TPack.Combine<TReduce>(TPack.Combine<TReduce>(x0, x1), TPack.Combine<TReduce>(x2, x3)));
                 index += ElementwiseKernels.Unroll * columns;
             }
             for (; j < end; j++)
             {
-                acc = TPack.Combine<TReduce>(acc, x[index]);
+                acc = TPack.Combine<TReduce>(acc, x.Load(index));
                 index += columns;
             }
             y[i] = TPack.Map(acc, ref post);

@@ -174,6 +174,21 @@ public sealed partial class KernelCompilationTests
         Add("sum columns float32", r, "ReduceColumnsPacked", [f, typeof(Float4), typeof(SumReduction), typeof(ScaleOperator)], "5ld.global.v4.f32");
         Add("max columns float64 single", r, "ReduceColumnsPacked", [d, typeof(Single<double>), typeof(MaxReduction), typeof(IdentityOperator)]);
 
+        // Fused reductions: each pack gathered from the expression's elements, its inputs loaded once per element.
+        var fr = typeof(FusedReduceKernels);
+        var difference = typeof(Binary<SubOperator, Arg<Slots.S0>, Arg<Slots.S1>>);
+        var square = typeof(Binary<,,>).MakeGenericType(typeof(MulOperator), difference, difference);
+        Add("fused sum rows of squares float32", fr, "Rows", [f, typeof(Float4), square, typeof(SumReduction),
+            typeof(IdentityOperator)], "bar.sync", ".shared", "!.local", "!call");
+        Add("fused mean rows of squares float32", fr, "Rows", [f, typeof(Float4), square, typeof(SumReduction),
+            typeof(ScaleOperator)], "bar.sync", "!call");
+        Add("fused log-sum-exp rows float64 single", fr, "Rows", [d, typeof(Single<double>), typeof(Unary<ExpOperator,
+            Binary<SubOperator, Arg<Slots.S0>, BroadcastArg<Slots.S1, Runs.Repeated>>>), typeof(SumReduction),
+            typeof(LogOperator)], "bar.sync", "!.approx", "!call");
+        Add("fused max columns float64", fr, "Columns", [d, typeof(Double2), typeof(Binary<MulOperator,
+            Arg<Slots.S0>, BroadcastArg<Slots.S1, Runs.Contiguous>>), typeof(MaxReduction), typeof(IdentityOperator)],
+            "st.global.v2.f64", "!call");
+
         var i = typeof(IndexKernels);
         Add("gather and scatter-add float32", i, "Index", [f], "red.add.global.f32");
         Add("gather and scatter-add float64", i, "Index", [d], "red.add.global.f64");

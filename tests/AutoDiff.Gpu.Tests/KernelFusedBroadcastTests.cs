@@ -105,7 +105,7 @@ public abstract class KernelFusedBroadcastTests<T>(KernelDeviceFixture fixture, 
         Kernels.Fused(inputs, indices, y, expr);
 
     /// <summary>The leaf type of an operand in slot k and its index (none: read whole); null past the terms.</summary>
-    private static (Type Type, BroadcastIndex? Index)? Leaf(int k, int[] operand, int[] shape, long[] strides)
+    internal static (Type Type, BroadcastIndex? Index)? Leaf(int k, int[] operand, int[] shape, long[] strides)
     {
         var slot = Slots.Types[k];
         if (KernelHost.Count(operand) == KernelHost.Count(shape))

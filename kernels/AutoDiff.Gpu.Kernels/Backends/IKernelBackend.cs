@@ -75,6 +75,27 @@ internal interface IKernelBackend
         where TReduce : struct, IReduction
         where TPost : struct, IUnaryOperator;
 
+    /// <summary>
+    /// As <see cref="ReduceRows"/> over the elements of <c>expr(x₀[B₀(i)], …, x₇[B₇(i)])</c> (see
+    /// <see cref="Fused"/>), evaluated as they are reduced: bit for bit the reduction of the written expression.
+    /// </summary>
+    void FusedReduceRows<T, TExpr, TReduce, TPost>(
+        in SlotViews<T> x, in Operands<BroadcastIndex> indices, TExpr expr, ArrayView<T> y,
+        long rows, long n, long segment, long segments, int group, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TExpr : struct, IExpression
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator;
+
+    /// <summary>As <see cref="ReduceColumns"/> over an expression's elements, as in FusedReduceRows.</summary>
+    void FusedReduceColumns<T, TExpr, TReduce, TPost>(
+        in SlotViews<T> x, in Operands<BroadcastIndex> indices, TExpr expr, ArrayView<T> y,
+        long outer, long n, long inner, long segment, long segments, TPost post)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TExpr : struct, IExpression
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator;
+
     /// <summary>Random numbers into y, or a dropout of x into y, in <paramref name="blocks"/> Philox blocks.</summary>
     void Random<T>(ArrayView<T> x, ArrayView<T> y, RandomArguments arguments, long blocks)
         where T : unmanaged, IFloatingPointIeee754<T>;

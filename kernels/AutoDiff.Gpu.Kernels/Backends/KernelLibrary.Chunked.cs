@@ -59,14 +59,8 @@ public sealed unsafe partial class KernelLibrary
         public void Fused<T, TExpr>(
             in SlotViews<T> x, in Operands<BroadcastIndex> indices, ArrayView<T> y, TExpr expr)
             where T : unmanaged, IFloatingPointIeee754<T>
-            where TExpr : struct, IExpression
-        {
-            var addresses = default(Operands<Address<T>>);
-            for (int k = 0; k < ExpressionConstants<TExpr>.Inputs; k++)
-                addresses.Set(k, Pointer(x[k]));
-            var body = new FusedBody<T, TExpr>(Pointer(y), addresses, indices, expr);
-            Run(body, y.Length, y.Length * (ExpressionConstants<TExpr>.Inputs + 1));
-        }
+            where TExpr : struct, IExpression =>
+            Run(Expression(x, indices, expr, y), y.Length, y.Length * (ExpressionConstants<TExpr>.Inputs + 1));
 
         public void Update<T, TRule>(ArrayView<T> p, ArrayView<T> g, ArrayView<T> s1, ArrayView<T> s2, TRule rule)
             where T : unmanaged, IFloatingPointIeee754<T>
@@ -85,9 +79,23 @@ public sealed unsafe partial class KernelLibrary
             where TReduce : struct, IReduction
             where TPost : struct, IUnaryOperator
         {
-            long items = rows * segments;
-            var body = new RowsBody<T, TReduce, TPost>(Pointer(x), Pointer(y), n, segment, segments, post);
-            RunReduction(body, items, rows * n);
+            var source = new MemorySource<T>(Pointer(x));
+            var body = new RowsBody<T, MemorySource<T>, TReduce, TPost>(source, Pointer(y), n, segment, segments, post);
+            RunReduction(body, rows * segments, rows * n);
+        }
+
+        public void FusedReduceRows<T, TExpr, TReduce, TPost>(
+            in SlotViews<T> x, in Operands<BroadcastIndex> indices, TExpr expr, ArrayView<T> y,
+            long rows, long n, long segment, long segments, int group, TPost post)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TExpr : struct, IExpression
+            where TReduce : struct, IReduction
+            where TPost : struct, IUnaryOperator
+        {
+            var source = new ExpressionSource<T, TExpr>(Expression(x, indices, expr, ArrayView<T>.Empty));
+            var body = new RowsBody<T, ExpressionSource<T, TExpr>, TReduce, TPost>(
+                source, Pointer(y), n, segment, segments, post);
+            RunReduction(body, rows * segments, rows * n);
         }
 
         public (long Segments, long Minimum) ColumnSegments(long outer, long n, long inner)
@@ -103,7 +111,24 @@ public sealed unsafe partial class KernelLibrary
             where TPost : struct, IUnaryOperator
         {
             long items = outer * segments * Ceiling(inner, CpuRoutines.ColumnBlock);
-            var body = new ColumnsBody<T, TReduce, TPost>(Pointer(x), Pointer(y), n, inner, segment, segments, post);
+            var source = new MemorySource<T>(Pointer(x));
+            var body = new ColumnsBody<T, MemorySource<T>, TReduce, TPost>(
+                source, Pointer(y), n, inner, segment, segments, post);
+            RunReduction(body, items, outer * n * inner);
+        }
+
+        public void FusedReduceColumns<T, TExpr, TReduce, TPost>(
+            in SlotViews<T> x, in Operands<BroadcastIndex> indices, TExpr expr, ArrayView<T> y,
+            long outer, long n, long inner, long segment, long segments, TPost post)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TExpr : struct, IExpression
+            where TReduce : struct, IReduction
+            where TPost : struct, IUnaryOperator
+        {
+            long items = outer * segments * Ceiling(inner, CpuRoutines.ColumnBlock);
+            var source = new ExpressionSource<T, TExpr>(Expression(x, indices, expr, ArrayView<T>.Empty));
+            var body = new ColumnsBody<T, ExpressionSource<T, TExpr>, TReduce, TPost>(
+                source, Pointer(y), n, inner, segment, segments, post);
             RunReduction(body, items, outer * n * inner);
         }
 
@@ -130,6 +155,18 @@ public sealed unsafe partial class KernelLibrary
             int mode = !scatter ? 0 : threads > 1 ? 2 : 1;
             library.RunChunked(
                 new IndexBody<T>(Pointer(x), Pointer(indices), Pointer(y), geometry, mode), rows, threads);
+        }
+
+        /// <summary>The chunked body of an expression writing into y (empty where it evaluates into buffers).</summary>
+        private static FusedBody<T, TExpr> Expression<T, TExpr>(
+            in SlotViews<T> x, in Operands<BroadcastIndex> indices, TExpr expr, ArrayView<T> y)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TExpr : struct, IExpression
+        {
+            var addresses = default(Operands<Address<T>>);
+            for (int k = 0; k < ExpressionConstants<TExpr>.Inputs; k++)
+                addresses.Set(k, Pointer(x[k]));
+            return new FusedBody<T, TExpr>(y.Length == 0 ? null : Pointer(y), addresses, indices, expr);
         }
 
         /// <summary>The threads a reduction of <paramref name="elements"/> elements aims to keep busy.</summary>

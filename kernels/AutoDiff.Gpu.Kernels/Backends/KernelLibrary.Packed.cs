@@ -100,11 +100,24 @@ public sealed unsafe partial class KernelLibrary
             where TReduce : struct, IReduction
             where TPost : struct, IUnaryOperator
         {
-            long items = rows * segments;
-            long groups = Math.Min(items, library.waves * LaunchPlan.Wave(library.accelerator, group));
-            var config = new KernelConfig((int)groups, group);
+            var config = RowsConfig(rows * segments, group);
             var launch = new RowsLaunch<T, TReduce, TPost>(x, y, rows, n, segment, segments, config, post);
             library.RunPacked<T, RowsLaunch<T, TReduce, TPost>>(launch, Aligned(x), n);
+        }
+
+        public void FusedReduceRows<T, TExpr, TReduce, TPost>(
+            in SlotViews<T> x, in Operands<BroadcastIndex> indices, TExpr expr, ArrayView<T> y,
+            long rows, long n, long segment, long segments, int group, TPost post)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TExpr : struct, IExpression
+            where TReduce : struct, IReduction
+            where TPost : struct, IUnaryOperator
+        {
+            // Packs as over the written expression, whose pool block is aligned.
+            var config = RowsConfig(rows * segments, group);
+            var geometry = new ReduceGeometry(rows, n, 1, segment, segments);
+            var launch = new FusedRowsLaunch<T, TExpr, TReduce, TPost>(x, indices, expr, y, geometry, config, post);
+            library.RunPacked<T, FusedRowsLaunch<T, TExpr, TReduce, TPost>>(launch, true, n);
         }
 
         public (long Segments, long Minimum) ColumnSegments(long outer, long n, long inner)
@@ -129,6 +142,19 @@ public sealed unsafe partial class KernelLibrary
         {
             var launch = new ColumnsLaunch<T, TReduce, TPost>(x, y, outer, n, inner, segment, segments, post);
             library.RunPacked<T, ColumnsLaunch<T, TReduce, TPost>>(launch, Aligned(x, y), inner);
+        }
+
+        public void FusedReduceColumns<T, TExpr, TReduce, TPost>(
+            in SlotViews<T> x, in Operands<BroadcastIndex> indices, TExpr expr, ArrayView<T> y,
+            long outer, long n, long inner, long segment, long segments, TPost post)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TExpr : struct, IExpression
+            where TReduce : struct, IReduction
+            where TPost : struct, IUnaryOperator
+        {
+            var geometry = new ReduceGeometry(outer, n, inner, segment, segments);
+            var launch = new FusedColumnsLaunch<T, TExpr, TReduce, TPost>(x, indices, expr, y, geometry, post);
+            library.RunPacked<T, FusedColumnsLaunch<T, TExpr, TReduce, TPost>>(launch, Aligned(y), inner);
         }
 
         public void Random<T>(ArrayView<T> x, ArrayView<T> y, RandomArguments arguments, long blocks)
@@ -169,6 +195,10 @@ public sealed unsafe partial class KernelLibrary
             where T : unmanaged, IFloatingPointIeee754<T> =>
             library.Kernel<ArrayView<T>, ArrayView<int>, ArrayView<T>, IndexGeometry, int>(IndexKernels.Index)(
                 library.GridStride(y.Length), x, indices, y, geometry, scatter ? 1 : 0);
+
+        /// <summary>Groups of <paramref name="group"/> threads for a rows reduction of that many segments.</summary>
+        private KernelConfig RowsConfig(long items, int group) =>
+            new((int)Math.Min(items, library.waves * LaunchPlan.Wave(library.accelerator, group)), group);
 
         /// <summary>
         /// y = op(full, broadcast), the broadcast operand in the rows or columns pattern (no full operand:

@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
 using System.Numerics;
-using System.Reflection;
 using AutoDiff.Gpu.Kernels;
 using ILGPU;
 
 namespace AutoDiff.Gpu;
 
 /// <summary>
-/// The launchers of fused expressions, one per expression shape (its signature), made once per process: the
-/// expression's type is composed at run time from the kernel library's nodes, and a launcher closed over it is cached.
+/// The plans of fused expressions, one per expression shape (its signature), made once per process: the expression's
+/// type is composed at run time from the kernel library's nodes, and a plan closed over it is cached. A plan serves
+/// every launch of its shape: elementwise, or a reduction of the expression's elements.
 /// Kernels themselves are compiled per accelerator by the kernel library, on the first launch of each shape. A
 /// broadcast input's layout class (contiguous or repeated runs) is part of the shape; its sizes and strides are not.
 /// </summary>
@@ -34,12 +34,22 @@ internal static class FusedPlans
     private static readonly ConcurrentDictionary<int[], Plan> Plans = new(new SignatureComparer());
     private static readonly ConcurrentDictionary<int[], Plan>.AlternateLookup<ReadOnlySpan<int>> PlansBySpan =
         Plans.GetAlternateLookup<ReadOnlySpan<int>>();
-    private static readonly MethodInfo RunMethod =
-        typeof(FusedPlans).GetMethod(nameof(RunExpression), BindingFlags.NonPublic | BindingFlags.Static)!;
 
-    /// <summary>Launches an expression: its operators in prefix order, its inputs by slot, into y.</summary>
-    public delegate void Plan(
-        Device device, DType dtype, OperatorList operators, FusedNode[] inputs, Storage y, long length);
+    /// <summary>A launch of an expression, elementwise or a reduction, given the expression's value.</summary>
+    public interface ILaunch
+    {
+        /// <summary>Launches <paramref name="expr"/>, its inputs by slot.</summary>
+        void Run<TExpr>(TExpr expr, FusedNode[] inputs)
+            where TExpr : struct, IExpression;
+    }
+
+    /// <summary>An expression shape: makes the expression's value from its operators for a launch.</summary>
+    public abstract class Plan
+    {
+        /// <summary>Runs <paramref name="launch"/> on the expression of these operators (prefix order).</summary>
+        public abstract void Run<TLaunch>(in TLaunch launch, OperatorList operators, FusedNode[] inputs)
+            where TLaunch : struct, ILaunch;
+    }
 
     /// <summary>Number of expression shapes made so far (each once per process).</summary>
     public static int Count => Plans.Count;
@@ -64,7 +74,7 @@ internal static class FusedPlans
         {
             int at = 0;
             var type = ExpressionType(k, ref at);
-            return RunMethod.MakeGenericMethod(type).CreateDelegate<Plan>();
+            return (Plan)Activator.CreateInstance(typeof(ExpressionPlan<>).MakeGenericType(type))!;
         });
     }
 
@@ -98,11 +108,12 @@ internal static class FusedPlans
         }
     }
 
-    private static void RunExpression<TExpr>(
-        Device device, DType dtype, OperatorList operators, FusedNode[] inputs, Storage y, long length)
+    /// <summary>The plan of one expression type.</summary>
+    private sealed class ExpressionPlan<TExpr> : Plan
         where TExpr : struct, IExpression, IExpressionFactory<TExpr>
     {
-        Launch.Fused(device, dtype, TExpr.Create(operators), inputs, y, length);
+        public override void Run<TLaunch>(in TLaunch launch, OperatorList operators, FusedNode[] inputs) =>
+            launch.Run(TExpr.Create(operators), inputs);
     }
 
     /// <summary>Signatures compared element by element.</summary>

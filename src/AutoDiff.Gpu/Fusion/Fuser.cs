@@ -4,7 +4,8 @@ namespace AutoDiff.Gpu;
 
 /// <summary>
 /// Lazy fusion of elementwise operations. While <see cref="Config.Fusion"/> is on, a map or a zip returns a pending
-/// tensor: an expression over computed tensors, with no memory of its own. Reading it (a host copy, a reduction, a
+/// tensor: an expression over computed tensors, with no memory of its own. A reduction evaluates it where it reads
+/// each element, so it is never written (see <see cref="Reduce"/>). Reading it otherwise (a host copy, a
 /// matrix product, any operation other than an elementwise one) computes the whole expression in one kernel, so
 /// intermediates that nobody reads are never written. A zip's operand may be broadcast (NumPy's rules): the
 /// expression reads it through a <see cref="BroadcastIndex"/>, a bias row or a column of statistics per element.
@@ -83,7 +84,22 @@ internal static class Fuser
         System.Runtime.CompilerServices.Unsafe.SizeOf<TOp>() == 1 ? Stateless<TOp>.Box : op;
 
     /// <summary>Computes <paramref name="root"/> into <paramref name="y"/> (<paramref name="length"/> elements) in one kernel.</summary>
-    public static void Run(FusedNode root, Storage y, long length, DType dtype)
+    public static void Run(FusedNode root, Storage y, long length, DType dtype) =>
+        Plan(root, new Elementwise(y, length, dtype));
+
+    /// <summary>
+    /// <c>y = post(⊕ e)</c> over the middle axis of <paramref name="root"/>'s elements viewed as (outer, n, inner),
+    /// each evaluated where the reduction reads it: the expression is never written.
+    /// </summary>
+    public static void Reduce<TReduce, TPost>(
+        FusedNode root, Tensor y, long outer, long n, long inner, DType dtype, TPost post)
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator =>
+        Plan(root, new Reduction<TReduce, TPost>(y, outer, n, inner, dtype, post));
+
+    /// <summary>Runs <paramref name="launch"/> on <paramref name="root"/>'s expression, one plan a shape.</summary>
+    private static void Plan<TLaunch>(FusedNode root, in TLaunch launch)
+        where TLaunch : struct, FusedPlans.ILaunch
     {
         var scratch = Scratch ??= new();
         var (operators, signature, inputs) = (scratch.Operators, scratch.Signature, scratch.Inputs);
@@ -91,7 +107,7 @@ internal static class Fuser
         {
             Walk(root, operators, signature, inputs);
             var plan = FusedPlans.For(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(signature));
-            plan(y.Device, dtype, new OperatorList([.. operators]), [.. inputs], y, length);
+            plan.Run(launch, new OperatorList([.. operators]), [.. inputs]);
         }
         finally
         {
@@ -100,6 +116,25 @@ internal static class Fuser
             signature.Clear();
             inputs.Clear();
         }
+    }
+
+    /// <summary>The elementwise launch: the expression into y.</summary>
+    private readonly struct Elementwise(Storage y, long length, DType dtype) : FusedPlans.ILaunch
+    {
+        public void Run<TExpr>(TExpr expr, FusedNode[] inputs)
+            where TExpr : struct, IExpression =>
+            Launch.Fused(y.Device, dtype, expr, inputs, y, length);
+    }
+
+    /// <summary>The reduction of the expression's elements into y.</summary>
+    private readonly struct Reduction<TReduce, TPost>(Tensor y, long outer, long n, long inner, DType dtype, TPost post)
+        : FusedPlans.ILaunch
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
+        public void Run<TExpr>(TExpr expr, FusedNode[] inputs)
+            where TExpr : struct, IExpression =>
+            Launch.FusedReduce<TExpr, TReduce, TPost>(y.Device, dtype, expr, inputs, y, outer, n, inner, post);
     }
 
     [ThreadStatic]

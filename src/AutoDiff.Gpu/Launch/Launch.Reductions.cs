@@ -9,7 +9,8 @@ internal static partial class Launch
 {
     /// <summary>
     /// y = ⊕ over <paramref name="axes"/> of x (every axis when empty), then post(y); the reduced axes are kept
-    /// as size 1 with <paramref name="keepDims"/>. Runs of adjacent axes reduce in one launch.
+    /// as size 1 with <paramref name="keepDims"/>. Runs of adjacent axes reduce in one launch; a pending x is
+    /// evaluated by the first of them, never written.
     /// </summary>
     public static Tensor Reduce<TReduce, TPost>(Tensor x, ReadOnlySpan<int> axes, bool keepDims, TPost post = default)
         where TReduce : struct, IReduction
@@ -52,7 +53,18 @@ internal static partial class Launch
             Array.Fill(shape, 1, start, stop - start);
             var y = x.Device.Empty(new Shape(shape), x.DType);
             bool last = r == runs.Count - 1;
-            Run(x.Device, x.DType, new ReduceBody<TReduce, TPost>(current, y, outer, n, inner, post, last));
+            if (r == 0 && x.Pending is { } node)
+            {
+                // A pending x is evaluated inside the reduction: it is never written.
+                if (last)
+                    Fuser.Reduce<TReduce, TPost>(node, y, outer, n, inner, x.DType, post);
+                else
+                    Fuser.Reduce<TReduce, IdentityOperator>(node, y, outer, n, inner, x.DType, default);
+            }
+            else
+            {
+                Run(x.Device, x.DType, new ReduceBody<TReduce, TPost>(current, y, outer, n, inner, post, last));
+            }
             GC.KeepAlive(current);
             // Launches run in order: a later one that reuses this block comes after the one reading it.
             if (!ReferenceEquals(current, x))

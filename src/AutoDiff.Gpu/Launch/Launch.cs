@@ -74,6 +74,15 @@ internal static partial class Launch
         where TExpr : struct, IExpression =>
         Run(device, dtype, new FusedBody<TExpr>(expr, inputs, y, length));
 
+    /// <summary>y = post(⊕ expr(inputs)) over the middle axis of (outer, n, inner): see <see cref="Fuser"/>.</summary>
+    public static void FusedReduce<TExpr, TReduce, TPost>(
+        Device device, DType dtype, TExpr expr, FusedNode[] inputs, Tensor y, long outer, long n, long inner,
+        TPost post)
+        where TExpr : struct, IExpression
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator =>
+        Run(device, dtype, new FusedReduceBody<TExpr, TReduce, TPost>(expr, inputs, y, outer, n, inner, post));
+
     /// <summary>Throws a clear error unless both tensors are usable, on one accelerator, of one element type.</summary>
     public static void CheckCompatible(string name, Tensor a, Tensor b)
     {
@@ -155,29 +164,52 @@ internal static partial class Launch
         public void Run<T>(KernelLibrary kernels)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            var views = new ArrayView<T>[inputs.Length];
-            var indices = new BroadcastIndex[inputs.Length];
-            for (int k = 0; k < views.Length; k++)
-            {
-                // A broadcast input is read up to its index's last offset: all of its elements.
-                var index = inputs[k].Index;
-                indices[k] = index ?? default;
-                views[k] = View<T>(inputs[k].Input!, index is { } b ? b.MaxOffset(length) + 1 : length);
-            }
+            var views = InputViews<T>(inputs, length, out var indices);
             kernels.Fused(views, indices, View<T>(y, length), expr);
         }
+    }
 
-        private static ArrayView<T> View<T>(Storage storage, long elements)
-            where T : unmanaged
+    private readonly struct FusedReduceBody<TExpr, TReduce, TPost>(
+        TExpr expr, FusedNode[] inputs, Tensor y, long outer, long n, long inner, TPost post) : IBody
+        where TExpr : struct, IExpression
+        where TReduce : struct, IReduction
+        where TPost : struct, IUnaryOperator
+    {
+        public void Run<T>(KernelLibrary kernels)
+            where T : unmanaged, IFloatingPointIeee754<T>
         {
-            if (storage.Block is not { } block)
-            {
-                // A disposed device frees every block: say so, as every other use of its tensors does.
-                storage.Device.ThrowIfDisposed();
-                throw new InvalidOperationException("a fused expression's input was freed before the expression was computed");
-            }
-            return block.View<T>(elements * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+            var views = InputViews<T>(inputs, outer * n * inner, out var indices);
+            kernels.FusedReduce<T, TExpr, TReduce, TPost>(views, indices, y.View<T>(), outer, n, inner, expr, post);
         }
+    }
+
+    /// <summary>The views of an expression's inputs for <paramref name="length"/> elements, and indices.</summary>
+    private static ArrayView<T>[] InputViews<T>(FusedNode[] inputs, long length, out BroadcastIndex[] indices)
+        where T : unmanaged
+    {
+        var views = new ArrayView<T>[inputs.Length];
+        indices = new BroadcastIndex[inputs.Length];
+        for (int k = 0; k < views.Length; k++)
+        {
+            // A broadcast input is read up to its index's last offset: all of its elements.
+            var index = inputs[k].Index;
+            indices[k] = index ?? default;
+            views[k] = View<T>(inputs[k].Input!, index is { } b ? b.MaxOffset(length) + 1 : length);
+        }
+        return views;
+    }
+
+    private static ArrayView<T> View<T>(Storage storage, long elements)
+        where T : unmanaged
+    {
+        if (storage.Block is not { } block)
+        {
+            // A disposed device frees every block: say so, as every other use of its tensors does.
+            storage.Device.ThrowIfDisposed();
+            throw new InvalidOperationException(
+                "a fused expression's input was freed before the expression was computed");
+        }
+        return block.View<T>(elements * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
     }
 
     private readonly struct FillBody(Tensor y, double value) : IBody

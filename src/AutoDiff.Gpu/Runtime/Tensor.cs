@@ -57,7 +57,8 @@ public sealed partial class Tensor : IDisposable
 
     /// <summary>
     /// True while the tensor is an expression not yet computed (see <see cref="Fuser"/>): it is computed when it is
-    /// read, when an operation other than an elementwise one takes it, or by <see cref="Realize"/>.
+    /// read, when an operation other than an elementwise one or a reduction takes it, or by <see cref="Realize"/>.
+    /// A reduction evaluates it inside its own kernel.
     /// </summary>
     public bool IsPending => Volatile.Read(ref pending) is not null;
 
