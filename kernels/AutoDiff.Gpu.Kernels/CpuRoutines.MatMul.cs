@@ -253,16 +253,35 @@ internal static unsafe partial class CpuRoutines
                 Store(target + j + 2, s2, alpha, beta);
                 Store(target + j + 3, s3, alpha, beta);
             }
-            for (; j < g.N; j++)
-            {
-                T* x = a + (i * ai);
-                T* y = b + (j * bj);
-                T sum = T.Zero;
-                for (int p = 0; p < g.K; p++, x += ap, y += bp)
-                    sum = T.FusedMultiplyAdd(*x, *y, sum);
-                Store(target + j, sum, alpha, beta);
-            }
+            if (j < g.N)
+                SmallMatMulTail(a + (i * ai), b + (j * bj), target + j, g, g.N - j, alpha, beta);
         }
+    }
+
+    /// <summary>
+    /// The last one to three elements of a row of a small product, side by side: three chains of multiply-adds (the
+    /// unused ones read column 0 and are dropped), so none waits for another, each element summed as before.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SmallMatMulTail<T>(T* x, T* y, T* target, MatMulGeometry g, int columns, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long ap = g.TransposeA != 0 ? g.M : 1;
+        long bp = g.TransposeB != 0 ? 1 : g.N, bj = g.TransposeB != 0 ? g.K : 1;
+        long second = columns > 1 ? bj : 0, third = columns > 2 ? 2 * bj : 0;
+        T s0 = T.Zero, s1 = T.Zero, s2 = T.Zero;
+        for (int p = 0; p < g.K; p++, x += ap, y += bp)
+        {
+            T v = *x;
+            s0 = T.FusedMultiplyAdd(v, y[0], s0);
+            s1 = T.FusedMultiplyAdd(v, y[second], s1);
+            s2 = T.FusedMultiplyAdd(v, y[third], s2);
+        }
+        Store(target, s0, alpha, beta);
+        if (columns > 1)
+            Store(target + 1, s1, alpha, beta);
+        if (columns > 2)
+            Store(target + 2, s2, alpha, beta);
     }
 
     /// <summary>c = alpha·sum + beta·c; beta = 0 never reads c.</summary>

@@ -97,6 +97,7 @@ internal sealed class CommandLine
         Root.Add(seed);
         Root.Add(sine);
         Root.Add(ShardedSeedExperiment.Command());
+        Root.Add(SpiralExperiment.Command());
         Root.Add(DataParallelStepExperiment.Command());
         Root.Add(AllReduceExperiment.Command());
         Root.Add(help);
@@ -162,6 +163,7 @@ internal sealed class CommandLine
           AutoDiff.Gpu.Experiments graph --out out/step18.dot --size 2
           AutoDiff.Gpu.Experiments seed
           AutoDiff.Gpu.Experiments sine --dtype float32 --svg loss.svg
+          AutoDiff.Gpu.Experiments spiral --dtype float64 --epochs 100
         """;
 
     /// <summary>

@@ -51,13 +51,32 @@ internal sealed class SpiralTraining
     }
 
     /// <summary>One step on the next batch: loss, gradients cleared, backward, update.</summary>
-    public void Step()
+    public void Step() => Step(Next(Loader, ref batches));
+
+    /// <summary>
+    /// One epoch as the book's step 48 writes it: a step on each batch of the loader, each loss read after its
+    /// update. Returns the mean loss over the rows.
+    /// </summary>
+    public double Epoch()
     {
-        var batch = Next(Loader, ref batches);
+        double sum = 0;
+        int rows = 0;
+        foreach (var batch in Loader)
+        {
+            int n = batch.Labels!.Length;
+            sum += Step(batch).Item() * n;
+            rows += n;
+        }
+        return sum / rows;
+    }
+
+    private Variable Step(Batch batch)
+    {
         var loss = SoftmaxCrossEntropy(Model.Call(batch.X), batch.Labels!);
         Model.ClearGrads();
         loss.Backward();
         Optimizer.Update();
+        return loss;
     }
 
     /// <summary>

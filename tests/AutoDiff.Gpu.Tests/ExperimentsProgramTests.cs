@@ -122,6 +122,8 @@ public sealed class ExperimentsProgramTests
     [InlineData("bad size", new[] { "--ballast", "lots" }, "--ballast")]
     [InlineData("option of another command", new[] { "devices", "--size", "3" }, "--size")]
     [InlineData("unknown command", new[] { "frobnicate" }, "frobnicate")]
+    [InlineData("no epochs", new[] { "spiral", "--epochs", "0" }, "--epochs")]
+    [InlineData("unknown element type", new[] { "spiral", "--dtype", "int8" }, "--dtype")]
     public void Bad_input_exits_2_with_one_error_line(string why, string[] args, string mentioned)
     {
         var run = ExperimentsProgram.Run(args);

@@ -230,6 +230,9 @@ public abstract class KernelCpuLaunchTests<T>(CpuLaunchFixture fixture)
 
     [Theory]
     [InlineData(7, 5, 3)]
+    [InlineData(30, 3, 10)]
+    [InlineData(5, 7, 4)]
+    [InlineData(3, 2, 30)]
     [InlineData(20, 20, 20)]
     [InlineData(21, 20, 20)]
     [InlineData(1, 10, 100)]

@@ -57,31 +57,53 @@ public abstract class Function
         if (ys is null || ys.Length == 0 || Array.IndexOf(ys, null) >= 0)
             throw new InvalidOperationException($"{Name}.Forward returned no output or a null one");
         var results = new Variable[ys.Length];
+        bool backprop = Config.EnableBackprop;
         // Gradients a backward pass makes without recording are the engine's to free early; recorded ones are
         // part of a graph and left to the GC.
-        bool madeByBackward = BackwardPass.IsRunningOnThisThread && !Config.EnableBackprop;
+        bool madeByBackward = !backprop && BackwardPass.IsRunningOnThisThread;
         // With backprop on, a call that no gradient can flow through records nothing and passes that on.
-        bool untracked = Config.EnableBackprop && !Array.Exists(xs, x => x.RequiresGrad);
+        bool untracked = backprop && !AnyRequiresGrad(xs);
         for (int i = 0; i < ys.Length; i++)
             results[i] = new Variable(ys[i]) { EngineMade = madeByBackward, RequiresGrad = !untracked };
 
-        if (Config.EnableBackprop && !untracked)
-        {
-            int generation = 0;
-            foreach (var x in xs)
-                generation = Math.Max(generation, x.Generation);
-            Generation = generation;
-            foreach (var y in results)
-                y.SetCreator(this);
-            inputs = (Variable[])xs.Clone();
-            outputs = Array.ConvertAll(results, y => new WeakReference<Variable>(y));
-            outputKinds = Array.ConvertAll(ys, y => (y.Shape, y.DType, y.Device));
-        }
+        if (backprop && !untracked)
+            Record(xs, ys, results);
         return results;
     }
 
     /// <inheritdoc/>
     public override string ToString() => Name;
+
+    private static bool AnyRequiresGrad(Variable[] xs)
+    {
+        foreach (var x in xs)
+        {
+            if (x.RequiresGrad)
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>Records the call in the graph: the inputs, the generation, weak references to the outputs and their kinds.</summary>
+    private void Record(Variable[] xs, Tensor[] ys, Variable[] results)
+    {
+        int generation = 0;
+        foreach (var x in xs)
+            generation = Math.Max(generation, x.Generation);
+        Generation = generation;
+        foreach (var y in results)
+            y.SetCreator(this);
+        inputs = xs.AsSpan().ToArray();
+        var weak = new WeakReference<Variable>[results.Length];
+        var kinds = new (Shape Shape, DType DType, Device Device)[ys.Length];
+        for (int i = 0; i < results.Length; i++)
+        {
+            weak[i] = new WeakReference<Variable>(results[i]);
+            kinds[i] = (ys[i].Shape, ys[i].DType, ys[i].Device);
+        }
+        outputs = weak;
+        outputKinds = kinds;
+    }
 
     /// <summary>Runs <see cref="Backward"/> and checks what it returned: one gradient (or null for none) per input, each shaped and typed as its input.</summary>
     internal Variable?[] BackwardCore(Variable[] gys)
@@ -102,7 +124,13 @@ public abstract class Function
         return gxs;
     }
 
-    internal Variable?[] LiveOutputs() => Array.ConvertAll(outputs, o => o.TryGetTarget(out var y) ? y : null);
+    internal Variable?[] LiveOutputs()
+    {
+        var live = new Variable?[outputs.Length];
+        for (int i = 0; i < live.Length; i++)
+            live[i] = outputs[i].TryGetTarget(out var y) ? y : null;
+        return live;
+    }
 
     /// <summary>The gradient of an output that was collected or has none: zeros of its shape.</summary>
     internal Variable ZeroGradFor(int output, bool engineMade)

@@ -22,7 +22,12 @@ public abstract partial class Layer
     }
 
     /// <summary>Every parameter of this layer and its sublayers that exists yet, in the order registered.</summary>
-    public IEnumerable<Variable> Params() => NamedParams().Select(p => p.Parameter);
+    public IEnumerable<Variable> Params()
+    {
+        // Found when enumerated, as DeZero's generator: a layer that makes its parameters on the first call shows them.
+        foreach (var p in ParamList())
+            yield return p;
+    }
 
     /// <summary>Every parameter with its path, as DeZero names them: <c>W</c>, <c>l0/b</c>, …</summary>
     public IEnumerable<(string Name, Variable Parameter)> NamedParams() =>
@@ -31,9 +36,37 @@ public abstract partial class Layer
     /// <summary>Drops the gradient of every parameter (DeZero's <c>cleargrads</c>).</summary>
     public void ClearGrads()
     {
-        foreach (var p in Params())
+        foreach (var p in ParamList())
             p.ClearGrad();
     }
+
+    /// <summary>The parameters of <see cref="Params"/> in a list, found without making their paths.</summary>
+    internal List<Variable> ParamList()
+    {
+        var found = new List<Variable>();
+        AddParams(found, []);
+        return found;
+    }
+
+    /// <summary>Adds the parameters of this layer inside <paramref name="enclosing"/> (a path, to refuse cycles).</summary>
+    private void AddParams(List<Variable> found, List<Layer> enclosing)
+    {
+        enclosing.Add(this);
+        foreach (var (name, slot, layer) in Members())
+        {
+            if (slot?.Value is { } parameter)
+                found.Add(parameter);
+            if (layer is null)
+                continue;
+            if (enclosing.Contains(layer))
+                throw Cycle(name, layer);
+            layer.AddParams(found, enclosing);
+        }
+        enclosing.RemoveAt(enclosing.Count - 1);
+    }
+
+    private InvalidOperationException Cycle(string name, Layer layer) => new(
+        $"{GetType().Name}: member '{name}' is a {layer.GetType().Name} that already holds this layer; layers cannot hold each other");
 
     /// <summary>Every parameter slot with its path, made or not.</summary>
     private IEnumerable<(string Name, Slot Slot)> Slots() => Slots(new HashSet<Layer>(ReferenceEqualityComparer.Instance));
@@ -49,8 +82,7 @@ public abstract partial class Layer
             if (layer is null)
                 continue;
             if (enclosing.Contains(layer))
-                throw new InvalidOperationException(
-                    $"{GetType().Name}: member '{name}' is a {layer.GetType().Name} that already holds this layer; layers cannot hold each other");
+                throw Cycle(name, layer);
             foreach (var (inner, s) in layer.Slots(enclosing))
                 yield return (Join(name, inner), s);
         }
@@ -65,7 +97,7 @@ public abstract partial class Layer
     private List<(string Name, Slot? Slot, Layer? Layer)> Members()
     {
         var fields = LayerFields.Of(GetType());
-        if (fields.Count == 0)
+        if (fields.Count == 0 || AllRegistered(fields))
             return members;
         var all = new List<(string Name, Slot? Slot, Layer? Layer)>(members);
         var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
@@ -96,6 +128,42 @@ public abstract partial class Layer
                     $"{GetType().Name}: field '{name}' holds another object than the member registered as '{name}'; rename one");
             all.Add(value is Layer layer ? (name, null, layer) : (name, new Slot((Variable)value), null));
         }
+    }
+
+    /// <summary>Whether every sublayer or parameter the fields hold is a registered member: they add nothing then.</summary>
+    private bool AllRegistered(IReadOnlyList<LayerFields.Field> fields)
+    {
+        foreach (var field in fields)
+        {
+            var value = field.Info.GetValue(this);
+            if (!field.IsSequence)
+            {
+                if (!Registered(value))
+                    return false;
+            }
+            else if (value is IEnumerable<Layer> sequence)
+            {
+                foreach (var layer in sequence)
+                {
+                    if (!Registered(layer))
+                        return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="value"/> adds nothing to the members: neither a layer nor a parameter, or registered.</summary>
+    private bool Registered(object? value)
+    {
+        if (value is not (Layer or Layers.Parameter))
+            return true;
+        foreach (var (_, slot, layer) in members)
+        {
+            if (ReferenceEquals(value, layer) || (slot is not null && ReferenceEquals(value, slot.Value)))
+                return true;
+        }
+        return false;
     }
 
     /// <summary>The only input of a layer that takes one; the error names the layer and the count.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -62,6 +63,7 @@ public sealed partial class DeviceMemory
         sweptAtCollection = GC.CollectionCount(0);
         int fullCount = GC.CollectionCount(GC.MaxGeneration);
         dead.Clear();
+        deadLentAt.Clear();
         for (int i = lent.Count - 1; i >= 0; i--)
         {
             var block = lent[i];
@@ -69,10 +71,12 @@ public sealed partial class DeviceMemory
                 continue;
             RemoveLentLocked(block);
             dead.Add(block);
+            deadLentAt.Add(block.LentAt);
         }
         // Cache them oldest first, so that the next requests reuse the blocks touched last, the likeliest to be
-        // still in the processor's caches (what a loop that disposes gets for free).
-        dead.Sort(static (a, b) => a.LentAt.CompareTo(b.LentAt));
+        // still in the processor's caches (what a loop that disposes gets for free). Sorted by their loan numbers
+        // as keys: no comparison delegate per pair.
+        CollectionsMarshal.AsSpan(deadLentAt).Sort(CollectionsMarshal.AsSpan(dead));
         foreach (var block in dead)
             CacheLocked(block);
         reclaimed += dead.Count;

@@ -60,6 +60,7 @@ public sealed partial class DeviceMemory
     private readonly List<MemoryBlock> lent = [];
     private readonly List<Segment> segments = [];
     private readonly List<MemoryBlock> dead = [];
+    private readonly List<long> deadLentAt = [];
     private long loans;
     private Segment? carving;
     private int lentAfterCollection;

@@ -53,11 +53,31 @@ public abstract partial class Optimizer
             if (p.IsDisposed)
                 throw p.DisposedError(GetType().Name);
         }
-        var withGrad = all.Where(p => p.RequiresGrad && p.GradInternal is not null).Distinct().ToList();
-        var without = all.Where(p => p.GradInternal is null).Distinct().ToList();
-        var grads = withGrad.Select(p => p.GradInternal!).ToList();
-        for (int i = 0; i < withGrad.Count; i++)
-            withGrad[i].CheckGradient(GetType().Name, grads[i]);
+        var distinct = Distinct(all);
+        var withGrad = new List<Variable>(distinct.Count);
+        var grads = new List<Variable>(distinct.Count);
+        foreach (var p in distinct)
+        {
+            if (p.RequiresGrad && p.GradInternal is { } g)
+            {
+                p.CheckGradient(GetType().Name, g);
+                withGrad.Add(p);
+                grads.Add(g);
+            }
+        }
+        if (Hooks.Count > 0)
+            ApplyHooks(distinct, withGrad, grads);
+        foreach (var p in distinct)
+            UpdateOne(p);
+    }
+
+    /// <summary>
+    /// Lets the hooks see the parameters <paramref name="withGrad"/>; when one throws, puts every gradient back as it was
+    /// (<paramref name="grads"/>, none for the others of <paramref name="all"/>).
+    /// </summary>
+    private void ApplyHooks(List<Variable> all, List<Variable> withGrad, List<Variable> grads)
+    {
+        var without = all.FindAll(p => p.GradInternal is null);
         // A hold keeps each gradient alive while a hook replaces it, so that a failure can put it back.
         foreach (var g in grads)
             g.AddHold();
@@ -85,8 +105,28 @@ public abstract partial class Optimizer
                     g.DisposeIfUnclaimed();
             }
         }
-        foreach (var p in all.Distinct())
-            UpdateOne(p);
+    }
+
+    /// <summary>Each variable of <paramref name="all"/> once, in the order first given.</summary>
+    private static List<Variable> Distinct(List<Variable> all)
+    {
+        var once = new List<Variable>(all.Count);
+        if (all.Count > 16)
+        {
+            var seen = new HashSet<Variable>(ReferenceEqualityComparer.Instance);
+            foreach (var p in all)
+            {
+                if (seen.Add(p))
+                    once.Add(p);
+            }
+            return once;
+        }
+        foreach (var p in all)
+        {
+            if (once.IndexOf(p) < 0)
+                once.Add(p);
+        }
+        return once;
     }
 
     /// <summary>

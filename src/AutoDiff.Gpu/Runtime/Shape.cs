@@ -14,11 +14,13 @@ public sealed class Shape : IEquatable<Shape>
         {
             if (d < 0)
                 throw new ArgumentException($"shape ({string.Join(", ", dims)}) has a dimension of {d}: dimensions cannot be negative", nameof(dims));
-            if (d > 0 && length > long.MaxValue / d)
+            // The high half of the product is 0 exactly when it fits in 63 bits (both factors are at least 0).
+            long high = Math.BigMul(length, d, out long product);
+            if (high != 0 || product < 0)
                 throw new ArgumentException($"shape ({string.Join(", ", dims)}) has more than 2^63 elements: no device holds it", nameof(dims));
-            length *= d;
+            length = product;
         }
-        this.dims = (int[])dims.Clone();
+        this.dims = dims.AsSpan().ToArray();
         Length = length;
     }
 
