@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace AutoDiff.Gpu.Kernels;
 
@@ -29,6 +30,7 @@ internal readonly unsafe struct PaddedImage<T>(T* origin, WindowGeometry g, int 
 
     /// <summary>Elements (c, kh, kw) of the window at source 0 from row k of the column matrix's transpose on.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public WindowElements<T> Elements(int k)
     {
         int window = g.KH * g.KW, c = k / window, kh = k % window / g.KW, kw = k % g.KW;
@@ -36,6 +38,7 @@ internal readonly unsafe struct PaddedImage<T>(T* origin, WindowGeometry g, int 
     }
 
     /// <summary>Columns [first, first + count) as runs of windows in the padded image; returns how many.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Sources(int first, int count, Span<WindowRun> runs)
     {
         if (Pitched)
@@ -54,6 +57,7 @@ internal readonly unsafe struct PaddedImage<T>(T* origin, WindowGeometry g, int 
     }
 
     /// <summary>The real windows among columns [first, first + count), as runs in an (OH·OW) plane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Dense(int first, int count, Span<WindowRun> runs)
     {
         if (!Pitched)
@@ -73,6 +77,8 @@ internal readonly unsafe struct PaddedImage<T>(T* origin, WindowGeometry g, int 
     }
 
     /// <summary>Copies channels [firstChannel, firstChannel + count) of image x (C, H, W) in, zeros around.</summary>
+    // Optimized from the first call: at tier 0 its copies are calls, and a convolution fills an image per item.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Fill(T* x, int count)
     {
         int width = Width, height = g.H + (2 * g.PH);
@@ -93,6 +99,7 @@ internal readonly unsafe struct PaddedImage<T>(T* origin, WindowGeometry g, int 
     }
 
     /// <summary>Copies the inside of channels [firstChannel, firstChannel + count) out to image x (C, H, W).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Crop(T* x, int count)
     {
         for (int c = 0; c < count; c++)
@@ -115,6 +122,7 @@ internal unsafe struct WindowElements<T>(T* at, int width, long plane, WindowGeo
     public readonly T* Current => at;
 
     /// <summary>Moves to the next (c, kh, kw).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Next()
     {
         at++;
