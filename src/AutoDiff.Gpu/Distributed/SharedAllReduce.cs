@@ -39,12 +39,11 @@ internal sealed unsafe class SharedAllReduce : IDisposable
         mpi.Check(mpi.CommRank(node, &me), "MPI_Comm_rank");
         rank = me;
         segments = new nint[size];
-        // Parts start on cache lines, so that no two ranks write one line.
-        partBytes = Math.Max(64, BufferBytes / size / 64 * 64);
+        partBytes = PartBytes(size);
         bufferBytes = size * partBytes;
         void* mine;
         int win;
-        nint bytes = (nint)(FlagBytes + (2 * bufferBytes));
+        nint bytes = (nint)SegmentBytes(size);
         int code = mpi.WinAllocateShared(bytes, 1, Mpi.InfoNull, node, &mine, &win);
         if (code != Mpi.Success)
         {
@@ -65,9 +64,19 @@ internal sealed unsafe class SharedAllReduce : IDisposable
         mpi.Check(mpi.Barrier(node), "MPI_Barrier");
     }
 
+    /// <summary>Bytes of one rank's segment of the window on a node of <paramref name="ranks"/> ranks.</summary>
+    public static long SegmentBytes(int ranks) => FlagBytes + (2L * ranks * PartBytes(ranks));
+
+    /// <summary>
+    /// Whether a shared-memory file system with <paramref name="freeBytes"/> free holds the window of
+    /// <paramref name="ranks"/> ranks, with room to spare for others (a container's <c>/dev/shm</c> is often 64 MB).
+    /// </summary>
+    public static bool Fits(long freeBytes, int ranks) => ranks * SegmentBytes(ranks) <= freeBytes / 2;
+
     /// <summary>
     /// The all-reduce of <paramref name="world"/> where all its ranks share this node and all
-    /// <paramref name="want"/> it; else null. Every rank must call it.
+    /// <paramref name="want"/> it; else null. Every rank must call it. A rank whose <c>/dev/shm</c> cannot hold the
+    /// window with room to spare votes for MPI's own path.
     /// </summary>
     public static SharedAllReduce? Open(MpiWorld world, bool want)
     {
@@ -76,7 +85,7 @@ internal sealed unsafe class SharedAllReduce : IDisposable
         int size;
         mpi.Check(mpi.CommSize(node, &size), "MPI_Comm_size");
         // One node for the whole world, and every rank willing: else every rank keeps MPI's own path.
-        long[] votes = world.AllGather([want && size == world.Size ? 1 : 0]);
+        long[] votes = world.AllGather([want && size == world.Size && Fits(SharedMemoryFree(), size) ? 1 : 0]);
         if (votes.All(v => v == 1))
             return new SharedAllReduce(mpi, node);
         mpi.CommFree(&node);
@@ -100,6 +109,22 @@ internal sealed unsafe class SharedAllReduce : IDisposable
                 break;
             default:
                 throw new NotSupportedException($"collectives move float32 and float64 tensors, not {dtype}");
+        }
+    }
+
+    /// <summary>Parts start on cache lines, so that no two ranks write one line.</summary>
+    private static long PartBytes(int ranks) => Math.Max(64, BufferBytes / ranks / 64 * 64);
+
+    /// <summary>Free bytes of <c>/dev/shm</c>, where MPI maps shared windows; unknown counts as enough.</summary>
+    private static long SharedMemoryFree()
+    {
+        try
+        {
+            return Directory.Exists("/dev/shm") ? new DriveInfo("/dev/shm").AvailableFreeSpace : long.MaxValue;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return long.MaxValue;
         }
     }
 
