@@ -27,7 +27,8 @@ internal static class SpiralExperiment
     {
         var epochs = RankOptions.Count("--epochs", $"Timed epochs (default {BookEpochs}, the book's).");
         var warmup = CommandLine.Value("--warmup", "N", t => (int)Options.ParseCount("--warmup", t, 0, int.MaxValue),
-            $"Least untimed epochs first, on a copy of the model (default 30); more run for {WarmupTime.TotalSeconds:0.#} s.");
+            $"Least untimed epochs first, on a copy of the model (default 30); "
+            + $"more run for {WarmupTime.TotalSeconds:0.#} s.");
         var batch = RankOptions.Count("--batch", "Rows per batch (default 30, the book's).", 300);
         var dtype = RankOptions.DTypeOption();
         var device = CommandLine.Value("--device", "D", Options.ParseDevice, "The device; default: the best.");
@@ -67,14 +68,15 @@ internal static class SpiralExperiment
         launches = device.KernelLaunches - launches;
         bytes = GC.GetAllocatedBytesForCurrentThread() - bytes;
 
-        Console.WriteLine(Units.Invariant(
-            $"DeZero step 48: spiral MLP (2 -> 10 -> 3, sigmoid), batches of {batch}, SGD lr 1; {dtype.Name()} on {device.Id} ({device.Name})"));
+        Console.Write(Units.Invariant($"DeZero step 48: spiral MLP (2 -> 10 -> 3, sigmoid), batches of {batch}, "));
+        Console.WriteLine(Units.Invariant($"SGD lr 1; {dtype.Name()} on {device.Id} ({device.Name})"));
         Console.WriteLine(Units.Invariant(
             $"{warm.Elapsed.TotalSeconds:F1} s of warm-up epochs on a copy of the model, then {epochs:N0} timed"));
-        Console.WriteLine(Units.Invariant(
-            $"per epoch: median {Units.Duration(RankFigures.Median(times))}, mean {Units.Duration(times.Average())}, fastest {Units.Duration(times.Min())}"));
-        Console.WriteLine(Units.Invariant(
-            $"per epoch: {launches / (double)epochs:F1} kernel launches, {Units.Bytes(bytes / epochs)} allocated (managed, this thread)"));
+        string median = Units.Duration(RankFigures.Median(times)), mean = Units.Duration(times.Average());
+        string fastest = Units.Duration(times.Min());
+        Console.WriteLine(Units.Invariant($"per epoch: median {median}, mean {mean}, fastest {fastest}"));
+        Console.Write(Units.Invariant($"per epoch: {launches / (double)epochs:F1} kernel launches, "));
+        Console.WriteLine(Units.Invariant($"{Units.Bytes(bytes / epochs)} allocated (managed, this thread)"));
         Console.WriteLine(Units.Invariant($"final loss {loss:F6}"));
         return double.IsFinite(loss) ? 0 : Program.WrongResult;
     }

@@ -84,7 +84,9 @@ public abstract class Function
         return false;
     }
 
-    /// <summary>Records the call in the graph: the inputs, the generation, weak references to the outputs and their kinds.</summary>
+    /// <summary>
+    /// Records the call in the graph: the inputs, the generation, weak references to the outputs and their kinds.
+    /// </summary>
     private void Record(Variable[] xs, Tensor[] ys, Variable[] results)
     {
         int generation = 0;

@@ -48,7 +48,9 @@ public abstract partial class Layer
         return found;
     }
 
-    /// <summary>Adds the parameters of this layer inside <paramref name="enclosing"/> (a path, to refuse cycles).</summary>
+    /// <summary>
+    /// Adds the parameters of this layer inside <paramref name="enclosing"/> (a path, to refuse cycles).
+    /// </summary>
     private void AddParams(List<Variable> found, List<Layer> enclosing)
     {
         enclosing.Add(this);
@@ -66,7 +68,8 @@ public abstract partial class Layer
     }
 
     private InvalidOperationException Cycle(string name, Layer layer) => new(
-        $"{GetType().Name}: member '{name}' is a {layer.GetType().Name} that already holds this layer; layers cannot hold each other");
+        $"{GetType().Name}: member '{name}' is a {layer.GetType().Name} that already holds this layer; "
+        + "layers cannot hold each other");
 
     /// <summary>Every parameter slot with its path, made or not.</summary>
     private IEnumerable<(string Name, Slot Slot)> Slots() => Slots(new HashSet<Layer>(ReferenceEqualityComparer.Instance));
@@ -130,7 +133,9 @@ public abstract partial class Layer
         }
     }
 
-    /// <summary>Whether every sublayer or parameter the fields hold is a registered member: they add nothing then.</summary>
+    /// <summary>
+    /// Whether every sublayer or parameter the fields hold is a registered member: they add nothing then.
+    /// </summary>
     private bool AllRegistered(IReadOnlyList<LayerFields.Field> fields)
     {
         foreach (var field in fields)
@@ -153,7 +158,9 @@ public abstract partial class Layer
         return true;
     }
 
-    /// <summary>Whether <paramref name="value"/> adds nothing to the members: neither a layer nor a parameter, or registered.</summary>
+    /// <summary>
+    /// Whether <paramref name="value"/> adds nothing to the members: neither a layer nor a parameter, or registered.
+    /// </summary>
     private bool Registered(object? value)
     {
         if (value is not (Layer or Layers.Parameter))

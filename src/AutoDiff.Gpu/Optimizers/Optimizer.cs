@@ -72,8 +72,8 @@ public abstract partial class Optimizer
     }
 
     /// <summary>
-    /// Lets the hooks see the parameters <paramref name="withGrad"/>; when one throws, puts every gradient back as it was
-    /// (<paramref name="grads"/>, none for the others of <paramref name="all"/>).
+    /// Lets the hooks see the parameters <paramref name="withGrad"/>; when one throws, puts every gradient back as it
+    /// was (<paramref name="grads"/>, none for the others of <paramref name="all"/>).
     /// </summary>
     private void ApplyHooks(List<Variable> all, List<Variable> withGrad, List<Variable> grads)
     {

@@ -136,7 +136,8 @@ internal static partial class HostMemory
     /// </summary>
     public static bool AdviseHugePages(nint address, long bytes)
     {
-        long first = ((long)address + HugePageBytes - 1) & -HugePageBytes, end = ((long)address + bytes) & -HugePageBytes;
+        long first = ((long)address + HugePageBytes - 1) & -HugePageBytes;
+        long end = ((long)address + bytes) & -HugePageBytes;
         if (!OperatingSystem.IsLinux() || end <= first)
             return false;
         return Native.Madvise((nint)first, (nuint)(end - first), Native.HugePage) == 0;
