@@ -77,12 +77,8 @@ public sealed unsafe partial class KernelLibrary
             ArrayView<T> x, ArrayView<T> y, long rows, long n, long segment, long segments, int group, TPost post)
             where T : unmanaged, IFloatingPointIeee754<T>
             where TReduce : struct, IReduction
-            where TPost : struct, IUnaryOperator
-        {
-            var source = new MemorySource<T>(Pointer(x));
-            var body = new RowsBody<T, MemorySource<T>, TReduce, TPost>(source, Pointer(y), n, segment, segments, post);
-            RunReduction(body, rows * segments, rows * n);
-        }
+            where TPost : struct, IUnaryOperator =>
+            Rows<T, MemorySource<T>, TReduce, TPost>(new(Pointer(x)), y, rows, n, segment, segments, post);
 
         public void FusedReduceRows<T, TExpr, TReduce, TPost>(
             in SlotViews<T> x, in Operands<BroadcastIndex> indices, TExpr expr, ArrayView<T> y,
@@ -90,13 +86,9 @@ public sealed unsafe partial class KernelLibrary
             where T : unmanaged, IFloatingPointIeee754<T>
             where TExpr : struct, IExpression
             where TReduce : struct, IReduction
-            where TPost : struct, IUnaryOperator
-        {
-            var source = new ExpressionSource<T, TExpr>(Expression(x, indices, expr, ArrayView<T>.Empty));
-            var body = new RowsBody<T, ExpressionSource<T, TExpr>, TReduce, TPost>(
-                source, Pointer(y), n, segment, segments, post);
-            RunReduction(body, rows * segments, rows * n);
-        }
+            where TPost : struct, IUnaryOperator =>
+            Rows<T, ExpressionSource<T, TExpr>, TReduce, TPost>(
+                new(Expression(x, indices, expr, ArrayView<T>.Empty)), y, rows, n, segment, segments, post);
 
         public (long Segments, long Minimum) ColumnSegments(long outer, long n, long inner)
         {
@@ -108,14 +100,9 @@ public sealed unsafe partial class KernelLibrary
             ArrayView<T> x, ArrayView<T> y, long outer, long n, long inner, long segment, long segments, TPost post)
             where T : unmanaged, IFloatingPointIeee754<T>
             where TReduce : struct, IReduction
-            where TPost : struct, IUnaryOperator
-        {
-            long items = outer * segments * Ceiling(inner, CpuRoutines.ColumnBlock);
-            var source = new MemorySource<T>(Pointer(x));
-            var body = new ColumnsBody<T, MemorySource<T>, TReduce, TPost>(
-                source, Pointer(y), n, inner, segment, segments, post);
-            RunReduction(body, items, outer * n * inner);
-        }
+            where TPost : struct, IUnaryOperator =>
+            Columns<T, MemorySource<T>, TReduce, TPost>(
+                new(Pointer(x)), y, outer, n, inner, segment, segments, post);
 
         public void FusedReduceColumns<T, TExpr, TReduce, TPost>(
             in SlotViews<T> x, in Operands<BroadcastIndex> indices, TExpr expr, ArrayView<T> y,
@@ -123,14 +110,9 @@ public sealed unsafe partial class KernelLibrary
             where T : unmanaged, IFloatingPointIeee754<T>
             where TExpr : struct, IExpression
             where TReduce : struct, IReduction
-            where TPost : struct, IUnaryOperator
-        {
-            long items = outer * segments * Ceiling(inner, CpuRoutines.ColumnBlock);
-            var source = new ExpressionSource<T, TExpr>(Expression(x, indices, expr, ArrayView<T>.Empty));
-            var body = new ColumnsBody<T, ExpressionSource<T, TExpr>, TReduce, TPost>(
-                source, Pointer(y), n, inner, segment, segments, post);
-            RunReduction(body, items, outer * n * inner);
-        }
+            where TPost : struct, IUnaryOperator =>
+            Columns<T, ExpressionSource<T, TExpr>, TReduce, TPost>(
+                new(Expression(x, indices, expr, ArrayView<T>.Empty)), y, outer, n, inner, segment, segments, post);
 
         public void Random<T>(ArrayView<T> x, ArrayView<T> y, RandomArguments arguments, long blocks)
             where T : unmanaged, IFloatingPointIeee754<T> =>
@@ -155,6 +137,32 @@ public sealed unsafe partial class KernelLibrary
             int mode = !scatter ? 0 : threads > 1 ? 2 : 1;
             library.RunChunked(
                 new IndexBody<T>(Pointer(x), Pointer(indices), Pointer(y), geometry, mode), rows, threads);
+        }
+
+        /// <summary>The rows reduction of the elements <paramref name="source"/> reads.</summary>
+        private void Rows<T, TSource, TReduce, TPost>(
+            TSource source, ArrayView<T> y, long rows, long n, long segment, long segments, TPost post)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TSource : struct, IReduceSource<T>
+            where TReduce : struct, IReduction
+            where TPost : struct, IUnaryOperator
+        {
+            var body = new RowsBody<T, TSource, TReduce, TPost>(source, Pointer(y), n, segment, segments, post);
+            RunReduction(body, rows * segments, rows * n);
+        }
+
+        /// <summary>The columns reduction of the elements <paramref name="source"/> reads.</summary>
+        private void Columns<T, TSource, TReduce, TPost>(
+            TSource source, ArrayView<T> y, long outer, long n, long inner, long segment, long segments, TPost post)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TSource : struct, IReduceSource<T>
+            where TReduce : struct, IReduction
+            where TPost : struct, IUnaryOperator
+        {
+            long items = outer * segments * Ceiling(inner, CpuRoutines.ColumnBlock);
+            var body = new ColumnsBody<T, TSource, TReduce, TPost>(
+                source, Pointer(y), n, inner, segment, segments, post);
+            RunReduction(body, items, outer * n * inner);
         }
 
         /// <summary>The chunked body of an expression writing into y (empty where it evaluates into buffers).</summary>
