@@ -30,7 +30,7 @@ public sealed class DataParallel : Layer, IOptimizerHook
     /// <summary>The default bucket size, PyTorch's <c>bucket_cap_mb=25</c>.</summary>
     public const long DefaultBucketBytes = 25L << 20;
 
-    private readonly HashSet<Variable> broadcast = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<Variable> broadcast = new(VariableIdentity.Instance);
     private List<Variable>? parameters; // as the last call found them
 
     /// <summary>Wraps <paramref name="module"/>, whose parameters made so far become rank 0's now.</summary>

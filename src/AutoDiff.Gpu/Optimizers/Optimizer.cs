@@ -113,7 +113,7 @@ public abstract partial class Optimizer
         var once = new List<Variable>(all.Count);
         if (all.Count > 16)
         {
-            var seen = new HashSet<Variable>(ReferenceEqualityComparer.Instance);
+            var seen = new HashSet<Variable>(VariableIdentity.Instance);
             foreach (var p in all)
             {
                 if (seen.Add(p))
