@@ -12,15 +12,7 @@ public abstract class BroadcastFusionTests<TFixture>(TFixture fixture) : IClassF
     where TFixture : DeviceFixture
 {
     /// <summary>The class's device, fusing results of every size.</summary>
-    private Device Device
-    {
-        get
-        {
-            var device = fixture.Require();
-            device.FusionMinElements = 0;
-            return device;
-        }
-    }
+    private Device Device => FusionSteps.FusingAll(fixture);
 
     [Theory]
     [MemberData(nameof(BroadcastPatterns.Names), MemberType = typeof(BroadcastPatterns))]

@@ -6,6 +6,14 @@ internal static class FusionSteps
     /// <summary>Launches of the forward and the backward pass, the peak bytes, the output and the gradients.</summary>
     public sealed record Result(long Forward, long Backward, long Peak, double[] Y, double[][] Grads);
 
+    /// <summary>The fixture's device (or a skip naming why it is absent), fusing results of every size.</summary>
+    public static Device FusingAll(DeviceFixture fixture)
+    {
+        var device = fixture.Require();
+        device.FusionMinElements = 0;
+        return device;
+    }
+
     /// <summary>One forward and backward step from a fresh peak: launches of each, the peak, the values.</summary>
     public static Result Step(Device device, bool fused, Func<Variable[]> inputs, Func<Variable[], Variable> f)
     {

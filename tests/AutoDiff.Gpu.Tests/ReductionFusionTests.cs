@@ -12,15 +12,7 @@ public abstract class ReductionFusionTests<TFixture>(TFixture fixture) : IClassF
     where TFixture : DeviceFixture
 {
     /// <summary>The class's device, fusing results of every size.</summary>
-    private Device Device
-    {
-        get
-        {
-            var device = fixture.Require();
-            device.FusionMinElements = 0;
-            return device;
-        }
-    }
+    private Device Device => FusionSteps.FusingAll(fixture);
 
     [Theory]
     [MemberData(nameof(ReductionAxes.Cases), MemberType = typeof(ReductionAxes))]
