@@ -221,69 +221,6 @@ internal static unsafe partial class CpuRoutines
         }
     }
 
-    /// <summary>Rows [start, start + count) of a small product: a dot product per element, as the packed one adds.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void SmallMatMul<T>(T* a, T* b, T* c, MatMulGeometry g, T alpha, T beta, long start, long count)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        // Element strides of op(A)[i, p] and op(B)[p, j] along each index.
-        long ai = g.TransposeA != 0 ? 1 : g.K, ap = g.TransposeA != 0 ? g.M : 1;
-        long bp = g.TransposeB != 0 ? 1 : g.N, bj = g.TransposeB != 0 ? g.K : 1;
-        for (long i = start; i < start + count; i++)
-        {
-            T* target = c + (i * g.N);
-            int j = 0;
-            // Four columns at a time: four independent chains of multiply-adds hide their latency.
-            for (; j + 4 <= g.N; j += 4)
-            {
-                T* x = a + (i * ai);
-                T* y = b + (j * bj);
-                T s0 = T.Zero, s1 = T.Zero, s2 = T.Zero, s3 = T.Zero;
-                for (int p = 0; p < g.K; p++, x += ap, y += bp)
-                {
-                    T v = *x;
-                    s0 = T.FusedMultiplyAdd(v, y[0], s0);
-                    s1 = T.FusedMultiplyAdd(v, y[bj], s1);
-                    s2 = T.FusedMultiplyAdd(v, y[2 * bj], s2);
-                    s3 = T.FusedMultiplyAdd(v, y[3 * bj], s3);
-                }
-                Store(target + j, s0, alpha, beta);
-                Store(target + j + 1, s1, alpha, beta);
-                Store(target + j + 2, s2, alpha, beta);
-                Store(target + j + 3, s3, alpha, beta);
-            }
-            if (j < g.N)
-                SmallMatMulTail(a + (i * ai), b + (j * bj), target + j, g, g.N - j, alpha, beta);
-        }
-    }
-
-    /// <summary>
-    /// The last one to three elements of a row of a small product, side by side: three chains of multiply-adds (the
-    /// unused ones read column 0 and are dropped), so none waits for another, each element summed as before.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SmallMatMulTail<T>(T* x, T* y, T* target, MatMulGeometry g, int columns, T alpha, T beta)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        long ap = g.TransposeA != 0 ? g.M : 1;
-        long bp = g.TransposeB != 0 ? 1 : g.N, bj = g.TransposeB != 0 ? g.K : 1;
-        long second = columns > 1 ? bj : 0, third = columns > 2 ? 2 * bj : 0;
-        T s0 = T.Zero, s1 = T.Zero, s2 = T.Zero;
-        for (int p = 0; p < g.K; p++, x += ap, y += bp)
-        {
-            T v = *x;
-            s0 = T.FusedMultiplyAdd(v, y[0], s0);
-            s1 = T.FusedMultiplyAdd(v, y[second], s1);
-            s2 = T.FusedMultiplyAdd(v, y[third], s2);
-        }
-        Store(target, s0, alpha, beta);
-        if (columns > 1)
-            Store(target + 1, s1, alpha, beta);
-        if (columns > 2)
-            Store(target + 2, s2, alpha, beta);
-    }
-
     /// <summary>c = alpha·sum + beta·c; beta = 0 never reads c.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store<T>(T* c, T sum, T alpha, T beta)
@@ -299,12 +236,4 @@ internal readonly unsafe struct MatMulBody<T>(
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     public void Run(long start, long count) => CpuRoutines.MatMul<T>(left, right, c, plan, alpha, beta, start, count);
-}
-
-/// <summary>Chunked small product: items are rows of C (see <see cref="CpuRoutines.SmallMatMul{T}"/>).</summary>
-internal readonly unsafe struct SmallMatMulBody<T>(
-    Address<T> a, Address<T> b, Address<T> c, MatMulGeometry g, T alpha, T beta) : ICpuBody
-    where T : unmanaged, IFloatingPointIeee754<T>
-{
-    public void Run(long start, long count) => CpuRoutines.SmallMatMul<T>(a, b, c, g, alpha, beta, start, count);
 }

@@ -9,7 +9,8 @@ public static class CpuMatMulCases
 {
     /// <summary>
     /// Shapes (m, n, k): square, tall, few columns, few rows (swapped), one row, one column, several panels of depth,
-    /// sizes that no tile divides, and one large enough to be split among threads.
+    /// sizes that no tile divides, and one large enough to be split among threads; then small products (at most
+    /// <see cref="CpuRoutines.SmallProduct"/> multiply-adds, never packed) of the same classes.
     /// </summary>
     public static TheoryData<int, int, int> Shapes() => new()
     {
@@ -22,11 +23,18 @@ public static class CpuMatMulCases
         { 30, 41, 600 },
         { 13, 37, 29 },
         { 203, 190, 170 },
+        { 100, 10, 1 },
+        { 100, 1, 10 },
+        { 1, 10, 100 },
+        { 10, 1, 100 },
+        { 9, 2, 50 },
+        { 7, 19, 5 },
+        { 3, 17, 9 },
     };
 }
 
 /// <summary>
-/// The CPU accelerator's packed product: every element of C is the host's chain of fused multiply-adds
+/// The CPU accelerator's packed and small products: every element of C is the host's chain of fused multiply-adds
 /// (p = 0, 1, … from 0, then alpha·sum + beta·C), bit for bit, for every shape class, transpose and register-tile
 /// width, however the work is split among threads; and the plan swaps operands only for products wider than tall
 /// (or of one column).
@@ -36,7 +44,7 @@ public abstract class KernelCpuMatMulTests<T>(CpuLaunchFixture fixture)
 {
     [Theory]
     [MemberData(nameof(CpuMatMulCases.Shapes), MemberType = typeof(CpuMatMulCases))]
-    public void Packed_products_are_the_host_chains_at_every_vector_width(int m, int n, int k)
+    public void Products_are_the_host_chains_at_every_vector_width(int m, int n, int k)
     {
         var a = KernelHost.Values<T>(m * k, seed: m + k, scale: 1, specials: false);
         var b = KernelHost.Values<T>(k * n, seed: n + k + 1, scale: 1, specials: false);
