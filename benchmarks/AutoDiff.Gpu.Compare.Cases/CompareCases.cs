@@ -9,7 +9,7 @@ namespace AutoDiff.Gpu.Compare;
 
 /// <summary>
 /// Small training loops, written in the natural style, that <c>AutoDiff.Gpu.Compare</c> runs on two builds of the
-/// engine in one process. Only public API that older builds have too.
+/// engine in one process. Only public API that older builds have too (so no <c>Optimizer.Setup</c>).
 /// </summary>
 public static class CompareCases
 {
@@ -56,7 +56,7 @@ public static class CompareCases
         device.Random.ManualSeed(0);
         var (x, t) = Data.Spiral.Load(device, dtype: DType.Float32);
         var mlp = new Mlp([10, Data.Spiral.Classes]);
-        var optimizer = new Sgd(1.0).Setup(mlp);
+        var optimizer = new Sgd(1.0);
         var loader = new DataLoader(x, t, 30, seed: 0);
         return () =>
         {
@@ -65,7 +65,7 @@ public static class CompareCases
                 var loss = SoftmaxCrossEntropy(mlp.Call(batch.X), batch.Labels!);
                 mlp.ClearGrads();
                 loss.Backward();
-                optimizer.Update();
+                optimizer.Update(mlp.Params());
                 loss.Item();
             }
         };
