@@ -15,8 +15,11 @@ public static class CompareCases
 {
     private static readonly Dictionary<string, Action> Loops = [];
 
-    /// <summary>The cases: the book's step 43 (float32) and one epoch of the spiral MLP (steps 47–50).</summary>
-    public static IReadOnlyList<string> Names { get; } = ["step43", "spiral"];
+    /// <summary>
+    /// The cases: the book's step 43 (float32), one epoch of the spiral MLP (steps 47–50), and without gradients a
+    /// 1024² float32 product and the sum of 16Mi float32 elements.
+    /// </summary>
+    public static IReadOnlyList<string> Names { get; } = ["step43", "spiral", "matmul", "sum"];
 
     /// <summary>Runs case <paramref name="name"/> <paramref name="count"/> times; returns µs per run.</summary>
     public static double Run(string name, int count)
@@ -36,6 +39,8 @@ public static class CompareCases
     {
         "step43" => Step43(),
         "spiral" => Spiral(),
+        "matmul" => NoGrad(new Shape(1024, 1024), x => MatMul(x, x)),
+        "sum" => NoGrad(new Shape(4096, 4096), x => Sum(x)),
         _ => throw new ArgumentException($"no case '{name}'; the cases are {string.Join(", ", Names)}", nameof(name)),
     };
 
@@ -68,6 +73,19 @@ public static class CompareCases
                 optimizer.Update(mlp.Params());
                 loss.Item();
             }
+        };
+    }
+
+    /// <summary><paramref name="op"/> of a tensor of <paramref name="shape"/> under NoGrad, waited for.</summary>
+    private static Action NoGrad(Shape shape, Func<Variable, Variable> op)
+    {
+        var device = Device.Cpu();
+        var x = new Variable(device.Full(shape, 0.5, DType.Float32));
+        return () =>
+        {
+            using (Config.NoGrad())
+                op(x);
+            device.Synchronize();
         };
     }
 }

@@ -6,7 +6,9 @@ using AutoDiff.Gpu.Compare;
 // turn, so that both see the same machine; a shared machine's speed changes over seconds, which separate runs
 // mistake for differences between the builds. scripts/compare-builds.sh builds both and calls this.
 //
-//   AutoDiff.Gpu.Compare BASE_CASES_DLL HEAD_CASES_DLL CASE [SECONDS (30)] [BATCH (200)]
+//   AutoDiff.Gpu.Compare BASE_CASES_DLL HEAD_CASES_DLL CASE [SECONDS (30)] [BATCH]
+//
+// BATCH, the runs of a batch, is by default what takes about 10 ms on the base build.
 if (args.Length is < 3 or > 5)
 {
     Console.Error.WriteLine("usage: AutoDiff.Gpu.Compare BASE_CASES_DLL HEAD_CASES_DLL CASE [SECONDS] [BATCH]");
@@ -16,7 +18,12 @@ var first = Build.Load(args[0]);
 var second = Build.Load(args[1]);
 string name = args[2];
 double seconds = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 30;
-int batch = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 200;
+int batch = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 0;
+if (batch <= 0)
+{
+    second(name, 1);
+    batch = (int)Math.Clamp(10_000 / first(name, 1), 1, 10_000);
+}
 
 // The first third warms both up (JIT tiers, pools) and is not counted.
 var a = new List<double>();
