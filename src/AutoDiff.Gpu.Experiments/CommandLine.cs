@@ -28,6 +28,10 @@ internal sealed class CommandLine
     private readonly Option<string> device = Value("--device", "D", Options.ParseDevice,
         $"cpu, cuda, opencl or best, optionally with :index (cuda:1); default: best, or {Device.EnvironmentVariable} when it is set.");
     private readonly Option<int> reps = Value("--reps", "N", t => (int)Options.ParseCount("--reps", t, 1, int.MaxValue), $"Timed iterations per row (default {Options.DefaultReps}).");
+    private readonly Option<int> rounds = Value(
+        "--rounds", "N", t => (int)Options.ParseCount("--rounds", t, 1, int.MaxValue),
+        "Split each row's timed iterations into N rounds; in each round every row, in order, warms up and times "
+        + $"its share (default {Options.DefaultRounds}; 1: each row alone).");
     private readonly Option<int> warmup = Value("--warmup", "N", t => (int)Options.ParseCount("--warmup", t, 0, int.MaxValue),
         $"Least untimed iterations per row after the checked one (default {Options.DefaultWarmup}); more run for {MinWarmupTime.TotalSeconds:0.#} s and while the pool still grows (see below).");
     private readonly Option<Mode[]> modes = Value("--modes", "LIST", Options.ParseModes, "Comma-separated subset of backward,retain,nograd (default all three), run in that order.");
@@ -127,21 +131,25 @@ internal sealed class CommandLine
           disposed   x.Dispose() and y.Dispose() at the end of each iteration; the intermediates are left to the GC
         and fused (--fusion on, the default: each elementwise chain one kernel, computed when read) or eager (off).
         Each iteration makes x, runs the mode, computes y and the gradients kept, and waits for the device
-        (Synchronize). Per row (mode x fusion x lifetime, run
-        in that order): garbage is collected and the pool's cache emptied; one iteration is checked (x.Grad = 8 and
+        (Synchronize). The rows (mode x fusion x lifetime, in that order) are timed in --rounds rounds: in each round
+        every row takes its turn, in order, so that all rows see the machine in the same state. Per turn: garbage
+        is collected and the pool's cache emptied; on the row's first turn, one iteration is checked (x.Grad = 8 and
         y = 1 everywhere, the kept gradients 1, 2, 4); untimed warm-up iterations run, at least --warmup of them
         and for {MinWarmupTime.TotalSeconds:0.#} s (so that the JIT has finished compiling the loop), and more while the pool still
         grows: until a garbage collection has run and an iteration after it made no device allocation (at the
         first iteration with no device allocation when nothing is left to the GC), at most {MaxWarmupIterations:N0}
         iterations or {MaxWarmupTime.TotalSeconds:F0} s, so that a natural loop is timed with its pool filled up to its budget;
-        then --reps iterations are timed. Last, one iteration run after a full collection, with none during it,
-        gives the peak of bytes held by tensors and its size in tensors (pool blocks of x): eager, 6, 8 and 4 for
-        backward, retain and nograd in every lifetime; fused, 3, 6 and 2.
+        then the turn's share of --reps is timed (--reps / --rounds, at least 1). After the row's last turn, one
+        iteration run after a full collection, with none during it, gives the peak of bytes held by tensors and its
+        size in tensors (pool blocks of x): eager, 6, 8 and 4 for backward, retain and nograd in every lifetime;
+        fused, 3, 6 and 2.
 
-        Columns: median, mean and fastest time per iteration (a collection every N iterations shows in the mean,
-        not in the median); kernel launches per iteration; peak in tensors and bytes; bytes reserved from the device after the timed iterations;
-        the garbage collections the pool started during them, ephemeral / full; with the scoped lifetime and
-        another, each row's mean over the scoped row's of the same mode (the eager scoped row's, when there is one).
+        Columns: median, mean and fastest time per iteration, over all rounds (a collection every N iterations
+        shows in the mean, not in the median); kernel launches per iteration; peak in tensors and bytes; bytes
+        reserved from the device after the last timed iterations; the garbage collections the pool started during
+        the timed iterations, ephemeral / full; with the scoped lifetime and
+        another, each row's mean over the scoped row's of the same mode (the eager scoped row's, when there is one),
+        and with several rounds the range of that ratio over the rounds, each round's means compared (per round).
 
         Exit status: 0 success; 1 a result was wrong; 2 an error (bad option, unknown device, too large a size),
         reported as one line 'error: reason' on standard error.
@@ -154,6 +162,7 @@ internal sealed class CommandLine
         Examples:
           AutoDiff.Gpu.Experiments
           AutoDiff.Gpu.Experiments --lifetime natural,scoped --ballast 200MB --reps 1000
+          AutoDiff.Gpu.Experiments --lifetime natural,scoped --fusion on,off --reps 300 --rounds 5
           AutoDiff.Gpu.Experiments --size 200 --reps 50 --svg memory.svg
           AutoDiff.Gpu.Experiments --device cuda:0 --size 1024 --reps 10 --warmup 2
           AutoDiff.Gpu.Experiments --elements 7 --dtype float64 --modes backward,nograd --format csv
@@ -205,7 +214,12 @@ internal sealed class CommandLine
 
     private void AddRunOptions(Command command)
     {
-        foreach (var option in new Option[] { size, shape, elements, dtype, device, reps, warmup, modes, lifetimes, fusion, ballast, budget, format, svg, quiet })
+        Option[] options =
+        [
+            size, shape, elements, dtype, device, reps, rounds, warmup, modes, lifetimes, fusion, ballast, budget,
+            format, svg, quiet,
+        ];
+        foreach (var option in options)
             command.Add(option);
         command.Validators.Add(OneShapeOption);
     }
@@ -234,6 +248,7 @@ internal sealed class CommandLine
         return ReadShape(r) with
         {
             Reps = Get(r, reps, defaults.Reps),
+            Rounds = Get(r, rounds, defaults.Rounds),
             Warmup = Get(r, warmup, defaults.Warmup),
             Modes = Get(r, modes, [.. defaults.Modes]),
             Lifetimes = Get(r, lifetimes, [.. defaults.Lifetimes]),

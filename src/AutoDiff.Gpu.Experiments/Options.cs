@@ -53,6 +53,9 @@ internal sealed record Options
     /// <summary>The default number of timed iterations per row.</summary>
     public const int DefaultReps = 100;
 
+    /// <summary>The default number of rounds the timed iterations are split into.</summary>
+    public const int DefaultRounds = 3;
+
     /// <summary>The default least number of untimed iterations per row.</summary>
     public const int DefaultWarmup = 3;
 
@@ -66,7 +69,13 @@ internal sealed record Options
 
     public int Reps { get; init; } = DefaultReps;
 
-    /// <summary>The least number of untimed iterations (more run until the pool is at its steady state).</summary>
+    /// <summary>
+    /// Rounds the timed iterations are split into: in each round every row, in order, warms up and times
+    /// its share (<see cref="Reps"/> / rounds, at least 1). With 1, each row runs alone.
+    /// </summary>
+    public int Rounds { get; init; } = DefaultRounds;
+
+    /// <summary>The least number of untimed iterations per turn (more run until the pool is steady).</summary>
     public int Warmup { get; init; } = DefaultWarmup;
 
     public IReadOnlyList<Mode> Modes { get; init; } = [Mode.Backward, Mode.Retain, Mode.NoGrad];

@@ -73,7 +73,7 @@ internal static class Program
         return Error;
     }
 
-    /// <summary>The experiment: one row per mode and lifetime, optionally the memory chart.</summary>
+    /// <summary>The experiment: a row per mode, fusion and lifetime, timed in rounds; the chart when asked.</summary>
     internal static int Run(Options options)
     {
         using var device = Open(options.Device);
@@ -93,19 +93,12 @@ internal static class Program
         var ballast = Ballast.Make(options.BallastBytes);
 
         var experiment = new SeedExperiment(device, shape, options.DType, progress);
-        var results = new List<ModeResult>();
-        foreach (var mode in modes)
-        {
-            foreach (bool fused in options.Fusion)
-            {
-                using var fusion = Config.UsingConfig(Config.FusionName, fused);
-                foreach (var lifetime in options.Lifetimes)
-                    results.Add(experiment.Run(mode, lifetime, options.Warmup, options.Reps, record: options.SvgPath is not null));
-            }
-        }
+        var results = SeedRounds.Run(experiment, options);
         GC.KeepAlive(ballast);
 
-        var info = new RunInfo(device.Id, device.Name, shape, options.DType, options.Reps, options.Warmup, options.BallastBytes, device.Memory.GarbageBudget);
+        var info = new RunInfo(
+            device.Id, device.Name, shape, options.DType, options.Reps, options.Rounds, options.Warmup,
+            options.BallastBytes, device.Memory.GarbageBudget);
         Report.WriteResults(Console.Out, options.Format, info, results);
 
         // With csv or json, standard output carries only the data.

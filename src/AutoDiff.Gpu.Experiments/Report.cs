@@ -10,11 +10,14 @@ namespace AutoDiff.Gpu.Experiments;
 /// <param name="DeviceName">The device's name.</param>
 /// <param name="Shape">The input's shape.</param>
 /// <param name="DType">The element type.</param>
-/// <param name="Reps">Timed iterations per mode.</param>
-/// <param name="Warmup">Least untimed iterations per row after the checked one.</param>
+/// <param name="Reps">Timed iterations per row, asked for.</param>
+/// <param name="Rounds">Rounds the timed iterations were split into.</param>
+/// <param name="Warmup">Least untimed iterations per turn, after the checked one on the first.</param>
 /// <param name="BallastBytes">Bytes of small live managed objects held during the run.</param>
 /// <param name="GarbageBudget">The device pool's garbage budget during the run.</param>
-internal sealed record RunInfo(string DeviceId, string DeviceName, Shape Shape, DType DType, int Reps, int Warmup, long BallastBytes, long GarbageBudget)
+internal sealed record RunInfo(
+    string DeviceId, string DeviceName, Shape Shape, DType DType, int Reps, int Rounds, int Warmup, long BallastBytes,
+    long GarbageBudget)
 {
     /// <summary>The input's data bytes (the pool block may be larger).</summary>
     public long DataBytes => Shape.Length * DType.Size();
@@ -93,18 +96,28 @@ internal static class Report
         long block = results.Count > 0 ? results[0].BufferBytes : DeviceMemory.RoundSize(info.DataBytes);
         output.WriteLine($"DeZero step 18 mode switch: y = Square(Square(Square(x))), x = ones{info.Shape} {info.DType.Name()}");
         output.WriteLine(Units.Invariant($"device {info.DeviceId} ({info.DeviceName}); one tensor = {Units.Bytes(info.DataBytes)} in a {Units.Bytes(block)} pool block; garbage budget {Units.Bytes(info.GarbageBudget)}; ballast {(info.BallastBytes > 0 ? $"{info.BallastBytes / 1e6:0.#} MB of small live objects" : "none")}"));
-        output.WriteLine(Units.Invariant($"per row: 1 checked + warm-up (at least {info.Warmup} iterations and {CommandLine.MinWarmupTime.TotalSeconds:0.#} s, until the pool is steady) + {info.Reps} timed iterations; peak measured on one iteration after a full collection"));
+        double least = CommandLine.MinWarmupTime.TotalSeconds;
+        string warmUp = Units.Invariant(
+            $"warm-up (at least {info.Warmup} iterations and {least:0.#} s, until the pool is steady)");
+        string timed = info.Rounds == 1
+            ? Units.Invariant($"1 checked + {warmUp} + {info.Reps} timed iterations")
+            : Units.Invariant($"1 checked, then {info.Rounds} rounds in which every row in turn runs a {warmUp}")
+                + Units.Invariant($" and its share of {info.Reps} timed iterations");
+        output.WriteLine($"per row: {timed}; peak measured on one iteration after a full collection");
         output.WriteLine();
-        bool relative = ScopedMeans(results) is { Count: > 0 } && results.Select(r => r.Lifetime).Distinct().Count() > 1;
+        var references = ScopedReferences(results);
+        bool relative = references.Count > 0 && results.Select(r => r.Lifetime).Distinct().Count() > 1;
         List<string> header =
         [
             "mode", "lifetime", "fusion", "device", "shape", "elements", "dtype", "median", "mean", "fastest", "first",
             "launches", "compiled", "peak/tensor", "peak alloc", "reserved", "pool GCs eph/full", "GC pause", "warm-up",
             "check",
         ];
+        bool perRound = relative && info.Rounds > 1;
         if (relative)
             header.Insert(9, "mean/scoped");
-        var scoped = ScopedMeans(results);
+        if (perRound)
+            header.Insert(10, "per round");
         var rows = results.Select(r =>
         {
             List<string> row =
@@ -131,25 +144,56 @@ internal static class Report
                 r.Passed ? r.Check : "FAILED",
             ];
             if (relative)
-                row.Insert(9, scoped.TryGetValue(r.Mode, out double s) ? Units.Invariant($"{r.MeanMicroseconds / s:F2}") : "-");
+            {
+                row.Insert(9, references.TryGetValue(r.Mode, out var s)
+                    ? Units.Invariant($"{r.MeanMicroseconds / s.MeanMicroseconds:F2}") : "-");
+            }
+            if (perRound)
+            {
+                row.Insert(10, RoundRatios(r, references) is { Length: > 0 } ratios
+                    ? Units.Invariant($"{ratios.Min():F2}–{ratios.Max():F2}") : "-");
+            }
             return row.ToArray();
         }).ToList();
-        int[] rightAligned = [5, .. Enumerable.Range(7, relative ? 12 : 11)];
+        int[] rightAligned = [5, .. Enumerable.Range(7, 11 + (relative ? 1 : 0) + (perRound ? 1 : 0))];
         WriteTable(output, [.. header], rows, rightAligned);
     }
 
-    /// <summary>The mean of each mode's scoped row (the eager one where both ran), the reference of <c>mean/scoped</c>.</summary>
-    private static Dictionary<Mode, double> ScopedMeans(IReadOnlyList<ModeResult> results) =>
+    /// <summary>Each mode's scoped row (the eager one where both ran), the reference of <c>mean/scoped</c>.</summary>
+    private static Dictionary<Mode, ModeResult> ScopedReferences(IReadOnlyList<ModeResult> results) =>
         results.Where(r => r.Lifetime == Lifetime.Scoped).GroupBy(r => r.Mode)
-            .ToDictionary(g => g.Key, g => g.OrderBy(r => r.Fused).First().MeanMicroseconds);
+            .ToDictionary(g => g.Key, g => g.OrderBy(r => r.Fused).First());
+
+    /// <summary>The row's mean over its reference's in each round; empty when its mode has no scoped row.</summary>
+    private static double[] RoundRatios(ModeResult r, Dictionary<Mode, ModeResult> references) =>
+        references.TryGetValue(r.Mode, out var scoped)
+            ? [.. r.RoundMeanMicroseconds.Zip(scoped.RoundMeanMicroseconds, (mean, reference) => mean / reference)]
+            : [];
 
     private static void WriteResultsCsv(TextWriter output, RunInfo info, IReadOnlyList<ModeResult> results)
     {
-        output.WriteLine("mode,lifetime,fusion,launches_per_iteration,compiled,device,device_name,shape,elements,dtype,reps,warmup,median_us,mean_us,min_us,first_us,peak_allocated_bytes,reserved_bytes,buffer_bytes,peak_buffers,ephemeral_collections,full_collections,gc_pause_us,warmup_iterations,warmup_capped,garbage_budget_bytes,ballast_bytes,check");
+        output.WriteLine(
+            "mode,lifetime,fusion,launches_per_iteration,compiled,device,device_name,shape,elements,dtype,reps,"
+            + "rounds,timed_iterations,warmup,median_us,mean_us,min_us,first_us,peak_allocated_bytes,reserved_bytes,"
+            + "buffer_bytes,peak_buffers,ephemeral_collections,full_collections,gc_pause_us,warmup_iterations,"
+            + "warmup_capped,garbage_budget_bytes,ballast_bytes,check,mean_over_scoped_per_round");
+        var references = ScopedReferences(results);
         foreach (var r in results)
         {
-            output.WriteLine(Units.Invariant(
-                $"{Options.ModeName(r.Mode)},{Options.LifetimeName(r.Lifetime)},{Options.FusionName(r.Fused)},{r.LaunchesPerIteration:F2},{r.Compiled},{info.DeviceId},{Csv(info.DeviceName)},{Units.ShapeText(info.Shape)},{info.Shape.Length},{info.DType.Name()},{info.Reps},{info.Warmup},{r.MedianMicroseconds:F3},{r.MeanMicroseconds:F3},{r.MinMicroseconds:F3},{r.FirstMicroseconds:F3},{r.PeakAllocatedBytes},{r.ReservedBytes},{r.BufferBytes},{r.PeakBuffers:F4},{r.EphemeralCollections},{r.FullCollections},{r.GcPauseMicroseconds:F3},{r.WarmupIterations},{(r.WarmupCapped ? "true" : "false")},{info.GarbageBudget},{info.BallastBytes},{Csv(r.Check)}"));
+            var ratios = RoundRatios(r, references).Select(x => x.ToString("F4", CultureInfo.InvariantCulture));
+            output.WriteLine(
+                Units.Invariant($"{Options.ModeName(r.Mode)},{Options.LifetimeName(r.Lifetime)},")
+                + Units.Invariant($"{Options.FusionName(r.Fused)},")
+                + Units.Invariant($"{r.LaunchesPerIteration:F2},{r.Compiled},{info.DeviceId},{Csv(info.DeviceName)},")
+                + Units.Invariant($"{Units.ShapeText(info.Shape)},{info.Shape.Length},{info.DType.Name()},")
+                + Units.Invariant($"{info.Reps},{info.Rounds},{r.TimedIterations},{info.Warmup},")
+                + Units.Invariant($"{r.MedianMicroseconds:F3},{r.MeanMicroseconds:F3},")
+                + Units.Invariant($"{r.MinMicroseconds:F3},{r.FirstMicroseconds:F3},")
+                + Units.Invariant($"{r.PeakAllocatedBytes},{r.ReservedBytes},{r.BufferBytes},{r.PeakBuffers:F4},")
+                + Units.Invariant($"{r.EphemeralCollections},{r.FullCollections},")
+                + Units.Invariant($"{r.GcPauseMicroseconds:F3},{r.WarmupIterations},")
+                + Units.Invariant($"{(r.WarmupCapped ? "true" : "false")},{info.GarbageBudget},{info.BallastBytes},")
+                + Units.Invariant($"{Csv(r.Check)},{string.Join(';', ratios)}"));
         }
     }
 
@@ -170,9 +214,11 @@ internal static class Report
             w.WriteNumber("elements", info.Shape.Length);
             w.WriteString("dtype", info.DType.Name());
             w.WriteNumber("reps", info.Reps);
+            w.WriteNumber("rounds", info.Rounds);
             w.WriteNumber("warmup", info.Warmup);
             w.WriteNumber("garbageBudgetBytes", info.GarbageBudget);
             w.WriteNumber("ballastBytes", info.BallastBytes);
+            var references = ScopedReferences(results);
             w.WriteStartArray("results");
             foreach (var r in results)
             {
@@ -181,10 +227,13 @@ internal static class Report
                 w.WriteString("lifetime", Options.LifetimeName(r.Lifetime));
                 w.WriteString("fusion", Options.FusionName(r.Fused));
                 w.WriteNumber("launchesPerIteration", Math.Round(r.LaunchesPerIteration, 2));
+                w.WriteNumber("timedIterations", r.TimedIterations);
                 w.WriteNumber("medianMicroseconds", Math.Round(r.MedianMicroseconds, 3));
                 w.WriteNumber("meanMicroseconds", Math.Round(r.MeanMicroseconds, 3));
                 w.WriteNumber("minMicroseconds", Math.Round(r.MinMicroseconds, 3));
                 w.WriteNumber("firstMicroseconds", Math.Round(r.FirstMicroseconds, 3));
+                WriteNumbers(w, "roundMeanMicroseconds", r.RoundMeanMicroseconds, 3);
+                WriteNumbers(w, "meanOverScopedPerRound", RoundRatios(r, references), 4);
                 w.WriteNumber("compiled", r.Compiled);
                 w.WriteNumber("peakAllocatedBytes", r.PeakAllocatedBytes);
                 w.WriteNumber("reservedBytes", r.ReservedBytes);
@@ -202,6 +251,14 @@ internal static class Report
             w.WriteEndArray();
             w.WriteEndObject();
         });
+    }
+
+    private static void WriteNumbers(Utf8JsonWriter w, string name, IEnumerable<double> values, int digits)
+    {
+        w.WriteStartArray(name);
+        foreach (double value in values)
+            w.WriteNumberValue(Math.Round(value, digits));
+        w.WriteEndArray();
     }
 
     internal static void WriteJson(TextWriter output, Action<Utf8JsonWriter> write)

@@ -5,56 +5,6 @@ using static AutoDiff.Gpu.F;
 
 namespace AutoDiff.Gpu.Experiments;
 
-/// <summary>The measurements of one row: a mode in a lifetime.</summary>
-/// <param name="Mode">The mode.</param>
-/// <param name="Lifetime">How the iterations' tensors ended.</param>
-/// <param name="MedianMicroseconds">Median wall time of one iteration, synchronized.</param>
-/// <param name="MeanMicroseconds">Mean wall time of one iteration: collections every N iterations show here.</param>
-/// <param name="MinMicroseconds">Fastest iteration.</param>
-/// <param name="PeakAllocatedBytes">Most bytes held by tensors at once during one iteration run after a full collection.</param>
-/// <param name="ReservedBytes">Bytes the pool reserved from the device after the timed iterations (its cache was emptied before the row).</param>
-/// <param name="BufferBytes">The pool block of one tensor of the input's shape.</param>
-/// <param name="WarmupIterations">Untimed iterations run before the timed ones.</param>
-/// <param name="WarmupCapped">True when the warm-up stopped at its limit while the pool still grew.</param>
-/// <param name="EphemeralCollections">Generation-1 collections the pool started during the timed iterations.</param>
-/// <param name="FullCollections">Full collections the pool started during the timed iterations.</param>
-/// <param name="Check">What the check found: <c>ok</c>, a skip reason, or the first wrong value.</param>
-/// <param name="Passed">False when a result was wrong.</param>
-/// <param name="Samples">Allocated bytes over one recorded iteration, when recording was asked for.</param>
-/// <param name="RecordedMicroseconds">Length of the recorded iteration.</param>
-/// <param name="FirstMicroseconds">The row's first iteration, checked: compilation and first touches included.</param>
-/// <param name="Compiled">Kernels and expression shapes compiled during the timed iterations (0 when steady).</param>
-/// <param name="GcPauseMicroseconds">Garbage collection pauses (anyone's) during the timed iterations, per iteration.</param>
-internal sealed record ModeResult(
-    Mode Mode,
-    Lifetime Lifetime,
-    bool Fused,
-    double LaunchesPerIteration,
-    double MedianMicroseconds,
-    double MeanMicroseconds,
-    double MinMicroseconds,
-    long PeakAllocatedBytes,
-    long ReservedBytes,
-    long BufferBytes,
-    int WarmupIterations,
-    bool WarmupCapped,
-    long EphemeralCollections,
-    long FullCollections,
-    string Check,
-    bool Passed,
-    IReadOnlyList<(double Microseconds, long Bytes)>? Samples,
-    double RecordedMicroseconds,
-    double FirstMicroseconds,
-    long Compiled,
-    double GcPauseMicroseconds)
-{
-    /// <summary>The peak in units of one tensor's pool block.</summary>
-    public double PeakBuffers => (double)PeakAllocatedBytes / BufferBytes;
-
-    /// <summary><c>backward/natural/fused</c>.</summary>
-    public string Label => $"{Options.ModeName(Mode)}/{Options.LifetimeName(Lifetime)}/{(Fused ? "fused" : "eager")}";
-}
-
 /// <summary>
 /// The seed's mode-switch experiment (DeZero step 18): <c>y = Square(Square(Square(x)))</c> with <c>x</c> a
 /// tensor of ones, with backprop and <c>Backward()</c>, with <c>Backward(retainGrad: true)</c>, and forward
@@ -90,27 +40,32 @@ internal sealed class SeedExperiment(Device device, Shape shape, DType dtype, Pr
     };
 
     /// <summary>
-    /// Runs one row: collects garbage and empties the pool's cache, checks one iteration, warms up until the pool
-    /// is at its steady state (at least <paramref name="warmup"/> iterations), times <paramref name="reps"/>
-    /// iterations, then measures the peak on one iteration after a full collection (recording it when asked).
+    /// Runs one turn of a row: collects garbage and empties the pool's cache, checks one iteration (the row's first
+    /// turn only), warms up until the pool is at its steady state (at least <paramref name="warmup"/> iterations),
+    /// then times <paramref name="reps"/> iterations. Run it with <see cref="Config.Fusion"/> set as the row says.
     /// </summary>
-    public ModeResult Run(Mode mode, Lifetime lifetime, int warmup, int reps, bool record)
+    public void RunTurn(SeedRow row, int warmup, int reps)
     {
         var memory = Device.Memory;
+        var (mode, lifetime) = (row.Mode, row.Lifetime);
         memory.Collect();
         memory.EmptyCache();
-        progress.Begin($"{Options.ModeName(mode)}/{Options.LifetimeName(lifetime)}", Shape.Length);
+        progress.Begin(row.TurnLabel, Shape.Length);
 
-        progress.Report("checking the result", announce: true);
-        string? failure = null;
-        bool skipped = false;
-        long first = Stopwatch.GetTimestamp();
-        Iterate(mode, lifetime, (x, y) => failure = Check(mode, x, y, ref skipped));
-        double firstMicroseconds = Stopwatch.GetElapsedTime(first).TotalMicroseconds;
-        // The check's host copies are garbage now: collect them here rather than during the timed iterations.
-        memory.Collect();
+        if (row.Turns == 0)
+        {
+            progress.Report("checking the result", announce: true);
+            string? failure = null;
+            bool skipped = false;
+            long first = Stopwatch.GetTimestamp();
+            Iterate(mode, lifetime, (x, y) => failure = Check(mode, x, y, ref skipped));
+            row.Checked(failure, skipped, Stopwatch.GetElapsedTime(first).TotalMicroseconds);
+            // The check's host copies are garbage now: collect them here rather than during the timed iterations.
+            memory.Collect();
+        }
 
         var (warmed, capped) = WarmUp(mode, lifetime, warmup);
+        row.WarmedUp(warmed, capped);
 
         var times = new double[reps];
         var before = memory.Snapshot();
@@ -125,22 +80,20 @@ internal sealed class SeedExperiment(Device device, Shape shape, DType dtype, Pr
             times[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
         }
         var after = memory.Snapshot();
-        double pause = (GC.GetTotalPauseDuration() - paused).TotalMicroseconds / reps;
-        double launchesPerIteration = (double)(Device.KernelLaunches - launches) / reps;
-        long compiled = Device.Compilations - compilations;
+        var pause = GC.GetTotalPauseDuration() - paused;
+        row.AddTurn(times, before, after, Device.KernelLaunches - launches, Device.Compilations - compilations, pause);
+    }
 
+    /// <summary>
+    /// Ends a row after its last turn: measures the peak on one iteration after a full collection (recording it
+    /// when asked) and returns the row's result.
+    /// </summary>
+    public ModeResult Finish(SeedRow row, bool record)
+    {
         progress.Report("measuring the peak", announce: true);
-        var (peak, samples, recorded) = MeasurePeak(mode, lifetime, record);
+        var (peak, samples, recorded) = MeasurePeak(row.Mode, row.Lifetime, record);
         progress.End("done");
-
-        double mean = times.Average();
-        Array.Sort(times);
-        double median = reps % 2 == 1 ? times[reps / 2] : (times[(reps / 2) - 1] + times[reps / 2]) / 2;
-        string check = failure ?? (skipped ? "skipped: too large to read back" : "ok");
-        return new ModeResult(
-            mode, lifetime, Config.Fusion, launchesPerIteration, median, mean, times[0], peak, after.ReservedBytes, BufferBytes, warmed, capped,
-            after.EphemeralCollections - before.EphemeralCollections, after.FullCollections - before.FullCollections,
-            check, failure is null, samples, recorded, firstMicroseconds, compiled, pause);
+        return row.Result(peak, samples, recorded, BufferBytes);
     }
 
     /// <summary>

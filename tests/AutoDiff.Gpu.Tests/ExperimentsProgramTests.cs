@@ -111,6 +111,71 @@ public sealed class ExperimentsProgramTests
         Assert.Equal("ok", row["check"]);
     }
 
+    private static readonly string[] Columns = ["mode", "lifetime", "fusion"];
+
+    [Fact]
+    public void Rounds_give_every_row_its_reps_and_one_ratio_per_round_against_the_eager_scoped_row()
+    {
+        var run = ExperimentsProgram.Run(
+            "--elements", "10000", "--reps", "5", "--rounds", "2", "--modes", "backward,nograd",
+            "--lifetime", "natural,scoped", "--fusion", "on,off", "--format", "json", "--quiet");
+
+        run.AssertSucceeded();
+        using var json = JsonDocument.Parse(run.Output);
+        Assert.Equal(2, json.RootElement.GetProperty("rounds").GetInt32());
+        var rows = json.RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(8, rows.Count);
+        foreach (var row in rows)
+        {
+            string label = string.Join('/', Columns.Select(c => row.GetProperty(c).GetString()));
+            Assert.True(row.GetProperty("passed").GetBoolean(), label);
+            Assert.Equal(5, row.GetProperty("timedIterations").GetInt32());
+            Assert.Equal(2, row.GetProperty("roundMeanMicroseconds").GetArrayLength());
+            var ratios = row.GetProperty("meanOverScopedPerRound").EnumerateArray().Select(r => r.GetDouble()).ToList();
+            Assert.Equal(2, ratios.Count);
+            Assert.All(ratios, r => Assert.True(r > 0, label));
+            if (label.EndsWith("/scoped/eager", StringComparison.Ordinal))
+                Assert.All(ratios, r => Assert.Equal(1.0, r));
+        }
+    }
+
+    [Fact]
+    public void Fewer_reps_than_rounds_time_one_iteration_per_round()
+    {
+        var run = ExperimentsProgram.Run(
+            "--elements", "10000", "--reps", "1", "--rounds", "3", "--modes", "nograd", "--format", "csv", "--quiet");
+
+        run.AssertSucceeded();
+        var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var row = CsvFields(lines[0]).Zip(CsvFields(lines[1])).ToDictionary(p => p.First, p => p.Second);
+        Assert.Equal("1", row["reps"]);
+        Assert.Equal("3", row["rounds"]);
+        Assert.Equal("3", row["timed_iterations"]);
+        // No scoped row: nothing to compare with.
+        Assert.Equal(string.Empty, row["mean_over_scoped_per_round"]);
+        Assert.Equal("ok", row["check"]);
+    }
+
+    [Theory]
+    [InlineData(new string[0], true)]
+    [InlineData(new[] { "--rounds", "1" }, false)]
+    public void The_table_shows_the_ratios_range_over_rounds_when_there_are_several(string[] rounds, bool shown)
+    {
+        var run = ExperimentsProgram.Run([.. Small, "--modes", "nograd", "--lifetime", "natural,scoped", .. rounds]);
+
+        run.AssertSucceeded();
+        var table = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        int header = Array.FindIndex(table, line => line.StartsWith("mode ", StringComparison.Ordinal));
+        string[] columns = Cells(table[header]);
+        Assert.Contains("mean/scoped", columns);
+        Assert.Equal(shown, columns.Contains("per round"));
+        string[] scoped = Cells(table[header + 2]);
+        Assert.Equal("scoped", scoped[1]);
+        Assert.Equal("1.00", scoped[Array.IndexOf(columns, "mean/scoped")]);
+        if (shown)
+            Assert.Equal("1.00–1.00", scoped[Array.IndexOf(columns, "per round")]);
+    }
+
     [Theory]
     [InlineData("unknown option", new[] { "--bogus" }, "--bogus")]
     [InlineData("not a number", new[] { "--size", "abc" }, "--size")]
@@ -120,6 +185,8 @@ public sealed class ExperimentsProgramTests
     [InlineData("unknown mode", new[] { "--modes", "sideways" }, "sideways")]
     [InlineData("unknown lifetime", new[] { "--lifetime", "forever" }, "forever")]
     [InlineData("bad size", new[] { "--ballast", "lots" }, "--ballast")]
+    [InlineData("no rounds", new[] { "--rounds", "0" }, "--rounds")]
+    [InlineData("rounds not a number", new[] { "--rounds", "few" }, "--rounds")]
     [InlineData("option of another command", new[] { "devices", "--size", "3" }, "--size")]
     [InlineData("unknown command", new[] { "frobnicate" }, "frobnicate")]
     [InlineData("no epochs", new[] { "spiral", "--epochs", "0" }, "--epochs")]
@@ -155,7 +222,12 @@ public sealed class ExperimentsProgramTests
         var run = ExperimentsProgram.Run("--help");
 
         run.AssertSucceeded();
-        foreach (string text in new[] { "--lifetime", "--ballast", "--garbage-budget", "natural", "scoped", "disposed", "warm-up", "Exit status", "devices", "graph" })
+        string[] expected =
+        [
+            "--lifetime", "--rounds", "--ballast", "--garbage-budget", "natural", "scoped", "disposed", "warm-up",
+            "Exit status", "devices", "graph",
+        ];
+        foreach (string text in expected)
             Assert.Contains(text, run.Output, StringComparison.Ordinal);
     }
 
