@@ -4,7 +4,7 @@
 # each build's median time and the ratio base / head with its quartiles. Times of separate runs on a shared
 # machine differ by more than most changes do; batches in turn see the same machine.
 #
-#   scripts/compare-builds.sh BASE_COMMIT [CASE (step43)] [SECONDS (30)] [BATCH (about 10 ms)]
+#   scripts/compare-builds.sh BASE_COMMIT [CASE (step43)] [SECONDS (30)] [BATCH (about 0.2 ms)]
 #
 # CASE: step43, spiral, matmul (1024² float32 forward), sum (16Mi float32).
 #

@@ -21,7 +21,8 @@ internal static unsafe partial class CpuRoutines
     /// Segments [start, start + count) of the rows reduction: segment v = (row, s) covers
     /// [s·segment, min(n, (s+1)·segment)) of its row; <c>y[v] = post(⊕)</c>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // Its buffer is written before it is read: zeroing it would cost more than a small reduction.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     public static void ReduceRows<T, TSource, TReduce, TPost>(
         in TSource x, T* y, long start, long count, long n, long segment, long segments, TPost post)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -47,7 +48,9 @@ internal static unsafe partial class CpuRoutines
     /// [s·segment, min(n, (s+1)·segment)) of columns [b·<see cref="ColumnBlock"/>, …) into
     /// <c>y[o, s, column] = post(⊕)</c>, adding <see cref="RowBlock"/> rows at a time before the total.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // Its accumulators are filled and its buffer written before they are read: zeroing 8–24 KB per call would
+    // cost more than a small reduction (a bias gradient's).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     public static void ReduceColumns<T, TSource, TReduce, TPost>(
         in TSource x, T* y, long start, long count, long n, long inner, long segment, long segments, TPost post)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -153,7 +156,8 @@ internal static unsafe partial class CpuRoutines
     /// As <see cref="Cascade{T, TReduce}"/> over elements [start, start + length) of <paramref name="x"/>, read a
     /// leaf at a time (into <paramref name="buffer"/>, <see cref="CascadeLeaf"/> elements, where x evaluates them).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // A level is stored before it is read (its bit of the leaf count is set).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     internal static T Cascade<T, TSource, TReduce>(in TSource x, T* buffer, long start, long length)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TSource : struct, IReduceSource<T>
