@@ -8,7 +8,7 @@ namespace AutoDiff.Gpu.Tests;
 /// <summary>
 /// The reduction family against a float64 host reference: sum, max, min and a mean (sum with a post scale)
 /// over the last, first, middle and all axes, at sizes that are not multiples of a pack or group, with and
-/// without the two-pass split of the reduced axis, with NaN propagation and empty axes.
+/// without the two-pass split of the reduced axis, with NaN propagation, signed zeros and empty axes.
 /// </summary>
 public abstract class KernelReduceTests<T>(KernelDeviceFixture fixture, KernelStyle style) : KernelSuite<T>(fixture, style)
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -70,6 +70,26 @@ public abstract class KernelReduceTests<T>(KernelDeviceFixture fixture, KernelSt
             Assert.Equal(T.PositiveInfinity, sum[last]);
             Assert.True(T.IsFinite(sum[1]));
         }
+    }
+
+    [Theory]
+    [InlineData(2, 3079, 1)]
+    [InlineData(3, 100, 9)]
+    [InlineData(1, 1000, 4)]
+    public void Max_puts_positive_zero_above_negative_zero_in_any_order(long outer, long n, long inner)
+    {
+        // All −0, and one +0 in each output but the last, at a place that moves from output to output.
+        var x = new T[outer * n * inner];
+        Array.Fill(x, T.NegativeZero);
+        long outputs = outer * inner;
+        for (long o = 0; o < outputs - 1; o++)
+            x[((o / inner * n) + ((o * 37) + n - 1) % n) * inner + (o % inner)] = T.Zero;
+        using var bx = Accelerator.Upload(x);
+        using var by = Accelerator.Allocate1D<T>(outputs);
+        Kernels.Reduce<T, MaxReduction>(bx.Whole(), by.Whole(), outer, n, inner);
+        var max = by.Download();
+        for (long o = 0; o < outputs; o++)
+            Assert.True(T.IsZero(max[o]) && T.IsNegative(max[o]) == (o == outputs - 1), $"output {o}: {max[o]}");
     }
 
     [Fact]

@@ -153,8 +153,9 @@ public abstract class LayerRegistrationTests<TFixture>(TFixture fixture) : IClas
         var outer = new Holder();
         var inner = new Holder { Inner = outer };
         outer.Inner = inner;
-        Assert.Contains("already holds this layer",
-            Assert.Throws<InvalidOperationException>(() => outer.Params().ToList()).Message, StringComparison.Ordinal);
+        var cycle = Assert.Throws<InvalidOperationException>(() => outer.Params().ToList()).Message;
+        Assert.Contains("already holds this layer", cycle, StringComparison.Ordinal);
+        Assert.Equal(cycle, Assert.Throws<InvalidOperationException>(() => outer.NamedParams().ToList()).Message);
     }
 
     private sealed class ClashByField : Layer

@@ -270,16 +270,18 @@ internal readonly struct SumReduction : IReduction
     public static Vector<T> Combine<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => a + b;
 }
 
-/// <summary>max x (identity −∞; NaN propagates)</summary>
+/// <summary>max x (identity −∞; IEEE 754 maximum: NaN propagates, +0 above −0)</summary>
 public readonly struct MaxReduction : IReduction
 {
     /// <inheritdoc/>
     public static T Identity<T>() where T : unmanaged, IFloatingPointIeee754<T> => T.NegativeInfinity;
 
-    // Written out rather than T.Max: PTX's max.f32 returns the other operand when one is NaN.
+    // Written out rather than T.Max: PTX's max.f32 returns the other operand when one is NaN. Equal zeros add, as
+    // −0 + −0 is −0 and any other pair +0: the result is Vector.Max's, whatever the order of a reduction's tree.
 
     /// <inheritdoc/>
-    public static T Combine<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a > b || T.IsNaN(a) ? a : b;
+    public static T Combine<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> =>
+        a > b || T.IsNaN(a) ? a : a == b && a == T.Zero ? a + b : b;
 
     /// <inheritdoc/>
     public static Vector<T> Combine<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => Vector.Max(a, b);

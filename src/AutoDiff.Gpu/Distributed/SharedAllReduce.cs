@@ -1,4 +1,5 @@
 using System.Numerics;
+using AutoDiff.Gpu.Kernels;
 
 namespace AutoDiff.Gpu.Distributed;
 
@@ -145,12 +146,12 @@ internal sealed unsafe class SharedAllReduce : IDisposable
     }
 
     private void Reduce<T>(T* data, long length, int chunk, bool max)
-        where T : unmanaged, INumber<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (max)
-            Run<T, RankMax<T>>(data, length, chunk);
+            Run<T, MaxReduction>(data, length, chunk);
         else
-            Run<T, RankSum<T>>(data, length, chunk);
+            Run<T, SumReduction>(data, length, chunk);
     }
 
     /// <summary>
@@ -158,9 +159,9 @@ internal sealed unsafe class SharedAllReduce : IDisposable
     /// reduced k − 1; past round k's, every rank has gathered k − 1. So round k + 1's buffer, round k − 1's, is
     /// free when written.
     /// </summary>
-    private void Run<T, TOperator>(T* data, long length, int chunk)
-        where T : unmanaged, INumber<T>
-        where TOperator : IRankOperator<T>
+    private void Run<T, TReduce>(T* data, long length, int chunk)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TReduce : struct, IReduction
     {
         int size = segments.Length;
         chunk = (int)Math.Min(chunk, partBytes / sizeof(T) * size);
@@ -176,7 +177,7 @@ internal sealed unsafe class SharedAllReduce : IDisposable
             for (int r = 0; r < size; r++)
                 parts[r] = r == rank ? (nint)(round + start) : (nint)Part<T>(r, buffer, rank);
             // This rank's part, into the tensor and into the window for the others.
-            RankReduction.Combine<T, TOperator>(parts, Length(rank, count), round + start, Part<T>(rank, buffer, rank));
+            RankReduction.Combine<T, TReduce>(parts, Length(rank, count), round + start, Part<T>(rank, buffer, rank));
             long next = offset + chunk;
             if (next < length)
                 HandOut(data + next, (int)Math.Min(chunk, length - next), buffer ^ 1);

@@ -30,8 +30,15 @@ public abstract partial class Layer
     }
 
     /// <summary>Every parameter with its path, as DeZero names them: <c>W</c>, <c>l0/b</c>, …</summary>
-    public IEnumerable<(string Name, Variable Parameter)> NamedParams() =>
-        Slots().Where(s => s.Slot.Value is not null).Select(s => (s.Name, s.Slot.Value!));
+    public IEnumerable<(string Name, Variable Parameter)> NamedParams()
+    {
+        // Found when enumerated, as Params.
+        foreach (var (name, slot) in Slots())
+        {
+            if (slot.Value is { } parameter)
+                yield return (name, parameter);
+        }
+    }
 
     /// <summary>Drops the gradient of every parameter (DeZero's <c>cleargrads</c>).</summary>
     public void ClearGrads()
@@ -44,25 +51,43 @@ public abstract partial class Layer
     internal List<Variable> ParamList()
     {
         var found = new List<Variable>();
-        AddParams(found, []);
+        Walk(found, null, static (found, _, slot) =>
+        {
+            if (slot.Value is { } parameter)
+                found.Add(parameter);
+        });
         return found;
     }
 
+    /// <summary>Every parameter slot with its path, made or not.</summary>
+    private List<(string Name, Slot Slot)> Slots()
+    {
+        var slots = new List<(string Name, Slot Slot)>();
+        Walk(slots, string.Empty, static (slots, path, slot) => slots.Add((path!, slot)));
+        return slots;
+    }
+
     /// <summary>
-    /// Adds the parameters of this layer inside <paramref name="enclosing"/> (a path, to refuse cycles).
+    /// Calls <paramref name="visit"/> on every parameter slot of this layer and its sublayers, in order, with its path
+    /// below <paramref name="path"/>; with a null path, none is made (the walk of every training step).
     /// </summary>
-    private void AddParams(List<Variable> found, List<Layer> enclosing)
+    private void Walk<TState>(TState state, string? path, Action<TState, string?, Slot> visit) =>
+        Walk(state, path, visit, []);
+
+    /// <summary>The walk inside the layers of <paramref name="enclosing"/> (a path, to refuse cycles).</summary>
+    private void Walk<TState>(TState state, string? path, Action<TState, string?, Slot> visit, List<Layer> enclosing)
     {
         enclosing.Add(this);
         foreach (var (name, slot, layer) in Members())
         {
-            if (slot?.Value is { } parameter)
-                found.Add(parameter);
+            if (slot is not null)
+                visit(state, path is null ? null : Join(path, name), slot);
             if (layer is null)
                 continue;
             if (enclosing.Contains(layer))
                 throw Cycle(name, layer);
-            layer.AddParams(found, enclosing);
+            // An unnamed member (a wrapped layer) adds nothing to the path.
+            layer.Walk(state, path is null || name.Length == 0 ? path : Join(path, name), visit, enclosing);
         }
         enclosing.RemoveAt(enclosing.Count - 1);
     }
@@ -70,27 +95,6 @@ public abstract partial class Layer
     private InvalidOperationException Cycle(string name, Layer layer) => new(
         $"{GetType().Name}: member '{name}' is a {layer.GetType().Name} that already holds this layer; "
         + "layers cannot hold each other");
-
-    /// <summary>Every parameter slot with its path, made or not.</summary>
-    private IEnumerable<(string Name, Slot Slot)> Slots() => Slots(new HashSet<Layer>(ReferenceEqualityComparer.Instance));
-
-    /// <summary>The slots of this layer inside the layers of <paramref name="enclosing"/> (a path, to refuse cycles).</summary>
-    private IEnumerable<(string Name, Slot Slot)> Slots(HashSet<Layer> enclosing)
-    {
-        enclosing.Add(this);
-        foreach (var (name, slot, layer) in Members())
-        {
-            if (slot is not null)
-                yield return (name, slot);
-            if (layer is null)
-                continue;
-            if (enclosing.Contains(layer))
-                throw Cycle(name, layer);
-            foreach (var (inner, s) in layer.Slots(enclosing))
-                yield return (Join(name, inner), s);
-        }
-        enclosing.Remove(this);
-    }
 
     /// <summary>
     /// The members registered by name, then the sublayers and <see cref="Layers.Parameter"/>s found in fields and
