@@ -72,25 +72,18 @@ public abstract class KernelReduceTests<T>(KernelDeviceFixture fixture, KernelSt
         }
     }
 
+    /// <summary>Shapes (outer, n, inner) of the signed-zero cases: long rows, short rows of several columns.</summary>
+    public static TheoryData<long, long, long> ZeroShapes() => new() { { 2, 3079, 1 }, { 3, 100, 9 }, { 1, 1000, 4 } };
+
     [Theory]
-    [InlineData(2, 3079, 1)]
-    [InlineData(3, 100, 9)]
-    [InlineData(1, 1000, 4)]
-    public void Max_puts_positive_zero_above_negative_zero_in_any_order(long outer, long n, long inner)
-    {
-        // All −0, and one +0 in each output but the last, at a place that moves from output to output.
-        var x = new T[outer * n * inner];
-        Array.Fill(x, T.NegativeZero);
-        long outputs = outer * inner;
-        for (long o = 0; o < outputs - 1; o++)
-            x[((o / inner * n) + ((o * 37) + n - 1) % n) * inner + (o % inner)] = T.Zero;
-        using var bx = Accelerator.Upload(x);
-        using var by = Accelerator.Allocate1D<T>(outputs);
-        Kernels.Reduce<T, MaxReduction>(bx.Whole(), by.Whole(), outer, n, inner);
-        var max = by.Download();
-        for (long o = 0; o < outputs; o++)
-            Assert.True(T.IsZero(max[o]) && T.IsNegative(max[o]) == (o == outputs - 1), $"output {o}: {max[o]}");
-    }
+    [MemberData(nameof(ZeroShapes))]
+    public void Max_puts_positive_zero_above_negative_zero_in_any_order(long outer, long n, long inner) =>
+        AssertSignedZeros<MaxReduction>(outer, n, inner, fill: T.NegativeZero, odd: T.Zero);
+
+    [Theory]
+    [MemberData(nameof(ZeroShapes))]
+    public void Min_puts_negative_zero_below_positive_zero_in_any_order(long outer, long n, long inner) =>
+        AssertSignedZeros<MinReduction>(outer, n, inner, fill: T.Zero, odd: T.NegativeZero);
 
     [Fact]
     public void A_float32_sum_of_a_million_ones_is_exact()
@@ -114,6 +107,29 @@ public abstract class KernelReduceTests<T>(KernelDeviceFixture fixture, KernelSt
         Assert.Throws<ArgumentException>(() => Kernels.Reduce<T, SumReduction>(x.Whole(), y.Whole(), 2, 3, 3));
         Assert.Throws<ArgumentException>(() => Kernels.Reduce<T, SumReduction>(x.Whole(), y.Whole(), 1, 13, 4));
         Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.Reduce<T, SumReduction>(x.Whole(), y.Whole(), 4, -1, 1));
+    }
+
+    /// <summary>
+    /// Reduces zeros of sign <paramref name="fill"/> with one zero of sign <paramref name="odd"/> in each output but
+    /// the last, at a place that moves from output to output: the odd one must win wherever it is.
+    /// </summary>
+    private void AssertSignedZeros<TReduce>(long outer, long n, long inner, T fill, T odd)
+        where TReduce : struct, IReduction
+    {
+        var x = new T[outer * n * inner];
+        Array.Fill(x, fill);
+        long outputs = outer * inner;
+        for (long o = 0; o < outputs - 1; o++)
+            x[((o / inner * n) + ((o * 37) + n - 1) % n) * inner + (o % inner)] = odd;
+        using var bx = Accelerator.Upload(x);
+        using var by = Accelerator.Allocate1D<T>(outputs);
+        Kernels.Reduce<T, TReduce>(bx.Whole(), by.Whole(), outer, n, inner);
+        var y = by.Download();
+        for (long o = 0; o < outputs; o++)
+        {
+            bool negative = T.IsNegative(o == outputs - 1 ? fill : odd);
+            Assert.True(T.IsZero(y[o]) && T.IsNegative(y[o]) == negative, $"output {o}: {y[o]}");
+        }
     }
 
     /// <summary>A float32 sum's error bound: a few roundings of the sum of magnitudes.</summary>

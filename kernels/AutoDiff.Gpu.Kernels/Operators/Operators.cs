@@ -287,14 +287,17 @@ public readonly struct MaxReduction : IReduction
     public static Vector<T> Combine<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => Vector.Max(a, b);
 }
 
-/// <summary>min x (identity +∞; NaN propagates)</summary>
+/// <summary>min x (identity +∞; IEEE 754 minimum: NaN propagates, −0 below +0)</summary>
 public readonly struct MinReduction : IReduction
 {
     /// <inheritdoc/>
     public static T Identity<T>() where T : unmanaged, IFloatingPointIeee754<T> => T.PositiveInfinity;
 
+    // As MaxReduction's, mirrored: equal zeros give −(−a − b), which is +0 only when both are +0.
+
     /// <inheritdoc/>
-    public static T Combine<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a < b || T.IsNaN(a) ? a : b;
+    public static T Combine<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> =>
+        a < b || T.IsNaN(a) ? a : a == b && a == T.Zero ? -(-a - b) : b;
 
     /// <inheritdoc/>
     public static Vector<T> Combine<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => Vector.Min(a, b);
