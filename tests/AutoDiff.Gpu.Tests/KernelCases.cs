@@ -66,6 +66,9 @@ public static class KernelCases
         { 1, 40_000, 9 }, { 1, 3000, 1025 }, { 2, 2049, 515 }, { 5, 1023, 17 }, { 1, 70_001, 3 },
     };
 
+    /// <summary>(outer, n, inner) of the signed-zero reductions: long rows, short rows of several columns.</summary>
+    public static TheoryData<long, long, long> SignedZeroShapes() => new() { { 2, 3079, 1 }, { 3, 100, 9 }, { 1, 1000, 4 } };
+
     /// <summary>(outer, n, inner) views of reductions, each as planned and with the axis split into segments.</summary>
     public static TheoryData<long, long, long, int> ReduceShapes()
     {

@@ -72,16 +72,13 @@ public abstract class KernelReduceTests<T>(KernelDeviceFixture fixture, KernelSt
         }
     }
 
-    /// <summary>Shapes (outer, n, inner) of the signed-zero cases: long rows, short rows of several columns.</summary>
-    public static TheoryData<long, long, long> ZeroShapes() => new() { { 2, 3079, 1 }, { 3, 100, 9 }, { 1, 1000, 4 } };
-
     [Theory]
-    [MemberData(nameof(ZeroShapes))]
+    [MemberData(nameof(KernelCases.SignedZeroShapes), MemberType = typeof(KernelCases))]
     public void Max_puts_positive_zero_above_negative_zero_in_any_order(long outer, long n, long inner) =>
         AssertSignedZeros<MaxReduction>(outer, n, inner, fill: T.NegativeZero, odd: T.Zero);
 
     [Theory]
-    [MemberData(nameof(ZeroShapes))]
+    [MemberData(nameof(KernelCases.SignedZeroShapes), MemberType = typeof(KernelCases))]
     public void Min_puts_negative_zero_below_positive_zero_in_any_order(long outer, long n, long inner) =>
         AssertSignedZeros<MinReduction>(outer, n, inner, fill: T.Zero, odd: T.NegativeZero);
 
