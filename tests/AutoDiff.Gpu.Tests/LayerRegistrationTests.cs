@@ -191,6 +191,39 @@ public abstract class LayerRegistrationTests<TFixture>(TFixture fixture) : IClas
         }
     }
 
+    /// <summary>A batch norm kept in a field, as DeZero writes a model: its running statistics are buffers.</summary>
+    private sealed class NormedNet : Layer
+    {
+        private readonly Linear l1 = new(3);
+        private readonly BatchNorm bn = new();
+
+        protected override Variable Forward(Variable[] inputs) => bn.Call(l1.Call(inputs[0]));
+    }
+
+    [Fact]
+    public void Buffers_of_layers_held_in_fields_are_named_saved_and_loaded()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"autodiff-field-buffers-{Guid.NewGuid():N}.npz");
+        try
+        {
+            Device.Random.ManualSeed(6);
+            var x = new Variable(Device.RandN(5, 4));
+            var model = new NormedNet();
+            model.Call(x);
+            Assert.Equal(["bn/avg_mean", "bn/avg_var"], model.NamedBuffers().Select(b => b.Name));
+            model.SaveWeights(path);
+            var other = new NormedNet();
+            other.Call(x);
+            other.LoadWeights(path);
+            using (Config.TestMode())
+                Assert.Equal(model.Call(x).Data.ToArray<float>(), other.Call(x).Data.ToArray<float>());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void An_optimizer_given_no_parameters_says_so()
     {

@@ -25,20 +25,18 @@ public abstract partial class Layer
     }
 
     /// <summary>
-    /// Every buffer slot with its path, made or not: this layer's, then its sublayers' in the order registered.
+    /// Every buffer slot with its path, made or not: this layer's, then its sublayers' (registered or held in
+    /// fields) in the order of their parameters.
     /// </summary>
-    private IEnumerable<(string Name, BufferSlot Slot)> BufferSlots()
+    private List<(string Name, BufferSlot Slot)> BufferSlots()
     {
-        foreach (var b in buffers)
-            yield return b;
-        foreach (var (name, _, layer) in members)
+        var found = new List<(string Name, BufferSlot Slot)>();
+        Walk(found, string.Empty, static (_, _, _) => { }, static (found, path, layer) =>
         {
-            if (layer is not null)
-            {
-                foreach (var (inner, slot) in layer.BufferSlots())
-                    yield return (Join(name, inner), slot);
-            }
-        }
+            foreach (var (name, slot) in layer.buffers)
+                found.Add((Join(path!, name), slot));
+        });
+        return found;
     }
 
     /// <summary>Where a layer keeps one buffer (null until created).</summary>

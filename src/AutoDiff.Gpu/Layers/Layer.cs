@@ -70,13 +70,19 @@ public abstract partial class Layer
     /// <summary>
     /// Calls <paramref name="visit"/> on every parameter slot of this layer and its sublayers, in order, with its path
     /// below <paramref name="path"/>; with a null path, none is made (the walk of every training step).
+    /// <paramref name="enter"/>, when given, sees each layer first, with its own path.
     /// </summary>
-    private void Walk<TState>(TState state, string? path, Action<TState, string?, Slot> visit) =>
-        Walk(state, path, visit, []);
+    private void Walk<TState>(
+        TState state, string? path, Action<TState, string?, Slot> visit,
+        Action<TState, string?, Layer>? enter = null) =>
+        Walk(state, path, visit, enter, []);
 
     /// <summary>The walk inside the layers of <paramref name="enclosing"/> (a path, to refuse cycles).</summary>
-    private void Walk<TState>(TState state, string? path, Action<TState, string?, Slot> visit, List<Layer> enclosing)
+    private void Walk<TState>(
+        TState state, string? path, Action<TState, string?, Slot> visit, Action<TState, string?, Layer>? enter,
+        List<Layer> enclosing)
     {
+        enter?.Invoke(state, path, this);
         enclosing.Add(this);
         foreach (var (name, slot, layer) in Members())
         {
@@ -87,7 +93,7 @@ public abstract partial class Layer
             if (enclosing.Contains(layer))
                 throw Cycle(name, layer);
             // An unnamed member (a wrapped layer) adds nothing to the path.
-            layer.Walk(state, path is null || name.Length == 0 ? path : Join(path, name), visit, enclosing);
+            layer.Walk(state, path is null || name.Length == 0 ? path : Join(path, name), visit, enter, enclosing);
         }
         enclosing.RemoveAt(enclosing.Count - 1);
     }
