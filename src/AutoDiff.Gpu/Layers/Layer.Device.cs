@@ -16,7 +16,9 @@ public abstract partial class Layer
         device.ThrowIfDisposed();
         foreach (var (_, parameter) in NamedParams())
             parameter.To(device);
-        foreach (var layer in ThisAndSublayers(new HashSet<Layer>(ReferenceEqualityComparer.Instance)))
+        var layers = new List<Layer>();
+        Walk(layers, null, static (_, _, _) => { }, static (layers, _, layer) => layers.Add(layer));
+        foreach (var layer in layers.Distinct<Layer>(ReferenceEqualityComparer.Instance))
         {
             foreach (var (_, slot) in layer.buffers)
             {
@@ -36,20 +38,5 @@ public abstract partial class Layer
     /// </summary>
     protected virtual void MovedTo(Device device)
     {
-    }
-
-    /// <summary>This layer, then every layer it holds, each once.</summary>
-    private IEnumerable<Layer> ThisAndSublayers(HashSet<Layer> seen)
-    {
-        if (!seen.Add(this))
-            yield break;
-        yield return this;
-        foreach (var (_, _, layer) in Members())
-        {
-            if (layer is null)
-                continue;
-            foreach (var inner in layer.ThisAndSublayers(seen))
-                yield return inner;
-        }
     }
 }
