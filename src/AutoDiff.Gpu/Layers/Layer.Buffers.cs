@@ -31,7 +31,7 @@ public abstract partial class Layer
     private List<(string Name, BufferSlot Slot)> BufferSlots()
     {
         var found = new List<(string Name, BufferSlot Slot)>();
-        Walk(found, string.Empty, static (_, _, _) => { }, static (found, path, layer) =>
+        Walk(found, string.Empty, null, static (found, path, layer) =>
         {
             foreach (var (name, slot) in layer.buffers)
                 found.Add((Join(path!, name), slot));

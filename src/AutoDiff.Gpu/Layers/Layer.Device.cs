@@ -17,7 +17,7 @@ public abstract partial class Layer
         foreach (var (_, parameter) in NamedParams())
             parameter.To(device);
         var layers = new List<Layer>();
-        Walk(layers, null, static (_, _, _) => { }, static (layers, _, layer) => layers.Add(layer));
+        Walk(layers, null, null, static (layers, _, layer) => layers.Add(layer));
         foreach (var layer in layers.Distinct<Layer>(ReferenceEqualityComparer.Instance))
         {
             foreach (var (_, slot) in layer.buffers)

@@ -70,23 +70,23 @@ public abstract partial class Layer
     /// <summary>
     /// Calls <paramref name="visit"/> on every parameter slot of this layer and its sublayers, in order, with its path
     /// below <paramref name="path"/>; with a null path, none is made (the walk of every training step).
-    /// <paramref name="enter"/>, when given, sees each layer first, with its own path.
+    /// <paramref name="enter"/> sees each layer first, with its own path. Either may be null.
     /// </summary>
     private void Walk<TState>(
-        TState state, string? path, Action<TState, string?, Slot> visit,
+        TState state, string? path, Action<TState, string?, Slot>? visit,
         Action<TState, string?, Layer>? enter = null) =>
         Walk(state, path, visit, enter, []);
 
     /// <summary>The walk inside the layers of <paramref name="enclosing"/> (a path, to refuse cycles).</summary>
     private void Walk<TState>(
-        TState state, string? path, Action<TState, string?, Slot> visit, Action<TState, string?, Layer>? enter,
+        TState state, string? path, Action<TState, string?, Slot>? visit, Action<TState, string?, Layer>? enter,
         List<Layer> enclosing)
     {
         enter?.Invoke(state, path, this);
         enclosing.Add(this);
         foreach (var (name, slot, layer) in Members())
         {
-            if (slot is not null)
+            if (slot is not null && visit is not null)
                 visit(state, path is null ? null : Join(path, name), slot);
             if (layer is null)
                 continue;
