@@ -124,11 +124,10 @@ internal static unsafe partial class CpuRoutines
         (beta == T.Zero ? scaled : scaled + (Vector256.Create(beta) * Vector256.Load(c))).Store(c);
     }
 
-    /// <summary>Element strides of op(A)[i, p] and op(B)[p, j] along each index.</summary>
+    /// <summary>The geometry's element strides of op(A)[i, p] and op(B)[p, j], read once.</summary>
     private readonly struct SmallStrides(MatMulGeometry g)
     {
-        public readonly long Ai = g.TransposeA != 0 ? 1 : g.K, Ap = g.TransposeA != 0 ? g.M : 1;
-        public readonly long Bp = g.TransposeB != 0 ? 1 : g.N, Bj = g.TransposeB != 0 ? g.K : 1;
+        public readonly long Ai = g.ARow, Ap = g.ADepth, Bp = g.BDepth, Bj = g.BColumn;
     }
 }
 

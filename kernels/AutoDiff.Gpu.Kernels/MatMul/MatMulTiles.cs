@@ -39,6 +39,18 @@ internal readonly record struct MatMulGeometry(int M, int N, int K, int Transpos
     /// <summary>op(B)[p, j].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public long IndexB(int p, int j) => TransposeB != 0 ? ((long)j * K) + p : ((long)p * N) + j;
+
+    /// <summary>Elements between op(A)[i, p] and op(A)[i + 1, p].</summary>
+    public long ARow => TransposeA != 0 ? 1 : K;
+
+    /// <summary>Elements between op(A)[i, p] and op(A)[i, p + 1].</summary>
+    public long ADepth => TransposeA != 0 ? M : 1;
+
+    /// <summary>Elements between op(B)[p, j] and op(B)[p, j + 1].</summary>
+    public long BColumn => TransposeB != 0 ? K : 1;
+
+    /// <summary>Elements between op(B)[p, j] and op(B)[p + 1, j].</summary>
+    public long BDepth => TransposeB != 0 ? 1 : N;
 }
 
 /// <summary>

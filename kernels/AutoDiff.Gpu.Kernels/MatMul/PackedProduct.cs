@@ -48,9 +48,7 @@ internal readonly record struct PackedProduct(
         where T : unmanaged
     {
         int tileRows = CpuRoutines.TileRows(vectorBits), tileColumns = CpuRoutines.TileColumns<T>(vectorBits);
-        // Strides of op(A)[i, p] along i and p, of op(B)[p, j] along j and p.
-        long aRow = g.TransposeA != 0 ? 1 : g.K, aDepth = g.TransposeA != 0 ? g.M : 1;
-        long bColumn = g.TransposeB != 0 ? g.K : 1, bDepth = g.TransposeB != 0 ? 1 : g.N;
+        long aRow = g.ARow, aDepth = g.ADepth, bColumn = g.BColumn, bDepth = g.BDepth;
         // Only a wide product or a column swaps: C′'s rows are then C's columns, stored one element at a time.
         bool swap = (g.M < g.N || g.N == 1)
             && (long)RoundUp(g.M, tileColumns) * g.N < (long)g.M * RoundUp(g.N, tileColumns);
