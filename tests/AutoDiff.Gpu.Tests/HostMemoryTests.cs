@@ -15,6 +15,8 @@ public sealed partial class HostMemoryTests(CpuFixture fixture) : IClassFixture<
 {
     private const long Block = 4L << 20; // a (1000, 1000) float32 tensor's size class
 
+    private static readonly int[] Lengths = [1, 3, 100, 1000, 70_000, 300_000, 1_000_000];
+
     [Fact]
     public void A_reservation_the_host_cannot_back_is_a_clear_out_of_memory_and_loses_nothing()
     {
@@ -88,6 +90,17 @@ public sealed partial class HostMemoryTests(CpuFixture fixture) : IClassFixture<
         {
             Marshal.FreeHGlobal(raw);
         }
+    }
+
+    [Fact]
+    public void Every_tensor_starts_on_a_cache_line_small_ones_carved_and_large_ones_alone()
+    {
+        using var device = fixture.OpenFresh();
+        // Host allocations start 16 bytes past a line; a 64-byte vector load there spans two lines.
+        var tensors = Lengths.Select(n => device.Ones(n)).ToList();
+        Assert.All(tensors, t => Assert.Equal(0, AddressOf(t) % 64));
+        Assert.All(tensors, t => Assert.Equal(1f, t.ToArray<float>()[^1]));
+        tensors.ForEach(t => t.Dispose());
     }
 
     [Fact]

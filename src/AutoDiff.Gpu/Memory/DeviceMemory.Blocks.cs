@@ -42,8 +42,7 @@ public sealed partial class DeviceMemory
         {
             try
             {
-                var buffer = AllocateFromDevice(want);
-                var segment = new Segment(buffer);
+                var segment = AllocateFromDevice(want);
                 segments.Add(segment);
                 reserved += want;
                 deviceAllocations++;
@@ -63,36 +62,41 @@ public sealed partial class DeviceMemory
     }
 
     /// <summary>
-    /// A device allocation of <paramref name="bytes"/>. On the CPU accelerator it is host memory: refused (as an
-    /// <see cref="InsufficientMemoryException"/> naming the host's numbers) when the host cannot back it, and backed at
-    /// once, so that running out is an exception here and not the system killing the process at a first write.
+    /// A device allocation of <paramref name="bytes"/> for blocks. On the CPU accelerator it is host memory: refused
+    /// (as an <see cref="InsufficientMemoryException"/> naming the host's numbers) when the host cannot back it, and
+    /// backed at once, so that running out is an exception here and not the system killing the process at a first
+    /// write; its blocks begin at a multiple of <see cref="Segment.Alignment"/>.
     /// </summary>
-    private MemoryBuffer1D<byte, Stride1D.Dense> AllocateFromDevice(long bytes)
+    private Segment AllocateFromDevice(long bytes)
     {
         MemoryBuffer1D<byte, Stride1D.Dense> buffer;
+        long start = 0;
         if (device.Kind != DeviceKind.Cpu)
         {
             buffer = device.Accelerator.Allocate1D<byte>(bytes);
         }
         else
         {
+            long padded = bytes + Segment.Alignment;
             lock (HostMemory.Gate)
             {
+                // The padding is within the check's margin; its errors name the bytes asked for.
                 host.Take(bytes);
-                buffer = device.Accelerator.Allocate1D<byte>(bytes);
-                HostMemory.AdviseHugePages(buffer.NativePtr, bytes);
-                if (!HostMemory.Touch(buffer.NativePtr, bytes))
+                buffer = device.Accelerator.Allocate1D<byte>(padded);
+                HostMemory.AdviseHugePages(buffer.NativePtr, padded);
+                if (!HostMemory.Touch(buffer.NativePtr, padded))
                 {
                     buffer.Dispose();
                     throw new InsufficientMemoryException($"host memory: the system could not back {bytes:N0} bytes");
                 }
             }
+            start = -(long)buffer.NativePtr & (Segment.Alignment - 1);
         }
         // The pool roots every segment and frees it itself: never let a finalizer free device memory.
 #pragma warning disable CA1816 // suppressing another object's finalizer is the point here
         GC.SuppressFinalize(buffer);
 #pragma warning restore CA1816
-        return buffer;
+        return new Segment(buffer, start, bytes);
     }
 
     private static long RoundDown(long bytes) => bytes / SmallGranularity * SmallGranularity;

@@ -28,7 +28,7 @@ internal sealed class MemoryBlock
 
     public long Size { get; }
 
-    public ArrayView<byte> Bytes => Segment.Buffer.View.AsContiguous().SubView(Offset, Size);
+    public ArrayView<byte> Bytes => Segment.Buffer.View.AsContiguous().SubView(Segment.Start + Offset, Size);
 
     /// <summary>The block's first <paramref name="bytes"/> as elements of <typeparamref name="T"/>.</summary>
     public ArrayView<T> View<T>(long bytes)
