@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using ILGPU;
 
 // The generic wrappers implement the operator interfaces' static Vectorized.
@@ -67,6 +68,9 @@ public interface IReduction
 
     /// <summary>Combines two vectors of partial results lane by lane (CPU only).</summary>
     static abstract Vector<T> Combine<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>As the <see cref="Vector{T}"/> form, 512 bits wide (CPU only, where the hardware has them).</summary>
+    static abstract Vector512<T> Combine<T>(Vector512<T> a, Vector512<T> b) where T : unmanaged, IFloatingPointIeee754<T>;
 }
 
 /// <summary>Element-type helpers that compile inside kernels on every backend.</summary>
@@ -268,6 +272,9 @@ internal readonly struct SumReduction : IReduction
 
     /// <inheritdoc/>
     public static Vector<T> Combine<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => a + b;
+
+    /// <inheritdoc/>
+    public static Vector512<T> Combine<T>(Vector512<T> a, Vector512<T> b) where T : unmanaged, IFloatingPointIeee754<T> => a + b;
 }
 
 /// <summary>max x (identity −∞; IEEE 754 maximum: NaN propagates, +0 above −0)</summary>
@@ -285,6 +292,10 @@ public readonly struct MaxReduction : IReduction
 
     /// <inheritdoc/>
     public static Vector<T> Combine<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => Vector.Max(a, b);
+
+    /// <inheritdoc/>
+    public static Vector512<T> Combine<T>(Vector512<T> a, Vector512<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector512.Max(a, b);
 }
 
 /// <summary>min x (identity +∞; IEEE 754 minimum: NaN propagates, −0 below +0)</summary>
@@ -301,4 +312,8 @@ public readonly struct MinReduction : IReduction
 
     /// <inheritdoc/>
     public static Vector<T> Combine<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => Vector.Min(a, b);
+
+    /// <inheritdoc/>
+    public static Vector512<T> Combine<T>(Vector512<T> a, Vector512<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector512.Min(a, b);
 }
