@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 // Expression nodes are plain data with static factories, composed at run time (MakeGenericType).
 #pragma warning disable CA1000, CA1051
@@ -61,6 +62,7 @@ internal sealed class OperatorList(object[] items)
 /// expression's inputs are unused).
 /// </summary>
 /// <typeparam name="T">The element type, a vector of it, or <see cref="BroadcastIndex"/>.</typeparam>
+[StructLayout(LayoutKind.Sequential)]
 public struct Operands<T>
     where T : unmanaged
 {
@@ -84,21 +86,17 @@ public struct Operands<T>
         _ => X7,
     };
 
-    /// <summary>Sets slot <paramref name="k"/>.</summary>
+    /// <summary>Sets slot <paramref name="k"/> (0 to 7), by offset from X0: the slots are laid out in order.</summary>
+    /// <remarks>
+    /// Host code sets slots in loops over k. A switch over k there was miscompiled under dynamic PGO: a loop that
+    /// had seen only k = 0 while an expression of one input was hot later set X0 for k = 1 too, and the launch read
+    /// a null slot.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Set(int k, T value)
     {
-        switch (k)
-        {
-            case 0: X0 = value; break;
-            case 1: X1 = value; break;
-            case 2: X2 = value; break;
-            case 3: X3 = value; break;
-            case 4: X4 = value; break;
-            case 5: X5 = value; break;
-            case 6: X6 = value; break;
-            default: X7 = value; break;
-        }
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)k, (uint)Count, nameof(k));
+        Unsafe.Add(ref X0, k) = value;
     }
 }
 
