@@ -7,7 +7,7 @@
 #
 #   scripts/compare-builds.sh BASE_COMMIT [CASE (step43)] [SECONDS (30)] [BATCH (about 0.2 ms)]
 #
-# CASE: step43, spiral, matmul (1024² float32 forward), sum (16Mi float32).
+# CASE: step43, spiral, matmul (1024² float32 forward), sum (16Mi float32), add (x + x, 16Mi float32).
 # Two-thread cases (matmul, sum) run slower side by side than alone (here 1.6 ms against 0.9 ms for the sum):
 # compare their ratios, not their times.
 #

@@ -17,9 +17,9 @@ public static class CompareCases
 
     /// <summary>
     /// The cases: the book's step 43 (float32), one epoch of the spiral MLP (steps 47–50), and without gradients a
-    /// 1024² float32 product and the sum of 16Mi float32 elements.
+    /// 1024² float32 product, the sum of 16Mi float32 elements and their sum with themselves (x + x).
     /// </summary>
-    public static IReadOnlyList<string> Names { get; } = ["step43", "spiral", "matmul", "sum"];
+    public static IReadOnlyList<string> Names { get; } = ["step43", "spiral", "matmul", "sum", "add"];
 
     /// <summary>Runs case <paramref name="name"/> <paramref name="count"/> times; returns µs per run.</summary>
     public static double Run(string name, int count)
@@ -41,6 +41,7 @@ public static class CompareCases
         "spiral" => Spiral(),
         "matmul" => NoGrad(new Shape(1024, 1024), x => MatMul(x, x)),
         "sum" => NoGrad(new Shape(4096, 4096), x => Sum(x)),
+        "add" => NoGrad(new Shape(4096, 4096), x => x + x),
         _ => throw new ArgumentException($"no case '{name}'; the cases are {string.Join(", ", Names)}", nameof(name)),
     };
 
@@ -76,7 +77,7 @@ public static class CompareCases
         };
     }
 
-    /// <summary><paramref name="op"/> of a tensor of <paramref name="shape"/> under NoGrad, waited for.</summary>
+    /// <summary><paramref name="op"/> of a tensor of <paramref name="shape"/> under NoGrad, computed, freed, waited for.</summary>
     private static Action NoGrad(Shape shape, Func<Variable, Variable> op)
     {
         var device = Device.Cpu();
@@ -84,7 +85,11 @@ public static class CompareCases
         return () =>
         {
             using (Config.NoGrad())
-                op(x);
+            {
+                var y = op(x);
+                y.Data.Realize();
+                y.Dispose();
+            }
             device.Synchronize();
         };
     }

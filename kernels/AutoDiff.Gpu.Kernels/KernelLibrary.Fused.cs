@@ -117,20 +117,30 @@ internal struct SlotViews<T>
 /// <summary>
 /// The CPU accelerator's fused loop: a vector of elements at a time where the expression has a vector form (the same
 /// bits as its scalar form, which takes the rest), each input loaded once per element. Broadcast inputs split the
-/// chunk into runs along which each one's offset steps by 1 or stays (a value repeated).
+/// chunk into runs along which each one's offset steps by 1 or stays (a value repeated). Where
+/// <paramref name="bypass"/>, aligned runs store past the caches (<see cref="NonTemporal"/>).
 /// </summary>
 internal readonly unsafe struct FusedBody<T, TExpr>(
-    Address<T> y, Operands<Address<T>> x, Operands<BroadcastIndex> indices, TExpr expr) : ICpuBody
+    Address<T> y, Operands<Address<T>> x, Operands<BroadcastIndex> indices, TExpr expr, bool bypass = false)
+    : ICpuBody
     where T : unmanaged, IFloatingPointIeee754<T>
     where TExpr : struct, IExpression
 {
     // Fully optimized at once, as the other CPU bodies: tier-0 code would call Span once per run.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(long start, long count) => Write((T*)y + start, start, count);
+    public void Run(long start, long count)
+    {
+        Write((T*)y + start, start, count, bypass);
+        if (bypass)
+            NonTemporal.Fence();
+    }
 
-    /// <summary>Elements [start, start + count) into <paramref name="output"/>, from its first element on.</summary>
+    /// <summary>
+    /// Elements [start, start + count) into <paramref name="output"/>, from its first element on; past the caches
+    /// where <paramref name="stream"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Write(T* output, long start, long count)
+    public void Write(T* output, long start, long count, bool stream = false)
     {
         int n = ExpressionConstants<TExpr>.Inputs;
         for (long i = start, end = start + count; i < end;)
@@ -141,7 +151,10 @@ internal readonly unsafe struct FusedBody<T, TExpr>(
             T* p2 = n > 2 ? At(2, x.X2, i, ref run) : null, p3 = n > 3 ? At(3, x.X3, i, ref run) : null;
             T* p4 = n > 4 ? At(4, x.X4, i, ref run) : null, p5 = n > 5 ? At(5, x.X5, i, ref run) : null;
             T* p6 = n > 6 ? At(6, x.X6, i, ref run) : null, p7 = n > 7 ? At(7, x.X7, i, ref run) : null;
-            Span(output + (i - start), run, p0, p1, p2, p3, p4, p5, p6, p7);
+            if (stream && NonTemporal.Aligned(output + (i - start)))
+                Span<BypassStore>(output + (i - start), run, p0, p1, p2, p3, p4, p5, p6, p7);
+            else
+                Span<CachedStore>(output + (i - start), run, p0, p1, p2, p3, p4, p5, p6, p7);
             i += run;
         }
     }
@@ -163,7 +176,8 @@ internal readonly unsafe struct FusedBody<T, TExpr>(
 
     /// <summary>Elements [0, count) of a run from the slots' first elements, inlined into <see cref="Run"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Span(T* output, long count, T* p0, T* p1, T* p2, T* p3, T* p4, T* p5, T* p6, T* p7)
+    private void Span<TStore>(T* output, long count, T* p0, T* p1, T* p2, T* p3, T* p4, T* p5, T* p6, T* p7)
+        where TStore : struct, IVectorStore
     {
         var e = expr;
         int n = ExpressionConstants<TExpr>.Inputs;
@@ -190,7 +204,7 @@ internal readonly unsafe struct FusedBody<T, TExpr>(
                 if (n > 5 && !Held(5)) v.X5 = Vector.Load(p5 + j);
                 if (n > 6 && !Held(6)) v.X6 = Vector.Load(p6 + j);
                 if (n > 7 && !Held(7)) v.X7 = Vector.Load(p7 + j);
-                Vector.Store(e.ApplyVector(in v), output + j);
+                TStore.Store(e.ApplyVector(in v), output + j);
             }
         }
         var s = default(Operands<T>);
@@ -227,6 +241,9 @@ internal static class ExpressionConstants<TExpr>
 
     /// <summary><see cref="IExpression.Vectorized"/>, where vectors are hardware accelerated.</summary>
     public static readonly bool Vectorized = TExpr.Vectorized && Vector.IsHardwareAccelerated;
+
+    /// <summary>Whether a large result is bound by memory: vectorized, every operator light.</summary>
+    public static readonly bool Streams = Vectorized && TExpr.Light;
 }
 
 /// <summary>The GPU layout's fused kernel (<see cref="KernelStyle.Packed"/>).</summary>

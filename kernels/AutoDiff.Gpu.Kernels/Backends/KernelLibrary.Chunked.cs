@@ -174,7 +174,9 @@ public sealed unsafe partial class KernelLibrary
             var addresses = default(Operands<Address<T>>);
             for (int k = 0; k < ExpressionConstants<TExpr>.Inputs; k++)
                 addresses.Set(k, Pointer(x[k]));
-            return new FusedBody<T, TExpr>(y.Length == 0 ? null : Pointer(y), addresses, indices, expr);
+            return new FusedBody<T, TExpr>(
+                y.Length == 0 ? null : Pointer(y), addresses, indices, expr,
+                ExpressionConstants<TExpr>.Streams && NonTemporal.Worth<T>(y.Length));
         }
 
         /// <summary>The threads a reduction of <paramref name="elements"/> elements aims to keep busy.</summary>

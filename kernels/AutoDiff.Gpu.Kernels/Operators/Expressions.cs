@@ -28,6 +28,9 @@ public interface IExpression
     /// <summary>Whether <see cref="ApplyVector{T}"/> is implemented: every operator in the tree has a vector form.</summary>
     static virtual bool Vectorized => false;
 
+    /// <summary>Whether every operator in the tree is light (<see cref="IUnaryOperator.Light"/>).</summary>
+    static virtual bool Light => false;
+
     /// <summary>The expression for one element, its inputs' values in <paramref name="x"/>.</summary>
     T Apply<T>(in Operands<T> x) where T : unmanaged, IFloatingPointIeee754<T>;
 
@@ -157,6 +160,9 @@ internal readonly struct Arg<TSlot> : IExpression, IExpressionFactory<Arg<TSlot>
     public static bool Vectorized => true;
 
     /// <inheritdoc/>
+    public static bool Light => true;
+
+    /// <inheritdoc/>
     public static Arg<TSlot> Create(OperatorList operators) => default;
 
     /// <inheritdoc/>
@@ -206,6 +212,9 @@ internal readonly struct BroadcastArg<TSlot, TRun> : IExpression, IExpressionFac
     public static bool Vectorized => true;
 
     /// <inheritdoc/>
+    public static bool Light => true;
+
+    /// <inheritdoc/>
     public static BroadcastArg<TSlot, TRun> Create(OperatorList operators) => default;
 
     /// <inheritdoc/>
@@ -238,6 +247,9 @@ internal struct Constant(double value) : IExpression, IExpressionFactory<Constan
 
     /// <inheritdoc/>
     public static bool Vectorized => true;
+
+    /// <inheritdoc/>
+    public static bool Light => true;
 
     /// <inheritdoc/>
     public static Constant Create(OperatorList operators) => operators.Next<Constant>();
@@ -273,6 +285,9 @@ internal struct Unary<TOp, TX> : IExpression, IExpressionFactory<Unary<TOp, TX>>
 
     /// <inheritdoc/>
     public static bool Vectorized => TOp.Vectorized && TX.Vectorized;
+
+    /// <inheritdoc/>
+    public static bool Light => TOp.Light && TX.Light;
 
     /// <inheritdoc/>
     public static Unary<TOp, TX> Create(OperatorList operators)
@@ -315,6 +330,9 @@ internal struct Binary<TOp, TA, TB> : IExpression, IExpressionFactory<Binary<TOp
 
     /// <inheritdoc/>
     public static bool Vectorized => TOp.Vectorized && TA.Vectorized && TB.Vectorized;
+
+    /// <inheritdoc/>
+    public static bool Light => TOp.Light && TA.Light && TB.Light;
 
     /// <inheritdoc/>
     public static Binary<TOp, TA, TB> Create(OperatorList operators)

@@ -34,6 +34,12 @@ public interface IUnaryOperator
     /// <summary>Whether <see cref="ApplyVector{T}(Vector{T})"/> is implemented (a constant for each operator type).</summary>
     static virtual bool Vectorized => false;
 
+    /// <summary>
+    /// Whether a vector costs a few arithmetic instructions, so that a large result is bound by memory and stores past
+    /// the caches (<see cref="NonTemporal"/>); transcendental functions, powers and divisions are not light.
+    /// </summary>
+    static virtual bool Light => false;
+
     /// <summary>Computes the function for a vector of elements (CPU only; called only where <see cref="Vectorized"/>).</summary>
     Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
         throw new NotSupportedException($"{GetType().Name} has no vector form");
@@ -48,6 +54,9 @@ public interface IBinaryOperator
 
     /// <summary>Whether <see cref="ApplyVector{T}(Vector{T}, Vector{T})"/> is implemented (a constant for each operator type).</summary>
     static virtual bool Vectorized => false;
+
+    /// <summary>As <see cref="IUnaryOperator.Light"/>.</summary>
+    static virtual bool Light => false;
 
     /// <summary>Computes the function for vectors of pairs (CPU only; called only where <see cref="Vectorized"/>).</summary>
     Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
@@ -149,6 +158,9 @@ internal readonly struct IdentityOperator : IUnaryOperator
     public static bool Vectorized => true;
 
     /// <inheritdoc/>
+    public static bool Light => true;
+
+    /// <inheritdoc/>
     public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => x;
 }
 
@@ -160,6 +172,9 @@ internal readonly struct PlusOperator : IBinaryOperator
 
     /// <inheritdoc/>
     public static bool Vectorized => true;
+
+    /// <inheritdoc/>
+    public static bool Light => true;
 
     /// <inheritdoc/>
     public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => a + b;
@@ -176,6 +191,9 @@ internal struct ScaleOperator(double c) : IUnaryOperator
 
     /// <inheritdoc/>
     public static bool Vectorized => true;
+
+    /// <inheritdoc/>
+    public static bool Light => true;
 
     /// <inheritdoc/>
     public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => x * c.As<T>();

@@ -51,6 +51,9 @@ namespace AutoDiff.Gpu.Functions
         public static bool Vectorized => true;
 
         /// <inheritdoc/>
+        public static bool Light => true;
+
+        /// <inheritdoc/>
         public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => (x * a.As<T>()) + new Vector<T>(b.As<T>());
     }
 }

@@ -33,6 +33,9 @@ namespace AutoDiff.Gpu.Functions
         public static bool Vectorized => true;
 
         /// <inheritdoc/>
+        public static bool Light => true;
+
+        /// <inheritdoc/>
         public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T>
         {
             var l = new Vector<T>(lo.As<T>());
@@ -54,6 +57,9 @@ namespace AutoDiff.Gpu.Functions
 
         /// <inheritdoc/>
         public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public static bool Light => true;
 
         /// <inheritdoc/>
         public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>

@@ -27,6 +27,9 @@ namespace AutoDiff.Gpu.Functions
         public static bool Vectorized => true;
 
         /// <inheritdoc/>
+        public static bool Light => true;
+
+        /// <inheritdoc/>
         public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
             Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<T>.Zero), x, new Vector<T>(slope.As<T>()) * x);
     }
@@ -42,6 +45,9 @@ namespace AutoDiff.Gpu.Functions
 
         /// <inheritdoc/>
         public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public static bool Light => true;
 
         /// <inheritdoc/>
         public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>

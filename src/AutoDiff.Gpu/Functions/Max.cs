@@ -111,6 +111,9 @@ namespace AutoDiff.Gpu.Functions
         public static bool Vectorized => true;
 
         /// <inheritdoc/>
+        public static bool Light => true;
+
+        /// <inheritdoc/>
         public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => Vector.ConditionalSelect(Vector.Equals(a, b), Vector<T>.One, Vector<T>.Zero);
     }
 }

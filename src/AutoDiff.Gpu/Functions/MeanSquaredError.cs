@@ -98,6 +98,9 @@ namespace AutoDiff.Gpu.Functions
         public static bool Vectorized => true;
 
         /// <inheritdoc/>
+        public static bool Light => true;
+
+        /// <inheritdoc/>
         public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T>
         {
             var d = a - b;
@@ -116,6 +119,9 @@ namespace AutoDiff.Gpu.Functions
 
         /// <inheritdoc/>
         public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public static bool Light => true;
 
         /// <inheritdoc/>
         public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => new Vector<T>(c.As<T>()) * a * b;

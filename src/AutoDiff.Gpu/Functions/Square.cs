@@ -51,6 +51,9 @@ namespace AutoDiff.Gpu.Functions
         public static bool Vectorized => true;
 
         /// <inheritdoc/>
+        public static bool Light => true;
+
+        /// <inheritdoc/>
         public Vector<T> ApplyVector<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => x * x;
     }
 
@@ -62,6 +65,9 @@ namespace AutoDiff.Gpu.Functions
 
         /// <inheritdoc/>
         public static bool Vectorized => true;
+
+        /// <inheritdoc/>
+        public static bool Light => true;
 
         /// <inheritdoc/>
         public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => (a + a) * b;

@@ -23,6 +23,9 @@ namespace AutoDiff.Gpu.Functions
         public static bool Vectorized => true;
 
         /// <inheritdoc/>
+        public static bool Light => true;
+
+        /// <inheritdoc/>
         public Vector<T> ApplyVector<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => a - b;
     }
 }
