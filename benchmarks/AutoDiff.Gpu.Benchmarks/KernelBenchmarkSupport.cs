@@ -52,10 +52,10 @@ public sealed class KernelBench : IDisposable
     public ArrayView<T> Filled<T>(long n, T value)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        long pad = 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        var buffer = Accelerator.Allocate1D<T>(n + pad);
+        int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        var buffer = Accelerator.Allocate1D<T>(n + (CpuLaunch.CacheLine / size));
         long skip = Accelerator.AcceleratorType == AcceleratorType.CPU
-            ? (-(long)buffer.NativePtr & 63) / System.Runtime.CompilerServices.Unsafe.SizeOf<T>()
+            ? CpuLaunch.ToCacheLine(buffer.NativePtr) / size
             : 0;
         ArrayView<T> view = buffer.View.SubView(skip, n);
         Kernels.Fill(view, value);

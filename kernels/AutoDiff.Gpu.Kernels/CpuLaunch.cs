@@ -96,6 +96,15 @@ internal static unsafe class CpuLaunch
     }
 
     /// <summary>
+    /// Bytes of a cache line, the widest vector: CPU buffers start on one (host allocations come 16 bytes past one,
+    /// so that half the 256-bit loads and every 512-bit load would span two lines).
+    /// </summary>
+    public const int CacheLine = 64;
+
+    /// <summary>Bytes from <paramref name="address"/> to the next cache line (0 when it starts one).</summary>
+    public static long ToCacheLine(nint address) => -(long)address & (CacheLine - 1);
+
+    /// <summary>
     /// The address of element 0 of <paramref name="view"/>, a view of a CPU accelerator buffer (null when it is
     /// empty). Throws when the buffer is disposed (its memory is freed) or lives on another accelerator, so no
     /// kernel reads freed memory.

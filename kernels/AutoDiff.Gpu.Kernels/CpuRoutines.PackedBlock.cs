@@ -79,19 +79,19 @@ internal readonly record struct BlockBounds(int Row0, int Row1, int Column0, int
 internal unsafe struct Panels<T> : IDisposable
     where T : unmanaged
 {
-    private const int Align = 64;
     private readonly T[] array;
     private GCHandle handle;
 
     public Panels(long scratch, long extra)
     {
-        int pad = Align / sizeof(T);
+        int pad = CpuLaunch.CacheLine / sizeof(T);
         long left = RoundUp((CpuRoutines.LeftPanelRows * CpuRoutines.PanelRowStride) + pad, pad);
         long right = RoundUp((CpuRoutines.PanelDepth * CpuRoutines.PanelColumns<T>(512)) + pad, pad);
         long sums = RoundUp(scratch + pad, pad);
         array = ArrayPool<T>.Shared.Rent(checked((int)(left + right + sums + extra + pad)));
         handle = GCHandle.Alloc(array, GCHandleType.Pinned);
-        var first = (T*)(((nint)handle.AddrOfPinnedObject() + Align - 1) & ~(nint)(Align - 1));
+        nint pinned = handle.AddrOfPinnedObject();
+        var first = (T*)(pinned + (nint)CpuLaunch.ToCacheLine(pinned));
         Packed = new Packed<T>(first, first + left, first + left + right, first + left + right + sums);
     }
 

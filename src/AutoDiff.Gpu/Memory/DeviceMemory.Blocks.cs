@@ -1,3 +1,4 @@
+using AutoDiff.Gpu.Kernels;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -65,7 +66,7 @@ public sealed partial class DeviceMemory
     /// A device allocation of <paramref name="bytes"/> for blocks. On the CPU accelerator it is host memory: refused
     /// (as an <see cref="InsufficientMemoryException"/> naming the host's numbers) when the host cannot back it, and
     /// backed at once, so that running out is an exception here and not the system killing the process at a first
-    /// write; its blocks begin at a multiple of <see cref="Segment.Alignment"/>.
+    /// write; its blocks begin on a cache line (<see cref="CpuLaunch.CacheLine"/>).
     /// </summary>
     private Segment AllocateFromDevice(long bytes)
     {
@@ -77,7 +78,7 @@ public sealed partial class DeviceMemory
         }
         else
         {
-            long padded = bytes + Segment.Alignment;
+            long padded = bytes + CpuLaunch.CacheLine;
             lock (HostMemory.Gate)
             {
                 // The padding is within the check's margin; its errors name the bytes asked for.
@@ -90,7 +91,7 @@ public sealed partial class DeviceMemory
                     throw new InsufficientMemoryException($"host memory: the system could not back {bytes:N0} bytes");
                 }
             }
-            start = -(long)buffer.NativePtr & (Segment.Alignment - 1);
+            start = CpuLaunch.ToCacheLine(buffer.NativePtr);
         }
         // The pool roots every segment and frees it itself: never let a finalizer free device memory.
 #pragma warning disable CA1816 // suppressing another object's finalizer is the point here

@@ -12,16 +12,12 @@ namespace AutoDiff.Gpu;
 /// </summary>
 internal sealed class Segment(MemoryBuffer1D<byte, Stride1D.Dense> buffer, long start, long size)
 {
-    /// <summary>
-    /// Alignment of a segment's first block on the CPU accelerator: a cache line, the widest vector. Host
-    /// allocations come 16 bytes past one, so that half the 256-bit loads and every 512-bit load would span two
-    /// lines; a sum of 64 MiB read that way took twice as long.
-    /// </summary>
-    public const long Alignment = 64;
-
     public MemoryBuffer1D<byte, Stride1D.Dense> Buffer { get; } = buffer;
 
-    /// <summary>Bytes of the buffer before the first block (padding up to <see cref="Alignment"/>).</summary>
+    /// <summary>
+    /// Bytes of the buffer before the first block: on the CPU, up to a cache line
+    /// (<see cref="Kernels.CpuLaunch.CacheLine"/>).
+    /// </summary>
     public long Start { get; } = start;
 
     /// <summary>Bytes for blocks (what the pool reserved).</summary>
