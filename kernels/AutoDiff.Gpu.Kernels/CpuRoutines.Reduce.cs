@@ -210,8 +210,8 @@ internal static unsafe partial class CpuRoutines
         if (Vector512.IsHardwareAccelerated && Vector512<T>.Count == 2 * lanes)
         {
             // 512-bit loads where Vector<T> is 256 bits: each streams a whole cache line.
-            var wide = Wide<T, TReduce>(x, length - (length % (4 * Vector512<T>.Count)));
             i = length - (length % (4 * Vector512<T>.Count));
+            var wide = Wide<T, TReduce>(x, i);
             a0 = TReduce.Combine(wide.GetLower().AsVector(), wide.GetUpper().AsVector());
         }
         for (; i <= length - (4 * lanes); i += 4 * lanes)

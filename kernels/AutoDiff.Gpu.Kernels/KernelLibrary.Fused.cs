@@ -151,10 +151,11 @@ internal readonly unsafe struct FusedBody<T, TExpr>(
             T* p2 = n > 2 ? At(2, x.X2, i, ref run) : null, p3 = n > 3 ? At(3, x.X3, i, ref run) : null;
             T* p4 = n > 4 ? At(4, x.X4, i, ref run) : null, p5 = n > 5 ? At(5, x.X5, i, ref run) : null;
             T* p6 = n > 6 ? At(6, x.X6, i, ref run) : null, p7 = n > 7 ? At(7, x.X7, i, ref run) : null;
-            if (stream && NonTemporal.Aligned(output + (i - start)))
-                Span<BypassStore>(output + (i - start), run, p0, p1, p2, p3, p4, p5, p6, p7);
+            T* to = output + (i - start);
+            if (stream && NonTemporal.Aligned(to))
+                Span<BypassStore>(to, run, p0, p1, p2, p3, p4, p5, p6, p7);
             else
-                Span<CachedStore>(output + (i - start), run, p0, p1, p2, p3, p4, p5, p6, p7);
+                Span<CachedStore>(to, run, p0, p1, p2, p3, p4, p5, p6, p7);
             i += run;
         }
     }
