@@ -19,7 +19,8 @@
 #   sine        the book's step 43 on the GPU, float32 then float64, 10,000 iterations each (issue 9's target:
 #               <= 280 us per iteration in float32)
 #   benchmarks  BenchmarkDotNet, quick job: the operator benchmarks through the engine (Ops*), fused reductions
-#               beside eager (FusedReduction*), and the kernel
+#               beside eager (FusedReduction*), fused launches in packs beside element at a time
+#               (KernelFusedBenchmarks), and the kernel
 #               matmul (cuBLAS beside the tiled kernel forced, with and without prefetching, float64 on the
 #               matrix units and on the ordinary ones), and the kernel
 #               layer's exp, sum of all and sum over the last axis with grids of 1, 2 and 4 waves
@@ -81,7 +82,7 @@ limit_torch=${LIMIT_TORCH:-20}
 limit_cupy=${LIMIT_CUPY:-50}
 limit_distributed=${LIMIT_DISTRIBUTED:-60}
 # Groups of patterns separated by ';', each its own run, in this order (the tiled products first: the furthest target).
-bench_filter=${BENCH_FILTER:-*KernelMatMul*;*Ops*;*FusedReduction*;*KernelElementwiseBenchmarks.Exp* *KernelBroadcastReduceBenchmarks.SumAll* *KernelBroadcastReduceBenchmarks.SumLastAxis*;*RandomBenchmarks*}
+bench_filter=${BENCH_FILTER:-*KernelMatMul*;*Ops*;*FusedReduction* *KernelFusedBenchmarks*;*KernelElementwiseBenchmarks.Exp* *KernelBroadcastReduceBenchmarks.SumAll* *KernelBroadcastReduceBenchmarks.SumLastAxis*;*RandomBenchmarks*}
 # The kernel elementwise and reduction benchmarks compare these grid sizes (KernelLibrary.Waves).
 export AUTODIFF_BENCH_WAVES=${AUTODIFF_BENCH_WAVES:-1,2,4}
 

@@ -97,6 +97,40 @@ public sealed unsafe partial class KernelLibrary
         return x;
     }
 
+    /// <summary>Whether y and the slots the expression reads whole are 16-byte aligned (others are gathered).</summary>
+    private static bool WholeAligned<T, TExpr>(in SlotViews<T> x, ArrayView<T> y)
+        where T : unmanaged
+        where TExpr : struct, IExpression
+    {
+        long addresses = Address(y);
+        for (int k = 0; k < ExpressionConstants<TExpr>.Inputs; k++)
+        {
+            if ((ExpressionConstants<TExpr>.Broadcast & (1 << k)) == 0)
+                addresses |= Address(x[k]);
+        }
+        return (addresses & (PackBytes - 1)) == 0;
+    }
+
+    /// <summary>The packed fused kernel, with the pack type the views allow.</summary>
+    private readonly struct FusedLaunch<T, TExpr>(
+        SlotViews<T> x, Operands<BroadcastIndex> indices, ArrayView<T> y, TExpr expr) : IPackedLaunch
+        where T : unmanaged
+        where TExpr : struct, IExpression
+    {
+        public void Run<TElem, TPack>(KernelLibrary library)
+            where TElem : unmanaged, IFloatingPointIeee754<TElem>
+            where TPack : unmanaged, IPack<TPack, TElem>
+        {
+            var v = Cast<T, TElem>(x);
+            library.Kernel<
+                ArrayView<TElem>, ArrayView<TElem>, ArrayView<TElem>, ArrayView<TElem>, ArrayView<TElem>,
+                ArrayView<TElem>, ArrayView<TElem>, ArrayView<TElem>, ArrayView<TElem>, Operands<BroadcastIndex>,
+                TExpr>(FusedKernels.Run<TElem, TPack, TExpr>)(
+                library.GridStride(y.Length / TPack.Lanes), y.Cast<TElem>(), v[0], v[1], v[2], v[3], v[4], v[5], v[6],
+                v[7], indices, expr);
+        }
+    }
+
     private Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>
         Kernel<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>(
             Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> method)
@@ -251,17 +285,37 @@ internal static class ExpressionConstants<TExpr>
 internal static class FusedKernels
 {
     /// <summary>
-    /// Grid-stride <c>y[i] = expr(x₀[B₀(i)], …, x₇[B₇(i)])</c> (see <see cref="ExpressionReader{T, TExpr}"/>).
+    /// Packed grid-stride <c>y[i] = expr(x₀[B₀(i)], …, x₇[B₇(i)])</c> (see
+    /// <see cref="ExpressionReader{T, TExpr}"/>), walking packs as <see cref="ElementwiseKernels.ZipPacked"/> does:
+    /// <see cref="ElementwiseKernels.Unroll"/> packs a step, the loads of all of them before the first store; then
+    /// the tail that fills no pack. y and the slots read whole are 16-byte aligned where <typeparamref name="TPack"/>
+    /// has several lanes. y may be a slot read whole: a thread stores only packs it has loaded.
     /// </summary>
-    public static void Run<T, TExpr>(
+    public static void Run<T, TPack, TExpr>(
         ArrayView<T> y, ArrayView<T> x0, ArrayView<T> x1, ArrayView<T> x2, ArrayView<T> x3, ArrayView<T> x4,
         ArrayView<T> x5, ArrayView<T> x6, ArrayView<T> x7, Operands<BroadcastIndex> indices, TExpr expr)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TPack : unmanaged, IPack<TPack, T>
         where TExpr : struct, IExpression
     {
+        long first = Grid.GlobalIndex.X;
         long stride = ElementwiseKernels.GridStride();
-        var reader = new ExpressionReader<T, TExpr>(x0, x1, x2, x3, x4, x5, x6, x7, indices, expr);
-        for (long i = Grid.GlobalIndex.X; i < y.Length; i += stride)
-            y[i] = reader[i];
+        var reader = new ExpressionReader<T, TExpr>(x0, x1, x2, x3, x4, x5, x6, x7, indices);
+        var packs = y.Cast<TPack>();
+        long i = first;
+        for (; i + (3 * stride) < packs.Length; i += ElementwiseKernels.Unroll * stride)
+        {
+            long i1 = i + stride, i2 = i1 + stride, i3 = i2 + stride;
+            Operands<TPack> o0 = reader.Load<TPack>(i), o1 = reader.Load<TPack>(i1);
+            Operands<TPack> o2 = reader.Load<TPack>(i2), o3 = reader.Load<TPack>(i3);
+            packs[i] = TPack.Apply(ref expr, o0);
+            packs[i1] = TPack.Apply(ref expr, o1);
+            packs[i2] = TPack.Apply(ref expr, o2);
+            packs[i3] = TPack.Apply(ref expr, o3);
+        }
+        for (; i < packs.Length; i += stride)
+            packs[i] = TPack.Apply(ref expr, reader.Load<TPack>(i));
+        for (long t = (packs.Length * TPack.Lanes) + first; t < y.Length; t += stride)
+            y[t] = Single<T>.Apply(ref expr, reader.Load<Single<T>>(t)).Value;
     }
 }

@@ -36,6 +36,12 @@ internal interface IPack<TSelf, T>
 
     /// <summary>The pack of elements first, first + 1, … of <paramref name="source"/>.</summary>
     static abstract TSelf Gather<TSource>(in TSource source, long first) where TSource : struct, IElements<T>;
+
+    /// <summary>
+    /// <paramref name="expr"/> lane by lane over the packs of its inputs. By reference, as operators are passed: the
+    /// expression's parameters are read in place.
+    /// </summary>
+    static abstract TSelf Apply<TExpr>(ref TExpr expr, in Operands<TSelf> x) where TExpr : struct, IExpression;
 }
 
 /// <summary>Four floats, 16 bytes.</summary>
@@ -70,6 +76,33 @@ internal struct Float4 : IPack<Float4, float>
     /// <inheritdoc/>
     public static Float4 Gather<TSource>(in TSource source, long first) where TSource : struct, IElements<float> =>
         new() { X = source[first], Y = source[first + 1], Z = source[first + 2], W = source[first + 3] };
+
+    /// <inheritdoc/>
+    public static Float4 Apply<TExpr>(ref TExpr expr, in Operands<Float4> x) where TExpr : struct, IExpression =>
+        new()
+        {
+            X = expr.Apply(LaneX(x)), Y = expr.Apply(LaneY(x)), Z = expr.Apply(LaneZ(x)), W = expr.Apply(LaneW(x)),
+        };
+
+    private static Operands<float> LaneX(in Operands<Float4> x) => new()
+    {
+        X0 = x.X0.X, X1 = x.X1.X, X2 = x.X2.X, X3 = x.X3.X, X4 = x.X4.X, X5 = x.X5.X, X6 = x.X6.X, X7 = x.X7.X,
+    };
+
+    private static Operands<float> LaneY(in Operands<Float4> x) => new()
+    {
+        X0 = x.X0.Y, X1 = x.X1.Y, X2 = x.X2.Y, X3 = x.X3.Y, X4 = x.X4.Y, X5 = x.X5.Y, X6 = x.X6.Y, X7 = x.X7.Y,
+    };
+
+    private static Operands<float> LaneZ(in Operands<Float4> x) => new()
+    {
+        X0 = x.X0.Z, X1 = x.X1.Z, X2 = x.X2.Z, X3 = x.X3.Z, X4 = x.X4.Z, X5 = x.X5.Z, X6 = x.X6.Z, X7 = x.X7.Z,
+    };
+
+    private static Operands<float> LaneW(in Operands<Float4> x) => new()
+    {
+        X0 = x.X0.W, X1 = x.X1.W, X2 = x.X2.W, X3 = x.X3.W, X4 = x.X4.W, X5 = x.X5.W, X6 = x.X6.W, X7 = x.X7.W,
+    };
 }
 
 /// <summary>Two doubles, 16 bytes.</summary>
@@ -103,6 +136,20 @@ internal struct Double2 : IPack<Double2, double>
     /// <inheritdoc/>
     public static Double2 Gather<TSource>(in TSource source, long first) where TSource : struct, IElements<double> =>
         new() { X = source[first], Y = source[first + 1] };
+
+    /// <inheritdoc/>
+    public static Double2 Apply<TExpr>(ref TExpr expr, in Operands<Double2> x) where TExpr : struct, IExpression =>
+        new() { X = expr.Apply(LaneX(x)), Y = expr.Apply(LaneY(x)) };
+
+    private static Operands<double> LaneX(in Operands<Double2> x) => new()
+    {
+        X0 = x.X0.X, X1 = x.X1.X, X2 = x.X2.X, X3 = x.X3.X, X4 = x.X4.X, X5 = x.X5.X, X6 = x.X6.X, X7 = x.X7.X,
+    };
+
+    private static Operands<double> LaneY(in Operands<Double2> x) => new()
+    {
+        X0 = x.X0.Y, X1 = x.X1.Y, X2 = x.X2.Y, X3 = x.X3.Y, X4 = x.X4.Y, X5 = x.X5.Y, X6 = x.X6.Y, X7 = x.X7.Y,
+    };
 }
 
 /// <summary>One element as a pack: the fallback for views that are not 16-byte aligned or rows that do not fill whole packs.</summary>
@@ -135,4 +182,15 @@ internal struct Single<T> : IPack<Single<T>, T>
     /// <inheritdoc/>
     public static Single<T> Gather<TSource>(in TSource source, long first) where TSource : struct, IElements<T> =>
         new() { Value = source[first] };
+
+    /// <inheritdoc/>
+    public static Single<T> Apply<TExpr>(ref TExpr expr, in Operands<Single<T>> x) where TExpr : struct, IExpression =>
+        new()
+        {
+            Value = expr.Apply(new Operands<T>
+            {
+                X0 = x.X0.Value, X1 = x.X1.Value, X2 = x.X2.Value, X3 = x.X3.Value,
+                X4 = x.X4.Value, X5 = x.X5.Value, X6 = x.X6.Value, X7 = x.X7.Value,
+            }),
+        };
 }

@@ -118,21 +118,29 @@ public sealed partial class KernelCompilationTests
 
         // Packed loops load four packs a step before the first store, then take the rest one pack at a time. A
         // map is ZipPacked with b = a: the loads of b are dead, so five vector loads remain (four and one).
-        // Fused expressions, composed as the engine composes them at run time: each input loaded once per element
-        // however often the expression reads it, no local memory for the operands (a constant, as every operator
-        // parameter, is read from the kernel argument's copy).
+        // Fused expressions, composed as the engine composes them at run time, walk packs as maps do: a vector load
+        // per pack of each input read whole (20 elements in five packs), four packs loaded before the first store,
+        // then the tail element by element. Each input is loaded once per element however often the expression reads
+        // it, and no operand goes to local memory. A constant, as every operator parameter, is stored to local memory
+        // once and read from there at each element (four lanes of five packs and the tail: 21).
         var fused = typeof(FusedKernels);
-        Add("fused seed gradient float32", fused, "Run", [f, typeof(Binary<SquareBackwardOperator, Arg<Slots.S0>,
-            Binary<SquareBackwardOperator, Unary<SquareOperator, Arg<Slots.S0>>, Constant>>)], "1ld.local.f32", "st.global.f32", "1ld.global.f32");
-        Add("fused three inputs float64", fused, "Run", [d, typeof(Binary<MulOperator, Unary<TanhOperator, Arg<Slots.S2>>,
-            Binary<PlusOperator, Unary<ExpOperator, Arg<Slots.S0>>, Arg<Slots.S1>>>)], "!.local", "3ld.global.f64", "st.global.f64");
-        // Broadcast inputs read at their index's offset, still once per element: a bias row, then the per-channel
-        // scale and shift of a normalization (values repeated along each run).
-        Add("fused bias relu float32", fused, "Run", [f, typeof(Unary<ReLUOperator, Binary<PlusOperator,
-            Arg<Slots.S0>, BroadcastArg<Slots.S1, Runs.Contiguous>>>)], "!.local", "2ld.global.f32", "st.global.f32");
-        Add("fused scale and shift float64", fused, "Run", [d, typeof(Binary<PlusOperator, Binary<MulOperator,
-            Arg<Slots.S0>, BroadcastArg<Slots.S1, Runs.Repeated>>, BroadcastArg<Slots.S2, Runs.Repeated>>)],
-            "!.local", "3ld.global.f64", "st.global.f64");
+        Add("fused seed gradient float32", fused, "Run", [f, typeof(Float4), typeof(Binary<SquareBackwardOperator,
+            Arg<Slots.S0>, Binary<SquareBackwardOperator, Unary<SquareOperator, Arg<Slots.S0>>, Constant>>)],
+            "5ld.global.v4.f32", "4<ld.global.v4.f32", "5st.global.v4.f32", "1ld.global.f32", "21ld.local.f32",
+            "5>st.local");
+        Add("fused three inputs float64", fused, "Run", [d, typeof(Double2), typeof(Binary<MulOperator,
+            Unary<TanhOperator, Arg<Slots.S2>>, Binary<PlusOperator, Unary<ExpOperator, Arg<Slots.S0>>, Arg<Slots.S1>>>)],
+            "!.local", "15ld.global.v2.f64", "12<ld.global.v2.f64", "5st.global.v2.f64", "3ld.global.f64");
+        // Broadcast inputs gather their lanes at their index's offsets, still once per element: a bias row (four
+        // lanes of five packs and the tail, beside x's tail), then the per-channel scale and shift of a normalization
+        // (values repeated along each run).
+        Add("fused bias relu float32", fused, "Run", [f, typeof(Float4), typeof(Unary<ReLUOperator, Binary<PlusOperator,
+            Arg<Slots.S0>, BroadcastArg<Slots.S1, Runs.Contiguous>>>)],
+            "!.local", "5ld.global.v4.f32", "4<ld.global.v4.f32", "22ld.global.f32", "5st.global.v4.f32");
+        Add("fused scale and shift float64", fused, "Run", [d, typeof(Double2), typeof(Binary<PlusOperator,
+            Binary<MulOperator, Arg<Slots.S0>, BroadcastArg<Slots.S1, Runs.Repeated>>,
+            BroadcastArg<Slots.S2, Runs.Repeated>>)],
+            "!.local", "5ld.global.v2.f64", "4<ld.global.v2.f64", "23ld.global.f64", "5st.global.v2.f64");
         Add("map exp float32 packed", e, "ZipPacked", [f, typeof(Float4), typeof(UnaryAsBinary<ExpOperator>)], "4<ld.global.v4.f32", "5ld.global.v4.f32", "st.global.v4.f32", "mul.f32", "!.approx", "%nctaid.x");
         Add("zip div float64 packed", e, "ZipPacked", [d, typeof(Double2), typeof(DivOperator)], "8<ld.global.v2.f64", "10ld.global.v2.f64", "div.rn.f64");
         // sin and cos are ElementaryMath's: fused multiply-adds, never PTX's approximations.
@@ -174,20 +182,21 @@ public sealed partial class KernelCompilationTests
         Add("sum columns float32", r, "ReduceColumnsPacked", [f, typeof(Float4), typeof(SumReduction), typeof(ScaleOperator)], "5ld.global.v4.f32");
         Add("max columns float64 single", r, "ReduceColumnsPacked", [d, typeof(Single<double>), typeof(MaxReduction), typeof(IdentityOperator)]);
 
-        // Fused reductions: each pack gathered from the expression's elements, its inputs loaded once per element.
+        // Fused reductions: each pack computed from its inputs' packs (vector loads of those read whole, two inputs
+        // of four unrolled packs and one), each input loaded once per element.
         var fr = typeof(FusedReduceKernels);
         var difference = typeof(Binary<SubOperator, Arg<Slots.S0>, Arg<Slots.S1>>);
         var square = typeof(Binary<,,>).MakeGenericType(typeof(MulOperator), difference, difference);
         Add("fused sum rows of squares float32", fr, "Rows", [f, typeof(Float4), square, typeof(SumReduction),
-            typeof(IdentityOperator)], "bar.sync", ".shared", "!.local", "!call");
+            typeof(IdentityOperator)], "bar.sync", ".shared", "!.local", "!call", "10ld.global.v4.f32");
         Add("fused mean rows of squares float32", fr, "Rows", [f, typeof(Float4), square, typeof(SumReduction),
-            typeof(ScaleOperator)], "bar.sync", "!call");
+            typeof(ScaleOperator)], "bar.sync", "!call", "10ld.global.v4.f32");
         Add("fused log-sum-exp rows float64 single", fr, "Rows", [d, typeof(Single<double>), typeof(Unary<ExpOperator,
             Binary<SubOperator, Arg<Slots.S0>, BroadcastArg<Slots.S1, Runs.Repeated>>>), typeof(SumReduction),
             typeof(LogOperator)], "bar.sync", "!.approx", "!call");
         Add("fused max columns float64", fr, "Columns", [d, typeof(Double2), typeof(Binary<MulOperator,
             Arg<Slots.S0>, BroadcastArg<Slots.S1, Runs.Contiguous>>), typeof(MaxReduction), typeof(IdentityOperator)],
-            "st.global.v2.f64", "!call");
+            "st.global.v2.f64", "!call", "5ld.global.v2.f64");
 
         var i = typeof(IndexKernels);
         Add("gather and scatter-add float32", i, "Index", [f], "red.add.global.f32");

@@ -58,11 +58,7 @@ public sealed unsafe partial class KernelLibrary
             in SlotViews<T> x, in Operands<BroadcastIndex> indices, ArrayView<T> y, TExpr expr)
             where T : unmanaged, IFloatingPointIeee754<T>
             where TExpr : struct, IExpression =>
-            library.Kernel<
-                ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>,
-                ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, Operands<BroadcastIndex>, TExpr>(
-                FusedKernels.Run<T, TExpr>)(
-                library.GridStride(y.Length), y, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], indices, expr);
+            library.RunPacked<T, FusedLaunch<T, TExpr>>(new(x, indices, y, expr), WholeAligned<T, TExpr>(x, y), 1);
 
         public void Update<T, TRule>(ArrayView<T> p, ArrayView<T> g, ArrayView<T> s1, ArrayView<T> s2, TRule rule)
             where T : unmanaged, IFloatingPointIeee754<T>
@@ -113,9 +109,10 @@ public sealed unsafe partial class KernelLibrary
             where TReduce : struct, IReduction
             where TPost : struct, IUnaryOperator
         {
-            // Packs as over the written expression, whose pool block is aligned.
             var config = RowsConfig(rows * segments, group);
-            var geometry = new ReduceGeometry(rows, n, 1, segment, segments);
+            // Packs as over the written expression, whose pool block is aligned: the same order, the same bits.
+            int gathered = WholeAligned<T, TExpr>(x, default) ? 0 : 1;
+            var geometry = new ReduceGeometry(rows, n, 1, segment, segments, gathered);
             var launch = new FusedRowsLaunch<T, TExpr, TReduce, TPost>(x, indices, expr, y, geometry, config, post);
             library.RunPacked<T, FusedRowsLaunch<T, TExpr, TReduce, TPost>>(launch, true, n);
         }
@@ -152,7 +149,8 @@ public sealed unsafe partial class KernelLibrary
             where TReduce : struct, IReduction
             where TPost : struct, IUnaryOperator
         {
-            var geometry = new ReduceGeometry(outer, n, inner, segment, segments);
+            int gathered = WholeAligned<T, TExpr>(x, default) ? 0 : 1;
+            var geometry = new ReduceGeometry(outer, n, inner, segment, segments, gathered);
             var launch = new FusedColumnsLaunch<T, TExpr, TReduce, TPost>(x, indices, expr, y, geometry, post);
             library.RunPacked<T, FusedColumnsLaunch<T, TExpr, TReduce, TPost>>(launch, Aligned(y), inner);
         }
