@@ -15,7 +15,8 @@ internal static class ElementwiseKernels
     /// <summary>
     /// Packs each thread of a packed grid-stride kernel loads before it computes or stores any: a step covers
     /// packs i, i + s, i + 2s and i + 3s (s the grid's size, so every load stays coalesced), and its independent
-    /// loads are in flight together (with one pack in flight per thread, maps on an H200 moved 2.9 of its 4.8 TB/s).
+    /// loads are in flight together (with one element in flight per thread, maps on an H200 moved 2.9 of its 4.8
+    /// TB/s).
     /// </summary>
     public const int Unroll = 4;
 

@@ -24,4 +24,21 @@ public sealed unsafe partial class KernelLibrary
             return;
         backend.Update(p, g, s1, s2, rule);
     }
+
+    /// <summary>The packed update kernel, with the pack type the views allow.</summary>
+    private readonly struct UpdateLaunch<T, TRule>(
+        ArrayView<T> p, ArrayView<T> g, ArrayView<T> s1, ArrayView<T> s2, TRule rule) : IPackedLaunch
+        where T : unmanaged
+        where TRule : struct, IUpdateRule
+    {
+        public void Run<TElem, TPack>(KernelLibrary library)
+            where TElem : unmanaged, IFloatingPointIeee754<TElem>
+            where TPack : unmanaged, IPack<TPack, TElem>
+        {
+            var kernel = library.Kernel<ArrayView<TElem>, ArrayView<TElem>, ArrayView<TElem>, ArrayView<TElem>, TRule>(
+                UpdateKernels.Update<TElem, TPack, TRule>);
+            kernel(library.GridStride(p.Length / TPack.Lanes), p.Cast<TElem>(), g.Cast<TElem>(), s1.Cast<TElem>(),
+                s2.Cast<TElem>(), rule);
+        }
+    }
 }

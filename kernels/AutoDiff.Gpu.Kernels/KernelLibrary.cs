@@ -30,6 +30,7 @@ public sealed unsafe partial class KernelLibrary
     private readonly Action? beforeLaunch;
     private readonly Lock gate = new();
     private Dictionary<Delegate, Delegate> kernels = [];
+    private long packedLaunches;
 
     /// <summary>
     /// Creates the (empty) kernel library of <paramref name="accelerator"/>; <paramref name="style"/> overrides
@@ -77,15 +78,17 @@ public sealed unsafe partial class KernelLibrary
     }
 
     /// <summary>
-    /// Runs <paramref name="launch"/> with 16-byte packs when the views are <paramref name="aligned"/> and
-    /// <paramref name="multipleOf"/> elements (a row length; 1 when tails are handled) fill whole packs, else
-    /// with one element per pack.
+    /// Runs <paramref name="launch"/> with 16-byte packs when the views are <paramref name="aligned"/> and rows of
+    /// <paramref name="rowLength"/> elements fill whole packs (0: the kernel takes any length, its tail element by
+    /// element), else with one element per pack.
     /// </summary>
-    private void RunPacked<T, TLaunch>(TLaunch launch, bool aligned, long multipleOf)
+    private void RunPacked<T, TLaunch>(TLaunch launch, bool aligned, long rowLength = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TLaunch : struct, IPackedLaunch
     {
-        bool packable = aligned && multipleOf % (PackBytes / Unsafe.SizeOf<T>()) == 0;
+        bool packable = aligned && rowLength % (PackBytes / Unsafe.SizeOf<T>()) == 0;
+        if (packable && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
+            Interlocked.Increment(ref packedLaunches);
         if (packable && typeof(T) == typeof(float))
             launch.Run<float, Float4>(this);
         else if (packable && typeof(T) == typeof(double))
@@ -93,6 +96,9 @@ public sealed unsafe partial class KernelLibrary
         else
             launch.Run<T, Single<T>>(this);
     }
+
+    /// <summary>Launches that took 16-byte packs (GPU layout), for tests that check the path taken.</summary>
+    internal long PackedLaunches => Interlocked.Read(ref packedLaunches);
 
     /// <summary>
     /// Waves of resident groups that grid-stride launches and the row reductions size their grids for on GPUs

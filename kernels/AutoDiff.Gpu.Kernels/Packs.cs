@@ -42,6 +42,10 @@ internal interface IPack<TSelf, T>
     /// expression's parameters are read in place.
     /// </summary>
     static abstract TSelf Apply<TExpr>(ref TExpr expr, in Operands<TSelf> x) where TExpr : struct, IExpression;
+
+    /// <summary><paramref name="rule"/> lane by lane: the new parameter and states (g is returned as given).</summary>
+    static abstract UpdateOperands<TSelf> Update<TRule>(ref TRule rule, in UpdateOperands<TSelf> x)
+        where TRule : struct, IUpdateRule;
 }
 
 /// <summary>Four floats, 16 bytes.</summary>
@@ -76,6 +80,19 @@ internal struct Float4 : IPack<Float4, float>
     /// <inheritdoc/>
     public static Float4 Gather<TSource>(in TSource source, long first) where TSource : struct, IElements<float> =>
         new() { X = source[first], Y = source[first + 1], Z = source[first + 2], W = source[first + 3] };
+
+    /// <inheritdoc/>
+    public static UpdateOperands<Float4> Update<TRule>(ref TRule rule, in UpdateOperands<Float4> x)
+        where TRule : struct, IUpdateRule
+    {
+        var (px, ax, bx) = rule.Apply(x.P.X, x.G.X, x.S1.X, x.S2.X);
+        var (py, ay, by) = rule.Apply(x.P.Y, x.G.Y, x.S1.Y, x.S2.Y);
+        var (pz, az, bz) = rule.Apply(x.P.Z, x.G.Z, x.S1.Z, x.S2.Z);
+        var (pw, aw, bw) = rule.Apply(x.P.W, x.G.W, x.S1.W, x.S2.W);
+        return new(
+            new() { X = px, Y = py, Z = pz, W = pw }, x.G,
+            new() { X = ax, Y = ay, Z = az, W = aw }, new() { X = bx, Y = by, Z = bz, W = bw });
+    }
 
     /// <inheritdoc/>
     public static Float4 Apply<TExpr>(ref TExpr expr, in Operands<Float4> x) where TExpr : struct, IExpression =>
@@ -138,6 +155,15 @@ internal struct Double2 : IPack<Double2, double>
         new() { X = source[first], Y = source[first + 1] };
 
     /// <inheritdoc/>
+    public static UpdateOperands<Double2> Update<TRule>(ref TRule rule, in UpdateOperands<Double2> x)
+        where TRule : struct, IUpdateRule
+    {
+        var (px, ax, bx) = rule.Apply(x.P.X, x.G.X, x.S1.X, x.S2.X);
+        var (py, ay, by) = rule.Apply(x.P.Y, x.G.Y, x.S1.Y, x.S2.Y);
+        return new(new() { X = px, Y = py }, x.G, new() { X = ax, Y = ay }, new() { X = bx, Y = by });
+    }
+
+    /// <inheritdoc/>
     public static Double2 Apply<TExpr>(ref TExpr expr, in Operands<Double2> x) where TExpr : struct, IExpression =>
         new() { X = expr.Apply(LaneX(x)), Y = expr.Apply(LaneY(x)) };
 
@@ -182,6 +208,14 @@ internal struct Single<T> : IPack<Single<T>, T>
     /// <inheritdoc/>
     public static Single<T> Gather<TSource>(in TSource source, long first) where TSource : struct, IElements<T> =>
         new() { Value = source[first] };
+
+    /// <inheritdoc/>
+    public static UpdateOperands<Single<T>> Update<TRule>(ref TRule rule, in UpdateOperands<Single<T>> x)
+        where TRule : struct, IUpdateRule
+    {
+        var (p, a, b) = rule.Apply(x.P.Value, x.G.Value, x.S1.Value, x.S2.Value);
+        return new(new() { Value = p }, x.G, new() { Value = a }, new() { Value = b });
+    }
 
     /// <inheritdoc/>
     public static Single<T> Apply<TExpr>(ref TExpr expr, in Operands<Single<T>> x) where TExpr : struct, IExpression =>

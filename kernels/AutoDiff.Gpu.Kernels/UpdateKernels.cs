@@ -21,25 +21,74 @@ public interface IUpdateRule
 /// <summary>The update kernels: one launch updates a parameter and its states in place, reading each array once.</summary>
 internal static class UpdateKernels
 {
-    /// <summary>Grid-stride over the elements of p: <c>(p, s1, s2) = rule(p, g, s1, s2)</c>, the states read and written only where the rule keeps them.</summary>
-    public static void Update<T, TRule>(ArrayView<T> p, ArrayView<T> g, ArrayView<T> s1, ArrayView<T> s2, TRule rule)
+    /// <summary>
+    /// Packed grid-stride <c>(p, s1, s2) = rule(p, g, s1, s2)</c>, the states read and written only where the rule
+    /// keeps them: <see cref="ElementwiseKernels.Unroll"/> packs a step, all loaded before any is stored, the rest
+    /// one at a time, then the tail that fills no pack. The views are 16-byte aligned where
+    /// <typeparamref name="TPack"/> has several lanes.
+    /// </summary>
+    public static void Update<T, TPack, TRule>(
+        ArrayView<T> p, ArrayView<T> g, ArrayView<T> s1, ArrayView<T> s2, TRule rule)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TPack : unmanaged, IPack<TPack, T>
         where TRule : struct, IUpdateRule
     {
+        long first = Grid.GlobalIndex.X;
         long stride = ElementwiseKernels.GridStride();
-        for (long i = Grid.GlobalIndex.X; i < p.Length; i += stride)
+        var packs = new UpdatePacks<T, TPack, TRule>(
+            p.Cast<TPack>(), g.Cast<TPack>(), s1.Cast<TPack>(), s2.Cast<TPack>());
+        long i = first;
+        for (; i + (3 * stride) < packs.Length; i += ElementwiseKernels.Unroll * stride)
         {
-            var (pi, a, b) = rule.Apply(p[i], g[i], TRule.States > 0 ? s1[i] : T.Zero, TRule.States > 1 ? s2[i] : T.Zero);
-            p[i] = pi;
-            if (TRule.States > 0)
-                s1[i] = a;
-            if (TRule.States > 1)
-                s2[i] = b;
+            long i1 = i + stride, i2 = i1 + stride, i3 = i2 + stride;
+            var (x0, x1, x2, x3) = (packs.Load(i), packs.Load(i1), packs.Load(i2), packs.Load(i3));
+            packs.Store(i, TPack.Update(ref rule, x0));
+            packs.Store(i1, TPack.Update(ref rule, x1));
+            packs.Store(i2, TPack.Update(ref rule, x2));
+            packs.Store(i3, TPack.Update(ref rule, x3));
         }
+        for (; i < packs.Length; i += stride)
+            packs.Store(i, TPack.Update(ref rule, packs.Load(i)));
+        var tail = new UpdatePacks<T, Single<T>, TRule>(
+            p.Cast<Single<T>>(), g.Cast<Single<T>>(), s1.Cast<Single<T>>(), s2.Cast<Single<T>>());
+        for (long t = (packs.Length * TPack.Lanes) + first; t < p.Length; t += stride)
+            tail.Store(t, Single<T>.Update(ref rule, tail.Load(t)));
     }
 }
 
-/// <summary>Chunked update (see <see cref="UpdateKernels.Update{T, TRule}"/>): items are elements.</summary>
+/// <summary>One pack of a parameter, its gradient and its two states.</summary>
+internal struct UpdateOperands<TPack>(TPack p, TPack g, TPack s1, TPack s2)
+    where TPack : unmanaged
+{
+    public TPack P = p, G = g, S1 = s1, S2 = s2;
+}
+
+/// <summary>The packs of an update's four arrays; the states only where the rule keeps them.</summary>
+internal readonly struct UpdatePacks<T, TPack, TRule>(
+    ArrayView<TPack> p, ArrayView<TPack> g, ArrayView<TPack> s1, ArrayView<TPack> s2)
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TPack : unmanaged, IPack<TPack, T>
+    where TRule : struct, IUpdateRule
+{
+    /// <summary>Packs in each array.</summary>
+    public long Length => p.Length;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public UpdateOperands<TPack> Load(long i) =>
+        new(p[i], g[i], TRule.States > 0 ? s1[i] : default, TRule.States > 1 ? s2[i] : default);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Store(long i, in UpdateOperands<TPack> x)
+    {
+        p[i] = x.P;
+        if (TRule.States > 0)
+            s1[i] = x.S1;
+        if (TRule.States > 1)
+            s2[i] = x.S2;
+    }
+}
+
+/// <summary>Chunked update (see <see cref="UpdateKernels.Update{T, TPack, TRule}"/>): items are elements.</summary>
 internal readonly unsafe struct UpdateBody<T, TRule>(Address<T> p, Address<T> g, Address<T> s1, Address<T> s2, TRule rule) : ICpuBody
     where T : unmanaged, IFloatingPointIeee754<T>
     where TRule : struct, IUpdateRule

@@ -208,8 +208,16 @@ public sealed partial class KernelCompilationTests
         Add("argmax and hits float32", typeof(ArgReduceKernels), "ArgReduce", [f], "!call");
         Add("argmax and hits float64", typeof(ArgReduceKernels), "ArgReduce", [d], "!call");
         Add("argmax of long rows float32", typeof(ArgReduceRowKernels), "ArgReduceRows", [f], "bar.sync", "!call");
-        Add("update adam float32", typeof(UpdateKernels), "Update", [f, typeof(AutoDiff.Gpu.Optimizers.AdamRule)], "sqrt.rn.f32", "!call");
-        Add("update momentum float64", typeof(UpdateKernels), "Update", [d, typeof(AutoDiff.Gpu.Optimizers.MomentumRule)], "!call");
+        // Updates walk packs as maps do: four packs of p, g and each state the rule keeps loaded before any store
+        // (Adam: p, g, m and v, 20 vector loads in all), vector stores of p and the states, the tail by elements.
+        Add("update adam float32", typeof(UpdateKernels), "Update", [f, typeof(Float4),
+            typeof(AutoDiff.Gpu.Optimizers.AdamRule)], "sqrt.rn.f32", "!call", "20ld.global.v4.f32",
+            "16<ld.global.v4.f32", "15st.global.v4.f32");
+        Add("update momentum float64", typeof(UpdateKernels), "Update", [d, typeof(Double2),
+            typeof(AutoDiff.Gpu.Optimizers.MomentumRule)], "!call", "15ld.global.v2.f64", "12<ld.global.v2.f64",
+            "10st.global.v2.f64");
+        Add("update momentum float32 single", typeof(UpdateKernels), "Update", [f, typeof(Single<float>),
+            typeof(AutoDiff.Gpu.Optimizers.MomentumRule)], "!call");
 
         AddTiled<LargeTile>("matmul float32 large tile", "MatMulTiled", [f, typeof(LargeTile)], "bar.sync", "ld.shared.v4.f32", "!.local");
         AddTiled<MediumTile>("matmul float64 medium tile", "MatMulTiled", [d, typeof(MediumTile)], "bar.sync", "ld.shared.v2.f64");

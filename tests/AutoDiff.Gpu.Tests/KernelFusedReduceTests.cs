@@ -103,11 +103,7 @@ public abstract class KernelFusedReduceTests<T>(KernelDeviceFixture fixture, Ker
         Assert.Equal(expected.Length, actual.Length);
         bool cpu = Accelerator.AcceleratorType == AcceleratorType.CPU;
         for (int i = 0; i < expected.Length; i++)
-        {
-            double e = double.CreateChecked(expected[i]), d = double.CreateChecked(actual[i]);
-            bool same = e.Equals(d) || (!cpu && Math.Abs(d - e) <= 1e-5 * Math.Max(1, Math.Abs(e)));
-            Assert.True(same, $"{what}, element {i}: fused {d:R}, written {e:R}");
-        }
+            KernelHost.AssertSameOnCpu(expected[i], actual[i], cpu, $"{what}, element {i}");
     }
 }
 

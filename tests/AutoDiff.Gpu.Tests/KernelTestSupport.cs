@@ -263,6 +263,18 @@ public static class KernelHost
         Assert.Fail($"{what}: element {first} is {actual[first]}, expected {expected[first]}");
     }
 
+    /// <summary>
+    /// <paramref name="actual"/> has <paramref name="expected"/>'s bits on the CPU accelerator (<paramref name="cpu"/>);
+    /// on GPUs a fused multiply-add may round once, not twice: a relative 1e-5.
+    /// </summary>
+    public static void AssertSameOnCpu<T>(T expected, T actual, bool cpu, string what)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double e = double.CreateChecked(expected), a = double.CreateChecked(actual);
+        bool same = e.Equals(a) || (!cpu && Math.Abs(a - e) <= 1e-5 * Math.Max(1, Math.Abs(e)));
+        Assert.True(same, $"{what}: {a:R}, expected {e:R}");
+    }
+
     /// <summary>Row-major strides (in elements) of a contiguous tensor of <paramref name="shape"/>.</summary>
     public static long[] Contiguous(int[] shape)
     {

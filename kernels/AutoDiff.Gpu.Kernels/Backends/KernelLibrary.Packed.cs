@@ -21,11 +21,11 @@ public sealed unsafe partial class KernelLibrary
         public void Zip<T, TOp>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, TOp op)
             where T : unmanaged, IFloatingPointIeee754<T>
             where TOp : struct, IBinaryOperator =>
-            library.RunPacked<T, ZipLaunch<T, TOp>>(new(a, b, y, op), Aligned(a, b, y), 1);
+            library.RunPacked<T, ZipLaunch<T, TOp>>(new(a, b, y, op), Aligned(a, b, y));
 
         public void Fill<T>(ArrayView<T> y, T value)
             where T : unmanaged, IFloatingPointIeee754<T> =>
-            library.RunPacked<T, FillLaunch<T>>(new(y, value), Aligned(y), 1);
+            library.RunPacked<T, FillLaunch<T>>(new(y, value), Aligned(y));
 
         public void Strided<T, TOp>(
             in StridedLayout layout, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, TOp op, bool unary)
@@ -58,7 +58,7 @@ public sealed unsafe partial class KernelLibrary
             in SlotViews<T> x, in Operands<BroadcastIndex> indices, ArrayView<T> y, TExpr expr)
             where T : unmanaged, IFloatingPointIeee754<T>
             where TExpr : struct, IExpression =>
-            library.RunPacked<T, FusedLaunch<T, TExpr>>(new(x, indices, y, expr), WholeAligned<T, TExpr>(x, y), 1);
+            library.RunPacked<T, FusedLaunch<T, TExpr>>(new(x, indices, y, expr), WholeAligned<T, TExpr>(x, y));
 
         public void Update<T, TRule>(ArrayView<T> p, ArrayView<T> g, ArrayView<T> s1, ArrayView<T> s2, TRule rule)
             where T : unmanaged, IFloatingPointIeee754<T>
@@ -67,9 +67,8 @@ public sealed unsafe partial class KernelLibrary
             // A state the rule does not keep is never read: p stands in for it (no launch passes an empty view).
             var first = TRule.States > 0 ? s1 : p;
             var second = TRule.States > 1 ? s2 : p;
-            var kernel = library.Kernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, TRule>(
-                UpdateKernels.Update<T, TRule>);
-            kernel(library.GridStride(p.Length), p, g, first, second, rule);
+            bool aligned = Aligned(p, g, first) && Aligned(second);
+            library.RunPacked<T, UpdateLaunch<T, TRule>>(new(p, g, first, second, rule), aligned);
         }
 
         public (long Segments, int Group) RowSegments(long rows, long n)
