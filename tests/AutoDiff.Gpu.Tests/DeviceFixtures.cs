@@ -3,12 +3,16 @@ namespace AutoDiff.Gpu.Tests;
 /// <summary>Opens one device of a kind for a test class, or records why it is absent.</summary>
 public abstract class DeviceFixture : IDisposable
 {
-    protected DeviceFixture(DeviceKind kind)
+    private readonly Func<Device> open;
+
+    /// <summary>Opens the first device of <paramref name="kind"/>, or with <paramref name="open"/> where given.</summary>
+    protected DeviceFixture(DeviceKind kind, Func<Device>? open = null)
     {
         Kind = kind;
+        this.open = open ?? (() => Device.Open(kind, 0));
         try
         {
-            Device = Device.Open(kind, 0);
+            Device = this.open();
         }
         catch (DeviceNotFoundException)
         {
@@ -38,7 +42,7 @@ public abstract class DeviceFixture : IDisposable
     public Device OpenFresh()
     {
         Require();
-        return Device.Open(Kind, 0);
+        return open();
     }
 
     public void Dispose()
@@ -53,3 +57,9 @@ public sealed class CpuFixture() : DeviceFixture(DeviceKind.Cpu);
 public sealed class CudaFixture() : DeviceFixture(DeviceKind.Cuda);
 
 public sealed class OpenCLFixture() : DeviceFixture(DeviceKind.OpenCL);
+
+/// <summary>
+/// The CPU accelerator with the GPU layout's kernels (packed grid-stride loops, fusion at every size): the engine's
+/// GPU paths, run on any machine.
+/// </summary>
+public sealed class GpuLayoutFixture() : DeviceFixture(DeviceKind.Cpu, Device.CpuWithGpuLayout);

@@ -25,7 +25,7 @@ namespace AutoDiff.Gpu.Functions
 
         private readonly int whole;
         private readonly int root; // 1 for c = ½, −1 for c = −½, else 0
-        private readonly bool negative;
+        private readonly int negative; // 1 for c < 0: an int, as kernel parameters are blittable (a bool is not)
         private Parameter c; // not readonly: see Parameter
 
         /// <summary>x^<paramref name="c"/>.</summary>
@@ -34,7 +34,7 @@ namespace AutoDiff.Gpu.Functions
             this.c = c;
             whole = Math.Abs(c) <= LargestProductChain && c == Math.Floor(c) ? (int)Math.Abs(c) : -1;
             root = Math.Abs(c) == 0.5 ? Math.Sign(c) : 0;
-            negative = c < 0;
+            negative = c < 0 ? 1 : 0;
         }
 
         /// <summary>The exponent c.</summary>
@@ -61,7 +61,7 @@ namespace AutoDiff.Gpu.Functions
                 if (n > 1)
                     square *= square;
             }
-            return negative ? T.One / result : result;
+            return negative != 0 ? T.One / result : result;
         }
 
         /// <inheritdoc/>
@@ -89,7 +89,7 @@ namespace AutoDiff.Gpu.Functions
                 if (n > 1)
                     square *= square;
             }
-            return negative ? Vector<T>.One / result : result;
+            return negative != 0 ? Vector<T>.One / result : result;
         }
     }
 }

@@ -37,7 +37,8 @@ public sealed partial class Device : IDisposable
     {
         this.shared = shared;
         Kind = shared.Kind;
-        fusionMinElements = Kind == DeviceKind.Cpu ? CpuFusionMinElements : 0;
+        // The threshold pays for the chunked CPU loops' per-launch work; the GPU layout fuses at every size.
+        fusionMinElements = shared.Kernels.Style == KernelStyle.Chunked ? CpuFusionMinElements : 0;
         Index = shared.Index;
         Id = FormatId(Kind, Index);
         Memory = new DeviceMemory(this, Kind == DeviceKind.Cpu ? HostMemory : Accelerator.MemorySize);
@@ -53,7 +54,9 @@ public sealed partial class Device : IDisposable
     public string Id { get; }
 
     /// <summary>The accelerator's name, as <see cref="List"/> shows it.</summary>
-    public string Name => Kind == DeviceKind.Cpu ? CpuName(Accelerator.MaxNumThreadsPerGroup) : Accelerator.Name;
+    public string Name => Kind != DeviceKind.Cpu
+        ? Accelerator.Name
+        : CpuName(Accelerator.MaxNumThreadsPerGroup) + (shared.Kernels.Style == KernelStyle.Chunked ? "" : ", GPU layout");
 
     /// <summary>Device memory in bytes; for the CPU accelerator, the memory available to this process.</summary>
     public long MemorySize => Kind == DeviceKind.Cpu ? HostMemory : Accelerator.MemorySize;
@@ -106,6 +109,12 @@ public sealed partial class Device : IDisposable
     /// <summary>Opens the CPU accelerator, one thread per core.</summary>
     public static Device Cpu() => Open(DeviceKind.Cpu, 0);
 
+    /// <summary>
+    /// Opens the CPU accelerator with the GPU layout's kernels (<see cref="KernelStyle.Packed"/>: grid-stride loops
+    /// over packs, fusion at every size), so that tests run the GPU paths on any machine. Its own accelerator.
+    /// </summary>
+    internal static Device CpuWithGpuLayout() => new(SharedAccelerator.Acquire(DeviceKind.Cpu, 0, KernelStyle.Packed));
+
     /// <summary>Opens CUDA device <paramref name="index"/>.</summary>
     public static Device Cuda(int index = 0) => Open(DeviceKind.Cuda, index);
 
@@ -135,6 +144,16 @@ public sealed partial class Device : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         return new Device(SharedAccelerator.Acquire(kind, index));
+    }
+
+    /// <summary>
+    /// Drops the compiler's intermediate form of every kernel compiled so far (tens of MB each); loaded kernels stay.
+    /// Later kernels compile their shared parts again.
+    /// </summary>
+    internal void ClearCompilerCache()
+    {
+        using (shared.Gate.EnterScope())
+            shared.ClearCompilerCache();
     }
 
     /// <summary>Waits until every launched operation has finished.</summary>
@@ -284,19 +303,21 @@ public sealed partial class Device : IDisposable
     /// </summary>
     private sealed class SharedAccelerator
     {
-        private static readonly Dictionary<(DeviceKind, int), SharedAccelerator> Open = [];
+        private static readonly Dictionary<(DeviceKind, int, KernelStyle), SharedAccelerator> Open = [];
         private static readonly Lock RegistryGate = new();
 
         private readonly Context context;
         private int handles;
 
-        private SharedAccelerator(Context context, Accelerator accelerator, DeviceKind kind, int index)
+        private SharedAccelerator(
+            Context context, Accelerator accelerator, DeviceKind kind, int index, KernelStyle style)
         {
             this.context = context;
             Accelerator = accelerator;
             Kind = kind;
             Index = index;
-            Kernels = new KernelLibrary(accelerator);
+            Style = style;
+            Kernels = new KernelLibrary(accelerator, style);
         }
 
         public Accelerator Accelerator { get; }
@@ -307,22 +328,27 @@ public sealed partial class Device : IDisposable
 
         public int Index { get; }
 
+        /// <summary>The layout asked for (its key in the registry); <see cref="KernelLibrary.Style"/> is the one resolved.</summary>
+        public KernelStyle Style { get; }
+
         /// <summary>Serializes launches and copies on this accelerator.</summary>
         public Lock Gate { get; } = new();
 
-        public static SharedAccelerator Acquire(DeviceKind kind, int index)
+        public static SharedAccelerator Acquire(DeviceKind kind, int index, KernelStyle style = KernelStyle.Auto)
         {
             lock (RegistryGate)
             {
-                if (!Open.TryGetValue((kind, index), out var shared))
+                if (!Open.TryGetValue((kind, index, style), out var shared))
                 {
-                    shared = Create(kind, index);
-                    Open.Add((kind, index), shared);
+                    shared = Create(kind, index, style);
+                    Open.Add((kind, index, style), shared);
                 }
                 shared.handles++;
                 return shared;
             }
         }
+
+        public void ClearCompilerCache() => context.ClearCache(ClearCacheMode.Everything);
 
         public void Release()
         {
@@ -330,7 +356,7 @@ public sealed partial class Device : IDisposable
             {
                 if (--handles > 0)
                     return;
-                Open.Remove((Kind, Index));
+                Open.Remove((Kind, Index, Style));
             }
             using (Gate.EnterScope())
             {
@@ -341,7 +367,7 @@ public sealed partial class Device : IDisposable
             }
         }
 
-        private static SharedAccelerator Create(DeviceKind kind, int index)
+        private static SharedAccelerator Create(DeviceKind kind, int index, KernelStyle style)
         {
             var context = CreateContext(kind);
             try
@@ -352,7 +378,7 @@ public sealed partial class Device : IDisposable
                     string present = string.Join(", ", List().Select(d => d.ToString()));
                     throw new DeviceNotFoundException($"no {FormatId(kind, index)} device is present; present: {present}");
                 }
-                return new SharedAccelerator(context, devices[index].CreateAccelerator(context), kind, index);
+                return new SharedAccelerator(context, devices[index].CreateAccelerator(context), kind, index, style);
             }
             catch
             {
