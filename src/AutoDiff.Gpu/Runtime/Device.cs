@@ -38,7 +38,7 @@ public sealed partial class Device : IDisposable
         this.shared = shared;
         Kind = shared.Kind;
         // The threshold pays for the chunked CPU loops' per-launch work; the GPU layout fuses at every size.
-        fusionMinElements = shared.Kernels.Style == KernelStyle.Chunked ? CpuFusionMinElements : 0;
+        fusionMinElements = Chunked ? CpuFusionMinElements : 0;
         Index = shared.Index;
         Id = FormatId(Kind, Index);
         Memory = new DeviceMemory(this, Kind == DeviceKind.Cpu ? HostMemory : Accelerator.MemorySize);
@@ -56,7 +56,10 @@ public sealed partial class Device : IDisposable
     /// <summary>The accelerator's name, as <see cref="List"/> shows it.</summary>
     public string Name => Kind != DeviceKind.Cpu
         ? Accelerator.Name
-        : CpuName(Accelerator.MaxNumThreadsPerGroup) + (shared.Kernels.Style == KernelStyle.Chunked ? "" : ", GPU layout");
+        : CpuName(Accelerator.MaxNumThreadsPerGroup) + (Chunked ? "" : ", GPU layout");
+
+    /// <summary>Whether the kernels run the CPU's chunked layout (not the GPU layout).</summary>
+    private bool Chunked => shared.Kernels.Style == KernelStyle.Chunked;
 
     /// <summary>Device memory in bytes; for the CPU accelerator, the memory available to this process.</summary>
     public long MemorySize => Kind == DeviceKind.Cpu ? HostMemory : Accelerator.MemorySize;
@@ -113,7 +116,8 @@ public sealed partial class Device : IDisposable
     /// Opens the CPU accelerator with the GPU layout's kernels (<see cref="KernelStyle.Packed"/>: grid-stride loops
     /// over packs, fusion at every size), so that tests run the GPU paths on any machine. Its own accelerator.
     /// </summary>
-    internal static Device CpuWithGpuLayout() => new(SharedAccelerator.Acquire(DeviceKind.Cpu, 0, KernelStyle.Packed));
+    internal static Device CpuWithGpuLayout() =>
+        new(SharedAccelerator.Acquire(DeviceKind.Cpu, 0, KernelStyle.Packed));
 
     /// <summary>Opens CUDA device <paramref name="index"/>.</summary>
     public static Device Cuda(int index = 0) => Open(DeviceKind.Cuda, index);
